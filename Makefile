@@ -1,0 +1,46 @@
+# Two commands do all the set-up: `make run` serves the worked example, `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export BENEFITS_DATABASE_URL ?= sqlite:///benefits.db
+
+.PHONY: run test install install-test system-packages lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## Install, migrate the SQLite file, load the worked example once, and serve on http://127.0.0.1:8000
+run: install
+	$(BIN)/benefits db upgrade
+	$(BIN)/benefits example load
+	$(BIN)/benefits serve --host 127.0.0.1 --port 8000
+
+## The system packages the tests use (PostgreSQL), from Debian
+system-packages:
+	bash .ci/system-packages.sh
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## Install everything, then ruff, mypy and the whole suite on SQLite and on a throwaway PostgreSQL
+test: system-packages install-test lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,32 @@
+"""The application factory: the REST API, its error mapping and its limits."""
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from api.limits import BodySizeLimit
+from api.problems import install_problem_handlers
+from api.routes import benefits, health, initiatives
+from benefits.settings import Settings, get_settings
+
+DESCRIPTION = (
+    "Tie every promised benefit to a model of the service, move it through opportunity, scoped, planned and "
+    "delivered, and tell cash from capacity. Errors are RFC 9457 problem+json; single resources carry ETags "
+    "and PATCH/PUT honour If-Match."
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the ASGI application; it holds no state between requests, so many workers can serve one database."""
+    settings = settings or get_settings()
+    app = FastAPI(title="Benefits realisation", version="0.1.0", description=DESCRIPTION)
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(initiatives.router)
+    app.include_router(benefits.router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

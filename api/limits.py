@@ -1,0 +1,66 @@
+"""A request-body size limit, so no client can exhaust memory with a huge body."""
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class BodySizeLimit:
+    """Refuse bodies over `max_bytes` with 413, whether or not they declare their length."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await _problem(send, 400, "Bad request", "The Content-Length header is not a number.")
+            elif int(declared) > self.max_bytes:
+                await _problem(send, 413, "Request body too large", f"The limit is {self.max_bytes} bytes.")
+            else:
+                await self.app(scope, receive, send)
+            return
+        # No declared length (chunked): read up to the limit, then hand the body on.
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
+                await _problem(send, 413, "Request body too large", f"The limit is {self.max_bytes} bytes.")
+                return
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+async def _problem(send: Send, status: int, title: str, detail: str) -> None:
+    payload: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    content = json.dumps(payload).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(content)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": content})

@@ -1,0 +1,147 @@
+"""One benefit: its fields, profile, stage moves, withdrawal, history and finance confirmations."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Response, status
+
+from api.deps import ActorDep, ExpectedVersion, ResourceId, SessionDep, etag
+from api.problems import PROBLEM_RESPONSES
+from benefits import pipeline, register
+from benefits.columns import Reason
+from benefits.models import (
+    AuditEventRead,
+    BenefitRead,
+    BenefitUpdate,
+    CashConfirmationCreate,
+    CashConfirmationRead,
+    ProfileEntryIn,
+)
+from benefits.models.benefit import TransitionRequest, WithdrawRequest
+
+router = APIRouter(prefix="/api/v1/benefits", tags=["benefits"], responses=PROBLEM_RESPONSES)
+
+MAX_PROFILE_ROWS = 400
+
+
+@router.get("/{benefit_id}", response_model=BenefitRead)
+def get_benefit(benefit_id: ResourceId, session: SessionDep, response: Response) -> BenefitRead:
+    """Read one benefit with its profile and what its next stage still needs."""
+    benefit = register.get_benefit(session=session, benefit_id=benefit_id)
+    response.headers["ETag"] = etag(benefit.version)
+    return register.benefit_view(benefit)
+
+
+@router.patch("/{benefit_id}", response_model=BenefitRead)
+def update_benefit(
+    benefit_id: ResourceId,
+    changes: BenefitUpdate,
+    session: SessionDep,
+    actor: ActorDep,
+    expected: ExpectedVersion,
+    response: Response,
+) -> BenefitRead:
+    """Change a benefit's fields; send If-Match with the ETag you read, and a reason if you have one."""
+    benefit = register.update_benefit(
+        session=session, benefit_id=benefit_id, changes=changes, expected_version=expected, actor=actor
+    )
+    response.headers["ETag"] = etag(benefit.version)
+    return register.benefit_view(benefit)
+
+
+@router.delete("/{benefit_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_benefit(benefit_id: ResourceId, session: SessionDep, actor: ActorDep, expected: ExpectedVersion) -> None:
+    """Delete a benefit still at the opportunity stage; withdraw one that has moved on."""
+    register.delete_benefit(session=session, benefit_id=benefit_id, expected_version=expected, actor=actor)
+
+
+@router.put("/{benefit_id}/profile", response_model=BenefitRead)
+def replace_profile(
+    benefit_id: ResourceId,
+    rows: Annotated[list[ProfileEntryIn], Body(max_length=MAX_PROFILE_ROWS)],
+    session: SessionDep,
+    actor: ActorDep,
+    expected: ExpectedVersion,
+    response: Response,
+    reason: Annotated[Reason | None, Query(description="Why the profile changed; kept in the history.")] = None,
+) -> BenefitRead:
+    """Replace the profile: planned and actual values per period."""
+    benefit = register.replace_profile(
+        session=session,
+        benefit_id=benefit_id,
+        rows=rows,
+        expected_version=expected,
+        actor=actor,
+        reason=reason,
+    )
+    response.headers["ETag"] = etag(benefit.version)
+    return register.benefit_view(benefit)
+
+
+@router.post("/{benefit_id}/transitions", response_model=BenefitRead)
+def move_stage(
+    benefit_id: ResourceId,
+    move: TransitionRequest,
+    session: SessionDep,
+    actor: ActorDep,
+    expected: ExpectedVersion,
+    response: Response,
+) -> BenefitRead:
+    """Move a benefit one stage forward (its gate must be met) or back (with a reason)."""
+    benefit = pipeline.move_stage(
+        session=session,
+        benefit_id=benefit_id,
+        to=move.to,
+        reason=move.reason,
+        actor=actor,
+        expected_version=expected,
+    )
+    response.headers["ETag"] = etag(benefit.version)
+    return register.benefit_view(benefit)
+
+
+@router.post("/{benefit_id}/withdraw", response_model=BenefitRead)
+def withdraw_benefit(
+    benefit_id: ResourceId,
+    withdrawal: WithdrawRequest,
+    session: SessionDep,
+    actor: ActorDep,
+    expected: ExpectedVersion,
+    response: Response,
+) -> BenefitRead:
+    """Withdraw a benefit for good, with a reason; it and its history are kept."""
+    benefit = register.withdraw_benefit(
+        session=session,
+        benefit_id=benefit_id,
+        reason=withdrawal.reason,
+        expected_version=expected,
+        actor=actor,
+    )
+    response.headers["ETag"] = etag(benefit.version)
+    return register.benefit_view(benefit)
+
+
+@router.get("/{benefit_id}/history", response_model=list[AuditEventRead])
+def benefit_history(benefit_id: ResourceId, session: SessionDep) -> list[AuditEventRead]:
+    """Every stage move and value change of a benefit, oldest first."""
+    events = pipeline.benefit_history(session=session, benefit_id=benefit_id)
+    return [AuditEventRead.model_validate(event) for event in events]
+
+
+@router.post(
+    "/{benefit_id}/cash-confirmations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CashConfirmationRead,
+)
+def confirm_cash(
+    benefit_id: ResourceId, fields: CashConfirmationCreate, session: SessionDep, actor: ActorDep
+) -> CashConfirmationRead:
+    """Record finance's confirmation that the benefit's budget went down for a period."""
+    confirmation = pipeline.confirm_cash(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
+    return CashConfirmationRead.model_validate(confirmation)
+
+
+@router.get("/{benefit_id}/cash-confirmations", response_model=list[CashConfirmationRead])
+def list_cash_confirmations(benefit_id: ResourceId, session: SessionDep) -> list[CashConfirmationRead]:
+    """A benefit's finance confirmations, oldest first."""
+    confirmations = pipeline.list_cash_confirmations(session=session, benefit_id=benefit_id)
+    return [CashConfirmationRead.model_validate(item) for item in confirmations]

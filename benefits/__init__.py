@@ -1,0 +1,1 @@
+"""Benefits-realisation tracker and business-case modeller: the domain."""

@@ -1,0 +1,76 @@
+"""Column types and validated field types shared by the model families."""
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from pydantic import AfterValidator, PlainSerializer, StringConstraints
+from pydantic import Field as PydanticField
+
+SCALE = 4
+_UNIT = Decimal(1).scaleb(-SCALE)
+QUANTITY_LIMIT = Decimal(10) ** 12
+
+
+class ScaledDecimal(sa.types.TypeDecorator[Decimal]):
+    """An exact decimal stored as a whole number of ten-thousandths, so sums are exact on every database."""
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> int | None:
+        if value is None:
+            return None
+        return int((Decimal(str(value)) * 10**SCALE).to_integral_value(ROUND_HALF_UP))
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
+        return None if value is None else Decimal(int(value)).scaleb(-SCALE)
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """A timestamp kept in UTC and always read back time-zone aware (SQLite forgets the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+def quantize(value: Decimal) -> Decimal:
+    """Round half-up to the stored precision."""
+    return value.quantize(_UNIT, rounding=ROUND_HALF_UP)
+
+
+def _no_nul(text: str) -> str:
+    # PostgreSQL refuses NUL in text; refusing it at the edge keeps both databases alike.
+    if "\x00" in text:
+        raise ValueError("must not contain the NUL character")
+    return text
+
+
+# A value or amount: exact, bounded, and written to JSON as a number.
+Quantity = Annotated[
+    Decimal,
+    PydanticField(ge=-QUANTITY_LIMIT, le=QUANTITY_LIMIT, allow_inf_nan=False),
+    AfterValidator(quantize),
+    PlainSerializer(float, return_type=float, when_used="json"),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_nul)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_no_nul)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_no_nul)]
+LongText = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_no_nul)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000), AfterValidator(_no_nul)]

@@ -1,0 +1,65 @@
+"""Domain errors: each has a stable code; the surfaces map them to HTTP or to messages."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, named by a stable code, with the field or row it concerns where there is one."""
+
+    code: str
+    detail: str
+    field: str | None = None
+
+
+@dataclass
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    detail: str
+    problems: list[Problem] = field(default_factory=list)
+    code: str = "domain_error"
+    title: str = "The request could not be carried out"
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+@dataclass
+class NotFound(DomainError):
+    """The thing asked for does not exist."""
+
+    code: str = "not_found"
+    title: str = "Not found"
+
+
+@dataclass
+class Conflict(DomainError):
+    """The request conflicts with the current state (a rule forbids it now)."""
+
+    code: str = "conflict"
+    title: str = "Conflict with the current state"
+
+
+@dataclass
+class GateNotMet(Conflict):
+    """A forward stage move whose gate has unmet requirements; `problems` lists every one."""
+
+    code: str = "gate_not_met"
+    title: str = "Stage gate not met"
+
+
+@dataclass
+class StaleVersion(DomainError):
+    """The caller edited a version that someone else has changed since."""
+
+    code: str = "stale_version"
+    title: str = "The resource has changed since you read it"
+
+
+@dataclass
+class InvalidInput(DomainError):
+    """Input that is well-formed but breaks a domain rule; `problems` names each field or row."""
+
+    code: str = "invalid_input"
+    title: str = "Invalid input"

@@ -1,0 +1,157 @@
+"""Creating, reading, changing and deleting initiatives; all their queries live here."""
+
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from benefits import audit
+from benefits.audit import Actor
+from benefits.columns import utc_now
+from benefits.errors import Conflict, InvalidInput, NotFound, Problem, StaleVersion
+from benefits.listing import Page
+from benefits.models import Benefit, Initiative, InitiativeCreate, InitiativeUpdate, ProfileEntry
+from benefits.stages import Stage
+
+ENTITY = "initiative"
+
+
+def _snapshot(initiative: Initiative) -> dict[str, Any]:
+    return initiative.model_dump(include=set(InitiativeUpdate.model_fields))
+
+
+def _check_dates(initiative: Initiative) -> None:
+    if initiative.start_date and initiative.end_date and initiative.end_date < initiative.start_date:
+        raise InvalidInput(
+            "The end date is before the start date.",
+            [Problem("end_before_start", "The end date must not be before the start date.", "end_date")],
+        )
+
+
+def check_version(*, current: int, expected: int | None, what: str) -> None:
+    """Refuse a change made from a stale read (`expected` is the version the caller last saw)."""
+    if expected is not None and expected != current:
+        raise StaleVersion(f"The {what} is at version {current}; you changed version {expected}. Reload and retry.")
+
+
+def get_initiative(*, session: Session, initiative_id: int) -> Initiative:
+    """One initiative, or NotFound."""
+    initiative = session.get(Initiative, initiative_id)
+    if initiative is None:
+        raise NotFound(f"There is no initiative {initiative_id}.")
+    return initiative
+
+
+def list_initiatives(
+    *, session: Session, limit: int, offset: int, owner: str | None = None, search: str | None = None
+) -> Page[Initiative]:
+    """A page of initiatives by id, filtered by owner and by a word in the name."""
+    conditions = []
+    if owner is not None:
+        conditions.append(col(Initiative.owner) == owner)
+    if search:
+        conditions.append(func.lower(col(Initiative.name)).contains(search.lower(), autoescape=True))
+    total = session.exec(select(func.count()).select_from(Initiative).where(*conditions)).one()
+    items = session.exec(
+        select(Initiative).where(*conditions).order_by(col(Initiative.id)).limit(limit).offset(offset)
+    ).all()
+    return Page(items=list(items), total=total, limit=limit, offset=offset)
+
+
+def create_initiative(*, session: Session, fields: InitiativeCreate, actor: Actor) -> Initiative:
+    """Add an initiative and record who did."""
+    initiative = Initiative.model_validate(fields)
+    _check_dates(initiative)
+    session.add(initiative)
+    session.flush()
+    assert initiative.id is not None
+    audit.record(
+        session=session,
+        actor=actor,
+        action="created",
+        entity=ENTITY,
+        entity_id=initiative.id,
+        initiative_id=initiative.id,
+        after=_snapshot(initiative),
+    )
+    return initiative
+
+
+def update_initiative(
+    *,
+    session: Session,
+    initiative_id: int,
+    changes: InitiativeUpdate,
+    expected_version: int | None,
+    actor: Actor,
+) -> Initiative:
+    """Change the fields sent, if the caller saw the current version; record before and after."""
+    initiative = get_initiative(session=session, initiative_id=initiative_id)
+    check_version(current=initiative.version, expected=expected_version, what="initiative")
+    sent = changes.model_dump(exclude_unset=True)
+    for name in ("name", "fy_start_month", "granularity"):
+        if name in sent and sent[name] is None:
+            raise InvalidInput(f"{name} cannot be emptied.", [Problem("required", f"{name} cannot be null.", name)])
+    before = _snapshot(initiative)
+    for name, value in sent.items():
+        setattr(initiative, name, value)
+    _check_dates(initiative)
+    if "granularity" in sent and sent["granularity"] != before["granularity"]:
+        _refuse_granularity_change(session=session, initiative_id=initiative_id)
+    old, new = audit.changed_fields(before, _snapshot(initiative))
+    if new:
+        initiative.updated_at = utc_now()
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor,
+            action="updated",
+            entity=ENTITY,
+            entity_id=initiative_id,
+            initiative_id=initiative_id,
+            before=old,
+            after=new,
+        )
+    return initiative
+
+
+def _refuse_granularity_change(*, session: Session, initiative_id: int) -> None:
+    # Profiles are written in the initiative's periods; changing them under existing profiles would orphan them.
+    has_profiles = session.exec(
+        select(func.count())
+        .select_from(ProfileEntry)
+        .join(Benefit, col(ProfileEntry.benefit_id) == col(Benefit.id))
+        .where(Benefit.initiative_id == initiative_id)
+    ).one()
+    if has_profiles:
+        raise Conflict(
+            "Benefits already have profiles in this initiative's periods; clear them before changing granularity.",
+            [Problem("granularity_in_use", "Profiles exist in the current periods.", "granularity")],
+        )
+
+
+def delete_initiative(*, session: Session, initiative_id: int, expected_version: int | None, actor: Actor) -> None:
+    """Delete an initiative whose benefits are all still opportunities; otherwise history would be lost."""
+    initiative = get_initiative(session=session, initiative_id=initiative_id)
+    check_version(current=initiative.version, expected=expected_version, what="initiative")
+    advanced = session.exec(
+        select(func.count())
+        .select_from(Benefit)
+        .where(Benefit.initiative_id == initiative_id, col(Benefit.stage) != Stage.opportunity)
+    ).one()
+    if advanced:
+        raise Conflict(
+            f"{advanced} of this initiative's benefits have left the opportunity stage; "
+            "withdraw them instead so their history stays whole.",
+            [Problem("delete_refused", "Benefits beyond opportunity cannot be deleted.")],
+        )
+    audit.record(
+        session=session,
+        actor=actor,
+        action="deleted",
+        entity=ENTITY,
+        entity_id=initiative_id,
+        initiative_id=initiative_id,
+        before=_snapshot(initiative),
+    )
+    session.delete(initiative)
+    session.flush()

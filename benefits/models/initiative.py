@@ -1,0 +1,93 @@
+"""Initiatives: a programme or project whose benefits are tracked and appraised."""
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from pydantic import field_validator
+from sqlmodel import Field, Relationship, SQLModel
+
+from benefits.columns import LongText, Name, ShortText, UtcDateTime, utc_now
+from benefits.periods import Granularity, parse_period
+
+if TYPE_CHECKING:
+    from benefits.models.benefit import Benefit
+
+
+def _year_label(label: str | None) -> str | None:
+    if label is None:
+        return None
+    period = parse_period(label)
+    if period.quarter is not None:
+        raise ValueError("the base year is a financial year such as 2026-27, not a quarter")
+    return period.label
+
+
+class InitiativeBase(SQLModel):
+    """Fields an initiative's owner edits."""
+
+    name: Name = Field(max_length=200)
+    description: LongText = Field(default="", sa_type=sa.Text)
+    sponsor: ShortText | None = Field(default=None, max_length=200)
+    owner: ShortText | None = Field(default=None, max_length=200)
+    start_date: date | None = None
+    end_date: date | None = None
+    fy_start_month: int = Field(default=4, ge=1, le=12, description="Month the financial year starts (4 = April).")
+    base_year: str | None = Field(
+        default=None, max_length=12, description="Year 0 of the appraisal, a financial year such as 2026-27."
+    )
+    granularity: Granularity = Field(
+        default=Granularity.year,
+        sa_type=sa.String(12),
+        description="Profiles by financial year or by quarter.",
+    )
+
+    _check_base_year = field_validator("base_year")(_year_label)
+
+
+class InitiativeCreate(InitiativeBase):
+    """What a client sends to create an initiative."""
+
+
+class InitiativeUpdate(SQLModel):
+    """A partial change to an initiative; only the fields sent change."""
+
+    name: Name | None = None
+    description: LongText | None = None
+    sponsor: ShortText | None = None
+    owner: ShortText | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    fy_start_month: int | None = Field(default=None, ge=1, le=12)
+    base_year: str | None = Field(default=None, max_length=12)
+    granularity: Granularity | None = None
+
+    _check_base_year = field_validator("base_year")(_year_label)
+
+
+class Initiative(InitiativeBase, table=True):
+    """An initiative as stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+    benefits: list["Benefit"] = Relationship(
+        back_populates="initiative",
+        sa_relationship_kwargs={"lazy": "raise", "cascade": "all, delete-orphan", "passive_deletes": True},
+    )
+
+    @sa.orm.declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, object]:  # noqa: N805
+        # SQLAlchemy bumps `version` on every UPDATE and refuses one made from a stale read.
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class InitiativeRead(InitiativeBase):
+    """An initiative as the API returns it."""
+
+    id: int
+    version: int
+    created_at: datetime
+    updated_at: datetime

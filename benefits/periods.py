@@ -1,0 +1,71 @@
+"""Financial-year periods such as `2026-27`, and quarters such as `2026-27 Q1`."""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+_LABEL = re.compile(r"^(\d{4})-(\d{2})(?: Q([1-4]))?$")
+
+
+class Granularity(StrEnum):
+    """How an initiative divides time for profiles: financial years or their quarters."""
+
+    year = "year"
+    quarter = "quarter"
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A financial year (quarter None) or one quarter of it; orders chronologically."""
+
+    start_year: int
+    quarter: int | None = None
+
+    @property
+    def label(self) -> str:
+        """The label written on screens and in workbooks, e.g. `2026-27` or `2026-27 Q1`."""
+        year = f"{self.start_year}-{(self.start_year + 1) % 100:02d}"
+        return year if self.quarter is None else f"{year} Q{self.quarter}"
+
+    @property
+    def financial_year(self) -> "Period":
+        """The financial year this period falls in."""
+        return Period(self.start_year)
+
+    def sort_key(self) -> tuple[int, int]:
+        """Chronological order, a year before its first quarter."""
+        return (self.start_year, self.quarter or 0)
+
+
+class PeriodError(ValueError):
+    """A label that is not a financial year or quarter."""
+
+
+def parse_period(label: str) -> Period:
+    """Parse `2026-27` or `2026-27 Q1`; the second year must follow the first."""
+    match = _LABEL.match(label)
+    if match is None:
+        raise PeriodError(f"'{label}' is not a financial year such as 2026-27 or a quarter such as 2026-27 Q1")
+    start = int(match.group(1))
+    if not 1900 <= start <= 2999:
+        raise PeriodError(f"'{label}' is outside the years 1900 to 2999")
+    if int(match.group(2)) != (start + 1) % 100:
+        raise PeriodError(f"'{label}': the second year must follow the first, as in {Period(start).label}")
+    quarter = int(match.group(3)) if match.group(3) else None
+    return Period(start, quarter)
+
+
+def parse_period_for(label: str, granularity: Granularity) -> Period:
+    """Parse a label and check it has the initiative's granularity."""
+    period = parse_period(label)
+    if granularity is Granularity.year and period.quarter is not None:
+        raise PeriodError(f"'{label}' is a quarter; this initiative profiles by financial year")
+    if granularity is Granularity.quarter and period.quarter is None:
+        raise PeriodError(f"'{label}' is a year; this initiative profiles by quarter, e.g. {label} Q1")
+    return period
+
+
+def financial_year_of(day: date, start_month: int = 4) -> Period:
+    """The financial year a date falls in, for years starting in `start_month` (April by default)."""
+    return Period(day.year if day.month >= start_month else day.year - 1)

@@ -1,0 +1,378 @@
+"""The benefits register: adding, reading, changing, profiling, withdrawing and deleting benefits."""
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, col, func, select
+
+from benefits import audit
+from benefits.audit import Actor
+from benefits.columns import utc_now
+from benefits.errors import Conflict, InvalidInput, NotFound, Problem
+from benefits.initiatives import check_version, get_initiative
+from benefits.listing import Page
+from benefits.models import (
+    Benefit,
+    BenefitCreate,
+    BenefitRead,
+    BenefitUpdate,
+    GateRead,
+    ProfileEntry,
+    ProfileEntryIn,
+    ProfileEntryRead,
+)
+from benefits.periods import Period, PeriodError, parse_period_for
+from benefits.stages import Category, GateFacts, RealisationRoute, Stage, unmet_requirements
+
+ENTITY = "benefit"
+EDITABLE = tuple(name for name in BenefitUpdate.model_fields if name != "reason")
+
+
+def _loaded() -> list[Any]:
+    return [
+        selectinload(Benefit.profile),  # type: ignore[arg-type]
+        selectinload(Benefit.cash_confirmations),  # type: ignore[arg-type]
+        selectinload(Benefit.initiative),  # type: ignore[arg-type]
+    ]
+
+
+def get_benefit(*, session: Session, benefit_id: int) -> Benefit:
+    """One benefit with its profile, confirmations and initiative loaded, or NotFound."""
+    benefit = session.exec(select(Benefit).where(Benefit.id == benefit_id).options(*_loaded())).first()
+    if benefit is None:
+        raise NotFound(f"There is no benefit {benefit_id}.")
+    return benefit
+
+
+def gate_facts(benefit: Benefit) -> GateFacts:
+    """What the stage gates look at, read off a loaded benefit."""
+    return GateFacts(
+        owner=benefit.owner,
+        category=Category(benefit.category) if benefit.category else None,
+        quantified=benefit.quantified,
+        description=benefit.description,
+        estimate_low=benefit.estimate_low,
+        estimate_likely=benefit.estimate_likely,
+        estimate_high=benefit.estimate_high,
+        baseline_value=benefit.baseline_value,
+        baseline_date=benefit.baseline_date,
+        target_value=benefit.target_value,
+        target_date=benefit.target_date,
+        route=RealisationRoute(benefit.route) if benefit.route else None,
+        cost_centre=benefit.cost_centre,
+        redeployment=benefit.redeployment,
+        planned_periods=sum(1 for entry in benefit.profile if entry.planned is not None),
+        actual_periods=sum(1 for entry in benefit.profile if entry.actual is not None),
+        evidence=benefit.evidence,
+        cash_confirmations=len(benefit.cash_confirmations),
+    )
+
+
+def key_figures(benefit: Benefit) -> dict[str, Any]:
+    """The figures kept with every stage move, so a board sees what the benefit looked like then."""
+    planned = [entry.planned for entry in benefit.profile if entry.planned is not None]
+    actual = [entry.actual for entry in benefit.profile if entry.actual is not None]
+    return {
+        "estimate_low": benefit.estimate_low,
+        "estimate_likely": benefit.estimate_likely,
+        "estimate_high": benefit.estimate_high,
+        "baseline_value": benefit.baseline_value,
+        "target_value": benefit.target_value,
+        "route": benefit.route,
+        "planned_total": sum(planned) if planned else None,
+        "actual_total": sum(actual) if actual else None,
+    }
+
+
+def benefit_view(benefit: Benefit) -> BenefitRead:
+    """A loaded benefit as read by clients: fields, profile, and what its next stage still needs."""
+    stage = Stage(benefit.stage)
+    next_stage = None if benefit.withdrawn else stage.next
+    missing = unmet_requirements(gate_facts(benefit), next_stage) if next_stage else []
+    return BenefitRead.model_validate(
+        benefit,
+        update={
+            "profile": [ProfileEntryRead.model_validate(entry) for entry in benefit.profile],
+            "gate": GateRead.model_validate(
+                {"next_stage": next_stage, "missing": [problem.__dict__ for problem in missing]}
+            ),
+        },
+    )
+
+
+def _snapshot(benefit: Benefit) -> dict[str, Any]:
+    return {name: getattr(benefit, name) for name in EDITABLE}
+
+
+def _consistency_problems(benefit: Benefit) -> list[Problem]:
+    """Rules that hold at every stage: a route only for financial benefits, low <= likely <= high."""
+    problems = []
+    if benefit.category != Category.financial and benefit.route is not None:
+        problems.append(
+            Problem("route_not_financial", "Only a financial benefit has a realisation route; clear it.", "route")
+        )
+    low, likely, high = benefit.estimate_low, benefit.estimate_likely, benefit.estimate_high
+    if low is not None and likely is not None and low > likely:
+        problems.append(Problem("estimate_order", "The low estimate is above the most likely.", "estimate_low"))
+    if likely is not None and high is not None and likely > high:
+        problems.append(Problem("estimate_order", "The most likely estimate is above the high.", "estimate_high"))
+    if low is not None and high is not None and low > high:
+        problems.append(Problem("estimate_order", "The low estimate is above the high.", "estimate_low"))
+    return problems
+
+
+def _settle(benefit: Benefit) -> None:
+    """Fill the route of a financial benefit, then refuse anything inconsistent."""
+    if benefit.category == Category.financial and benefit.route is None:
+        benefit.route = RealisationRoute.undecided
+    problems = _consistency_problems(benefit)
+    if problems:
+        raise InvalidInput("The benefit's values are inconsistent.", problems)
+
+
+def _keep_stage_bar(benefit: Benefit) -> None:
+    # A benefit must go on meeting the bar of the stage it stands at; to fall below it, move it back with a reason.
+    stage = Stage(benefit.stage)
+    problems = unmet_requirements(gate_facts(benefit), stage)
+    if problems:
+        raise Conflict(
+            f"The change would leave this {stage.value} benefit short of its stage's bar; "
+            "move it back to an earlier stage first, with a reason.",
+            problems,
+            code="stage_bar_broken",
+        )
+
+
+def _refuse_if_withdrawn(benefit: Benefit) -> None:
+    if benefit.withdrawn:
+        raise Conflict(
+            "This benefit was withdrawn; it can no longer change.",
+            [Problem("benefit_withdrawn", benefit.withdrawn_reason or "Withdrawn.")],
+        )
+
+
+def list_benefits(
+    *,
+    session: Session,
+    initiative_id: int,
+    limit: int,
+    offset: int,
+    stage: Stage | None = None,
+    route: RealisationRoute | None = None,
+    owner: str | None = None,
+    category: Category | None = None,
+    withdrawn: bool | None = None,
+) -> Page[Benefit]:
+    """A page of an initiative's benefits by id, filtered by stage, route, owner, category and withdrawal."""
+    get_initiative(session=session, initiative_id=initiative_id)
+    conditions: list[Any] = [Benefit.initiative_id == initiative_id]
+    if stage is not None:
+        conditions.append(col(Benefit.stage) == stage)
+    if route is not None:
+        conditions.append(col(Benefit.route) == route)
+    if owner is not None:
+        conditions.append(col(Benefit.owner) == owner)
+    if category is not None:
+        conditions.append(col(Benefit.category) == category)
+    if withdrawn is not None:
+        conditions.append(col(Benefit.withdrawn) == withdrawn)
+    total = session.exec(select(func.count()).select_from(Benefit).where(*conditions)).one()
+    items = session.exec(
+        select(Benefit).where(*conditions).options(*_loaded()).order_by(col(Benefit.id)).limit(limit).offset(offset)
+    ).all()
+    return Page(items=list(items), total=total, limit=limit, offset=offset)
+
+
+def create_benefit(*, session: Session, initiative_id: int, fields: BenefitCreate, actor: Actor) -> Benefit:
+    """Add a benefit to an initiative at the opportunity stage, and record who did."""
+    get_initiative(session=session, initiative_id=initiative_id)
+    benefit = Benefit.model_validate(fields, update={"initiative_id": initiative_id, "stage": Stage.opportunity})
+    _settle(benefit)
+    session.add(benefit)
+    session.flush()
+    assert benefit.id is not None
+    audit.record(
+        session=session,
+        actor=actor,
+        action="created",
+        entity=ENTITY,
+        entity_id=benefit.id,
+        initiative_id=initiative_id,
+        after=_snapshot(benefit) | {"stage": Stage.opportunity},
+    )
+    return get_benefit(session=session, benefit_id=benefit.id)
+
+
+def update_benefit(
+    *, session: Session, benefit_id: int, changes: BenefitUpdate, expected_version: int | None, actor: Actor
+) -> Benefit:
+    """Change the fields sent, if the caller saw the current version; keep before, after and the reason."""
+    benefit = get_benefit(session=session, benefit_id=benefit_id)
+    check_version(current=benefit.version, expected=expected_version, what="benefit")
+    _refuse_if_withdrawn(benefit)
+    sent = changes.model_dump(exclude_unset=True)
+    reason = sent.pop("reason", None)
+    for name in ("title", "quantified", "is_disbenefit", "description", "evidence"):
+        if name in sent and sent[name] is None:
+            raise InvalidInput(f"{name} cannot be null.", [Problem("required", f"{name} cannot be null.", name)])
+    before = _snapshot(benefit)
+    for name, value in sent.items():
+        setattr(benefit, name, value)
+    _settle(benefit)
+    _keep_stage_bar(benefit)
+    old, new = audit.changed_fields(before, _snapshot(benefit))
+    if new:
+        benefit.updated_at = utc_now()
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor,
+            action="updated",
+            entity=ENTITY,
+            entity_id=benefit_id,
+            initiative_id=benefit.initiative_id,
+            before=old,
+            after=new,
+            reason=reason,
+        )
+    return benefit
+
+
+def _parse_profile(rows: Sequence[ProfileEntryIn], benefit: Benefit) -> list[tuple[Period, ProfileEntryIn]]:
+    problems = []
+    parsed: list[tuple[Period, ProfileEntryIn]] = []
+    seen: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        try:
+            period = parse_period_for(row.period.strip(), benefit.initiative.granularity)
+        except PeriodError as error:
+            problems.append(Problem("period_invalid", str(error), f"profile[{index}].period"))
+            continue
+        if period.label in seen:
+            problems.append(
+                Problem(
+                    "period_repeated",
+                    f"{period.label} also appears at row {seen[period.label]}.",
+                    f"profile[{index}].period",
+                )
+            )
+            continue
+        seen[period.label] = index
+        parsed.append((period, row))
+    if problems:
+        raise InvalidInput("The profile has rows that cannot be used.", problems)
+    return parsed
+
+
+def _profile_snapshot(benefit: Benefit) -> dict[str, Any]:
+    return {entry.period: {"planned": entry.planned, "actual": entry.actual} for entry in benefit.profile}
+
+
+def replace_profile(
+    *,
+    session: Session,
+    benefit_id: int,
+    rows: Sequence[ProfileEntryIn],
+    expected_version: int | None,
+    actor: Actor,
+    reason: str | None = None,
+) -> Benefit:
+    """Make the profile exactly these periods' planned and actual values; keep before and after."""
+    benefit = get_benefit(session=session, benefit_id=benefit_id)
+    check_version(current=benefit.version, expected=expected_version, what="benefit")
+    _refuse_if_withdrawn(benefit)
+    parsed = _parse_profile(rows, benefit)
+    before = _profile_snapshot(benefit)
+    existing = {entry.period: entry for entry in benefit.profile}
+    wanted = {period.label for period, _ in parsed}
+    for label, entry in existing.items():
+        if label not in wanted:
+            session.delete(entry)
+    session.flush()
+    for period, row in parsed:
+        kept = existing.get(period.label)
+        if kept is None:
+            session.add(
+                ProfileEntry(
+                    benefit_id=benefit_id,
+                    period=period.label,
+                    sort_key=period.start_year * 10 + (period.quarter or 0),
+                    planned=row.planned,
+                    actual=row.actual,
+                )
+            )
+        else:
+            kept.planned, kept.actual = row.planned, row.actual
+    session.flush()
+    session.expire(benefit, ["profile"])
+    benefit = get_benefit(session=session, benefit_id=benefit_id)
+    _keep_stage_bar(benefit)
+    after = _profile_snapshot(benefit)
+    if audit.jsonable(after) != audit.jsonable(before):
+        benefit.updated_at = utc_now()
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor,
+            action="profile_replaced",
+            entity=ENTITY,
+            entity_id=benefit_id,
+            initiative_id=benefit.initiative_id,
+            before={"profile": before},
+            after={"profile": after},
+            reason=reason,
+        )
+    return benefit
+
+
+def withdraw_benefit(
+    *, session: Session, benefit_id: int, reason: str, expected_version: int | None, actor: Actor
+) -> Benefit:
+    """End a benefit for good, keeping it and its history; a reason is required."""
+    benefit = get_benefit(session=session, benefit_id=benefit_id)
+    check_version(current=benefit.version, expected=expected_version, what="benefit")
+    _refuse_if_withdrawn(benefit)
+    if not reason.strip():
+        raise InvalidInput(
+            "Say why the benefit is withdrawn.", [Problem("reason_required", "Give a reason.", "reason")]
+        )
+    benefit.withdrawn, benefit.withdrawn_reason, benefit.updated_at = True, reason, utc_now()
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="withdrawn",
+        entity=ENTITY,
+        entity_id=benefit_id,
+        initiative_id=benefit.initiative_id,
+        before={"withdrawn": False},
+        after={"withdrawn": True},
+        context={"stage": benefit.stage, "figures": key_figures(benefit)},
+        reason=reason,
+    )
+    return benefit
+
+
+def delete_benefit(*, session: Session, benefit_id: int, expected_version: int | None, actor: Actor) -> None:
+    """Delete a benefit that is still an opportunity; one that has moved on must be withdrawn instead."""
+    benefit = get_benefit(session=session, benefit_id=benefit_id)
+    check_version(current=benefit.version, expected=expected_version, what="benefit")
+    if benefit.stage != Stage.opportunity:
+        raise Conflict(
+            f"This benefit is {benefit.stage}; withdraw it instead, with a reason, so its history stays whole.",
+            [Problem("delete_refused", "Only a benefit at the opportunity stage can be deleted.")],
+        )
+    audit.record(
+        session=session,
+        actor=actor,
+        action="deleted",
+        entity=ENTITY,
+        entity_id=benefit_id,
+        initiative_id=benefit.initiative_id,
+        before=_snapshot(benefit) | {"profile": _profile_snapshot(benefit)},
+    )
+    session.execute(sa.delete(ProfileEntry).where(col(ProfileEntry.benefit_id) == benefit_id))
+    session.delete(benefit)
+    session.flush()

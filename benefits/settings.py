@@ -1,0 +1,28 @@
+"""The one settings object, read from BENEFITS_* environment variables."""
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings for the service, the command line and the migrations."""
+
+    model_config = SettingsConfigDict(env_prefix="BENEFITS_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///benefits.db",
+        description="SQLAlchemy URL of the database; a SQLite file by default.",
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body the API accepts, in bytes."
+    )
+    page_limit_max: int = Field(default=500, ge=1, description="Largest page a list endpoint returns.")
+    sql_echo: bool = Field(default=False, description="Log every SQL statement (for debugging).")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings in force; tests clear the cache or override the dependency."""
+    return Settings()

@@ -1,0 +1,110 @@
+"""Shared fixtures: the suite runs on SQLite and on a real PostgreSQL, each test in a rolled-back transaction."""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from api.app import create_app
+from api.deps import get_session
+from benefits import migrate
+from benefits.db import make_engine
+from tests.support.postgres import PostgresUnavailable, create_database, throwaway_server
+
+DATABASES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server for the whole run: the one named by BENEFITS_TEST_POSTGRES_URL, or a throwaway one."""
+    given = os.environ.get("BENEFITS_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    try:
+        with throwaway_server() as url:
+            yield url
+    except PostgresUnavailable as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {error}")
+        pytest.skip(str(error))
+
+
+class FreshDatabase:
+    """Makes new, empty databases of one kind for tests that need their own (migrations, the CLI)."""
+
+    def __init__(self, kind: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):
+        self.kind = kind
+        self._tmp = tmp_path_factory
+        self._request = request
+        self._count = 0
+
+    def url(self) -> str:
+        """The URL of a new, empty database."""
+        self._count += 1
+        if self.kind == "sqlite":
+            return f"sqlite:///{self._tmp.mktemp('db') / 'benefits.db'}"
+        server = self._request.getfixturevalue("postgres_server")
+        return create_database(server, f"fresh_{os.getpid()}_{id(self)}_{self._count}")
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """Which database this part of the run uses."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def fresh_databases(
+    database_kind: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> FreshDatabase:
+    """A maker of new, empty databases of the current kind."""
+    return FreshDatabase(database_kind, tmp_path_factory, request)
+
+
+@pytest.fixture(scope="session")
+def engine(fresh_databases: FreshDatabase) -> Iterator[Engine]:
+    """An engine over a database migrated to head with the project's own migrations."""
+    url = fresh_databases.url()
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose work, commits included, is rolled back when the test ends."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(session: Session) -> Iterator[TestClient]:
+    """The API over the test's session; each request commits or rolls back a savepoint, as it would for real."""
+    app = create_app()
+
+    def _test_session() -> Iterator[Session]:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            # Each real request starts with an empty identity map; so does each test request.
+            session.expunge_all()
+
+    app.dependency_overrides[get_session] = _test_session
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client

@@ -1,0 +1,63 @@
+"""Factories: plain functions with defaults that make domain objects through the domain's own functions."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session
+
+from benefits import initiatives, pipeline, register
+from benefits.audit import Actor
+from benefits.models import Benefit, BenefitCreate, Initiative, InitiativeCreate, ProfileEntryIn
+from benefits.stages import STAGE_ORDER, Stage
+
+TESTER = Actor(name="tester")
+
+READY_FOR_PLANNED: dict[str, Any] = {
+    "owner": "Alex Owner",
+    "category": "financial",
+    "estimate_low": Decimal("80"),
+    "estimate_likely": Decimal("100"),
+    "estimate_high": Decimal("130"),
+    "baseline_value": Decimal("0"),
+    "baseline_date": date(2026, 3, 31),
+    "target_value": Decimal("100"),
+    "target_date": date(2028, 3, 31),
+    "route": "capacity",
+    "redeployment": "Casework",
+}
+
+
+def make_initiative(session: Session, *, name: str = "Front office", **fields: Any) -> Initiative:
+    """An initiative with sensible defaults."""
+    return initiatives.create_initiative(session=session, fields=InitiativeCreate(name=name, **fields), actor=TESTER)
+
+
+def make_benefit(
+    session: Session,
+    *,
+    initiative: Initiative,
+    stage: Stage = Stage.opportunity,
+    title: str = "Calls avoided",
+    **fields: Any,
+) -> Benefit:
+    """A benefit moved through the gates to `stage`, with whatever those gates need filled in."""
+    assert initiative.id is not None
+    values = dict(READY_FOR_PLANNED) if stage.rank >= Stage.scoped.rank else {}
+    if stage is Stage.delivered:
+        values["evidence"] = "Call logs"
+    values.update(fields)
+    benefit = register.create_benefit(
+        session=session,
+        initiative_id=initiative.id,
+        fields=BenefitCreate(title=title, **values),
+        actor=TESTER,
+    )
+    assert benefit.id is not None
+    if stage.rank >= Stage.planned.rank:
+        rows = [ProfileEntryIn(period="2026-27", planned=Decimal("50"), actual=Decimal("45"))]
+        rows.append(ProfileEntryIn(period="2027-28", planned=Decimal("100")))
+        register.replace_profile(session=session, benefit_id=benefit.id, rows=rows, expected_version=None, actor=TESTER)
+    for step in STAGE_ORDER[1 : stage.rank + 1]:
+        pipeline.move_stage(session=session, benefit_id=benefit.id, to=step, reason=None, actor=TESTER)
+    return register.get_benefit(session=session, benefit_id=benefit.id)
