@@ -18,11 +18,12 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
+        path = scope.get("path", "")
         if declared is not None:
             if not declared.isdigit():
-                await _problem(send, 400, "Bad request", "The Content-Length header is not a number.")
+                await _problem(send, path, 400, "Bad request", "The Content-Length header is not a number.")
             elif int(declared) > self.max_bytes:
-                await _problem(send, 413, "Request body too large", f"The limit is {self.max_bytes} bytes.")
+                await _problem(send, path, 413, "Request body too large", f"The limit is {self.max_bytes} bytes.")
             else:
                 await self.app(scope, receive, send)
             return
@@ -34,7 +35,7 @@ class BodySizeLimit:
                 return
             body += message.get("body", b"")
             if len(body) > self.max_bytes:
-                await _problem(send, 413, "Request body too large", f"The limit is {self.max_bytes} bytes.")
+                await _problem(send, path, 413, "Request body too large", f"The limit is {self.max_bytes} bytes.")
                 return
             if not message.get("more_body", False):
                 break
@@ -50,8 +51,15 @@ class BodySizeLimit:
         await self.app(scope, replay, send)
 
 
-async def _problem(send: Send, status: int, title: str, detail: str) -> None:
-    payload: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+async def _problem(send: Send, path: str, status: int, title: str, detail: str) -> None:
+    payload: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": path,
+        "errors": [],
+    }
     content = json.dumps(payload).encode()
     await send(
         {

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -43,6 +44,23 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class EnumText(sa.types.TypeDecorator[Any]):
+    """A string enum kept as plain text (no database enum type to migrate) and read back as the enum."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int = 16) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)
 
 
 def utc_now() -> datetime:

@@ -10,6 +10,7 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from benefits.columns import (
     Code,
+    EnumText,
     LongText,
     Name,
     Quantity,
@@ -34,13 +35,13 @@ class BenefitBase(SQLModel):
     beneficiary: ShortText | None = Field(
         default=None, max_length=200, description="The customer segment or stakeholder who gains."
     )
-    category: Category | None = Field(default=None, sa_type=sa.String(16))
+    category: Category | None = Field(default=None, sa_type=EnumText(Category))
     quantified: bool = Field(default=True, description="False for a benefit judged qualitatively.")
     unit: Code | None = Field(default=None, max_length=40, description="GBP for money; calls, %, hours ...")
     is_disbenefit: bool = Field(default=False, description="A dis-benefit counts as a negative benefit.")
     route: RealisationRoute | None = Field(
         default=None,
-        sa_type=sa.String(16),
+        sa_type=EnumText(RealisationRoute),
         description="Financial benefits only: cash, capacity or undecided.",
     )
     cost_centre: Code | None = Field(
@@ -56,7 +57,7 @@ class BenefitBase(SQLModel):
     baseline_date: date | None = None
     target_value: Quantity | None = Field(default=None, sa_type=ScaledDecimal)
     target_date: date | None = None
-    confidence: Confidence | None = Field(default=None, sa_type=sa.String(8))
+    confidence: Confidence | None = Field(default=None, sa_type=EnumText(Confidence, 8))
     evidence: LongText = Field(default="", sa_type=sa.Text, description="Evidence notes for the figures.")
 
 
@@ -95,7 +96,7 @@ class Benefit(BenefitBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     initiative_id: int = Field(foreign_key="initiative.id", ondelete="CASCADE", index=True)
-    stage: Stage = Field(default=Stage.opportunity, sa_type=sa.String(16), index=True)
+    stage: Stage = Field(default=Stage.opportunity, sa_type=EnumText(Stage), index=True)
     withdrawn: bool = Field(default=False)
     withdrawn_reason: str | None = Field(default=None, sa_type=sa.Text)
     version: int = Field(default=1)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from pydantic import field_validator
 from sqlmodel import Field, Relationship, SQLModel
 
-from benefits.columns import LongText, Name, ShortText, UtcDateTime, utc_now
+from benefits.columns import EnumText, LongText, Name, ShortText, UtcDateTime, utc_now
 from benefits.periods import Granularity, parse_period
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class InitiativeBase(SQLModel):
     )
     granularity: Granularity = Field(
         default=Granularity.year,
-        sa_type=sa.String(12),
+        sa_type=EnumText(Granularity, 12),
         description="Profiles by financial year or by quarter.",
     )
 

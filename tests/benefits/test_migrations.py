@@ -1,0 +1,61 @@
+"""Migrations are the only way the schema changes: up, down and up again, with data, on both databases."""
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import Session, SQLModel
+
+from benefits import migrate
+from benefits.db import make_engine
+from benefits.example import load_example
+from tests.conftest import FreshDatabase
+
+TABLES = {"initiative", "benefit", "profile_entry", "cash_confirmation", "audit_event"}
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    names = set(sa.inspect(engine).get_table_names())
+    engine.dispose()
+    return names
+
+
+def test_upgrade_downgrade_and_upgrade_again_with_data(fresh_databases: FreshDatabase) -> None:
+    url = fresh_databases.url()
+    migrate.upgrade(url)
+    assert _tables(url) >= TABLES
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert load_example(session=session) is not None
+        session.commit()
+    engine.dispose()
+
+    migrate.downgrade(url, "base")
+    assert not TABLES & _tables(url)
+    assert migrate.current(url) is None
+
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert load_example(session=session) is not None
+        session.commit()
+    engine.dispose()
+
+
+def test_the_migrations_build_exactly_the_models_schema(fresh_databases: FreshDatabase) -> None:
+    url = fresh_databases.url()
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, SQLModel.metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'pragmas.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
