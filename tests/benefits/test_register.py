@@ -8,7 +8,7 @@ from sqlmodel import Session
 from benefits import audit, initiatives, pipeline, register
 from benefits.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from benefits.models import BenefitCreate, BenefitUpdate, CashConfirmationCreate, InitiativeUpdate, ProfileEntryIn
-from benefits.stages import Stage
+from benefits.stages import Category, RealisationRoute, Stage
 from tests.support.factories import TESTER, make_benefit, make_initiative
 
 
@@ -19,6 +19,7 @@ def test_new_benefits_start_as_opportunities_and_the_trail_records_who_added_the
     assert benefit.route == "undecided"
     assert benefit.id is not None
     [event] = audit.events_for(session=session, entity="benefit", entity_id=benefit.id)
+    assert event.after is not None
     assert (event.action, event.actor, event.after["title"]) == ("created", "tester", "Calls avoided")
 
 
@@ -33,7 +34,7 @@ def test_money_is_exact_to_the_ten_thousandth_on_every_database(session: Session
     stored = register.get_benefit(session=session, benefit_id=benefit.id)
     planned = [entry.planned for entry in stored.profile]
     assert planned == [Decimal("0.1"), Decimal("0.1"), Decimal("0.1"), Decimal("123456789012.3456")]
-    assert sum(planned[:3], Decimal(0)) == Decimal("0.3")
+    assert sum((value or Decimal(0) for value in planned[:3]), Decimal(0)) == Decimal("0.3")
 
 
 def test_profile_rows_that_cannot_be_used_are_named_and_nothing_is_written(session: Session) -> None:
@@ -77,8 +78,8 @@ def test_inconsistent_values_are_refused_naming_the_field(session: Session) -> N
             initiative_id=initiative.id,
             fields=BenefitCreate(
                 title="Satisfaction",
-                category="non_financial",
-                route="cash",
+                category=Category.non_financial,
+                route=RealisationRoute.cash,
                 estimate_low=Decimal(5),
                 estimate_likely=Decimal(4),
             ),
@@ -115,7 +116,7 @@ def test_a_change_that_would_break_the_current_stage_bar_is_refused(session: Ses
         register.update_benefit(
             session=session,
             benefit_id=benefit.id,
-            changes=BenefitUpdate(route="undecided"),
+            changes=BenefitUpdate(route=RealisationRoute.undecided),
             expected_version=None,
             actor=TESTER,
         )
