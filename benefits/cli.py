@@ -62,3 +62,7 @@ def example_load() -> None:
         click.echo("The example is already loaded.")
     else:
         click.echo(f"Loaded the example: initiative {initiative.id}, {initiative.name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""The app holds no state between requests: two separate server processes over one database agree."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx2
+
+from benefits import migrate
+from tests.conftest import FreshDatabase
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def _server(database_url: str) -> Iterator[str]:
+    port = _free_port()
+    environment = {**os.environ, "BENEFITS_DATABASE_URL": database_url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "benefits.cli", "serve", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx2.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx2.TransportError:
+                pass
+            assert process.poll() is None, process.stderr.read() if process.stderr else "server exited"
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_two_servers_over_one_database_serve_the_same_data(fresh_databases: FreshDatabase) -> None:
+    url = fresh_databases.url()
+    migrate.upgrade(url)
+    with _server(url) as first, _server(url) as second:
+        created = httpx2.post(f"{first}/api/v1/initiatives", json={"name": "Shared"})
+        assert created.status_code == 201
+        location = created.headers["Location"]
+        benefit = httpx2.post(f"{first}{location}/benefits", json={"title": "Calls avoided"})
+        benefit_url = benefit.headers["Location"]
+        seen = benefit.headers["ETag"]
+
+        read = httpx2.get(f"{second}{benefit_url}")
+        assert read.status_code == 200
+        assert read.json()["title"] == "Calls avoided"
+        assert read.headers["ETag"] == seen
+
+        assert (
+            httpx2.patch(f"{second}{benefit_url}", json={"owner": "B"}, headers={"If-Match": seen}).status_code == 200
+        )
+        stale = httpx2.patch(f"{first}{benefit_url}", json={"owner": "A"}, headers={"If-Match": seen})
+        assert stale.status_code == 412
+        assert httpx2.get(f"{first}{benefit_url}").json()["owner"] == "B"

@@ -1,0 +1,46 @@
+"""Architecture rules as tests: the domain knows nothing of the web, and the layout is the house's."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN_IN_DOMAIN = {"fastapi", "starlette", "jinja2", "api", "web"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_the_domain_imports_no_web_framework() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(_imports(path) & FORBIDDEN_IN_DOMAIN)
+        for path in (ROOT / "benefits").rglob("*.py")
+        if _imports(path) & FORBIDDEN_IN_DOMAIN
+    }
+    assert offenders == {}
+
+
+def test_the_web_pages_do_not_import_the_api_routes() -> None:
+    for path in (ROOT / "web").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not node.module.startswith("api.routes"), path
+
+
+def test_the_top_level_is_the_fixed_one() -> None:
+    expected = {"pyproject.toml", "benefits", "api", "web", "migrations", "examples", "tests", "README.md"}
+    tooling = {"Makefile", ".ci", ".gitignore", ".git"}
+    present = {path.name for path in ROOT.iterdir()}
+    assert expected <= present
+    tracked_extras = present - expected - tooling
+    # Only local, ignored artefacts may stand beside them (the venv, caches, the SQLite file).
+    ignored = {".venv", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis", "benefits.egg-info"}
+    assert {name for name in tracked_extras if not name.startswith("benefits.db")} <= ignored
