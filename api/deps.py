@@ -5,13 +5,15 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from benefits.audit import Actor
+from benefits import people
+from benefits.actors import Actor
+from benefits.columns import MAX_ROW_ID as MAX_ID
 from benefits.db import get_engine
+from benefits.errors import Unauthenticated
 
-# Bound ids so no client can send one the database cannot hold.
-MAX_ID = 2_147_483_647
 ResourceId = Annotated[int, Path(ge=1, le=MAX_ID, description="The resource's id.")]
 
 
@@ -30,12 +32,25 @@ def get_session() -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def current_actor() -> Actor:
-    """Who is acting; anonymous until people and tokens authenticate requests."""
-    return Actor(name="anonymous")
+bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer bnf_...`.")
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def bearer_token(credentials: BearerDep) -> str:
+    """The bearer token the request carries; Unauthenticated (401) without one."""
+    if credentials is None or not credentials.credentials or len(credentials.credentials) > 200:
+        raise Unauthenticated("Send an API token: Authorization: Bearer <token>.")
+    return credentials.credentials
+
+
+def current_actor(session: SessionDep, token: Annotated[str, Depends(bearer_token)]) -> Actor:
+    """The person the request's bearer token stands for."""
+    return people.actor_for_token(session=session, token=token)
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
+# Every /api/v1 router but sign-in requires a valid token, even on reads.
+SIGNED_IN = [Depends(current_actor)]
 
 
 class Paging:

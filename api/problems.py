@@ -11,7 +11,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from benefits.errors import Conflict, DomainError, InvalidInput, NotFound, StaleVersion
+from benefits.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StaleVersion,
+    TooManyAttempts,
+    Unauthenticated,
+)
 
 log = logging.getLogger("benefits.api")
 
@@ -41,6 +50,8 @@ class ProblemRead(BaseModel):
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ProblemRead, "content": {PROBLEM_JSON: {}}, "description": description}
     for status, description in {
+        401: "No valid token: missing, unknown, revoked or expired",
+        403: "The role does not allow this action here",
         404: "Not found",
         409: "Conflicts with the current state (e.g. a stage gate not met)",
         412: "The If-Match ETag is stale",
@@ -50,6 +61,9 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 _STATUS: list[tuple[type[DomainError], int]] = [
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (TooManyAttempts, 429),
     (NotFound, 404),
     (StaleVersion, 412),
     (Conflict, 409),
@@ -92,6 +106,11 @@ def _field_path(location: tuple[Any, ...]) -> str:
 async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
     status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
+    headers = None
+    if isinstance(error, Unauthenticated):
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif isinstance(error, TooManyAttempts):
+        headers = {"Retry-After": str(error.retry_after)}
     return problem_response(
         request,
         status=status,
@@ -99,6 +118,7 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
         detail=error.detail,
         code=error.code,
         errors=[{"code": p.code, "detail": p.detail, "field": p.field} for p in error.problems],
+        headers=headers,
     )
 
 

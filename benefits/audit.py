@@ -1,22 +1,16 @@
 """Writing and reading the audit trail; every write in the domain goes through `record`."""
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
+from benefits.actors import Actor
+from benefits.authz import Action, require
+from benefits.listing import Page
 from benefits.models import AuditEvent
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is making a change: a person's name, and their id once people are accounts."""
-
-    name: str
-    person_id: int | None = None
 
 
 def jsonable(value: Any) -> Any:
@@ -78,3 +72,35 @@ def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[
     """The fields whose values differ, as (before, after) dictionaries."""
     keys = [key for key in after if before.get(key) != after[key]]
     return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
+
+
+def list_events(
+    *,
+    session: Session,
+    actor: Actor,
+    limit: int,
+    offset: int,
+    entity: str | None = None,
+    entity_id: int | None = None,
+    person_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Page[AuditEvent]:
+    """A page of the trail, oldest first, filtered by entity and id, person and time (admin, finance, board)."""
+    require(session=session, actor=actor, action=Action.read_audit)
+    conditions = []
+    if entity is not None:
+        conditions.append(col(AuditEvent.entity) == entity)
+    if entity_id is not None:
+        conditions.append(col(AuditEvent.entity_id) == entity_id)
+    if person_id is not None:
+        conditions.append(col(AuditEvent.actor_id) == person_id)
+    if since is not None:
+        conditions.append(col(AuditEvent.at) >= since)
+    if until is not None:
+        conditions.append(col(AuditEvent.at) < until)
+    total = session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one()
+    items = session.exec(
+        select(AuditEvent).where(*conditions).order_by(col(AuditEvent.id)).limit(limit).offset(offset)
+    ).all()
+    return Page(items=list(items), total=total, limit=limit, offset=offset)

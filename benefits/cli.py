@@ -1,11 +1,23 @@
 """The `benefits` command line: serve, migrate the database, load the worked example."""
 
+import sys
+
 import click
 
-from benefits import migrate
+from benefits import migrate, people
+from benefits.actors import system_actor
 from benefits.db import transaction
+from benefits.errors import DomainError
 from benefits.example import load_example
+from benefits.models import ApiTokenCreate, PersonCreate, Role
 from benefits.settings import get_settings
+
+OPERATOR = system_actor("command line")
+
+
+def _fail(error: DomainError) -> None:
+    lines = [error.detail, *(f"  {p.field or '-'}: {p.detail}" for p in error.problems)]
+    raise click.ClickException("\n".join(lines))
 
 
 @click.group()
@@ -55,13 +67,76 @@ def example() -> None:
 
 @example.command("load")
 def example_load() -> None:
-    """Load the council customer-access example (once; a second run changes nothing)."""
+    """Load the council customer-access example with a first admin and its people (once)."""
+    settings = get_settings()
     with transaction() as session:
-        initiative = load_example(session=session)
-    if initiative is None:
+        made = load_example(
+            session=session,
+            admin_name=settings.admin_name,
+            admin_password=settings.admin_password.get_secret_value() if settings.admin_password else None,
+            people_password=settings.example_password.get_secret_value() if settings.example_password else None,
+        )
+    if made is None:
         click.echo("The example is already loaded.")
-    else:
-        click.echo(f"Loaded the example: initiative {initiative.id}, {initiative.name}")
+        return
+    click.echo("Loaded the example: the Customer Access Programme. People (passwords shown this once):")
+    for person, password in made.people:
+        shown = password if password is not None else "(as set in the settings)"
+        click.echo(f"  {person.name:<14} {person.role:<18} {shown}")
+
+
+@main.group()
+def users() -> None:
+    """People and integration accounts."""
+
+
+@users.command("create")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]), help="What they may do.")
+@click.option("--email", default=None, help="Their e-mail address; they may sign in with it.")
+@click.option("--password", default=None, help="Their password; asked for when a terminal is attached.")
+def users_create(name: str, role: str, email: str | None, password: str | None) -> None:
+    """Add a person; without a password (and no terminal) they are an integration that uses tokens only."""
+    if password is None and sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        fields = PersonCreate.model_validate({"name": name, "role": role, "email": email, "password": password})
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    try:
+        with transaction() as session:
+            person = people.create_person(session=session, fields=fields, actor=OPERATOR)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Created {person.name} ({person.role}), id {person.id}")
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens."""
+
+
+@tokens.command("create")
+@click.argument("name")
+@click.option("--expires-in", "expires_in", type=click.IntRange(1, 3650), default=None, help="Days until it expires.")
+def tokens_create(name: str, expires_in: int | None) -> None:
+    """Make an API token for the person NAME; the token is printed alone on the last line."""
+    try:
+        with transaction() as session:
+            found = people.find_person(session=session, login=name)
+            if found is None or found.id is None:
+                raise click.ClickException(f"There is no person called {name}.")
+            person = found
+            issued = people.create_token(
+                session=session,
+                fields=ApiTokenCreate(person_id=person.id, name="command line", expires_in_days=expires_in),
+                actor=OPERATOR,
+            )
+    except DomainError as error:
+        _fail(error)
+    expiry = f", expires {issued.record.expires_at:%Y-%m-%d %H:%M} UTC" if issued.record.expires_at else ""
+    click.echo(f"Token for {person.name} ({person.role}){expiry}; it is shown only now:")
+    click.echo(issued.token)
 
 
 if __name__ == "__main__":

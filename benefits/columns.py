@@ -8,6 +8,17 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from pydantic import AfterValidator, PlainSerializer, StringConstraints
 from pydantic import Field as PydanticField
+from sqlmodel import SQLModel
+
+# Every model module imports this one first, so the convention is set before any table is defined:
+# constraints then get the same names on both databases, and migrations can drop them by name.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 SCALE = 4
 _UNIT = Decimal(1).scaleb(-SCALE)
@@ -79,6 +90,10 @@ def _no_nul(text: str) -> str:
         raise ValueError("must not contain the NUL character")
     return text
 
+
+# An id a client sends: bounded, so no client can send one the database cannot hold.
+MAX_ROW_ID = 2_147_483_647
+RowId = Annotated[int, PydanticField(ge=1, le=MAX_ROW_ID)]
 
 # A value or amount: exact, bounded, and written to JSON as a number.
 Quantity = Annotated[

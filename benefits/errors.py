@@ -63,3 +63,28 @@ class InvalidInput(DomainError):
 
     code: str = "invalid_input"
     title: str = "Invalid input"
+
+
+@dataclass
+class Unauthenticated(DomainError):
+    """No valid credentials: a missing, unknown, revoked or expired token, or a failed sign-in."""
+
+    code: str = "unauthenticated"
+    title: str = "Authentication required"
+
+
+@dataclass
+class Forbidden(DomainError):
+    """The person is known but their role does not allow this action here."""
+
+    code: str = "forbidden"
+    title: str = "Not allowed"
+
+
+@dataclass
+class TooManyAttempts(DomainError):
+    """Too many failed sign-ins for this account or address; try again after `retry_after` seconds."""
+
+    retry_after: int = 60
+    code: str = "too_many_attempts"
+    title: str = "Too many sign-in attempts"

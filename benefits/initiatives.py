@@ -5,11 +5,12 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from benefits import audit
-from benefits.audit import Actor
+from benefits.actors import Actor
+from benefits.authz import Action, require
 from benefits.columns import utc_now
 from benefits.errors import Conflict, InvalidInput, NotFound, Problem, StaleVersion
 from benefits.listing import Page
-from benefits.models import Benefit, Initiative, InitiativeCreate, InitiativeUpdate, ProfileEntry
+from benefits.models import Benefit, Initiative, InitiativeCreate, InitiativeUpdate, Person, ProfileEntry, Role
 from benefits.stages import Stage
 
 ENTITY = "initiative"
@@ -57,9 +58,25 @@ def list_initiatives(
     return Page(items=list(items), total=total, limit=limit, offset=offset)
 
 
+def _check_owner(*, session: Session, owner_id: int | None) -> None:
+    if owner_id is not None and session.get(Person, owner_id) is None:
+        raise InvalidInput(
+            f"There is no person {owner_id}.", [Problem("unknown_person", f"No person {owner_id}.", "owner_id")]
+        )
+
+
 def create_initiative(*, session: Session, fields: InitiativeCreate, actor: Actor) -> Initiative:
-    """Add an initiative and record who did."""
+    """Add an initiative and record who did; a programme manager owns what they create."""
+    require(session=session, actor=actor, action=Action.create_initiative)
     initiative = Initiative.model_validate(fields)
+    if actor.role is not Role.admin:
+        if initiative.owner_id not in (None, actor.person_id):
+            raise InvalidInput(
+                "Only an admin creates an initiative for someone else.",
+                [Problem("owner_not_self", "Leave owner_id out, or give your own id.", "owner_id")],
+            )
+        initiative.owner_id = actor.person_id
+    _check_owner(session=session, owner_id=initiative.owner_id)
     _check_dates(initiative)
     session.add(initiative)
     session.flush()
@@ -86,8 +103,16 @@ def update_initiative(
 ) -> Initiative:
     """Change the fields sent, if the caller saw the current version; record before and after."""
     initiative = get_initiative(session=session, initiative_id=initiative_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     check_version(current=initiative.version, expected=expected_version, what="initiative")
     sent = changes.model_dump(exclude_unset=True)
+    if "owner_id" in sent and sent["owner_id"] != initiative.owner_id:
+        if actor.role is not Role.admin and actor.person_id != initiative.owner_id:
+            raise InvalidInput(
+                "Only the owner or an admin hands an initiative to someone else.",
+                [Problem("owner_change_refused", "You do not own this initiative.", "owner_id")],
+            )
+        _check_owner(session=session, owner_id=sent["owner_id"])
     for name in ("name", "fy_start_month", "granularity"):
         if name in sent and sent[name] is None:
             raise InvalidInput(f"{name} cannot be emptied.", [Problem("required", f"{name} cannot be null.", name)])
@@ -132,6 +157,7 @@ def _refuse_granularity_change(*, session: Session, initiative_id: int) -> None:
 def delete_initiative(*, session: Session, initiative_id: int, expected_version: int | None, actor: Actor) -> None:
     """Delete an initiative whose benefits are all still opportunities; otherwise history would be lost."""
     initiative = get_initiative(session=session, initiative_id=initiative_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     check_version(current=initiative.version, expected=expected_version, what="initiative")
     advanced = session.exec(
         select(func.count())

@@ -3,7 +3,8 @@
 from sqlmodel import Session, col, select
 
 from benefits import audit
-from benefits.audit import Actor
+from benefits.actors import Actor
+from benefits.authz import Action, require
 from benefits.columns import utc_now
 from benefits.errors import Conflict, GateNotMet, InvalidInput, Problem
 from benefits.initiatives import check_version
@@ -24,6 +25,7 @@ def move_stage(
 ) -> Benefit:
     """Move a benefit one stage forward if its gate is met, or back any number of stages with a reason."""
     benefit = get_benefit(session=session, benefit_id=benefit_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=benefit.initiative_id)
     check_version(current=benefit.version, expected=expected_version, what="benefit")
     current = Stage(benefit.stage)
     if benefit.withdrawn:
@@ -72,6 +74,7 @@ def confirm_cash(
 ) -> CashConfirmation:
     """Record finance's confirmation that a cash-releasing benefit's budget went down for a period."""
     benefit = get_benefit(session=session, benefit_id=benefit_id)
+    require(session=session, actor=actor, action=Action.confirm_cash, initiative_id=benefit.initiative_id)
     if benefit.route != RealisationRoute.cash:
         raise Conflict(
             "Only a cash-releasing benefit takes finance confirmations.",

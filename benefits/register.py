@@ -8,7 +8,8 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
 from benefits import audit
-from benefits.audit import Actor
+from benefits.actors import Actor
+from benefits.authz import Action, require
 from benefits.columns import utc_now
 from benefits.errors import Conflict, InvalidInput, NotFound, Problem
 from benefits.initiatives import check_version, get_initiative
@@ -28,6 +29,8 @@ from benefits.stages import Category, GateFacts, RealisationRoute, Stage, unmet_
 
 ENTITY = "benefit"
 EDITABLE = tuple(name for name in BenefitUpdate.model_fields if name != "reason")
+# What finance may change on any benefit: how, and where, its value is taken.
+ROUTE_FIELDS = frozenset({"route", "cost_centre", "redeployment"})
 
 
 def _loaded() -> list[Any]:
@@ -188,6 +191,7 @@ def list_benefits(
 def create_benefit(*, session: Session, initiative_id: int, fields: BenefitCreate, actor: Actor) -> Benefit:
     """Add a benefit to an initiative at the opportunity stage, and record who did."""
     get_initiative(session=session, initiative_id=initiative_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     benefit = Benefit.model_validate(fields, update={"initiative_id": initiative_id, "stage": Stage.opportunity})
     _settle(benefit)
     session.add(benefit)
@@ -210,10 +214,12 @@ def update_benefit(
 ) -> Benefit:
     """Change the fields sent, if the caller saw the current version; keep before, after and the reason."""
     benefit = get_benefit(session=session, benefit_id=benefit_id)
-    check_version(current=benefit.version, expected=expected_version, what="benefit")
-    _refuse_if_withdrawn(benefit)
     sent = changes.model_dump(exclude_unset=True)
     reason = sent.pop("reason", None)
+    action = Action.decide_route if sent and set(sent) <= ROUTE_FIELDS else Action.edit_initiative
+    require(session=session, actor=actor, action=action, initiative_id=benefit.initiative_id)
+    check_version(current=benefit.version, expected=expected_version, what="benefit")
+    _refuse_if_withdrawn(benefit)
     for name in ("title", "quantified", "is_disbenefit", "description", "evidence"):
         if name in sent and sent[name] is None:
             raise InvalidInput(f"{name} cannot be null.", [Problem("required", f"{name} cannot be null.", name)])
@@ -281,6 +287,7 @@ def replace_profile(
 ) -> Benefit:
     """Make the profile exactly these periods' planned and actual values; keep before and after."""
     benefit = get_benefit(session=session, benefit_id=benefit_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=benefit.initiative_id)
     check_version(current=benefit.version, expected=expected_version, what="benefit")
     _refuse_if_withdrawn(benefit)
     parsed = _parse_profile(rows, benefit)
@@ -332,6 +339,7 @@ def withdraw_benefit(
 ) -> Benefit:
     """End a benefit for good, keeping it and its history; a reason is required."""
     benefit = get_benefit(session=session, benefit_id=benefit_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=benefit.initiative_id)
     check_version(current=benefit.version, expected=expected_version, what="benefit")
     _refuse_if_withdrawn(benefit)
     if not reason.strip():
@@ -358,6 +366,7 @@ def withdraw_benefit(
 def delete_benefit(*, session: Session, benefit_id: int, expected_version: int | None, actor: Actor) -> None:
     """Delete a benefit that is still an opportunity; one that has moved on must be withdrawn instead."""
     benefit = get_benefit(session=session, benefit_id=benefit_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=benefit.initiative_id)
     check_version(current=benefit.version, expected=expected_version, what="benefit")
     if benefit.stage != Stage.opportunity:
         raise Conflict(

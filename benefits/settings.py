@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,6 +20,16 @@ class Settings(BaseSettings):
     )
     page_limit_max: int = Field(default=500, ge=1, description="Largest page a list endpoint returns.")
     sql_echo: bool = Field(default=False, description="Log every SQL statement (for debugging).")
+    admin_name: str = Field(default="admin", description="Name of the first admin that `benefits example load` makes.")
+    admin_password: SecretStr | None = Field(
+        default=None, description="The first admin's password; generated and printed once when unset."
+    )
+    example_password: SecretStr | None = Field(
+        default=None, description="Password of the example's people; generated and printed once when unset."
+    )
+    login_max_failures_per_account: int = Field(default=5, ge=1, description="Failed sign-ins allowed per account.")
+    login_max_failures_per_address: int = Field(default=20, ge=1, description="Failed sign-ins allowed per address.")
+    login_window_seconds: int = Field(default=900, ge=1, description="The window those limits count over.")
 
 
 @lru_cache

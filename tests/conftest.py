@@ -4,6 +4,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -12,6 +13,8 @@ from api.app import create_app
 from api.deps import get_session
 from benefits import migrate
 from benefits.db import make_engine
+from benefits.models import Role
+from tests.support.factories import make_person, make_token
 from tests.support.postgres import PostgresUnavailable, create_database, throwaway_server
 
 DATABASES = ["sqlite", "postgresql"]
@@ -90,11 +93,12 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def client(session: Session) -> Iterator[TestClient]:
+def app(session: Session) -> FastAPI:
     """The API over the test's session; each request commits or rolls back a savepoint, as it would for real."""
     app = create_app()
 
     def _test_session() -> Iterator[Session]:
+        session.commit()  # what the test set up before the request stands, as if committed earlier
         try:
             yield session
             session.commit()
@@ -106,5 +110,28 @@ def client(session: Session) -> Iterator[TestClient]:
             session.expunge_all()
 
     app.dependency_overrides[get_session] = _test_session
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
+    return app
+
+
+def client_with_token(app: FastAPI, token: str | None) -> TestClient:
+    """A client of the app that sends the token (none when None)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return TestClient(app, raise_server_exceptions=False, headers=headers)
+
+
+@pytest.fixture
+def admin_token(session: Session) -> str:
+    """A token of an admin."""
+    return make_token(session, person=make_person(session, role=Role.admin))
+
+
+@pytest.fixture
+def client(app: FastAPI, admin_token: str) -> TestClient:
+    """A client signed in as an admin."""
+    return client_with_token(app, admin_token)
+
+
+@pytest.fixture
+def anonymous(app: FastAPI) -> TestClient:
+    """A client with no token."""
+    return client_with_token(app, None)

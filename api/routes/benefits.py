@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response, status
 
-from api.deps import ActorDep, ExpectedVersion, ResourceId, SessionDep, etag
+from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, ResourceId, SessionDep, etag
 from api.problems import PROBLEM_RESPONSES
 from benefits import pipeline, register
 from benefits.columns import Reason
@@ -18,7 +18,7 @@ from benefits.models import (
 )
 from benefits.models.benefit import TransitionRequest, WithdrawRequest
 
-router = APIRouter(prefix="/api/v1/benefits", tags=["benefits"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1/benefits", tags=["benefits"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN)
 
 MAX_PROFILE_ROWS = 400
 

@@ -4,14 +4,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import ActorDep, ExpectedVersion, PagingDep, ResourceId, SessionDep, etag
+from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, PagingDep, ResourceId, SessionDep, etag
 from api.problems import PROBLEM_RESPONSES
 from api.schemas import PageRead
-from benefits import initiatives, register
-from benefits.models import BenefitCreate, BenefitRead, InitiativeCreate, InitiativeRead, InitiativeUpdate
+from benefits import initiatives, people, register
+from benefits.models import (
+    BenefitCreate,
+    BenefitRead,
+    InitiativeCreate,
+    InitiativeRead,
+    InitiativeUpdate,
+    MembersUpdate,
+)
 from benefits.stages import Category, RealisationRoute, Stage
 
-router = APIRouter(prefix="/api/v1/initiatives", tags=["initiatives"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1/initiatives", tags=["initiatives"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN
+)
 
 Filter = Annotated[str | None, Query(max_length=200)]
 
@@ -116,3 +125,20 @@ def list_benefits(
         limit=page.limit,
         offset=page.offset,
     )
+
+
+@router.get("/{initiative_id}/members", response_model=MembersUpdate)
+def initiative_members(initiative_id: ResourceId, session: SessionDep) -> MembersUpdate:
+    """The people who may edit the initiative beside its owner."""
+    return MembersUpdate(person_ids=people.initiative_members(session=session, initiative_id=initiative_id))
+
+
+@router.put("/{initiative_id}/members", response_model=MembersUpdate)
+def set_initiative_members(
+    initiative_id: ResourceId, members: MembersUpdate, session: SessionDep, actor: ActorDep
+) -> MembersUpdate:
+    """Make exactly these people members of the initiative (its owner, or an admin)."""
+    person_ids = people.set_initiative_members(
+        session=session, initiative_id=initiative_id, person_ids=members.person_ids, actor=actor
+    )
+    return MembersUpdate(person_ids=person_ids)

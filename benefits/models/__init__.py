@@ -15,8 +15,27 @@ from benefits.models.benefit import (
     ProfileEntryRead,
 )
 from benefits.models.initiative import Initiative, InitiativeCreate, InitiativeRead, InitiativeUpdate
+from benefits.models.person import (
+    ApiToken,
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenRead,
+    InitiativeMember,
+    LoginAttempt,
+    MembersUpdate,
+    Person,
+    PersonCreate,
+    PersonRead,
+    PersonUpdate,
+    Role,
+    SignIn,
+)
 
 __all__ = [
+    "ApiToken",
+    "ApiTokenCreate",
+    "ApiTokenCreated",
+    "ApiTokenRead",
     "AuditEvent",
     "AuditEventRead",
     "Benefit",
@@ -29,9 +48,18 @@ __all__ = [
     "GateRead",
     "Initiative",
     "InitiativeCreate",
+    "InitiativeMember",
     "InitiativeRead",
     "InitiativeUpdate",
+    "LoginAttempt",
+    "MembersUpdate",
+    "Person",
+    "PersonCreate",
+    "PersonRead",
+    "PersonUpdate",
     "ProfileEntry",
     "ProfileEntryIn",
     "ProfileEntryRead",
+    "Role",
+    "SignIn",
 ]

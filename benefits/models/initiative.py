@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from pydantic import field_validator
 from sqlmodel import Field, Relationship, SQLModel
 
-from benefits.columns import EnumText, LongText, Name, ShortText, UtcDateTime, utc_now
+from benefits.columns import EnumText, LongText, Name, RowId, ShortText, UtcDateTime, utc_now
 from benefits.periods import Granularity, parse_period
 
 if TYPE_CHECKING:
@@ -30,6 +30,15 @@ class InitiativeBase(SQLModel):
     description: LongText = Field(default="", sa_type=sa.Text)
     sponsor: ShortText | None = Field(default=None, max_length=200)
     owner: ShortText | None = Field(default=None, max_length=200)
+    owner_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2_147_483_647,
+        foreign_key="person.id",
+        ondelete="SET NULL",
+        index=True,
+        description="The person who owns the initiative (a programme manager edits what they own).",
+    )
     start_date: date | None = None
     end_date: date | None = None
     fy_start_month: int = Field(default=4, ge=1, le=12, description="Month the financial year starts (4 = April).")
@@ -56,6 +65,7 @@ class InitiativeUpdate(SQLModel):
     description: LongText | None = None
     sponsor: ShortText | None = None
     owner: ShortText | None = None
+    owner_id: RowId | None = None
     start_date: date | None = None
     end_date: date | None = None
     fy_start_month: int | None = Field(default=None, ge=1, le=12)

@@ -14,13 +14,14 @@ from benefits.example import load_example
 
 
 @pytest.fixture
-def api_schema(session: Session):
+def api_schema(session: Session, admin_token: str):
     """The app's own schema, over a database holding the worked example so ids resolve to real rows."""
     load_example(session=session)
     session.commit()
     app = create_app()
 
     def _test_session() -> Iterator[Session]:
+        session.commit()  # what the test set up before the request stands, as if committed earlier
         try:
             yield session
             session.commit()
@@ -31,7 +32,9 @@ def api_schema(session: Session):
             session.expunge_all()
 
     app.dependency_overrides[get_session] = _test_session
-    return schemathesis.openapi.from_asgi("/openapi.json", app)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    schema.config.headers = {"Authorization": f"Bearer {admin_token}"}
+    return schema
 
 
 def test_no_request_yields_a_server_error(api_schema) -> None:

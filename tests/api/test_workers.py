@@ -48,25 +48,43 @@ def _server(database_url: str) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+def _benefits(database_url: str, *arguments: str) -> str:
+    environment = {**os.environ, "BENEFITS_DATABASE_URL": database_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "benefits.cli", *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
+    return done.stdout
+
+
 def test_two_servers_over_one_database_serve_the_same_data(fresh_databases: FreshDatabase) -> None:
     url = fresh_databases.url()
     migrate.upgrade(url)
+    _benefits(url, "users", "create", "Integration", "--role", "programme_manager")
+    # Scripts take the token from the last line.
+    token = _benefits(url, "tokens", "create", "Integration", "--expires-in", "1").strip().splitlines()[-1]
+    assert token.startswith("bnf_")
+    http = httpx2.Client(headers={"Authorization": f"Bearer {token}"})
     with _server(url) as first, _server(url) as second:
-        created = httpx2.post(f"{first}/api/v1/initiatives", json={"name": "Shared"})
+        created = http.post(f"{first}/api/v1/initiatives", json={"name": "Shared"})
         assert created.status_code == 201
         location = created.headers["Location"]
-        benefit = httpx2.post(f"{first}{location}/benefits", json={"title": "Calls avoided"})
+        benefit = http.post(f"{first}{location}/benefits", json={"title": "Calls avoided"})
         benefit_url = benefit.headers["Location"]
         seen = benefit.headers["ETag"]
 
-        read = httpx2.get(f"{second}{benefit_url}")
+        read = http.get(f"{second}{benefit_url}")
         assert read.status_code == 200
         assert read.json()["title"] == "Calls avoided"
         assert read.headers["ETag"] == seen
 
-        assert (
-            httpx2.patch(f"{second}{benefit_url}", json={"owner": "B"}, headers={"If-Match": seen}).status_code == 200
-        )
-        stale = httpx2.patch(f"{first}{benefit_url}", json={"owner": "A"}, headers={"If-Match": seen})
+        changed = http.patch(f"{second}{benefit_url}", json={"owner": "B"}, headers={"If-Match": seen})
+        assert changed.status_code == 200
+        stale = http.patch(f"{first}{benefit_url}", json={"owner": "A"}, headers={"If-Match": seen})
         assert stale.status_code == 412
-        assert httpx2.get(f"{first}{benefit_url}").json()["owner"] == "B"
+        assert http.get(f"{first}{benefit_url}").json()["owner"] == "B"
+        assert httpx2.get(f"{second}{benefit_url}").status_code == 401

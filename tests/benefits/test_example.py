@@ -6,15 +6,17 @@ from sqlmodel import Session, func, select
 
 from benefits import register
 from benefits.example import load_example
-from benefits.models import Benefit, Initiative
+from benefits.models import Benefit, Initiative, Person, Role
 from benefits.periods import parse_period
 from benefits.stages import Stage, unmet_requirements
 
 
 def test_the_example_loads_once_and_covers_every_stage_and_route(session: Session) -> None:
-    initiative = load_example(session=session)
-    assert initiative is not None and initiative.id is not None
+    made = load_example(session=session)
+    assert made is not None
     assert load_example(session=session) is None
+    initiative = session.exec(select(Initiative)).one()
+    assert initiative.id is not None
     assert session.exec(select(func.count()).select_from(Initiative)).one() == 1
 
     page = register.list_benefits(session=session, initiative_id=initiative.id, limit=100, offset=0)
@@ -44,3 +46,15 @@ def test_the_example_uses_the_published_unit_costs(session: Session) -> None:
     avoidable = titles["Avoidable phone contact removed"]
     # 600,000 calls x 30% avoidable x 50% removed x GBP 2.83
     assert avoidable.estimate_likely == 600_000 * 30 * 50 * 283 / 100 / 100 / 100
+
+
+def test_the_example_brings_a_first_admin_and_people_for_every_role(session: Session) -> None:
+    made = load_example(session=session, admin_name="root", admin_password="chosen-by-operator")
+    assert made is not None
+    shown = {person.name: password for person, password in made.people}
+    assert shown["root"] is None  # the operator chose it, so it is not printed
+    assert all(password for name, password in shown.items() if name != "root")
+    assert {Role(p.role) for p in session.exec(select(Person)).all()} == set(Role)
+    initiative = session.exec(select(Initiative)).one()
+    owner = session.get(Person, initiative.owner_id)
+    assert owner is not None and owner.role == Role.programme_manager

@@ -4,14 +4,26 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from pydantic import SecretStr
 from sqlmodel import Session
 
-from benefits import initiatives, pipeline, register
-from benefits.audit import Actor
-from benefits.models import Benefit, BenefitCreate, Initiative, InitiativeCreate, ProfileEntryIn
+from benefits import initiatives, people, pipeline, register
+from benefits.actors import Actor
+from benefits.models import (
+    ApiTokenCreate,
+    Benefit,
+    BenefitCreate,
+    Initiative,
+    InitiativeCreate,
+    Person,
+    PersonCreate,
+    ProfileEntryIn,
+    Role,
+)
 from benefits.stages import STAGE_ORDER, Stage
 
-TESTER = Actor(name="tester")
+TESTER = Actor(name="tester", role=Role.admin)
+_people_made = 0
 
 READY_FOR_PLANNED: dict[str, Any] = {
     "owner": "Alex Owner",
@@ -26,6 +38,36 @@ READY_FOR_PLANNED: dict[str, Any] = {
     "route": "capacity",
     "redeployment": "Casework",
 }
+
+
+def make_person(
+    session: Session, *, role: Role = Role.admin, name: str | None = None, password: str | None = None
+) -> Person:
+    """A person of the role, with a unique name unless one is given."""
+    global _people_made
+    _people_made += 1
+    fields = PersonCreate(
+        name=name or f"{role.value} {_people_made}",
+        role=role,
+        password=SecretStr(password) if password else None,
+    )
+    return people.create_person(session=session, fields=fields, actor=TESTER)
+
+
+def make_token(session: Session, *, person: Person, expires_in_days: int | None = None) -> str:
+    """A fresh API token for the person."""
+    assert person.id is not None
+    issued = people.create_token(
+        session=session,
+        fields=ApiTokenCreate(person_id=person.id, name="test", expires_in_days=expires_in_days),
+        actor=TESTER,
+    )
+    return issued.token
+
+
+def actor_of(person: Person) -> Actor:
+    """The actor a person's token stands for."""
+    return Actor(name=person.name, role=Role(person.role), person_id=person.id)
 
 
 def make_initiative(session: Session, *, name: str = "Front office", **fields: Any) -> Initiative:

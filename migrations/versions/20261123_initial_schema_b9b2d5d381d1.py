@@ -1,8 +1,8 @@
-"""initiatives benefits profiles audit
+"""initial schema
 
-Revision ID: adfd92a4b40d
+Revision ID: b9b2d5d381d1
 Revises:
-Create Date: 2026-11-23 11:42:19.501518
+Create Date: 2026-11-23 11:58:44.272072
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import benefits.columns
 
-revision: str = "adfd92a4b40d"
+revision: str = "b9b2d5d381d1"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -35,7 +35,7 @@ def upgrade() -> None:
         sa.Column("after", sa.JSON(), nullable=True),
         sa.Column("context", sa.JSON(), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_event")),
     )
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_event_actor_id"), ["actor_id"], unique=False)
@@ -44,11 +44,60 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_event_initiative_id"), ["initiative_id"], unique=False)
 
     op.create_table(
+        "login_attempt",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", benefits.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("login", sa.String(length=200), nullable=False),
+        sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("succeeded", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_attempt")),
+    )
+    with op.batch_alter_table("login_attempt", schema=None) as batch_op:
+        batch_op.create_index("ix_login_attempt_address_at", ["address", "at"], unique=False)
+        batch_op.create_index("ix_login_attempt_login_at", ["login", "at"], unique=False)
+
+    op.create_table(
+        "person",
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("role", sa.String(length=24), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name_key", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=200), nullable=True),
+        sa.Column("password_hash", sa.String(length=200), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", benefits.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", benefits.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_person")),
+        sa.UniqueConstraint("email", name=op.f("uq_person_email")),
+        sa.UniqueConstraint("name_key", name=op.f("uq_person_name_key")),
+    )
+    op.create_table(
+        "api_token",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("created_at", benefits.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", benefits.columns.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", benefits.columns.UtcDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["person.id"], name=op.f("fk_api_token_person_id_person"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_token")),
+        sa.UniqueConstraint("digest", name=op.f("uq_api_token_digest")),
+    )
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_token_person_id"), ["person_id"], unique=False)
+
+    op.create_table(
         "initiative",
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("sponsor", sa.String(length=200), nullable=True),
         sa.Column("owner", sa.String(length=200), nullable=True),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
         sa.Column("start_date", sa.Date(), nullable=True),
         sa.Column("end_date", sa.Date(), nullable=True),
         sa.Column("fy_start_month", sa.Integer(), nullable=False),
@@ -58,8 +107,14 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", benefits.columns.UtcDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", benefits.columns.UtcDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["person.id"], name=op.f("fk_initiative_owner_id_person"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_initiative")),
     )
+    with op.batch_alter_table("initiative", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_initiative_owner_id"), ["owner_id"], unique=False)
+
     op.create_table(
         "benefit",
         sa.Column("title", sa.String(length=200), nullable=False),
@@ -90,12 +145,32 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", benefits.columns.UtcDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", benefits.columns.UtcDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["initiative_id"], ["initiative.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
+        sa.ForeignKeyConstraint(
+            ["initiative_id"], ["initiative.id"], name=op.f("fk_benefit_initiative_id_initiative"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_benefit")),
     )
     with op.batch_alter_table("benefit", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_benefit_initiative_id"), ["initiative_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_benefit_stage"), ["stage"], unique=False)
+
+    op.create_table(
+        "initiative_member",
+        sa.Column("initiative_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["initiative_id"],
+            ["initiative.id"],
+            name=op.f("fk_initiative_member_initiative_id_initiative"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["person.id"], name=op.f("fk_initiative_member_person_id_person"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("initiative_id", "person_id", name=op.f("pk_initiative_member")),
+    )
+    with op.batch_alter_table("initiative_member", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_initiative_member_person_id"), ["person_id"], unique=False)
 
     op.create_table(
         "cash_confirmation",
@@ -106,8 +181,10 @@ def upgrade() -> None:
         sa.Column("confirmed_by", sa.String(length=200), nullable=False),
         sa.Column("confirmed_at", benefits.columns.UtcDateTime(timezone=True), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(["benefit_id"], ["benefit.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
+        sa.ForeignKeyConstraint(
+            ["benefit_id"], ["benefit.id"], name=op.f("fk_cash_confirmation_benefit_id_benefit"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cash_confirmation")),
     )
     with op.batch_alter_table("cash_confirmation", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cash_confirmation_benefit_id"), ["benefit_id"], unique=False)
@@ -120,9 +197,11 @@ def upgrade() -> None:
         sa.Column("sort_key", sa.Integer(), nullable=False),
         sa.Column("planned", benefits.columns.ScaledDecimal(), nullable=True),
         sa.Column("actual", benefits.columns.ScaledDecimal(), nullable=True),
-        sa.ForeignKeyConstraint(["benefit_id"], ["benefit.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("benefit_id", "period"),
+        sa.ForeignKeyConstraint(
+            ["benefit_id"], ["benefit.id"], name=op.f("fk_profile_entry_benefit_id_benefit"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_profile_entry")),
+        sa.UniqueConstraint("benefit_id", "period", name=op.f("uq_profile_entry_benefit_id")),
     )
     with op.batch_alter_table("profile_entry", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_profile_entry_benefit_id"), ["benefit_id"], unique=False)
@@ -141,12 +220,29 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cash_confirmation_benefit_id"))
 
     op.drop_table("cash_confirmation")
+    with op.batch_alter_table("initiative_member", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_initiative_member_person_id"))
+
+    op.drop_table("initiative_member")
     with op.batch_alter_table("benefit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_benefit_stage"))
         batch_op.drop_index(batch_op.f("ix_benefit_initiative_id"))
 
     op.drop_table("benefit")
+    with op.batch_alter_table("initiative", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_initiative_owner_id"))
+
     op.drop_table("initiative")
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_token_person_id"))
+
+    op.drop_table("api_token")
+    op.drop_table("person")
+    with op.batch_alter_table("login_attempt", schema=None) as batch_op:
+        batch_op.drop_index("ix_login_attempt_login_at")
+        batch_op.drop_index("ix_login_attempt_address_at")
+
+    op.drop_table("login_attempt")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_event_initiative_id"))
         batch_op.drop_index("ix_audit_event_entity")

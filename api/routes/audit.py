@@ -1,0 +1,45 @@
+"""The audit trail: every change, who made it, when, and the fields before and after (admin, finance, board)."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import MAX_ID, SIGNED_IN, ActorDep, PagingDep, SessionDep
+from api.problems import PROBLEM_RESPONSES
+from api.schemas import PageRead
+from benefits import audit
+from benefits.models import AuditEventRead
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN)
+
+
+@router.get("", response_model=PageRead[AuditEventRead])
+def list_audit_events(
+    session: SessionDep,
+    actor: ActorDep,
+    paging: PagingDep,
+    entity: Annotated[str | None, Query(max_length=40, description="initiative, benefit, person, api_token")] = None,
+    entity_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    person_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Who made the change.")] = None,
+    since: Annotated[datetime | None, Query(description="From this time (inclusive).")] = None,
+    until: Annotated[datetime | None, Query(description="Before this time.")] = None,
+) -> PageRead[AuditEventRead]:
+    """List audit events oldest first, filtered by entity and id, person and time."""
+    page = audit.list_events(
+        session=session,
+        actor=actor,
+        limit=paging.limit,
+        offset=paging.offset,
+        entity=entity,
+        entity_id=entity_id,
+        person_id=person_id,
+        since=since,
+        until=until,
+    )
+    return PageRead[AuditEventRead](
+        items=[AuditEventRead.model_validate(item) for item in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )

@@ -1,0 +1,80 @@
+"""API tokens: anyone manages their own, an admin anyone's; and signing in and out with a password."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, status
+
+from api.deps import MAX_ID, SIGNED_IN, ActorDep, ResourceId, SessionDep, bearer_token
+from api.problems import PROBLEM_RESPONSES
+from benefits import people
+from benefits.errors import TooManyAttempts, Unauthenticated
+from benefits.models import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, SignIn
+from benefits.settings import get_settings
+
+router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN)
+auth_router = APIRouter(prefix="/api/v1/auth", tags=["tokens"], responses=PROBLEM_RESPONSES)
+
+
+def _created(issued: people.IssuedToken) -> ApiTokenCreated:
+    listed = ApiTokenRead.model_validate(issued.record, from_attributes=True)
+    return ApiTokenCreated(**listed.model_dump(), token=issued.token)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ApiTokenCreated)
+def create_token(fields: ApiTokenCreate, session: SessionDep, actor: ActorDep) -> ApiTokenCreated:
+    """Make a token (for yourself, or as an admin for anyone); the token is in this answer only."""
+    return _created(people.create_token(session=session, fields=fields, actor=actor))
+
+
+@router.get("", response_model=list[ApiTokenRead])
+def list_tokens(
+    session: SessionDep,
+    actor: ActorDep,
+    person_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Whose tokens (admin).")] = None,
+) -> list[ApiTokenRead]:
+    """List tokens, never the tokens themselves: your own, or (admin) anyone's."""
+    records = people.list_tokens(session=session, actor=actor, person_id=person_id)
+    return [ApiTokenRead.model_validate(record, from_attributes=True) for record in records]
+
+
+@router.delete("/{token_id}", response_model=ApiTokenRead)
+def revoke_token(token_id: ResourceId, session: SessionDep, actor: ActorDep) -> ApiTokenRead:
+    """Revoke a token for good: your own, or (admin) anyone's."""
+    record = people.revoke_token(session=session, token_id=token_id, actor=actor)
+    return ApiTokenRead.model_validate(record, from_attributes=True)
+
+
+@auth_router.post(
+    "/token",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApiTokenCreated,
+    responses={429: PROBLEM_RESPONSES[422] | {"description": "Too many failed sign-ins"}},
+)
+def sign_in(credentials: SignIn, request: Request, session: SessionDep) -> ApiTokenCreated:
+    """Sign in with name or e-mail and password; answered with a token that expires."""
+    settings = get_settings()
+    limits = people.SignInLimits(
+        per_account=settings.login_max_failures_per_account,
+        per_address=settings.login_max_failures_per_address,
+        window_seconds=settings.login_window_seconds,
+    )
+    try:
+        issued = people.sign_in(
+            session=session,
+            login=credentials.login,
+            password=credentials.password.get_secret_value(),
+            address=request.client.host if request.client else "unknown",
+            expires_in_days=credentials.expires_in_days,
+            limits=limits,
+        )
+    except (Unauthenticated, TooManyAttempts):
+        # Keep the failed attempt, so the limits count it, even though the request fails.
+        session.commit()
+        raise
+    return _created(issued)
+
+
+@auth_router.delete("/token", status_code=status.HTTP_204_NO_CONTENT)
+def sign_out(token: Annotated[str, Depends(bearer_token)], session: SessionDep, actor: ActorDep) -> None:
+    """Sign out: revoke the token this request carries."""
+    people.sign_out(session=session, token=token, actor=actor)

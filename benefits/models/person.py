@@ -1,0 +1,179 @@
+"""People (and integrations) with a role, their membership of initiatives, API tokens and sign-in attempts."""
+
+import re
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from pydantic import BaseModel, SecretStr, field_validator
+from pydantic import Field as PydanticField
+from sqlmodel import Field, SQLModel
+
+from benefits.columns import EnumText, Name, RowId, UtcDateTime, utc_now
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Role(StrEnum):
+    """What a person may do; see `benefits.authz` for the rule of each action."""
+
+    admin = "admin"
+    programme_manager = "programme_manager"
+    finance = "finance"
+    board = "board"
+    viewer = "viewer"
+
+
+def _email(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip().lower()
+    if len(value) > 200 or not _EMAIL.match(value) or "\x00" in value:
+        raise ValueError("not an e-mail address")
+    return value
+
+
+Password = SecretStr
+
+
+def _password(value: SecretStr | None) -> SecretStr | None:
+    if value is not None and not 10 <= len(value.get_secret_value()) <= 200:
+        raise ValueError("a password has 10 to 200 characters")
+    return value
+
+
+class PersonBase(SQLModel):
+    """Fields an admin edits."""
+
+    name: Name = Field(max_length=200, description="Unique, case-insensitively; people sign in with it.")
+    email: str | None = Field(default=None, max_length=200, description="Unique; people may sign in with it.")
+    role: Role = Field(sa_type=EnumText(Role, 24))
+    active: bool = Field(default=True, description="An inactive person cannot sign in or use tokens.")
+
+    _check_email = field_validator("email")(_email)
+
+
+class PersonCreate(PersonBase):
+    """A new person; without a password they can use only the tokens made for them (an integration)."""
+
+    password: Password | None = None
+
+    _check_password = field_validator("password")(_password)
+
+
+class PersonUpdate(SQLModel):
+    """A partial change to a person."""
+
+    name: Name | None = None
+    email: str | None = None
+    role: Role | None = None
+    active: bool | None = None
+    password: Password | None = None
+
+    _check_email = field_validator("email")(_email)
+    _check_password = field_validator("password")(_password)
+
+
+class Person(PersonBase, table=True):
+    """A person as stored; the password only as an Argon2 hash."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name_key: str = Field(max_length=200, unique=True, description="The name in lower case, for sign-in.")
+    email: str | None = Field(default=None, max_length=200, unique=True)
+    password_hash: str | None = Field(default=None, max_length=200)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+    @sa.orm.declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, object]:  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class PersonRead(PersonBase):
+    """A person as the API returns them; never a password or its hash."""
+
+    id: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class InitiativeMember(SQLModel, table=True):
+    """A person who may edit an initiative beside its owner."""
+
+    __tablename__ = "initiative_member"
+
+    initiative_id: int = Field(foreign_key="initiative.id", ondelete="CASCADE", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", primary_key=True, index=True)
+
+
+class MembersUpdate(BaseModel):
+    """The people who may edit an initiative beside its owner."""
+
+    person_ids: list[RowId] = PydanticField(max_length=500)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token; only its SHA-256 digest is kept, so a stolen database yields no usable token."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=200)
+    digest: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16, description="The token's first characters, to tell tokens apart.")
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class ApiTokenCreate(BaseModel):
+    """A token to make for a person."""
+
+    person_id: RowId
+    name: Name
+    expires_in_days: int | None = PydanticField(default=None, ge=1, le=3650)
+
+
+class ApiTokenRead(BaseModel):
+    """A token as listed: never the token itself."""
+
+    id: int
+    person_id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiTokenCreated(ApiTokenRead):
+    """A token just made: the only time the token itself is shown."""
+
+    token: str
+
+
+class SignIn(BaseModel):
+    """A sign-in with name or e-mail and password, answered with a token."""
+
+    login: str = PydanticField(min_length=1, max_length=200)
+    password: SecretStr = PydanticField(min_length=1, max_length=200)
+    expires_in_days: int = PydanticField(default=1, ge=1, le=90)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One sign-in attempt, kept so attempts can be limited per account and per address across workers."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        sa.Index("ix_login_attempt_login_at", "login", "at"),
+        sa.Index("ix_login_attempt_address_at", "address", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    login: str = Field(max_length=200)
+    address: str = Field(max_length=64)
+    succeeded: bool

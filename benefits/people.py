@@ -1,0 +1,358 @@
+"""People, initiative membership, API tokens and sign-in; all their queries live here."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, col, func, select
+
+from benefits import audit
+from benefits.actors import Actor
+from benefits.authz import Action, require
+from benefits.columns import utc_now
+from benefits.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, TooManyAttempts, Unauthenticated
+from benefits.initiatives import check_version, get_initiative
+from benefits.listing import Page
+from benefits.models import (
+    ApiToken,
+    ApiTokenCreate,
+    InitiativeMember,
+    LoginAttempt,
+    Person,
+    PersonCreate,
+    PersonUpdate,
+    Role,
+)
+
+TOKEN_PREFIX = "bnf_"  # noqa: S105 (a marker that helps secret scanners, not a secret)
+_hasher = PasswordHasher()
+# Verified against when the login is unknown, so an unknown name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    """An Argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def _digest(token: str) -> str:
+    # Tokens are long random strings, so a fast digest is enough; no salt or stretching is needed.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _person_snapshot(person: Person) -> dict[str, Any]:
+    return {"name": person.name, "email": person.email, "role": person.role, "active": person.active}
+
+
+def get_person(*, session: Session, person_id: int) -> Person:
+    """One person, or NotFound."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"There is no person {person_id}.")
+    return person
+
+
+def find_person(*, session: Session, login: str) -> Person | None:
+    """The person whose name (any case) or e-mail is `login`."""
+    key = login.strip().lower()
+    return session.exec(select(Person).where((col(Person.name_key) == key) | (col(Person.email) == key))).first()
+
+
+def list_people(*, session: Session, limit: int, offset: int, role: Role | None = None) -> Page[Person]:
+    """A page of people by id, optionally of one role."""
+    conditions = [col(Person.role) == role] if role is not None else []
+    total = session.exec(select(func.count()).select_from(Person).where(*conditions)).one()
+    items = session.exec(select(Person).where(*conditions).order_by(col(Person.id)).limit(limit).offset(offset)).all()
+    return Page(items=list(items), total=total, limit=limit, offset=offset)
+
+
+def _refuse_duplicates(*, session: Session, name: str, email: str | None, person_id: int | None) -> None:
+    problems = []
+    same_name = session.exec(select(Person).where(Person.name_key == name.lower())).first()
+    if same_name is not None and same_name.id != person_id:
+        problems.append(Problem("name_taken", "Another person has this name.", "name"))
+    if email is not None:
+        same_email = session.exec(select(Person).where(Person.email == email)).first()
+        if same_email is not None and same_email.id != person_id:
+            problems.append(Problem("email_taken", "Another person has this e-mail address.", "email"))
+    if problems:
+        raise Conflict("A person with that name or e-mail exists already.", problems)
+
+
+def create_person(*, session: Session, fields: PersonCreate, actor: Actor) -> Person:
+    """Add a person (admin only); the password is kept only as a hash."""
+    require(session=session, actor=actor, action=Action.manage_people)
+    _refuse_duplicates(session=session, name=fields.name, email=fields.email, person_id=None)
+    password = fields.password.get_secret_value() if fields.password else None
+    person = Person(
+        name=fields.name,
+        name_key=fields.name.lower(),
+        email=fields.email,
+        role=fields.role,
+        active=fields.active,
+        password_hash=hash_password(password) if password else None,
+    )
+    session.add(person)
+    session.flush()
+    assert person.id is not None
+    audit.record(
+        session=session,
+        actor=actor,
+        action="created",
+        entity="person",
+        entity_id=person.id,
+        after=_person_snapshot(person) | {"password": "set" if password else "none"},
+    )
+    return person
+
+
+def update_person(
+    *, session: Session, person_id: int, changes: PersonUpdate, expected_version: int | None, actor: Actor
+) -> Person:
+    """Change a person's name, e-mail, role, active flag or password (admin only)."""
+    require(session=session, actor=actor, action=Action.manage_people)
+    person = get_person(session=session, person_id=person_id)
+    check_version(current=person.version, expected=expected_version, what="person")
+    sent = changes.model_dump(exclude_unset=True)
+    for name in ("name", "role", "active"):
+        if name in sent and sent[name] is None:
+            raise InvalidInput(f"{name} cannot be null.", [Problem("required", f"{name} cannot be null.", name)])
+    _refuse_duplicates(
+        session=session, name=sent.get("name", person.name), email=sent.get("email", person.email), person_id=person_id
+    )
+    if person_id == actor.person_id and (sent.get("role", Role.admin) != Role.admin or sent.get("active") is False):
+        raise Conflict(
+            "You cannot take away your own admin rights; ask another admin.",
+            [Problem("self_demotion", "An admin cannot demote or deactivate themselves.", "role")],
+        )
+    before = _person_snapshot(person)
+    password = changes.password.get_secret_value() if changes.password else None
+    for name in ("name", "email", "role", "active"):
+        if name in sent:
+            setattr(person, name, sent[name])
+    person.name_key = person.name.lower()
+    old, new = audit.changed_fields(before, _person_snapshot(person))
+    if password:
+        person.password_hash = hash_password(password)
+        old, new = old | {"password": "unchanged"}, new | {"password": "changed"}
+    if new:
+        person.updated_at = utc_now()
+        session.flush()
+        audit.record(
+            session=session, actor=actor, action="updated", entity="person", entity_id=person_id, before=old, after=new
+        )
+    return person
+
+
+def initiative_members(*, session: Session, initiative_id: int) -> list[int]:
+    """The ids of the people who may edit the initiative beside its owner."""
+    get_initiative(session=session, initiative_id=initiative_id)
+    rows = session.exec(
+        select(InitiativeMember.person_id)
+        .where(InitiativeMember.initiative_id == initiative_id)
+        .order_by(col(InitiativeMember.person_id))
+    ).all()
+    return list(rows)
+
+
+def set_initiative_members(*, session: Session, initiative_id: int, person_ids: list[int], actor: Actor) -> list[int]:
+    """Make exactly these people members of the initiative."""
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+    wanted = sorted(set(person_ids))
+    known = set(session.exec(select(Person.id).where(col(Person.id).in_(wanted))).all()) if wanted else set()
+    unknown = [person_id for person_id in wanted if person_id not in known]
+    if unknown:
+        raise InvalidInput(
+            "Some members are not people here.",
+            [Problem("unknown_person", f"No person {pid}.", f"person_ids[{person_ids.index(pid)}]") for pid in unknown],
+        )
+    before = initiative_members(session=session, initiative_id=initiative_id)
+    if before == wanted:
+        return before
+    for member in session.exec(select(InitiativeMember).where(InitiativeMember.initiative_id == initiative_id)).all():
+        session.delete(member)
+    session.flush()
+    for person_id in wanted:
+        session.add(InitiativeMember(initiative_id=initiative_id, person_id=person_id))
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="members_set",
+        entity="initiative",
+        entity_id=initiative_id,
+        initiative_id=initiative_id,
+        before={"members": before},
+        after={"members": wanted},
+    )
+    return wanted
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token just made: the stored record, and the token itself, shown this once."""
+
+    record: ApiToken
+    token: str
+
+
+def _issue(*, session: Session, person: Person, name: str, expires_in_days: int | None) -> IssuedToken:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    record = ApiToken(
+        person_id=person.id or 0,
+        name=name,
+        digest=_digest(token),
+        prefix=token[: len(TOKEN_PREFIX) + 4],
+        expires_at=utc_now() + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    session.add(record)
+    session.flush()
+    return IssuedToken(record=record, token=token)
+
+
+def create_token(*, session: Session, fields: ApiTokenCreate, actor: Actor) -> IssuedToken:
+    """Make a token: anyone for themselves, an admin for anyone."""
+    if fields.person_id != actor.person_id:
+        require(session=session, actor=actor, action=Action.manage_people)
+    person = get_person(session=session, person_id=fields.person_id)
+    issued = _issue(session=session, person=person, name=fields.name, expires_in_days=fields.expires_in_days)
+    assert issued.record.id is not None
+    audit.record(
+        session=session,
+        actor=actor,
+        action="created",
+        entity="api_token",
+        entity_id=issued.record.id,
+        after={"person_id": person.id, "name": fields.name, "expires_at": issued.record.expires_at},
+    )
+    return issued
+
+
+def list_tokens(*, session: Session, actor: Actor, person_id: int | None = None) -> list[ApiToken]:
+    """Tokens, newest last: one's own, or (for an admin) anyone's."""
+    if person_id is None and actor.role is not Role.admin:
+        person_id = actor.person_id
+    if person_id != actor.person_id:
+        require(session=session, actor=actor, action=Action.manage_people)
+    statement = select(ApiToken).order_by(col(ApiToken.id))
+    if person_id is not None:
+        statement = statement.where(ApiToken.person_id == person_id)
+    return list(session.exec(statement).all())
+
+
+def revoke_token(*, session: Session, token_id: int, actor: Actor) -> ApiToken:
+    """Revoke a token for good: one's own, or (for an admin) anyone's."""
+    record = session.get(ApiToken, token_id)
+    if record is None:
+        raise NotFound(f"There is no token {token_id}.")
+    if record.person_id != actor.person_id:
+        require(session=session, actor=actor, action=Action.manage_people)
+    if record.revoked_at is None:
+        record.revoked_at = utc_now()
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor,
+            action="revoked",
+            entity="api_token",
+            entity_id=token_id,
+            before={"revoked_at": None},
+            after={"revoked_at": record.revoked_at},
+        )
+    return record
+
+
+def actor_for_token(*, session: Session, token: str) -> Actor:
+    """The person a bearer token stands for; Unauthenticated when it is unknown, revoked, expired or inactive."""
+    row = session.exec(
+        select(ApiToken, Person)
+        .join(Person, col(Person.id) == col(ApiToken.person_id))
+        .where(ApiToken.digest == _digest(token))
+    ).first()
+    if row is None:
+        raise Unauthenticated("The token is not valid.")
+    record, person = row
+    now = utc_now()
+    if record.revoked_at is not None or (record.expires_at is not None and record.expires_at <= now):
+        raise Unauthenticated("The token has been revoked or has expired.")
+    if not person.active:
+        raise Unauthenticated("The account is inactive.")
+    return Actor(name=person.name, role=Role(person.role), person_id=person.id)
+
+
+@dataclass(frozen=True)
+class SignInLimits:
+    """How many failed sign-ins are allowed per account and per address within the window."""
+
+    per_account: int
+    per_address: int
+    window_seconds: int
+
+
+def sign_in(
+    *,
+    session: Session,
+    login: str,
+    password: str,
+    address: str,
+    expires_in_days: int,
+    limits: SignInLimits,
+) -> IssuedToken:
+    """Check a name or e-mail and password and issue a token; every attempt is kept, to limit guessing.
+
+    A wrong password and an unknown name fail alike. The caller must commit even when this raises
+    Unauthenticated or TooManyAttempts, so that the attempt is counted.
+    """
+    key = login.strip().lower()[:200]
+    address = address[:64]
+    since: datetime = utc_now() - timedelta(seconds=limits.window_seconds)
+    failures = (
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(col(LoginAttempt.succeeded).is_(False), col(LoginAttempt.at) > since)
+    )
+    by_account = session.exec(failures.where(LoginAttempt.login == key)).one()
+    by_address = session.exec(failures.where(LoginAttempt.address == address)).one()
+    if by_account >= limits.per_account or by_address >= limits.per_address:
+        session.add(LoginAttempt(login=key, address=address, succeeded=False))
+        session.flush()
+        raise TooManyAttempts("Too many failed sign-ins; wait and try again.", retry_after=limits.window_seconds)
+    person = find_person(session=session, login=key)
+    valid = False
+    try:
+        valid = _hasher.verify(
+            person.password_hash if person is not None and person.password_hash else _DUMMY_HASH, password
+        )
+    except (VerificationError, InvalidHashError):
+        valid = False
+    valid = valid and person is not None and person.password_hash is not None and person.active
+    session.add(LoginAttempt(login=key, address=address, succeeded=valid))
+    session.flush()
+    if not valid or person is None:
+        raise Unauthenticated("Sign-in failed: the name or e-mail, or the password, is wrong.")
+    if person.password_hash and _hasher.check_needs_rehash(person.password_hash):
+        person.password_hash = hash_password(password)
+    issued = _issue(session=session, person=person, name="sign-in", expires_in_days=expires_in_days)
+    assert person.id is not None
+    audit.record(
+        session=session,
+        actor=Actor(name=person.name, role=Role(person.role), person_id=person.id),
+        action="signed_in",
+        entity="api_token",
+        entity_id=issued.record.id or 0,
+        after={"person_id": person.id, "expires_at": issued.record.expires_at},
+    )
+    return issued
+
+
+def sign_out(*, session: Session, token: str, actor: Actor) -> None:
+    """Revoke the token the request came with."""
+    record = session.exec(select(ApiToken).where(ApiToken.digest == _digest(token))).first()
+    if record is None or record.person_id != actor.person_id:
+        raise Forbidden("That token is not yours to revoke.")
+    assert record.id is not None
+    revoke_token(session=session, token_id=record.id, actor=actor)
