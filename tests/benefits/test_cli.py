@@ -4,9 +4,12 @@ from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
+from sqlmodel import Session
 
-from benefits import migrate
+from benefits import migrate, people
 from benefits.cli import main
+from benefits.db import make_engine
+from benefits.models import Role
 from benefits.settings import get_settings
 from tests.conftest import FreshDatabase
 
@@ -45,3 +48,48 @@ def test_serve_offers_host_port_and_workers() -> None:
         assert option in result.output
     refused = CliRunner().invoke(main, ["serve", "--port", "70000"])
     assert refused.exit_code == 2
+
+
+def test_people_and_tokens_from_the_command_line(database_url: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    made = runner.invoke(main, ["users", "create", "Dana", "--role", "finance", "--email", "dana@example.org"])
+    assert made.exit_code == 0, made.output
+    again = runner.invoke(main, ["users", "create", "dana", "--role", "viewer"])
+    assert again.exit_code == 1
+    assert "name" in again.output
+    bad_role = runner.invoke(main, ["users", "create", "Eve", "--role", "emperor"])
+    assert bad_role.exit_code == 2
+
+    issued = runner.invoke(main, ["tokens", "create", "dana@example.org", "--expires-in", "30"])
+    assert issued.exit_code == 0, issued.output
+    token = issued.output.strip().splitlines()[-1]
+    assert token.startswith("bnf_") and " " not in token
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        actor = people.actor_for_token(session=session, token=token)
+    engine.dispose()
+    assert (actor.name, actor.role) == ("Dana", Role.finance)
+    missing = runner.invoke(main, ["tokens", "create", "Nobody"])
+    assert missing.exit_code == 1
+
+
+def test_the_example_prints_the_first_admin_once(database_url: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    first = runner.invoke(main, ["example", "load"])
+    assert first.exit_code == 0, first.output
+    admin_line = next(line for line in first.output.splitlines() if line.strip().startswith("admin "))
+    password = admin_line.split()[-1]
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        admin = people.find_person(session=session, login="admin")
+        assert admin is not None and admin.role == Role.admin
+        limits = people.SignInLimits(per_account=5, per_address=20, window_seconds=60)
+        issued = people.sign_in(
+            session=session, login="admin", password=password, address="cli", expires_in_days=1, limits=limits
+        )
+        assert issued.token
+    engine.dispose()
+    second = runner.invoke(main, ["example", "load"])
+    assert password not in second.output

@@ -1,0 +1,175 @@
+"""The role matrix, proved over every endpoint: who may do what, and who is refused with 403."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlmodel import Session
+
+from benefits import people
+from benefits.models import Person, Role
+from tests.conftest import client_with_token
+from tests.support.factories import TESTER, make_benefit, make_initiative, make_person, make_token
+
+EVERYONE = {"admin", "pm_owner", "pm_member", "pm_other", "finance", "board", "viewer"}
+RULES = {
+    "read": EVERYONE,
+    "self": EVERYONE,
+    "create_initiative": {"admin", "pm_owner", "pm_member", "pm_other"},
+    "edit": {"admin", "pm_owner", "pm_member"},
+    "route": {"admin", "pm_owner", "pm_member", "finance"},
+    "cash": {"admin", "finance"},
+    "people": {"admin"},
+    "audit": {"admin", "finance", "board"},
+}
+
+
+@dataclass
+class World:
+    """A fresh initiative owned by pm_owner, with pm_member as member, one benefit and a stranger's token."""
+
+    initiative: int
+    benefit: int
+    stranger: int
+    stranger_token: int
+    own_token: int
+    own_token_value: str
+    me: int
+
+
+# (rule, method, path, body); paths use the World's ids.
+CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
+    ("read", "GET", "/api/v1/initiatives", None),
+    ("read", "GET", "/api/v1/initiatives/{initiative}", None),
+    ("read", "GET", "/api/v1/initiatives/{initiative}/benefits", None),
+    ("read", "GET", "/api/v1/initiatives/{initiative}/members", None),
+    ("read", "GET", "/api/v1/benefits/{benefit}", None),
+    ("read", "GET", "/api/v1/benefits/{benefit}/history", None),
+    ("read", "GET", "/api/v1/benefits/{benefit}/cash-confirmations", None),
+    ("read", "GET", "/api/v1/users", None),
+    ("read", "GET", "/api/v1/users/me", None),
+    ("read", "GET", "/api/v1/users/{stranger}", None),
+    ("read", "GET", "/api/v1/tokens", None),
+    ("create_initiative", "POST", "/api/v1/initiatives", lambda w: {"name": "New"}),
+    ("edit", "PATCH", "/api/v1/initiatives/{initiative}", lambda w: {"sponsor": "S"}),
+    ("edit", "DELETE", "/api/v1/initiatives/{initiative}", None),
+    ("edit", "POST", "/api/v1/initiatives/{initiative}/benefits", lambda w: {"title": "More"}),
+    ("edit", "PUT", "/api/v1/initiatives/{initiative}/members", lambda w: {"person_ids": [w.stranger]}),
+    ("edit", "PATCH", "/api/v1/benefits/{benefit}", lambda w: {"owner": "Someone else"}),
+    ("edit", "DELETE", "/api/v1/benefits/{benefit}", None),
+    ("edit", "PUT", "/api/v1/benefits/{benefit}/profile", lambda w: [{"period": "2026-27", "planned": 5}]),
+    ("edit", "POST", "/api/v1/benefits/{benefit}/transitions", lambda w: {"to": "scoped"}),
+    ("edit", "POST", "/api/v1/benefits/{benefit}/withdraw", lambda w: {"reason": "Dropped"}),
+    ("route", "PATCH", "/api/v1/benefits/{benefit}", lambda w: {"route": "cash", "cost_centre": "CS100"}),
+    (
+        "cash",
+        "POST",
+        "/api/v1/benefits/{benefit}/cash-confirmations",
+        lambda w: {"period": "2026-27", "amount": 10, "note": "Cut"},
+    ),
+    ("people", "POST", "/api/v1/users", lambda w: {"name": "Newcomer", "role": "viewer"}),
+    ("people", "PATCH", "/api/v1/users/{stranger}", lambda w: {"email": "s@example.org"}),
+    ("people", "POST", "/api/v1/tokens", lambda w: {"person_id": w.stranger, "name": "theirs"}),
+    ("people", "GET", "/api/v1/tokens?person_id={stranger}", None),
+    ("people", "DELETE", "/api/v1/tokens/{stranger_token}", None),
+    ("audit", "GET", "/api/v1/audit", None),
+    ("self", "POST", "/api/v1/tokens", lambda w: {"person_id": w.me, "name": "mine"}),
+    ("self", "DELETE", "/api/v1/tokens/{own_token}", None),
+    ("self", "DELETE", "/api/v1/auth/token", None),
+]
+OPEN = {("POST", "/api/v1/auth/token")}
+
+
+def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
+    owner = cast["pm_owner"]
+    initiative = make_initiative(session, owner_id=owner.id)
+    assert initiative.id is not None
+    people.set_initiative_members(
+        session=session, initiative_id=initiative.id, person_ids=[cast["pm_member"].id or 0], actor=TESTER
+    )
+    benefit = make_benefit(
+        session,
+        initiative=initiative,
+        category="financial",
+        route="cash",
+        cost_centre="CS200",
+        owner="Owner",
+        estimate_low=1,
+        estimate_likely=2,
+        estimate_high=3,
+    )
+    stranger = make_person(session, role=Role.viewer)
+    make_token(session, person=stranger)
+    theirs = people.list_tokens(session=session, actor=TESTER, person_id=stranger.id)[-1]
+    me = cast[role_name]
+    own_value = make_token(session, person=me)
+    own = people.list_tokens(session=session, actor=TESTER, person_id=me.id)[-1]
+    session.commit()
+    return World(
+        initiative=initiative.id,
+        benefit=benefit.id or 0,
+        stranger=stranger.id or 0,
+        stranger_token=theirs.id or 0,
+        own_token=own.id or 0,
+        own_token_value=own_value,
+        me=me.id or 0,
+    )
+
+
+@pytest.fixture
+def cast(session: Session) -> dict[str, Person]:
+    roles = {
+        "admin": Role.admin,
+        "pm_owner": Role.programme_manager,
+        "pm_member": Role.programme_manager,
+        "pm_other": Role.programme_manager,
+        "finance": Role.finance,
+        "board": Role.board,
+        "viewer": Role.viewer,
+    }
+    return {name: make_person(session, role=role, name=name) for name, role in roles.items()}
+
+
+def test_the_table_covers_every_endpoint(app: FastAPI) -> None:
+    routes = {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        if path.startswith("/api/v1")
+        for method in operations
+    }
+    covered = {(method, path.split("?")[0].replace("{initiative}", "{initiative_id}")) for _, method, path, _ in CASES}
+    covered = {
+        (method, path.replace("{benefit}", "{benefit_id}").replace("{stranger}", "{person_id}"))
+        for method, path in covered
+    }
+    covered = {
+        (method, path.replace("{stranger_token}", "{token_id}").replace("{own_token}", "{token_id}"))
+        for method, path in covered
+    }
+    assert routes - OPEN == covered
+
+
+@pytest.mark.parametrize("role_name", sorted(EVERYONE))
+def test_each_role_may_do_exactly_what_the_matrix_says(
+    session: Session, app: FastAPI, cast: dict[str, Person], role_name: str
+) -> None:
+    refusals = []
+    for rule, method, path, body in CASES:
+        world = _world(session, role_name, cast)
+        client = client_with_token(app, world.own_token_value)
+        url = path.format(**world.__dict__)
+        response = client.request(method, url, json=body(world) if body else None)
+        allowed = role_name in RULES[rule]
+        if allowed:
+            assert 200 <= response.status_code < 300, (rule, method, url, response.text)
+        else:
+            assert response.status_code == 403, (rule, method, url, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            refusals.append((method, path))
+    writes_refused = {(m, p) for m, p in refusals if m != "GET"}
+    if role_name in {"viewer", "board"}:
+        # No write is open to viewers or board members, but their own credentials.
+        writes = {(m, p) for rule, m, p, _ in CASES if m != "GET" and rule != "self"}
+        assert writes_refused == writes
