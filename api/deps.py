@@ -58,7 +58,7 @@ class Paging:
 
     def __init__(
         self,
-        limit: Annotated[int, Query(ge=1, le=500, description="Items per page.")] = 50,
+        limit: Annotated[int, Query(ge=1, le=500, description="Items per page (at most 500).")] = 50,
         offset: Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip.")] = 0,
     ) -> None:
         self.limit = limit
@@ -79,13 +79,12 @@ def expected_version(
     if_match: Annotated[
         str | None, Header(description="The ETag you read; a stale one is refused with 412.", max_length=200)
     ] = None,
-) -> int | None:
-    """The version an If-Match header names; None when absent or `*`; 0 (never current) when unreadable."""
+) -> frozenset[int] | None:
+    """The versions an If-Match header names; None when absent or `*` (tags not ours match nothing)."""
     if if_match is None or if_match.strip() == "*":
         return None
-    first = if_match.split(",")[0].strip()
-    match = _ETAG.match(first)
-    return int(match.group(1)) if match else 0
+    tags = (_ETAG.match(tag.strip()) for tag in if_match.split(","))
+    return frozenset(int(match.group(1)) for match in tags if match)
 
 
-ExpectedVersion = Annotated[int | None, Depends(expected_version)]
+ExpectedVersion = Annotated[frozenset[int] | None, Depends(expected_version)]

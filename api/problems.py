@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -155,12 +155,27 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _stale_row(request: Request, error: Exception) -> JSONResponse:
+    # Two writers raced on one row without If-Match; the later one is refused rather than lost.
     return problem_response(
         request,
-        status=412,
-        title="The resource has changed since you read it",
-        detail="Another change was saved first. Reload and retry.",
-        code="stale_version",
+        status=409,
+        title="Changed by someone else at the same moment",
+        detail="Another change to this resource was saved first. Reload and retry.",
+        code="concurrent_change",
+    )
+
+
+async def _database_busy(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, OperationalError)
+    if "locked" not in str(error.orig).lower():
+        return await _unexpected(request, error)
+    return problem_response(
+        request,
+        status=503,
+        title="The database is busy",
+        detail="Too many changes at once; retry in a moment.",
+        code="database_busy",
+        headers={"Retry-After": "1"},
     )
 
 
@@ -188,4 +203,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(StaleDataError, _stale_row)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(OperationalError, _database_busy)
     app.add_exception_handler(Exception, _unexpected)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from pydantic import AfterValidator, PlainSerializer, StringConstraints
 from pydantic import Field as PydanticField
 from sqlmodel import SQLModel
+from sqlmodel.main import SQLModelConfig
 
 # Every model module imports this one first, so the convention is set before any table is defined:
 # constraints then get the same names on both databases, and migrations can drop them by name.
@@ -90,6 +91,20 @@ def _no_nul(text: str) -> str:
         raise ValueError("must not contain the NUL character")
     return text
 
+
+def _instant(moment: datetime) -> datetime:
+    # Far-off offsets near year 1 or 9999 overflow when moved to UTC; refuse them as bad input.
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError as error:
+        raise ValueError("the time is out of range") from error
+
+
+# A moment a client sends, in UTC (naive times are taken as UTC).
+Instant = Annotated[datetime, AfterValidator(_instant)]
+
+# Write models refuse fields they do not know, so a misspelt or read-only field is an error, not ignored.
+FORBID_UNKNOWN = SQLModelConfig(extra="forbid")
 
 # An id a client sends: bounded, so no client can send one the database cannot hold.
 MAX_ROW_ID = 2_147_483_647

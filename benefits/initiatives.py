@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
 from benefits import audit
@@ -11,7 +12,6 @@ from benefits.columns import utc_now
 from benefits.errors import Conflict, InvalidInput, NotFound, Problem, StaleVersion
 from benefits.listing import Page
 from benefits.models import Benefit, Initiative, InitiativeCreate, InitiativeUpdate, Person, ProfileEntry, Role
-from benefits.stages import Stage
 
 ENTITY = "initiative"
 
@@ -28,10 +28,11 @@ def _check_dates(initiative: Initiative) -> None:
         )
 
 
-def check_version(*, current: int, expected: int | None, what: str) -> None:
-    """Refuse a change made from a stale read (`expected` is the version the caller last saw)."""
-    if expected is not None and expected != current:
-        raise StaleVersion(f"The {what} is at version {current}; you changed version {expected}. Reload and retry.")
+def check_version(*, current: int, expected: frozenset[int] | None, what: str) -> None:
+    """Refuse a change made from a stale read (`expected`: the versions the caller's If-Match names)."""
+    if expected is not None and current not in expected:
+        seen = ", ".join(str(version) for version in sorted(expected)) or "none"
+        raise StaleVersion(f"The {what} is at version {current}; you changed version {seen}. Reload and retry.")
 
 
 def get_initiative(*, session: Session, initiative_id: int) -> Initiative:
@@ -98,7 +99,7 @@ def update_initiative(
     session: Session,
     initiative_id: int,
     changes: InitiativeUpdate,
-    expected_version: int | None,
+    expected_version: frozenset[int] | None,
     actor: Actor,
 ) -> Initiative:
     """Change the fields sent, if the caller saw the current version; record before and after."""
@@ -113,7 +114,7 @@ def update_initiative(
                 [Problem("owner_change_refused", "You do not own this initiative.", "owner_id")],
             )
         _check_owner(session=session, owner_id=sent["owner_id"])
-    for name in ("name", "fy_start_month", "granularity"):
+    for name in ("name", "description", "fy_start_month", "granularity"):
         if name in sent and sent[name] is None:
             raise InvalidInput(f"{name} cannot be emptied.", [Problem("required", f"{name} cannot be null.", name)])
     before = _snapshot(initiative)
@@ -154,22 +155,33 @@ def _refuse_granularity_change(*, session: Session, initiative_id: int) -> None:
         )
 
 
-def delete_initiative(*, session: Session, initiative_id: int, expected_version: int | None, actor: Actor) -> None:
+def delete_initiative(
+    *, session: Session, initiative_id: int, expected_version: frozenset[int] | None, actor: Actor
+) -> None:
     """Delete an initiative whose benefits are all still opportunities; otherwise history would be lost."""
     initiative = get_initiative(session=session, initiative_id=initiative_id)
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     check_version(current=initiative.version, expected=expected_version, what="initiative")
-    advanced = session.exec(
-        select(func.count())
-        .select_from(Benefit)
-        .where(Benefit.initiative_id == initiative_id, col(Benefit.stage) != Stage.opportunity)
-    ).one()
-    if advanced:
+    from benefits import register  # imported here: the register imports this module
+
+    # Lock the benefits, so none can move on between this check and the delete (PostgreSQL re-reads them).
+    benefits = session.exec(
+        select(Benefit)
+        .where(Benefit.initiative_id == initiative_id)
+        .options(selectinload(Benefit.profile), selectinload(Benefit.cash_confirmations))  # type: ignore[arg-type]
+        .order_by(col(Benefit.id))
+        .with_for_update(of=Benefit)
+        .execution_options(populate_existing=True)
+    ).all()
+    kept = [benefit for benefit in benefits if register.deletion_refusal(benefit) is not None]
+    if kept:
         raise Conflict(
-            f"{advanced} of this initiative's benefits have left the opportunity stage; "
+            f"{len(kept)} of this initiative's benefits have left the opportunity stage or hold confirmed cash; "
             "withdraw them instead so their history stays whole.",
-            [Problem("delete_refused", "Benefits beyond opportunity cannot be deleted.")],
+            [Problem("delete_refused", register.deletion_refusal(b) or "", f"benefits[{b.id}]") for b in kept],
         )
+    for benefit in benefits:
+        register.record_deletion(session=session, benefit=benefit, actor=actor)
     audit.record(
         session=session,
         actor=actor,

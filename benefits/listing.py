@@ -1,7 +1,10 @@
 """A page of a list, with the total the filters match."""
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from sqlmodel import Session, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 T = TypeVar("T")
 
@@ -14,3 +17,10 @@ class Page(Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+def paginate(*, session: Session, statement: SelectOfScalar[Any], limit: int, offset: int) -> Page[Any]:
+    """Run an ordered query for one page, with the count of all rows it matches."""
+    total = session.exec(select(func.count()).select_from(statement.order_by(None).subquery())).one()
+    items = session.exec(statement.limit(limit).offset(offset)).all()
+    return Page(items=list(items), total=total, limit=limit, offset=offset)

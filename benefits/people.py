@@ -16,7 +16,7 @@ from benefits.authz import Action, require
 from benefits.columns import utc_now
 from benefits.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, TooManyAttempts, Unauthenticated
 from benefits.initiatives import check_version, get_initiative
-from benefits.listing import Page
+from benefits.listing import Page, paginate
 from benefits.models import (
     ApiToken,
     ApiTokenCreate,
@@ -111,7 +111,7 @@ def create_person(*, session: Session, fields: PersonCreate, actor: Actor) -> Pe
 
 
 def update_person(
-    *, session: Session, person_id: int, changes: PersonUpdate, expected_version: int | None, actor: Actor
+    *, session: Session, person_id: int, changes: PersonUpdate, expected_version: frozenset[int] | None, actor: Actor
 ) -> Person:
     """Change a person's name, e-mail, role, active flag or password (admin only)."""
     require(session=session, actor=actor, action=Action.manage_people)
@@ -232,8 +232,10 @@ def create_token(*, session: Session, fields: ApiTokenCreate, actor: Actor) -> I
     return issued
 
 
-def list_tokens(*, session: Session, actor: Actor, person_id: int | None = None) -> list[ApiToken]:
-    """Tokens, newest last: one's own, or (for an admin) anyone's."""
+def list_tokens(
+    *, session: Session, actor: Actor, person_id: int | None = None, limit: int = 500, offset: int = 0
+) -> Page[ApiToken]:
+    """A page of tokens, oldest first: one's own, or (for an admin) anyone's."""
     if person_id is None and actor.role is not Role.admin:
         person_id = actor.person_id
     if person_id != actor.person_id:
@@ -241,7 +243,7 @@ def list_tokens(*, session: Session, actor: Actor, person_id: int | None = None)
     statement = select(ApiToken).order_by(col(ApiToken.id))
     if person_id is not None:
         statement = statement.where(ApiToken.person_id == person_id)
-    return list(session.exec(statement).all())
+    return paginate(session=session, statement=statement, limit=limit, offset=offset)
 
 
 def revoke_token(*, session: Session, token_id: int, actor: Actor) -> ApiToken:

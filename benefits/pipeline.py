@@ -8,6 +8,7 @@ from benefits.authz import Action, require
 from benefits.columns import utc_now
 from benefits.errors import Conflict, GateNotMet, InvalidInput, Problem
 from benefits.initiatives import check_version
+from benefits.listing import Page, paginate
 from benefits.models import AuditEvent, Benefit, CashConfirmation, CashConfirmationCreate
 from benefits.periods import PeriodError, parse_period_for
 from benefits.register import ENTITY, gate_facts, get_benefit, key_figures
@@ -21,10 +22,10 @@ def move_stage(
     to: Stage,
     reason: str | None,
     actor: Actor,
-    expected_version: int | None = None,
+    expected_version: frozenset[int] | None = None,
 ) -> Benefit:
     """Move a benefit one stage forward if its gate is met, or back any number of stages with a reason."""
-    benefit = get_benefit(session=session, benefit_id=benefit_id)
+    benefit = get_benefit(session=session, benefit_id=benefit_id, for_update=True)
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=benefit.initiative_id)
     check_version(current=benefit.version, expected=expected_version, what="benefit")
     current = Stage(benefit.stage)
@@ -53,6 +54,8 @@ def move_stage(
             [Problem("reason_required", "Say why the benefit moves back.", "reason")],
         )
     benefit.stage, benefit.updated_at = to, utc_now()
+    if to.rank > Stage(benefit.furthest_stage).rank:
+        benefit.furthest_stage = to
     session.flush()
     audit.record(
         session=session,
@@ -73,8 +76,13 @@ def confirm_cash(
     *, session: Session, benefit_id: int, fields: CashConfirmationCreate, actor: Actor
 ) -> CashConfirmation:
     """Record finance's confirmation that a cash-releasing benefit's budget went down for a period."""
-    benefit = get_benefit(session=session, benefit_id=benefit_id)
+    benefit = get_benefit(session=session, benefit_id=benefit_id, for_update=True)
     require(session=session, actor=actor, action=Action.confirm_cash, initiative_id=benefit.initiative_id)
+    if benefit.withdrawn:
+        raise Conflict(
+            "This benefit was withdrawn; it takes no more confirmations.",
+            [Problem("benefit_withdrawn", benefit.withdrawn_reason or "Withdrawn.")],
+        )
     if benefit.route != RealisationRoute.cash:
         raise Conflict(
             "Only a cash-releasing benefit takes finance confirmations.",
@@ -97,6 +105,7 @@ def confirm_cash(
         note=fields.note,
     )
     benefit.cash_confirmations.append(confirmation)
+    benefit.updated_at = utc_now()  # the benefit's gate changes, so its ETag must too
     session.flush()
     assert confirmation.id is not None
     audit.record(
@@ -113,16 +122,23 @@ def confirm_cash(
     return confirmation
 
 
-def list_cash_confirmations(*, session: Session, benefit_id: int) -> list[CashConfirmation]:
-    """A benefit's finance confirmations, oldest first."""
+def list_cash_confirmations(
+    *, session: Session, benefit_id: int, limit: int = 500, offset: int = 0
+) -> Page[CashConfirmation]:
+    """A page of a benefit's finance confirmations, oldest first."""
     get_benefit(session=session, benefit_id=benefit_id)
     statement = (
         select(CashConfirmation).where(CashConfirmation.benefit_id == benefit_id).order_by(col(CashConfirmation.id))
     )
-    return list(session.exec(statement).all())
+    return paginate(session=session, statement=statement, limit=limit, offset=offset)
 
 
-def benefit_history(*, session: Session, benefit_id: int) -> list[AuditEvent]:
-    """Every move and change of a benefit, oldest first."""
+def benefit_history(*, session: Session, benefit_id: int, limit: int = 500, offset: int = 0) -> Page[AuditEvent]:
+    """A page of a benefit's moves and changes, oldest first."""
     get_benefit(session=session, benefit_id=benefit_id)
-    return audit.events_for(session=session, entity=ENTITY, entity_id=benefit_id)
+    statement = (
+        select(AuditEvent)
+        .where(AuditEvent.entity == ENTITY, AuditEvent.entity_id == benefit_id)
+        .order_by(col(AuditEvent.id))
+    )
+    return paginate(session=session, statement=statement, limit=limit, offset=offset)

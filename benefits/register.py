@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
@@ -41,9 +40,16 @@ def _loaded() -> list[Any]:
     ]
 
 
-def get_benefit(*, session: Session, benefit_id: int) -> Benefit:
-    """One benefit with its profile, confirmations and initiative loaded, or NotFound."""
-    benefit = session.exec(select(Benefit).where(Benefit.id == benefit_id).options(*_loaded())).first()
+def get_benefit(*, session: Session, benefit_id: int, for_update: bool = False) -> Benefit:
+    """One benefit with its profile, confirmations and initiative loaded, or NotFound.
+
+    `for_update` locks the row until the transaction ends (on PostgreSQL), so a change decided on what was
+    read cannot interleave with another writer's; it also re-reads the row after waiting for the lock.
+    """
+    statement = select(Benefit).where(Benefit.id == benefit_id).options(*_loaded())
+    if for_update:
+        statement = statement.with_for_update(of=Benefit).execution_options(populate_existing=True)
+    benefit = session.exec(statement).first()
     if benefit is None:
         raise NotFound(f"There is no benefit {benefit_id}.")
     return benefit
@@ -84,6 +90,9 @@ def key_figures(benefit: Benefit) -> dict[str, Any]:
         "baseline_value": benefit.baseline_value,
         "target_value": benefit.target_value,
         "route": benefit.route,
+        "cash_confirmed_total": sum(c.amount for c in benefit.cash_confirmations)
+        if benefit.cash_confirmations
+        else None,
         "planned_total": sum(planned) if planned else None,
         "actual_total": sum(actual) if actual else None,
     }
@@ -210,10 +219,10 @@ def create_benefit(*, session: Session, initiative_id: int, fields: BenefitCreat
 
 
 def update_benefit(
-    *, session: Session, benefit_id: int, changes: BenefitUpdate, expected_version: int | None, actor: Actor
+    *, session: Session, benefit_id: int, changes: BenefitUpdate, expected_version: frozenset[int] | None, actor: Actor
 ) -> Benefit:
     """Change the fields sent, if the caller saw the current version; keep before, after and the reason."""
-    benefit = get_benefit(session=session, benefit_id=benefit_id)
+    benefit = get_benefit(session=session, benefit_id=benefit_id, for_update=True)
     sent = changes.model_dump(exclude_unset=True)
     reason = sent.pop("reason", None)
     action = Action.decide_route if sent and set(sent) <= ROUTE_FIELDS else Action.edit_initiative
@@ -281,12 +290,12 @@ def replace_profile(
     session: Session,
     benefit_id: int,
     rows: Sequence[ProfileEntryIn],
-    expected_version: int | None,
+    expected_version: frozenset[int] | None,
     actor: Actor,
     reason: str | None = None,
 ) -> Benefit:
     """Make the profile exactly these periods' planned and actual values; keep before and after."""
-    benefit = get_benefit(session=session, benefit_id=benefit_id)
+    benefit = get_benefit(session=session, benefit_id=benefit_id, for_update=True)
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=benefit.initiative_id)
     check_version(current=benefit.version, expected=expected_version, what="benefit")
     _refuse_if_withdrawn(benefit)
@@ -335,10 +344,10 @@ def replace_profile(
 
 
 def withdraw_benefit(
-    *, session: Session, benefit_id: int, reason: str, expected_version: int | None, actor: Actor
+    *, session: Session, benefit_id: int, reason: str, expected_version: frozenset[int] | None, actor: Actor
 ) -> Benefit:
     """End a benefit for good, keeping it and its history; a reason is required."""
-    benefit = get_benefit(session=session, benefit_id=benefit_id)
+    benefit = get_benefit(session=session, benefit_id=benefit_id, for_update=True)
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=benefit.initiative_id)
     check_version(current=benefit.version, expected=expected_version, what="benefit")
     _refuse_if_withdrawn(benefit)
@@ -363,25 +372,40 @@ def withdraw_benefit(
     return benefit
 
 
-def delete_benefit(*, session: Session, benefit_id: int, expected_version: int | None, actor: Actor) -> None:
+def delete_benefit(*, session: Session, benefit_id: int, expected_version: frozenset[int] | None, actor: Actor) -> None:
     """Delete a benefit that is still an opportunity; one that has moved on must be withdrawn instead."""
-    benefit = get_benefit(session=session, benefit_id=benefit_id)
+    benefit = get_benefit(session=session, benefit_id=benefit_id, for_update=True)
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=benefit.initiative_id)
     check_version(current=benefit.version, expected=expected_version, what="benefit")
-    if benefit.stage != Stage.opportunity:
+    refusal = deletion_refusal(benefit)
+    if refusal is not None:
         raise Conflict(
-            f"This benefit is {benefit.stage}; withdraw it instead, with a reason, so its history stays whole.",
-            [Problem("delete_refused", "Only a benefit at the opportunity stage can be deleted.")],
+            f"{refusal} Withdraw it instead, with a reason, so its history stays whole.",
+            [Problem("delete_refused", refusal)],
         )
+    record_deletion(session=session, benefit=benefit, actor=actor)
+    session.delete(benefit)
+    session.flush()
+
+
+def deletion_refusal(benefit: Benefit) -> str | None:
+    """Why a benefit may not be deleted, or None: one that ever left opportunity, or holds cash, is kept."""
+    if benefit.furthest_stage != Stage.opportunity:
+        return f"This benefit has reached {benefit.furthest_stage}, so it cannot be deleted."
+    if benefit.cash_confirmations:
+        return "Finance has confirmed cash against this benefit, so it cannot be deleted."
+    return None
+
+
+def record_deletion(*, session: Session, benefit: Benefit, actor: Actor) -> None:
+    """Keep the deleted benefit's last state in its history."""
+    assert benefit.id is not None
     audit.record(
         session=session,
         actor=actor,
         action="deleted",
         entity=ENTITY,
-        entity_id=benefit_id,
+        entity_id=benefit.id,
         initiative_id=benefit.initiative_id,
         before=_snapshot(benefit) | {"profile": _profile_snapshot(benefit)},
     )
-    session.execute(sa.delete(ProfileEntry).where(col(ProfileEntry.benefit_id) == benefit_id))
-    session.delete(benefit)
-    session.flush()

@@ -18,7 +18,6 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest request body the API accepts, in bytes."
     )
-    page_limit_max: int = Field(default=500, ge=1, description="Largest page a list endpoint returns.")
     sql_echo: bool = Field(default=False, description="Log every SQL statement (for debugging).")
     admin_name: str = Field(default="admin", description="Name of the first admin that `benefits example load` makes.")
     admin_password: SecretStr | None = Field(

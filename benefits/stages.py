@@ -142,7 +142,7 @@ def _planned_bar(facts: GateFacts) -> list[Problem]:
 
 def _delivered_bar(facts: GateFacts) -> list[Problem]:
     problems = []
-    if facts.actual_periods == 0:
+    if facts.quantified and facts.actual_periods == 0:
         problems.append(Problem("actuals_missing", "Record actuals for at least one period.", "profile"))
     if _blank(facts.evidence):
         problems.append(Problem("evidence_missing", "Add an evidence note for the realisation.", "evidence"))

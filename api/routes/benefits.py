@@ -4,8 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response, status
 
-from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, ResourceId, SessionDep, etag
+from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, PagingDep, ResourceId, SessionDep, etag
 from api.problems import PROBLEM_RESPONSES
+from api.schemas import PageRead
 from benefits import pipeline, register
 from benefits.columns import Reason
 from benefits.models import (
@@ -120,11 +121,16 @@ def withdraw_benefit(
     return register.benefit_view(benefit)
 
 
-@router.get("/{benefit_id}/history", response_model=list[AuditEventRead])
-def benefit_history(benefit_id: ResourceId, session: SessionDep) -> list[AuditEventRead]:
+@router.get("/{benefit_id}/history", response_model=PageRead[AuditEventRead])
+def benefit_history(benefit_id: ResourceId, session: SessionDep, paging: PagingDep) -> PageRead[AuditEventRead]:
     """Every stage move and value change of a benefit, oldest first."""
-    events = pipeline.benefit_history(session=session, benefit_id=benefit_id)
-    return [AuditEventRead.model_validate(event) for event in events]
+    page = pipeline.benefit_history(session=session, benefit_id=benefit_id, limit=paging.limit, offset=paging.offset)
+    return PageRead[AuditEventRead](
+        items=[AuditEventRead.model_validate(event) for event in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.post(
@@ -133,15 +139,25 @@ def benefit_history(benefit_id: ResourceId, session: SessionDep) -> list[AuditEv
     response_model=CashConfirmationRead,
 )
 def confirm_cash(
-    benefit_id: ResourceId, fields: CashConfirmationCreate, session: SessionDep, actor: ActorDep
+    benefit_id: ResourceId, fields: CashConfirmationCreate, session: SessionDep, actor: ActorDep, response: Response
 ) -> CashConfirmationRead:
     """Record finance's confirmation that the benefit's budget went down for a period."""
     confirmation = pipeline.confirm_cash(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
+    response.headers["ETag"] = etag(1)  # a confirmation never changes
     return CashConfirmationRead.model_validate(confirmation)
 
 
-@router.get("/{benefit_id}/cash-confirmations", response_model=list[CashConfirmationRead])
-def list_cash_confirmations(benefit_id: ResourceId, session: SessionDep) -> list[CashConfirmationRead]:
+@router.get("/{benefit_id}/cash-confirmations", response_model=PageRead[CashConfirmationRead])
+def list_cash_confirmations(
+    benefit_id: ResourceId, session: SessionDep, paging: PagingDep
+) -> PageRead[CashConfirmationRead]:
     """A benefit's finance confirmations, oldest first."""
-    confirmations = pipeline.list_cash_confirmations(session=session, benefit_id=benefit_id)
-    return [CashConfirmationRead.model_validate(item) for item in confirmations]
+    page = pipeline.list_cash_confirmations(
+        session=session, benefit_id=benefit_id, limit=paging.limit, offset=paging.offset
+    )
+    return PageRead[CashConfirmationRead](
+        items=[CashConfirmationRead.model_validate(item) for item in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )

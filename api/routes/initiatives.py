@@ -8,6 +8,7 @@ from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, PagingDep, ResourceId
 from api.problems import PROBLEM_RESPONSES
 from api.schemas import PageRead
 from benefits import initiatives, people, register
+from benefits.columns import ShortText
 from benefits.models import (
     BenefitCreate,
     BenefitRead,
@@ -22,7 +23,7 @@ router = APIRouter(
     prefix="/api/v1/initiatives", tags=["initiatives"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN
 )
 
-Filter = Annotated[str | None, Query(max_length=200)]
+Filter = Annotated[ShortText | None, Query(max_length=200)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=InitiativeRead)

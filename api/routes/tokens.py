@@ -4,8 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from api.deps import MAX_ID, SIGNED_IN, ActorDep, ResourceId, SessionDep, bearer_token
+from api.deps import MAX_ID, SIGNED_IN, ActorDep, PagingDep, ResourceId, SessionDep, bearer_token
 from api.problems import PROBLEM_RESPONSES
+from api.schemas import PageRead
 from benefits import people
 from benefits.errors import TooManyAttempts, Unauthenticated
 from benefits.models import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, SignIn
@@ -26,15 +27,23 @@ def create_token(fields: ApiTokenCreate, session: SessionDep, actor: ActorDep) -
     return _created(people.create_token(session=session, fields=fields, actor=actor))
 
 
-@router.get("", response_model=list[ApiTokenRead])
+@router.get("", response_model=PageRead[ApiTokenRead])
 def list_tokens(
     session: SessionDep,
     actor: ActorDep,
+    paging: PagingDep,
     person_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Whose tokens (admin).")] = None,
-) -> list[ApiTokenRead]:
+) -> PageRead[ApiTokenRead]:
     """List tokens, never the tokens themselves: your own, or (admin) anyone's."""
-    records = people.list_tokens(session=session, actor=actor, person_id=person_id)
-    return [ApiTokenRead.model_validate(record, from_attributes=True) for record in records]
+    page = people.list_tokens(
+        session=session, actor=actor, person_id=person_id, limit=paging.limit, offset=paging.offset
+    )
+    return PageRead[ApiTokenRead](
+        items=[ApiTokenRead.model_validate(record, from_attributes=True) for record in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.delete("/{token_id}", response_model=ApiTokenRead)

@@ -13,7 +13,7 @@ class AuditEvent(SQLModel, table=True):
     """One change, as it happened; never edited or deleted."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (sa.Index("ix_audit_event_entity", "entity", "entity_id"),)
+    __table_args__ = (sa.Index("ix_audit_event_entity", "entity", "entity_id"), {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime, index=True)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, field_validator
 from sqlmodel import Field, Relationship, SQLModel
 
 from benefits.columns import (
+    FORBID_UNKNOWN,
     Code,
     EnumText,
     LongText,
@@ -64,9 +65,13 @@ class BenefitBase(SQLModel):
 class BenefitCreate(BenefitBase):
     """What a client sends to add a benefit to an initiative; it starts at `opportunity`."""
 
+    model_config = FORBID_UNKNOWN
+
 
 class BenefitUpdate(SQLModel):
     """A partial change to a benefit; only the fields sent change. `reason` says why, for the history."""
+
+    model_config = FORBID_UNKNOWN
 
     title: Name | None = None
     description: LongText | None = None
@@ -94,9 +99,15 @@ class BenefitUpdate(SQLModel):
 class Benefit(BenefitBase, table=True):
     """A benefit as stored."""
 
+    # Ids are never reused on SQLite either, so the history of a deleted benefit stays its own.
+    __table_args__ = {"sqlite_autoincrement": True}
+
     id: int | None = Field(default=None, primary_key=True)
     initiative_id: int = Field(foreign_key="initiative.id", ondelete="CASCADE", index=True)
     stage: Stage = Field(default=Stage.opportunity, sa_type=EnumText(Stage), index=True)
+    furthest_stage: Stage = Field(
+        default=Stage.opportunity, sa_type=EnumText(Stage), description="The furthest stage it has ever reached."
+    )
     withdrawn: bool = Field(default=False)
     withdrawn_reason: str | None = Field(default=None, sa_type=sa.Text)
     version: int = Field(default=1)
@@ -126,6 +137,8 @@ class Benefit(BenefitBase, table=True):
 
 class ProfileEntryIn(SQLModel):
     """One period of a profile as a client sends it: planned and/or actual value."""
+
+    model_config = FORBID_UNKNOWN
 
     period: str = Field(max_length=12, description="A financial year such as 2026-27, or 2026-27 Q1.")
     planned: Quantity | None = None
@@ -159,6 +172,8 @@ class ProfileEntryRead(SQLModel):
 class CashConfirmationCreate(SQLModel):
     """Finance's confirmation that a budget was reduced for a period."""
 
+    model_config = FORBID_UNKNOWN
+
     period: str = Field(max_length=12)
     amount: Quantity
     note: LongText = ""
@@ -168,6 +183,7 @@ class CashConfirmation(SQLModel, table=True):
     """A confirmed budget reduction: who, when, how much, for which period."""
 
     __tablename__ = "cash_confirmation"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     benefit_id: int = Field(foreign_key="benefit.id", ondelete="CASCADE", index=True)
@@ -213,6 +229,7 @@ class BenefitRead(BenefitBase):
     id: int
     initiative_id: int
     stage: Stage
+    furthest_stage: Stage
     withdrawn: bool
     withdrawn_reason: str | None
     version: int

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from pydantic import field_validator
 from sqlmodel import Field, Relationship, SQLModel
 
-from benefits.columns import EnumText, LongText, Name, RowId, ShortText, UtcDateTime, utc_now
+from benefits.columns import FORBID_UNKNOWN, EnumText, LongText, Name, RowId, ShortText, UtcDateTime, utc_now
 from benefits.periods import Granularity, parse_period
 
 if TYPE_CHECKING:
@@ -57,9 +57,13 @@ class InitiativeBase(SQLModel):
 class InitiativeCreate(InitiativeBase):
     """What a client sends to create an initiative."""
 
+    model_config = FORBID_UNKNOWN
+
 
 class InitiativeUpdate(SQLModel):
     """A partial change to an initiative; only the fields sent change."""
+
+    model_config = FORBID_UNKNOWN
 
     name: Name | None = None
     description: LongText | None = None
@@ -77,6 +81,9 @@ class InitiativeUpdate(SQLModel):
 
 class Initiative(InitiativeBase, table=True):
     """An initiative as stored."""
+
+    # Ids are never reused on SQLite either, so the audit trail of a deleted initiative stays its own.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     version: int = Field(default=1)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, SecretStr, field_validator
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from benefits.columns import EnumText, Name, RowId, UtcDateTime, utc_now
+from benefits.columns import FORBID_UNKNOWN, EnumText, Name, RowId, UtcDateTime, utc_now
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -56,6 +56,8 @@ class PersonBase(SQLModel):
 class PersonCreate(PersonBase):
     """A new person; without a password they can use only the tokens made for them (an integration)."""
 
+    model_config = FORBID_UNKNOWN
+
     password: Password | None = None
 
     _check_password = field_validator("password")(_password)
@@ -63,6 +65,8 @@ class PersonCreate(PersonBase):
 
 class PersonUpdate(SQLModel):
     """A partial change to a person."""
+
+    model_config = FORBID_UNKNOWN
 
     name: Name | None = None
     email: str | None = None
@@ -76,6 +80,8 @@ class PersonUpdate(SQLModel):
 
 class Person(PersonBase, table=True):
     """A person as stored; the password only as an Argon2 hash."""
+
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     name_key: str = Field(max_length=200, unique=True, description="The name in lower case, for sign-in.")
@@ -118,6 +124,7 @@ class ApiToken(SQLModel, table=True):
     """A bearer token; only its SHA-256 digest is kept, so a stolen database yields no usable token."""
 
     __tablename__ = "api_token"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
@@ -158,7 +165,7 @@ class ApiTokenCreated(ApiTokenRead):
 class SignIn(BaseModel):
     """A sign-in with name or e-mail and password, answered with a token."""
 
-    login: str = PydanticField(min_length=1, max_length=200)
+    login: Name
     password: SecretStr = PydanticField(min_length=1, max_length=200)
     expires_in_days: int = PydanticField(default=1, ge=1, le=90)
 

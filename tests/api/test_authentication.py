@@ -57,7 +57,7 @@ def test_bad_revoked_expired_and_inactive_tokens_get_401(session: Session, app: 
     assert client_with_token(app, expired).get("/api/v1/initiatives").status_code == 401
 
     client = client_with_token(app, good)
-    mine = client.get("/api/v1/tokens").json()
+    mine = client.get("/api/v1/tokens").json()["items"]
     assert len(mine) == 2 and all("token" not in item for item in mine)
     assert client.delete("/api/v1/auth/token").status_code == 204
     assert client.get("/api/v1/initiatives").status_code == 401

@@ -102,10 +102,10 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
     )
     stranger = make_person(session, role=Role.viewer)
     make_token(session, person=stranger)
-    theirs = people.list_tokens(session=session, actor=TESTER, person_id=stranger.id)[-1]
+    theirs = people.list_tokens(session=session, actor=TESTER, person_id=stranger.id).items[-1]
     me = cast[role_name]
     own_value = make_token(session, person=me)
-    own = people.list_tokens(session=session, actor=TESTER, person_id=me.id)[-1]
+    own = people.list_tokens(session=session, actor=TESTER, person_id=me.id).items[-1]
     session.commit()
     return World(
         initiative=initiative.id,

@@ -121,7 +121,8 @@ def test_a_benefit_walks_from_opportunity_to_delivered_through_every_gate(client
 
     history = client.get(f"{url}/history")
     assert history.status_code == 200
-    events = history.json()
+    events = history.json()["items"]
+    assert history.json()["total"] == len(events)
     moves = [event for event in events if event["action"] == "stage_moved"]
     assert [(m["before"]["stage"], m["after"]["stage"], m["reason"]) for m in moves] == [
         ("opportunity", "scoped", "Valued from the call sample"),

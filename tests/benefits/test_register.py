@@ -94,7 +94,7 @@ def test_inconsistent_values_are_refused_naming_the_field(session: Session) -> N
 def test_an_edit_from_a_stale_version_is_refused(session: Session) -> None:
     benefit = make_benefit(session, initiative=make_initiative(session))
     assert benefit.id is not None
-    seen = benefit.version
+    seen = frozenset({benefit.version})
     register.update_benefit(
         session=session, benefit_id=benefit.id, changes=BenefitUpdate(owner="A"), expected_version=seen, actor=TESTER
     )
@@ -134,7 +134,7 @@ def test_only_opportunities_can_be_deleted_others_are_withdrawn(session: Session
         register.get_benefit(session=session, benefit_id=idea.id)
     assert [e.action for e in audit.events_for(session=session, entity="benefit", entity_id=idea.id)][-1] == "deleted"
 
-    with pytest.raises(Conflict, match="withdraw"):
+    with pytest.raises(Conflict, match="Withdraw it instead"):
         register.delete_benefit(session=session, benefit_id=scoped.id, expected_version=None, actor=TESTER)
     with pytest.raises(Conflict, match="benefits have left"):
         initiatives.delete_initiative(
@@ -168,7 +168,7 @@ def test_cash_is_confirmed_only_for_cash_benefits_and_unlocks_delivery(session: 
     pipeline.confirm_cash(session=session, benefit_id=cash.id, fields=confirmation, actor=TESTER)
     moved = pipeline.move_stage(session=session, benefit_id=cash.id, to=Stage.delivered, reason=None, actor=TESTER)
     assert moved.stage == Stage.delivered
-    [stored] = pipeline.list_cash_confirmations(session=session, benefit_id=cash.id)
+    [stored] = pipeline.list_cash_confirmations(session=session, benefit_id=cash.id).items
     assert (stored.amount, stored.confirmed_by, stored.period) == (Decimal("45"), "tester", "2026-27")
 
 
@@ -179,7 +179,7 @@ def test_initiative_edits_are_versioned_and_audited(session: Session) -> None:
         session=session,
         initiative_id=initiative.id,
         changes=InitiativeUpdate(owner="B", base_year="2027-28"),
-        expected_version=1,
+        expected_version=frozenset({1}),
         actor=TESTER,
     )
     assert updated.version == 2

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b9b2d5d381d1
+Revision ID: 310b3dfe1443
 Revises:
-Create Date: 2026-11-23 11:58:44.272072
+Create Date: 2026-11-23 12:12:01.308877
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import benefits.columns
 
-revision: str = "b9b2d5d381d1"
+revision: str = "310b3dfe1443"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("context", sa.JSON(), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_event")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_event_actor_id"), ["actor_id"], unique=False)
@@ -71,6 +72,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_person")),
         sa.UniqueConstraint("email", name=op.f("uq_person_email")),
         sa.UniqueConstraint("name_key", name=op.f("uq_person_name_key")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "api_token",
@@ -87,6 +89,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_token")),
         sa.UniqueConstraint("digest", name=op.f("uq_api_token_digest")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("api_token", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_token_person_id"), ["person_id"], unique=False)
@@ -111,6 +114,7 @@ def upgrade() -> None:
             ["owner_id"], ["person.id"], name=op.f("fk_initiative_owner_id_person"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_initiative")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("initiative", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_initiative_owner_id"), ["owner_id"], unique=False)
@@ -140,6 +144,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("initiative_id", sa.Integer(), nullable=False),
         sa.Column("stage", sa.String(length=16), nullable=False),
+        sa.Column("furthest_stage", sa.String(length=16), nullable=False),
         sa.Column("withdrawn", sa.Boolean(), nullable=False),
         sa.Column("withdrawn_reason", sa.Text(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -149,6 +154,7 @@ def upgrade() -> None:
             ["initiative_id"], ["initiative.id"], name=op.f("fk_benefit_initiative_id_initiative"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_benefit")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("benefit", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_benefit_initiative_id"), ["initiative_id"], unique=False)
@@ -185,6 +191,7 @@ def upgrade() -> None:
             ["benefit_id"], ["benefit.id"], name=op.f("fk_cash_confirmation_benefit_id_benefit"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cash_confirmation")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("cash_confirmation", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cash_confirmation_benefit_id"), ["benefit_id"], unique=False)
