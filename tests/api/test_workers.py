@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import httpx2
@@ -88,3 +89,33 @@ def test_two_servers_over_one_database_serve_the_same_data(fresh_databases: Fres
         assert stale.status_code == 412
         assert http.get(f"{first}{benefit_url}").json()["owner"] == "B"
         assert httpx2.get(f"{second}{benefit_url}").status_code == 401
+
+
+def test_concurrent_writes_through_two_servers_all_land(fresh_databases: FreshDatabase) -> None:
+    url = fresh_databases.url()
+    migrate.upgrade(url)
+    _benefits(url, "users", "create", "Loader", "--role", "programme_manager")
+    token = _benefits(url, "tokens", "create", "Loader").strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    with _server(url) as first, _server(url) as second:
+        initiative = httpx2.post(f"{first}/api/v1/initiatives", json={"name": "Busy"}, headers=headers).json()
+        created = httpx2.post(
+            f"{first}/api/v1/initiatives/{initiative['id']}/benefits", json={"title": "Contended"}, headers=headers
+        )
+        path = created.headers["Location"]
+
+        def writer(number: int) -> list[int]:
+            base = first if number % 2 else second
+            with httpx2.Client(headers=headers, timeout=30) as http:
+                return [
+                    http.patch(f"{base}{path}", json={"owner": f"writer {number} edit {edit}"}).status_code
+                    for edit in range(15)
+                ]
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            statuses = [status for result in pool.map(writer, range(4)) for status in result]
+        assert statuses == [200] * 60
+        final = httpx2.get(f"{first}{path}", headers=headers).json()
+        assert final["version"] == 61
+        history = httpx2.get(f"{second}{path}/history", headers=headers, params={"limit": 500}).json()
+        assert [event["action"] for event in history["items"]].count("updated") == 60

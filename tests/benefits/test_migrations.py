@@ -10,7 +10,7 @@ from benefits.db import make_engine
 from benefits.example import load_example
 from tests.conftest import FreshDatabase
 
-TABLES = {"initiative", "benefit", "profile_entry", "cash_confirmation", "audit_event"}
+TABLES = set(SQLModel.metadata.tables)
 
 
 def _tables(url: str) -> set[str]:
