@@ -92,10 +92,8 @@ def session(engine: Engine) -> Iterator[Session]:
         connection.close()
 
 
-@pytest.fixture
-def app(session: Session) -> FastAPI:
-    """The API over the test's session; each request commits or rolls back a savepoint, as it would for real."""
-    app = create_app()
+def use_test_session(app: FastAPI, session: Session) -> FastAPI:
+    """Serve the app from the test's session; each request commits or rolls back a savepoint, as it would for real."""
 
     def _test_session() -> Iterator[Session]:
         session.commit()  # what the test set up before the request stands, as if committed earlier
@@ -111,6 +109,12 @@ def app(session: Session) -> FastAPI:
 
     app.dependency_overrides[get_session] = _test_session
     return app
+
+
+@pytest.fixture
+def app(session: Session) -> FastAPI:
+    """The API over the test's session."""
+    return use_test_session(create_app(), session)
 
 
 def client_with_token(app: FastAPI, token: str | None) -> TestClient:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import MAX_ID, SIGNED_IN, ActorDep, PagingDep, SessionDep
 from api.problems import PROBLEM_RESPONSES
-from api.schemas import PageRead
+from api.schemas import PageRead, page_read
 from benefits import audit
 from benefits.columns import Code, Instant
 from benefits.models import AuditEventRead
@@ -37,9 +37,4 @@ def list_audit_events(
         since=since,
         until=until,
     )
-    return PageRead[AuditEventRead](
-        items=[AuditEventRead.model_validate(item) for item in page.items],
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_read(page, AuditEventRead.model_validate)

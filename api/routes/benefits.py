@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 
 from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, PagingDep, ResourceId, SessionDep, etag
 from api.problems import PROBLEM_RESPONSES
-from api.schemas import PageRead
+from api.schemas import PageRead, page_read
 from benefits import pipeline, register
 from benefits.columns import Reason
 from benefits.models import (
@@ -125,12 +125,7 @@ def withdraw_benefit(
 def benefit_history(benefit_id: ResourceId, session: SessionDep, paging: PagingDep) -> PageRead[AuditEventRead]:
     """Every stage move and value change of a benefit, oldest first."""
     page = pipeline.benefit_history(session=session, benefit_id=benefit_id, limit=paging.limit, offset=paging.offset)
-    return PageRead[AuditEventRead](
-        items=[AuditEventRead.model_validate(event) for event in page.items],
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_read(page, AuditEventRead.model_validate)
 
 
 @router.post(
@@ -155,9 +150,4 @@ def list_cash_confirmations(
     page = pipeline.list_cash_confirmations(
         session=session, benefit_id=benefit_id, limit=paging.limit, offset=paging.offset
     )
-    return PageRead[CashConfirmationRead](
-        items=[CashConfirmationRead.model_validate(item) for item in page.items],
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_read(page, CashConfirmationRead.model_validate)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, PagingDep, ResourceId, SessionDep, etag
 from api.problems import PROBLEM_RESPONSES
-from api.schemas import PageRead
+from api.schemas import PageRead, page_read
 from benefits import initiatives, people, register
 from benefits.columns import ShortText
 from benefits.models import (
@@ -45,12 +45,7 @@ def list_initiatives(
     page = initiatives.list_initiatives(
         session=session, limit=paging.limit, offset=paging.offset, owner=owner, search=q
     )
-    return PageRead[InitiativeRead](
-        items=[InitiativeRead.model_validate(item) for item in page.items],
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_read(page, InitiativeRead.model_validate)
 
 
 @router.get("/{initiative_id}", response_model=InitiativeRead)
@@ -120,12 +115,7 @@ def list_benefits(
         category=category,
         withdrawn=withdrawn,
     )
-    return PageRead[BenefitRead](
-        items=[register.benefit_view(item) for item in page.items],
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_read(page, register.benefit_view)
 
 
 @router.get("/{initiative_id}/members", response_model=MembersUpdate)

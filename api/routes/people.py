@@ -4,7 +4,7 @@ from fastapi import APIRouter, Response, status
 
 from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, PagingDep, ResourceId, SessionDep, etag
 from api.problems import PROBLEM_RESPONSES
-from api.schemas import PageRead
+from api.schemas import PageRead, page_read
 from benefits import people
 from benefits.models import PersonCreate, PersonRead, PersonUpdate, Role
 
@@ -24,12 +24,7 @@ def create_person(fields: PersonCreate, session: SessionDep, actor: ActorDep, re
 def list_people(session: SessionDep, paging: PagingDep, role: Role | None = None) -> PageRead[PersonRead]:
     """List people, optionally of one role."""
     page = people.list_people(session=session, limit=paging.limit, offset=paging.offset, role=role)
-    return PageRead[PersonRead](
-        items=[PersonRead.model_validate(item) for item in page.items],
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_read(page, PersonRead.model_validate)
 
 
 @router.get("/me", response_model=PersonRead)

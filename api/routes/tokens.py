@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 
 from api.deps import MAX_ID, SIGNED_IN, ActorDep, PagingDep, ResourceId, SessionDep, bearer_token
 from api.problems import PROBLEM_RESPONSES
-from api.schemas import PageRead
+from api.schemas import PageRead, page_read
 from benefits import people
 from benefits.errors import TooManyAttempts, Unauthenticated
 from benefits.models import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, SignIn
@@ -38,12 +38,7 @@ def list_tokens(
     page = people.list_tokens(
         session=session, actor=actor, person_id=person_id, limit=paging.limit, offset=paging.offset
     )
-    return PageRead[ApiTokenRead](
-        items=[ApiTokenRead.model_validate(record, from_attributes=True) for record in page.items],
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page_read(page, lambda record: ApiTokenRead.model_validate(record, from_attributes=True))
 
 
 @router.delete("/{token_id}", response_model=ApiTokenRead)

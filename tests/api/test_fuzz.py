@@ -1,7 +1,5 @@
 """Property-based fuzzing of every endpoint from the OpenAPI document: no request yields a 500."""
 
-from collections.abc import Iterator
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -9,8 +7,8 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 from sqlmodel import Session
 
 from api.app import create_app
-from api.deps import get_session
 from benefits.example import load_example
+from tests.conftest import use_test_session
 
 
 @pytest.fixture
@@ -18,20 +16,7 @@ def api_schema(session: Session, admin_token: str):
     """The app's own schema, over a database holding the worked example so ids resolve to real rows."""
     load_example(session=session)
     session.commit()
-    app = create_app()
-
-    def _test_session() -> Iterator[Session]:
-        session.commit()  # what the test set up before the request stands, as if committed earlier
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.expunge_all()
-
-    app.dependency_overrides[get_session] = _test_session
+    app = use_test_session(create_app(), session)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     schema.config.headers = {"Authorization": f"Bearer {admin_token}"}
     return schema
