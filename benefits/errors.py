@@ -10,6 +10,7 @@ class Problem:
     code: str
     detail: str
     field: str | None = None
+    node: str | None = None
 
 
 @dataclass
@@ -88,3 +89,11 @@ class TooManyAttempts(DomainError):
     retry_after: int = 60
     code: str = "too_many_attempts"
     title: str = "Too many sign-in attempts"
+
+
+@dataclass
+class InvalidModel(DomainError):
+    """A cause-and-effect model that cannot be used; `problems` names the node of each."""
+
+    code: str = "invalid_model"
+    title: str = "The model has errors"

@@ -1,0 +1,1 @@
+"""Cause-and-effect models: the expression language, the graph, and its evaluation (pure functions)."""

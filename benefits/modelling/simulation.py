@@ -1,0 +1,177 @@
+"""Evaluating a checked model: at most-likely values, by Monte Carlo over the ranges, and for sensitivity."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, special
+
+from benefits.errors import InvalidModel, Problem
+from benefits.modelling.expressions import EvaluationError, Vector, evaluate, evaluate_vector
+from benefits.modelling.graph import CheckedModel, Distribution, NodeKind, NodeSpec
+
+PERT_SHAPE = 4.0  # the usual PERT weight on the most-likely value
+
+
+def _fixed_values(model: CheckedModel, overrides: Mapping[str, float]) -> dict[str, float]:
+    unknown = sorted(set(overrides) - {node.name for node in model.assumptions})
+    if unknown:
+        raise InvalidModel(
+            "Overrides name nodes that are not assumptions.",
+            [
+                Problem("unknown_assumption", f"{name} is not an assumption of this model", node=name)
+                for name in unknown
+            ],
+        )
+    return {node.name: float(overrides.get(node.name, node.value or 0.0)) for node in model.assumptions}
+
+
+def deterministic(model: CheckedModel, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Every quantitative node's value at most-likely assumptions (or the overrides given)."""
+    values = _fixed_values(model, overrides or {})
+    for name in model.order:
+        if name in model.formulas:
+            try:
+                values[name] = evaluate(model.formulas[name], values)
+            except EvaluationError as error:
+                raise InvalidModel(
+                    f"{name} cannot be computed: {error.detail}.", [Problem(error.code, error.detail, node=name)]
+                ) from error
+    return values
+
+
+def _quantiles(node: NodeSpec, uniform: Vector) -> Vector:
+    """Inverse CDF of the node's distribution at the given uniform draws."""
+    low, mode, high = float(node.low or 0), float(node.value or 0), float(node.high or 0)
+    span = high - low
+    if node.distribution is Distribution.pert:
+        alpha = 1 + PERT_SHAPE * (mode - low) / span
+        beta = 1 + PERT_SHAPE * (high - mode) / span
+        return low + span * special.betaincinv(alpha, beta, uniform)
+    split = (mode - low) / span
+    below = low + np.sqrt(uniform * span * (mode - low))
+    above = high - np.sqrt((1 - uniform) * span * (high - mode))
+    return np.where(uniform < split, below, above)
+
+
+def _uniforms(count: int, samples: int, rng: np.random.Generator, latin_hypercube: bool) -> Vector:
+    if not latin_hypercube:
+        return rng.random((count, samples))
+    # One draw in each of `samples` equal strata per input, the strata shuffled independently per input.
+    strata = (np.arange(samples) + rng.random((count, samples))) / samples
+    return np.take_along_axis(strata, rng.permuted(np.tile(np.arange(samples), (count, 1)), axis=1), axis=1)
+
+
+def simulate(
+    model: CheckedModel,
+    *,
+    samples: int,
+    seed: int,
+    overrides: Mapping[str, float] | None = None,
+    latin_hypercube: bool = True,
+) -> dict[str, Vector]:
+    """Samples of every quantitative node, drawn over the assumptions' ranges (overridden ones held fixed)."""
+    overrides = overrides or {}
+    fixed = _fixed_values(model, overrides)
+    ranged = [node for node in model.assumptions if node.ranged and node.name not in overrides]
+    rng = np.random.default_rng(seed)
+    draws = _uniforms(len(ranged), samples, rng, latin_hypercube)
+    values: dict[str, Vector | float] = dict(fixed)
+    for row, node in enumerate(ranged):
+        values[node.name] = _quantiles(node, draws[row])
+    result: dict[str, Vector] = {}
+    for name in model.order:
+        if name in model.formulas:
+            computed = evaluate_vector(model.formulas[name], values, samples)
+            broken = int(np.count_nonzero(~np.isfinite(computed)))
+            if broken:
+                raise InvalidModel(
+                    f"{name} cannot be computed in {broken} of {samples} samples (a division by zero or the like).",
+                    [Problem("not_computable", f"no value in {broken} of {samples} samples", node=name)],
+                )
+            values[name] = computed
+        result[name] = np.broadcast_to(np.asarray(values[name], dtype=np.float64), (samples,))
+    return result
+
+
+@dataclass(frozen=True)
+class NodeSummary:
+    """One node's value at most-likely inputs and its spread over the samples."""
+
+    value: float
+    mean: float
+    p10: float
+    p50: float
+    p90: float
+
+
+def summarise(model: CheckedModel, drawn: Mapping[str, Vector], values: Mapping[str, float]) -> dict[str, NodeSummary]:
+    """Mean and P10/P50/P90 of each node's samples, beside its deterministic value."""
+    summaries = {}
+    for name in model.order:
+        p10, p50, p90 = np.percentile(drawn[name], [10, 50, 90])
+        summaries[name] = NodeSummary(
+            value=values[name], mean=float(np.mean(drawn[name])), p10=float(p10), p50=float(p50), p90=float(p90)
+        )
+    return summaries
+
+
+@dataclass(frozen=True)
+class Swing:
+    """How far an output moves when one assumption goes to its low and to its high (a tornado bar)."""
+
+    assumption: str
+    low: float
+    high: float
+    output_at_low: float
+    output_at_high: float
+
+    @property
+    def swing(self) -> float:
+        """The width of the bar."""
+        return abs(self.output_at_high - self.output_at_low)
+
+
+def tornado(model: CheckedModel, output: str, overrides: Mapping[str, float] | None = None) -> list[Swing]:
+    """Each ranged assumption's swing of `output`, widest first; the others held at most-likely."""
+    if output not in model.order:
+        raise InvalidModel(
+            f"{output} is not a quantitative node.", [Problem("unknown_output", "not a node with a value", node=output)]
+        )
+    overrides = dict(overrides or {})
+    swings = []
+    for node in model.assumptions:
+        if not node.ranged or node.name in overrides:
+            continue
+        at_low = deterministic(model, overrides | {node.name: float(node.low or 0)})[output]
+        at_high = deterministic(model, overrides | {node.name: float(node.high or 0)})[output]
+        swings.append(Swing(node.name, float(node.low or 0), float(node.high or 0), at_low, at_high))
+    return sorted(swings, key=lambda swing: (-swing.swing, swing.assumption))
+
+
+def switching_value(
+    model: CheckedModel,
+    *,
+    assumption: str,
+    output: str,
+    threshold: float = 0.0,
+    overrides: Mapping[str, float] | None = None,
+) -> float | None:
+    """The value of `assumption`, within its low-high range, at which `output` equals `threshold`; None if none."""
+    node = model.nodes.get(assumption)
+    if node is None or node.kind is not NodeKind.assumption or not node.ranged:
+        return None
+    overrides = dict(overrides or {})
+
+    def gap(value: float) -> float:
+        return deterministic(model, overrides | {assumption: value})[output] - threshold
+
+    low, high = float(node.low or 0), float(node.high or 0)
+    at_low, at_high = gap(low), gap(high)
+    if at_low == 0:
+        return low
+    if at_high == 0:
+        return high
+    if (at_low > 0) == (at_high > 0):
+        return None
+    return float(optimize.brentq(gap, low, high, xtol=1e-10, rtol=1e-12))
