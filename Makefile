@@ -42,5 +42,9 @@ lint: install-test
 test: system-packages install-test lint
 	$(BIN)/pytest
 
+## Speed and memory benchmarks against the targets the issues name (not part of `make test`)
+bench: install-test
+	$(BIN)/pytest -m bench -s -p no:cacheprovider tests/benchmarks
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -304,7 +304,8 @@ def _vector(expr: Expr, values: Mapping[str, Vector | float]) -> Any:
     if isinstance(expr, Binary):
         left, right = _vector(expr.left, values), _vector(expr.right, values)
         if expr.op in _COMPARE:
-            return _COMPARE[expr.op](left, right) * 1.0
+            # An impossible operand makes the comparison impossible too, as an error does in Excel.
+            return np.where(np.isnan(left) | np.isnan(right), np.nan, _COMPARE[expr.op](left, right) * 1.0)
         if expr.op == "+":
             return left + right
         if expr.op == "-":
@@ -319,7 +320,8 @@ def _vector(expr: Expr, values: Mapping[str, Vector | float]) -> Any:
         return np.where(invalid | np.isinf(powered), np.nan, powered)
     arguments = [_vector(argument, values) for argument in expr.arguments]
     if expr.function == "IF":
-        return np.where(np.asarray(arguments[0]) != 0, arguments[1], arguments[2])
+        condition = np.asarray(arguments[0])
+        return np.where(np.isnan(condition), np.nan, np.where(condition != 0, arguments[1], arguments[2]))
     if expr.function == "MIN":
         return _reduce(np.minimum, arguments)
     if expr.function == "MAX":

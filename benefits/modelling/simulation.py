@@ -11,6 +11,10 @@ from benefits.modelling.expressions import EvaluationError, Vector, evaluate, ev
 from benefits.modelling.graph import CheckedModel, Distribution, NodeKind, NodeSpec
 
 PERT_SHAPE = 4.0  # the usual PERT weight on the most-likely value
+# The beta quantile function is costly to compute (about 2 microseconds a draw), so it is computed exactly at
+# these points, packed towards both tails, and interpolated between them: within 1e-4 of the range for all
+# but the outermost 0.02% of draws.
+_PERT_GRID = 0.5 * (1 - np.cos(np.pi * np.arange(513) / 512))
 
 
 def _fixed_values(model: CheckedModel, overrides: Mapping[str, float]) -> dict[str, float]:
@@ -47,7 +51,7 @@ def _quantiles(node: NodeSpec, uniform: Vector) -> Vector:
     if node.distribution is Distribution.pert:
         alpha = 1 + PERT_SHAPE * (mode - low) / span
         beta = 1 + PERT_SHAPE * (high - mode) / span
-        return low + span * special.betaincinv(alpha, beta, uniform)
+        return low + span * np.interp(uniform, _PERT_GRID, special.betaincinv(alpha, beta, _PERT_GRID))
     split = (mode - low) / span
     below = low + np.sqrt(uniform * span * (mode - low))
     above = high - np.sqrt((1 - uniform) * span * (high - mode))
@@ -58,8 +62,27 @@ def _uniforms(count: int, samples: int, rng: np.random.Generator, latin_hypercub
     if not latin_hypercube:
         return rng.random((count, samples))
     # One draw in each of `samples` equal strata per input, the strata shuffled independently per input.
-    strata = (np.arange(samples) + rng.random((count, samples))) / samples
-    return np.take_along_axis(strata, rng.permuted(np.tile(np.arange(samples), (count, 1)), axis=1), axis=1)
+    order = np.stack([rng.permutation(samples) for _ in range(count)]) if count else np.empty((0, samples))
+    return (order + rng.random((count, samples))) / samples
+
+
+def draw_inputs(
+    model: CheckedModel,
+    *,
+    samples: int,
+    seed: int,
+    overrides: Mapping[str, float] | None = None,
+    latin_hypercube: bool = True,
+) -> dict[str, Vector | float]:
+    """Samples of each ranged assumption (overridden and unranged ones as fixed values)."""
+    overrides = overrides or {}
+    values: dict[str, Vector | float] = dict(_fixed_values(model, overrides))
+    ranged = [node for node in model.assumptions if node.ranged and node.name not in overrides]
+    rng = np.random.default_rng(seed)
+    draws = _uniforms(len(ranged), samples, rng, latin_hypercube)
+    for row, node in enumerate(ranged):
+        values[node.name] = _quantiles(node, draws[row])
+    return values
 
 
 def simulate(
@@ -71,14 +94,13 @@ def simulate(
     latin_hypercube: bool = True,
 ) -> dict[str, Vector]:
     """Samples of every quantitative node, drawn over the assumptions' ranges (overridden ones held fixed)."""
-    overrides = overrides or {}
-    fixed = _fixed_values(model, overrides)
-    ranged = [node for node in model.assumptions if node.ranged and node.name not in overrides]
-    rng = np.random.default_rng(seed)
-    draws = _uniforms(len(ranged), samples, rng, latin_hypercube)
-    values: dict[str, Vector | float] = dict(fixed)
-    for row, node in enumerate(ranged):
-        values[node.name] = _quantiles(node, draws[row])
+    inputs = draw_inputs(model, samples=samples, seed=seed, overrides=overrides, latin_hypercube=latin_hypercube)
+    return evaluate_samples(model, inputs, samples)
+
+
+def evaluate_samples(model: CheckedModel, inputs: Mapping[str, Vector | float], samples: int) -> dict[str, Vector]:
+    """Every quantitative node over the input samples, one vectorised pass per node."""
+    values: dict[str, Vector | float] = dict(inputs)
     result: dict[str, Vector] = {}
     for name in model.order:
         if name in model.formulas:
