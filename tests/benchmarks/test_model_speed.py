@@ -61,12 +61,12 @@ def test_ten_thousand_samples_of_a_hundred_node_model() -> None:
     inputs = draw_inputs(model, samples=SAMPLES, seed=1)
     vectorised = _best_of(7, lambda: evaluate_samples(model, inputs, SAMPLES))
     drawn = evaluate_samples(model, inputs, SAMPLES)
-    inputs = [node.name for node in model.assumptions]
+    input_names = [node.name for node in model.assumptions]
 
     def one_at_a_time() -> np.ndarray:
         results = np.empty(SAMPLES)
         for index in range(SAMPLES):
-            values = {name: float(drawn[name][index]) for name in inputs}
+            values = {name: float(drawn[name][index]) for name in input_names}
             for name in model.order:
                 if name in model.formulas:
                     values[name] = evaluate(model.formulas[name], values)
