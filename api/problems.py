@@ -16,7 +16,9 @@ from benefits.errors import (
     DomainError,
     Forbidden,
     InvalidInput,
+    InvalidModel,
     NotFound,
+    Problem,
     StaleVersion,
     TooManyAttempts,
     Unauthenticated,
@@ -33,6 +35,7 @@ class ProblemItem(BaseModel):
     code: str
     detail: str
     field: str | None = None
+    node: str | None = None
 
 
 class ProblemRead(BaseModel):
@@ -68,6 +71,7 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (StaleVersion, 412),
     (Conflict, 409),
     (InvalidInput, 422),
+    (InvalidModel, 422),
 ]
 
 
@@ -103,6 +107,13 @@ def _field_path(location: tuple[Any, ...]) -> str:
     return path or str(location[0])
 
 
+def _item(problem: Problem) -> dict[str, Any]:
+    item: dict[str, Any] = {"code": problem.code, "detail": problem.detail, "field": problem.field}
+    if problem.node is not None:
+        item["node"] = problem.node
+    return item
+
+
 async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
     status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
@@ -117,7 +128,7 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
         title=error.title,
         detail=error.detail,
         code=error.code,
-        errors=[{"code": p.code, "detail": p.detail, "field": p.field} for p in error.problems],
+        errors=[_item(problem) for problem in error.problems],
         headers=headers,
     )
 

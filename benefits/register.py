@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
-from benefits import audit
+from benefits import audit, cause_models
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.columns import utc_now
@@ -62,6 +62,7 @@ def gate_facts(benefit: Benefit) -> GateFacts:
         category=Category(benefit.category) if benefit.category else None,
         quantified=benefit.quantified,
         description=benefit.description,
+        model_node=benefit.model_node,
         estimate_low=benefit.estimate_low,
         estimate_likely=benefit.estimate_likely,
         estimate_high=benefit.estimate_high,
@@ -135,6 +136,26 @@ def _consistency_problems(benefit: Benefit) -> list[Problem]:
     return problems
 
 
+ESTIMATE_FIELDS = ("estimate_low", "estimate_likely", "estimate_high")
+
+
+def _value_from_model(*, session: Session, benefit: Benefit, sent: set[str]) -> None:
+    """A benefit valued by a model node takes the node's P10/P50/P90; its estimate is then not typed."""
+    if benefit.model_node is None:
+        return
+    typed = sorted(sent & set(ESTIMATE_FIELDS))
+    if typed:
+        raise InvalidInput(
+            "This benefit is valued by the model; change the model, or unlink the node first.",
+            [Problem("estimate_from_model", f"{name} comes from {benefit.model_node}.", name) for name in typed],
+        )
+    if "model_node" in sent:
+        low, likely, high = cause_models.value_from_model(
+            session=session, initiative_id=benefit.initiative_id, node=benefit.model_node
+        )
+        benefit.estimate_low, benefit.estimate_likely, benefit.estimate_high = low, likely, high
+
+
 def _settle(benefit: Benefit) -> None:
     """Fill the route of a financial benefit, then refuse anything inconsistent."""
     if benefit.category == Category.financial and benefit.route is None:
@@ -202,6 +223,7 @@ def create_benefit(*, session: Session, initiative_id: int, fields: BenefitCreat
     get_initiative(session=session, initiative_id=initiative_id)
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     benefit = Benefit.model_validate(fields, update={"initiative_id": initiative_id, "stage": Stage.opportunity})
+    _value_from_model(session=session, benefit=benefit, sent=fields.model_fields_set)
     _settle(benefit)
     session.add(benefit)
     session.flush()
@@ -235,6 +257,7 @@ def update_benefit(
     before = _snapshot(benefit)
     for name, value in sent.items():
         setattr(benefit, name, value)
+    _value_from_model(session=session, benefit=benefit, sent=set(sent))
     _settle(benefit)
     _keep_stage_bar(benefit)
     old, new = audit.changed_fields(before, _snapshot(benefit))

@@ -61,6 +61,7 @@ class GateFacts:
     category: Category | None
     quantified: bool
     description: str
+    model_node: str | None
     estimate_low: Decimal | None
     estimate_likely: Decimal | None
     estimate_high: Decimal | None
@@ -88,11 +89,11 @@ def _scoped_bar(facts: GateFacts) -> list[Problem]:
     if facts.category is None:
         problems.append(Problem("category_missing", "Say whether the benefit is financial or not.", "category"))
     if facts.quantified:
-        if None in (facts.estimate_low, facts.estimate_likely, facts.estimate_high):
+        if facts.model_node is None and None in (facts.estimate_low, facts.estimate_likely, facts.estimate_high):
             problems.append(
                 Problem(
                     "valuation_missing",
-                    "Give a valuation: an estimate with low, most-likely and high values.",
+                    "Give a valuation: a model node, or an estimate with low, most-likely and high values.",
                     "estimate_likely",
                 )
             )

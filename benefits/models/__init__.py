@@ -14,6 +14,7 @@ from benefits.models.benefit import (
     ProfileEntryIn,
     ProfileEntryRead,
 )
+from benefits.models.cause_model import CauseModel, ModelDraft, ModelLink, ModelNode
 from benefits.models.initiative import Initiative, InitiativeCreate, InitiativeRead, InitiativeUpdate
 from benefits.models.person import (
     ApiToken,
@@ -45,6 +46,7 @@ __all__ = [
     "CashConfirmation",
     "CashConfirmationCreate",
     "CashConfirmationRead",
+    "CauseModel",
     "GateRead",
     "Initiative",
     "InitiativeCreate",
@@ -53,6 +55,9 @@ __all__ = [
     "InitiativeUpdate",
     "LoginAttempt",
     "MembersUpdate",
+    "ModelDraft",
+    "ModelLink",
+    "ModelNode",
     "Person",
     "PersonCreate",
     "PersonRead",

@@ -51,6 +51,11 @@ class BenefitBase(SQLModel):
     redeployment: ShortText | None = Field(
         default=None, max_length=200, description="For capacity: where the released resource goes."
     )
+    model_node: Code | None = Field(
+        default=None,
+        max_length=60,
+        description="The model node that values the benefit; its P10/P50/P90 then set the estimate.",
+    )
     estimate_low: Quantity | None = Field(default=None, sa_type=ScaledDecimal)
     estimate_likely: Quantity | None = Field(default=None, sa_type=ScaledDecimal)
     estimate_high: Quantity | None = Field(default=None, sa_type=ScaledDecimal)
@@ -84,6 +89,7 @@ class BenefitUpdate(SQLModel):
     route: RealisationRoute | None = None
     cost_centre: Code | None = None
     redeployment: ShortText | None = None
+    model_node: Code | None = None
     estimate_low: Quantity | None = None
     estimate_likely: Quantity | None = None
     estimate_high: Quantity | None = None

@@ -8,8 +8,9 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from benefits import people
+from benefits import cause_models, people
 from benefits.models import Person, Role
+from benefits.models.cause_model import ModelIn
 from tests.conftest import client_with_token
 from tests.support.factories import TESTER, make_benefit, make_initiative, make_person, make_token
 
@@ -39,6 +40,13 @@ class World:
     me: int
 
 
+SMALL_MODEL: dict[str, Any] = {
+    "nodes": [
+        {"name": "calls", "kind": "assumption", "value": 100, "low": 80, "high": 120},
+        {"name": "saving", "kind": "derived", "formula": "calls * 2"},
+    ]
+}
+
 # (rule, method, path, body); paths use the World's ids.
 CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("read", "GET", "/api/v1/initiatives", None),
@@ -52,6 +60,11 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("read", "GET", "/api/v1/users/me", None),
     ("read", "GET", "/api/v1/users/{stranger}", None),
     ("read", "GET", "/api/v1/tokens", None),
+    ("read", "GET", "/api/v1/initiatives/{initiative}/model", None),
+    ("read", "POST", "/api/v1/initiatives/{initiative}/model/evaluate", lambda w: {"samples": 50}),
+    ("read", "GET", "/api/v1/model-templates", None),
+    ("edit", "PUT", "/api/v1/initiatives/{initiative}/model", lambda w: SMALL_MODEL),
+    ("edit", "POST", "/api/v1/initiatives/{initiative}/model/from-template", lambda w: {"template": "channel_shift"}),
     ("create_initiative", "POST", "/api/v1/initiatives", lambda w: {"name": "New"}),
     ("edit", "PATCH", "/api/v1/initiatives/{initiative}", lambda w: {"sponsor": "S"}),
     ("edit", "DELETE", "/api/v1/initiatives/{initiative}", None),
@@ -99,6 +112,13 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
         estimate_low=1,
         estimate_likely=2,
         estimate_high=3,
+    )
+    cause_models.replace_model(
+        session=session,
+        initiative_id=initiative.id,
+        fields=ModelIn.model_validate(SMALL_MODEL),
+        expected_version=None,
+        actor=TESTER,
     )
     stranger = make_person(session, role=Role.viewer)
     make_token(session, person=stranger)
@@ -171,5 +191,5 @@ def test_each_role_may_do_exactly_what_the_matrix_says(
     writes_refused = {(m, p) for m, p in refusals if m != "GET"}
     if role_name in {"viewer", "board"}:
         # No write is open to viewers or board members, but their own credentials.
-        writes = {(m, p) for rule, m, p, _ in CASES if m != "GET" and rule != "self"}
+        writes = {(m, p) for rule, m, p, _ in CASES if m != "GET" and rule not in ("self", "read")}
         assert writes_refused == writes

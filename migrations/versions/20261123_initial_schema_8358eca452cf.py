@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 310b3dfe1443
+Revision ID: 8358eca452cf
 Revises:
-Create Date: 2026-11-23 12:12:01.308877
+Create Date: 2026-11-23 12:30:02.631956
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import benefits.columns
 
-revision: str = "310b3dfe1443"
+revision: str = "8358eca452cf"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -132,6 +132,7 @@ def upgrade() -> None:
         sa.Column("route", sa.String(length=16), nullable=True),
         sa.Column("cost_centre", sa.String(length=40), nullable=True),
         sa.Column("redeployment", sa.String(length=200), nullable=True),
+        sa.Column("model_node", sa.String(length=60), nullable=True),
         sa.Column("estimate_low", benefits.columns.ScaledDecimal(), nullable=True),
         sa.Column("estimate_likely", benefits.columns.ScaledDecimal(), nullable=True),
         sa.Column("estimate_high", benefits.columns.ScaledDecimal(), nullable=True),
@@ -161,6 +162,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_benefit_stage"), ["stage"], unique=False)
 
     op.create_table(
+        "cause_model",
+        sa.Column("initiative_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("scenarios", sa.JSON(), nullable=False),
+        sa.Column("updated_at", benefits.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["initiative_id"],
+            ["initiative.id"],
+            name=op.f("fk_cause_model_initiative_id_initiative"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("initiative_id", name=op.f("pk_cause_model")),
+    )
+    op.create_table(
         "initiative_member",
         sa.Column("initiative_id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
@@ -177,6 +192,65 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("initiative_member", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_initiative_member_person_id"), ["person_id"], unique=False)
+
+    op.create_table(
+        "model_draft",
+        sa.Column("initiative_id", sa.Integer(), nullable=False),
+        sa.Column("model", sa.JSON(), nullable=False),
+        sa.Column("problems", sa.JSON(), nullable=False),
+        sa.Column("submitted_at", benefits.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("submitted_by", sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["initiative_id"],
+            ["initiative.id"],
+            name=op.f("fk_model_draft_initiative_id_initiative"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("initiative_id", name=op.f("pk_model_draft")),
+    )
+    op.create_table(
+        "model_link",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("initiative_id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=60), nullable=False),
+        sa.Column("target", sa.String(length=60), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["initiative_id"],
+            ["initiative.id"],
+            name=op.f("fk_model_link_initiative_id_initiative"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_model_link")),
+    )
+    with op.batch_alter_table("model_link", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_model_link_initiative_id"), ["initiative_id"], unique=False)
+
+    op.create_table(
+        "model_node",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("initiative_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("label", sa.String(length=200), nullable=False),
+        sa.Column("unit", sa.String(length=40), nullable=False),
+        sa.Column("value", sa.Float(), nullable=True),
+        sa.Column("low", sa.Float(), nullable=True),
+        sa.Column("high", sa.Float(), nullable=True),
+        sa.Column("distribution", sa.String(length=16), nullable=False),
+        sa.Column("formula", sa.Text(), nullable=True),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["initiative_id"],
+            ["initiative.id"],
+            name=op.f("fk_model_node_initiative_id_initiative"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_model_node")),
+        sa.UniqueConstraint("initiative_id", "name", name=op.f("uq_model_node_initiative_id")),
+    )
+    with op.batch_alter_table("model_node", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_model_node_initiative_id"), ["initiative_id"], unique=False)
 
     op.create_table(
         "cash_confirmation",
@@ -227,10 +301,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cash_confirmation_benefit_id"))
 
     op.drop_table("cash_confirmation")
+    with op.batch_alter_table("model_node", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_model_node_initiative_id"))
+
+    op.drop_table("model_node")
+    with op.batch_alter_table("model_link", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_model_link_initiative_id"))
+
+    op.drop_table("model_link")
+    op.drop_table("model_draft")
     with op.batch_alter_table("initiative_member", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_initiative_member_person_id"))
 
     op.drop_table("initiative_member")
+    op.drop_table("cause_model")
     with op.batch_alter_table("benefit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_benefit_stage"))
         batch_op.drop_index(batch_op.f("ix_benefit_initiative_id"))

@@ -1,0 +1,345 @@
+"""An initiative's cause-and-effect model: reading, replacing whole (or keeping a draft), evaluating, templates."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from benefits import audit
+from benefits.actors import Actor
+from benefits.authz import Action, require
+from benefits.columns import quantize, utc_now
+from benefits.errors import Conflict, InvalidModel, NotFound, Problem
+from benefits.initiatives import check_version, get_initiative
+from benefits.modelling.graph import CheckedModel, ModelSpec, NodeKind, NodeSpec, check
+from benefits.modelling.simulation import deterministic, simulate, summarise, switching_value, tornado
+from benefits.modelling.templates import TEMPLATES
+from benefits.models import Benefit, CauseModel, ModelDraft, ModelLink, ModelNode
+from benefits.models.cause_model import (
+    DraftRead,
+    EvaluationRead,
+    EvaluationRequest,
+    LinkIn,
+    LinkRead,
+    ModelIn,
+    ModelRead,
+    NodeIn,
+    NodeRead,
+    NodeSummaryRead,
+    ScenarioIn,
+    SensitivityRead,
+    SwingRead,
+    TemplateRead,
+)
+
+ENTITY = "model"
+# Benefits valued by a node take its P10/P50/P90 from this many samples with this seed, so they are repeatable.
+VALUATION_SAMPLES = 10_000
+VALUATION_SEED = 1
+
+
+@dataclass
+class StoredModel:
+    """An initiative's model as stored."""
+
+    record: CauseModel | None
+    nodes: list[ModelNode]
+    links: list[ModelLink]
+    draft: ModelDraft | None
+
+    @property
+    def version(self) -> int:
+        """The model's version, for its ETag (0 before it is first saved)."""
+        return self.record.version if self.record else 0
+
+
+def get_model(*, session: Session, initiative_id: int) -> StoredModel:
+    """An initiative's model (empty if none was saved yet)."""
+    get_initiative(session=session, initiative_id=initiative_id)
+    nodes = session.exec(
+        select(ModelNode).where(ModelNode.initiative_id == initiative_id).order_by(col(ModelNode.position))
+    ).all()
+    links = session.exec(
+        select(ModelLink).where(ModelLink.initiative_id == initiative_id).order_by(col(ModelLink.id))
+    ).all()
+    return StoredModel(
+        record=session.get(CauseModel, initiative_id),
+        nodes=list(nodes),
+        links=list(links),
+        draft=session.get(ModelDraft, initiative_id),
+    )
+
+
+def _spec(nodes: list[NodeIn] | list[ModelNode], links: list[LinkIn] | list[ModelLink]) -> ModelSpec:
+    return ModelSpec(
+        nodes=tuple(
+            NodeSpec(
+                name=node.name,
+                kind=NodeKind(node.kind),
+                label=node.label,
+                unit=node.unit,
+                value=node.value,
+                low=node.low,
+                high=node.high,
+                distribution=node.distribution,
+                formula=node.formula or None,
+                source=node.source,
+            )
+            for node in nodes
+        ),
+        links=tuple((link.source, link.target) for link in links),
+    )
+
+
+def checked_model(stored: StoredModel) -> CheckedModel:
+    """The stored model ready to evaluate (a stored model always checks; only drafts have problems)."""
+    checked = check(_spec(stored.nodes, stored.links))
+    if isinstance(checked, list):
+        raise InvalidModel("The stored model has errors.", checked)
+    return checked
+
+
+def model_view(stored: StoredModel) -> ModelRead:
+    """The model as clients read it."""
+    record = stored.record
+    draft = None
+    if stored.draft is not None:
+        draft = DraftRead.model_validate(stored.draft, from_attributes=True)
+    return ModelRead(
+        nodes=[NodeRead.model_validate(node, from_attributes=True) for node in stored.nodes],
+        links=[LinkRead(source=link.source, target=link.target) for link in stored.links],
+        scenarios=[ScenarioIn.model_validate(scenario) for scenario in (record.scenarios if record else [])],
+        version=stored.version,
+        draft=draft,
+    )
+
+
+def _scenario_problems(scenarios: list[ScenarioIn], checked: CheckedModel) -> list[Problem]:
+    assumptions = {node.name for node in checked.assumptions}
+    problems, seen = [], set()
+    for scenario in scenarios:
+        if scenario.name in seen:
+            problems.append(Problem("scenario_repeated", f"two scenarios are called {scenario.name}"))
+        seen.add(scenario.name)
+        for name in scenario.overrides:
+            if name not in assumptions:
+                problems.append(
+                    Problem("unknown_assumption", f"scenario {scenario.name} overrides {name}, not an assumption",
+                            node=name)
+                )  # fmt: skip
+    return problems
+
+
+def _linked_benefits(session: Session, initiative_id: int) -> list[Benefit]:
+    return list(
+        session.exec(
+            select(Benefit)
+            .where(Benefit.initiative_id == initiative_id, col(Benefit.model_node).is_not(None))
+            .order_by(col(Benefit.id))
+            .with_for_update(of=Benefit)
+        ).all()
+    )
+
+
+def _valuation_problems(benefits: list[Benefit], checked: CheckedModel) -> list[Problem]:
+    problems = []
+    for benefit in benefits:
+        node = checked.nodes.get(benefit.model_node or "")
+        if node is None or not node.kind.quantitative:
+            problems.append(
+                Problem(
+                    "node_in_use",
+                    f"benefit {benefit.id} ({benefit.title}) is valued by this node; unlink it first",
+                    node=benefit.model_node,
+                )
+            )
+    return problems
+
+
+def _as_dicts(problems: list[Problem]) -> list[dict[str, Any]]:
+    return [{"node": p.node, "code": p.code, "detail": p.detail} for p in problems]
+
+
+def replace_model(
+    *,
+    session: Session,
+    initiative_id: int,
+    fields: ModelIn,
+    expected_version: frozenset[int] | None,
+    actor: Actor,
+) -> StoredModel:
+    """Replace the whole model, or, when it has problems, keep it as a draft and raise InvalidModel listing all.
+
+    The draft is written before InvalidModel is raised: the caller commits it, and nothing else changes.
+    """
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+    stored = get_model(session=session, initiative_id=initiative_id)
+    check_version(current=stored.version, expected=expected_version, what="model")
+    checked = check(_spec(fields.nodes, fields.links))
+    linked = _linked_benefits(session, initiative_id)
+    if isinstance(checked, list):
+        problems = checked
+    else:
+        problems = _scenario_problems(fields.scenarios, checked) + _valuation_problems(linked, checked)
+    if problems:
+        draft = stored.draft or ModelDraft(initiative_id=initiative_id, model={}, problems=[], submitted_by="")
+        draft.model = fields.model_dump(mode="json", by_alias=True)
+        draft.problems = _as_dicts(problems)
+        draft.submitted_at, draft.submitted_by = utc_now(), actor.name
+        session.add(draft)
+        session.flush()
+        raise InvalidModel(f"The model has {len(problems)} problem(s); it is kept as a draft, not applied.", problems)
+    assert not isinstance(checked, list)
+    before = model_view(stored).model_dump(mode="json", include={"nodes", "links", "scenarios"}, by_alias=True)
+    for row in [*stored.nodes, *stored.links]:
+        session.delete(row)
+    session.flush()
+    for position, node in enumerate(fields.nodes):
+        session.add(ModelNode(initiative_id=initiative_id, position=position, **node.model_dump()))
+    for link in fields.links:
+        session.add(ModelLink(initiative_id=initiative_id, source=link.source, target=link.target))
+    record = stored.record or CauseModel(initiative_id=initiative_id)
+    record.scenarios = [scenario.model_dump() for scenario in fields.scenarios]
+    record.updated_at = utc_now()
+    if stored.draft is not None:
+        session.delete(stored.draft)
+    session.add(record)
+    session.flush()
+    stored = get_model(session=session, initiative_id=initiative_id)
+    after = model_view(stored).model_dump(mode="json", include={"nodes", "links", "scenarios"}, by_alias=True)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="model_replaced",
+        entity=ENTITY,
+        entity_id=initiative_id,
+        initiative_id=initiative_id,
+        before=before,
+        after=after,
+    )
+    _revalue(session=session, benefits=linked, checked=checked, actor=actor)
+    return stored
+
+
+def valuation(checked: CheckedModel, node: str) -> tuple[Decimal, Decimal, Decimal]:
+    """A node's P10, P50 and P90, as a benefit's low, likely and high estimate."""
+    values = deterministic(checked)
+    summary = summarise(checked, simulate(checked, samples=VALUATION_SAMPLES, seed=VALUATION_SEED), values)[node]
+    return (
+        quantize(Decimal(repr(summary.p10))),
+        quantize(Decimal(repr(summary.p50))),
+        quantize(Decimal(repr(summary.p90))),
+    )
+
+
+def value_from_model(*, session: Session, initiative_id: int, node: str) -> tuple[Decimal, Decimal, Decimal]:
+    """The estimate a benefit valued by `node` takes; InvalidModel when the node has no value."""
+    checked = checked_model(get_model(session=session, initiative_id=initiative_id))
+    spec = checked.nodes.get(node)
+    if spec is None or not spec.kind.quantitative:
+        raise InvalidModel(
+            f"{node} is not a node with a value in this initiative's model.",
+            [Problem("unknown_node", "not a quantitative node of the model", field="model_node", node=node)],
+        )
+    return valuation(checked, node)
+
+
+def _revalue(*, session: Session, benefits: list[Benefit], checked: CheckedModel, actor: Actor) -> None:
+    cache: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
+    for benefit in benefits:
+        node = benefit.model_node or ""
+        if node not in cache:
+            cache[node] = valuation(checked, node)
+        low, likely, high = cache[node]
+        before = {"estimate_low": benefit.estimate_low, "estimate_likely": benefit.estimate_likely,
+                  "estimate_high": benefit.estimate_high}  # fmt: skip
+        after = {"estimate_low": low, "estimate_likely": likely, "estimate_high": high}
+        old, new = audit.changed_fields(before, after)
+        if not new:
+            continue
+        benefit.estimate_low, benefit.estimate_likely, benefit.estimate_high = low, likely, high
+        benefit.updated_at = utc_now()
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor,
+            action="updated",
+            entity="benefit",
+            entity_id=benefit.id or 0,
+            initiative_id=benefit.initiative_id,
+            before=old,
+            after=new,
+            reason=f"The model changed: estimate from {node} (P10, P50, P90)",
+        )
+
+
+def evaluate(*, session: Session, initiative_id: int, request: EvaluationRequest) -> EvaluationRead:
+    """The model at most-likely values and by Monte Carlo, with a tornado (and switching values) for an output."""
+    stored = get_model(session=session, initiative_id=initiative_id)
+    if not stored.nodes:
+        raise NotFound("This initiative has no model yet.")
+    checked = checked_model(stored)
+    overrides: dict[str, float] = {}
+    if request.scenario is not None:
+        scenarios = {s["name"]: s["overrides"] for s in (stored.record.scenarios if stored.record else [])}
+        if request.scenario not in scenarios:
+            raise InvalidModel(
+                f"There is no scenario called {request.scenario}.",
+                [Problem("unknown_scenario", "no such scenario", field="scenario")],
+            )
+        overrides.update(scenarios[request.scenario])
+    overrides.update(request.overrides)
+    values = deterministic(checked, overrides)
+    drawn = simulate(checked, samples=request.samples, seed=request.seed, overrides=overrides)
+    nodes = {name: NodeSummaryRead(**summary.__dict__) for name, summary in summarise(checked, drawn, values).items()}
+    derived = [name for name in checked.order if name in checked.formulas]
+    output = request.output or (derived[-1] if derived else None)
+    sensitivity = None
+    if output is not None:
+        bars = [
+            SwingRead(
+                **bar.__dict__,
+                swing=bar.swing,
+                switching_value=None
+                if request.threshold is None
+                else switching_value(
+                    checked, assumption=bar.assumption, output=output, threshold=request.threshold, overrides=overrides
+                ),
+            )
+            for bar in tornado(checked, output, overrides)
+        ]
+        sensitivity = SensitivityRead(output=output, threshold=request.threshold, bars=bars)
+    return EvaluationRead(
+        samples=request.samples, seed=request.seed, scenario=request.scenario, nodes=nodes, sensitivity=sensitivity
+    )
+
+
+def templates() -> list[TemplateRead]:
+    """The model templates on offer."""
+    return [TemplateRead.model_validate(template) for template in TEMPLATES.values()]
+
+
+def add_template(
+    *, session: Session, initiative_id: int, template: str, expected_version: frozenset[int] | None, actor: Actor
+) -> StoredModel:
+    """Add a template's nodes and links to the model; names already in the model are refused, not overwritten."""
+    if template not in TEMPLATES:
+        raise NotFound(f"There is no template called {template}; see /api/v1/model-templates.")
+    stored = get_model(session=session, initiative_id=initiative_id)
+    adding = ModelIn.model_validate(TEMPLATES[template]["model"])
+    clashes = sorted({node.name for node in stored.nodes} & {node.name for node in adding.nodes})
+    if clashes:
+        raise Conflict(
+            "The model already has nodes of these names; rename them first.",
+            [Problem("name_taken", "already in the model", node=name) for name in clashes],
+        )
+    current = model_view(stored)
+    merged = ModelIn(
+        nodes=[NodeIn.model_validate(node.model_dump()) for node in current.nodes] + adding.nodes,
+        links=[LinkIn(source=link.source, target=link.target) for link in current.links] + adding.links,
+        scenarios=current.scenarios,
+    )
+    return replace_model(
+        session=session, initiative_id=initiative_id, fields=merged, expected_version=expected_version, actor=actor
+    )
