@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import SecretStr
 from sqlmodel import Session, select
 
-from benefits import initiatives, people, pipeline, register
+from benefits import cause_models, initiatives, people, pipeline, register
 from benefits.actors import Actor, system_actor
 from benefits.models import (
     BenefitCreate,
@@ -21,6 +21,7 @@ from benefits.models import (
     ProfileEntryIn,
     Role,
 )
+from benefits.models.cause_model import ModelIn
 from benefits.stages import STAGE_ORDER, Stage
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -88,6 +89,14 @@ def load_example(
     assert initiative.id is not None
     members = [actors[name].person_id or 0 for name in spec["acting"]["members"]]
     people.set_initiative_members(session=session, initiative_id=initiative.id, person_ids=members, actor=manager)
+    if "model" in spec:
+        cause_models.replace_model(
+            session=session,
+            initiative_id=initiative.id,
+            fields=ModelIn.model_validate(spec["model"]),
+            expected_version=None,
+            actor=manager,
+        )
     for item in spec["benefits"]:
         _load_benefit(session=session, initiative_id=initiative.id, item=item, manager=manager, finance=finance)
     return made

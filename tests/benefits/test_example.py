@@ -2,10 +2,12 @@
 
 from collections import Counter
 
+import pytest
 from sqlmodel import Session, func, select
 
-from benefits import register
+from benefits import cause_models, register
 from benefits.example import load_example
+from benefits.modelling.simulation import deterministic
 from benefits.models import Benefit, Initiative, Person, Role
 from benefits.periods import parse_period
 from benefits.stages import Stage, unmet_requirements
@@ -35,17 +37,27 @@ def test_the_example_loads_once_and_covers_every_stage_and_route(session: Sessio
         assert years == list(range(years[0], years[0] + 5))
 
 
-def test_the_example_uses_the_published_unit_costs(session: Session) -> None:
+def test_the_example_model_uses_the_published_unit_costs_and_values_its_benefits(session: Session) -> None:
     load_example(session=session)
-    titles = {b.title: b for b in session.exec(select(Benefit)).all()}
-    web_shift = titles["Face-to-face visits shifted to the web"]
-    # 40,000 visits x (GBP 8.62 face to face - GBP 0.15 web)
-    assert web_shift.estimate_likely == 40_000 * (862 - 15) / 100
-    phone_shift = titles["Phone transactions shifted to the web"]
-    assert phone_shift.estimate_likely == 120_000 * (283 - 15) / 100
-    avoidable = titles["Avoidable phone contact removed"]
-    # 600,000 calls x 30% avoidable x 50% removed x GBP 2.83
-    assert avoidable.estimate_likely == 600_000 * 30 * 50 * 283 / 100 / 100 / 100
+    initiative = session.exec(select(Initiative)).one()
+    assert initiative.id is not None
+    checked = cause_models.checked_model(cause_models.get_model(session=session, initiative_id=initiative.id))
+    values = deterministic(checked)
+    # 600,000 calls x 30% avoidable x 50% removed x GBP 2.83 a call
+    assert values["capacity_value"] == pytest.approx(600_000 * 0.30 * 0.50 * 2.83)
+    # 120,000 transactions x (GBP 2.83 phone - GBP 0.15 web); 40,000 visits x (GBP 8.62 - GBP 0.15)
+    assert values["phone_shift_saving"] == pytest.approx(120_000 * (2.83 - 0.15))
+    assert values["face_to_face_shift_saving"] == pytest.approx(40_000 * (8.62 - 0.15))
+    linked = {b.title: b for b in session.exec(select(Benefit)).all() if b.model_node}
+    assert {b.model_node for b in linked.values()} == {
+        "capacity_value",
+        "phone_shift_saving",
+        "face_to_face_shift_saving",
+    }
+    for benefit in linked.values():
+        low, likely, high = cause_models.valuation(checked, benefit.model_node or "")
+        assert (benefit.estimate_low, benefit.estimate_likely, benefit.estimate_high) == (low, likely, high)
+        assert low < likely < high
 
 
 def test_the_example_brings_a_first_admin_and_people_for_every_role(session: Session) -> None:
