@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -176,6 +176,16 @@ async def _stale_row(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _data_error(request: Request, error: Exception) -> JSONResponse:
+    return problem_response(
+        request,
+        status=422,
+        title="Invalid input",
+        detail="A value does not fit what the database can hold.",
+        code="invalid_input",
+    )
+
+
 async def _database_busy(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, OperationalError)
     if "locked" not in str(error.orig).lower():
@@ -215,4 +225,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StaleDataError, _stale_row)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(OperationalError, _database_busy)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -1,8 +1,10 @@
 """The `benefits` command line: serve, migrate the database, load the worked example."""
 
+import getpass
 import sys
 
 import click
+from pydantic import SecretStr, ValidationError
 
 from benefits import migrate, people
 from benefits.actors import system_actor
@@ -12,7 +14,15 @@ from benefits.example import load_example
 from benefits.models import ApiTokenCreate, PersonCreate, Role
 from benefits.settings import get_settings
 
-OPERATOR = system_actor("command line")
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+OPERATOR = system_actor(f"command line ({_operator()})")
 
 
 def _fail(error: DomainError) -> None:
@@ -34,7 +44,17 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     click.echo(f"Serving on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    trusted = get_settings().forwarded_allow_ips
+    # Client addresses (which sign-in limits count) come from X-Forwarded-For only behind proxies named here.
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+    )
 
 
 @main.group()
@@ -100,9 +120,13 @@ def users_create(name: str, role: str, email: str | None, password: str | None) 
     if password is None and sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        fields = PersonCreate.model_validate({"name": name, "role": role, "email": email, "password": password})
-    except ValueError as error:
-        raise click.ClickException(str(error)) from error
+        fields = PersonCreate.model_validate(
+            {"name": name, "role": role, "email": email, "password": SecretStr(password) if password else None}
+        )
+    except ValidationError as error:
+        # Only the messages: the error's own text would repeat the input, password included.
+        lines = [f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in error.errors()]
+        raise click.ClickException("\n".join(lines)) from None
     try:
         with transaction() as session:
             person = people.create_person(session=session, fields=fields, actor=OPERATOR)

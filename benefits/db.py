@@ -36,7 +36,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     """A new engine for the URL, prepared for its dialect."""
     is_sqlite = url.startswith("sqlite")
     connect_args: dict[str, Any] = {"check_same_thread": False} if is_sqlite else {}
-    engine = sa.create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=not is_sqlite)
+    # hide_parameters: statement values (a password hash, say) never reach a log or an error message.
+    engine = sa.create_engine(
+        url, echo=echo, connect_args=connect_args, pool_pre_ping=not is_sqlite, hide_parameters=True
+    )
     if is_sqlite:
         _prepare_sqlite(engine)
     return engine

@@ -58,7 +58,9 @@ def _make_people(
         if person is None:
             chosen = password or secrets.token_urlsafe(12)
             person = people.create_person(
-                session=session, fields=PersonCreate.model_validate(spec | {"password": chosen}), actor=LOADER
+                session=session,
+                fields=PersonCreate.model_validate(spec | {"password": SecretStr(chosen)}),
+                actor=LOADER,
             )
             made.people.append((person, None if password else chosen))
         actors[spec["name"]] = Actor(name=person.name, role=Role(person.role), person_id=person.id)

@@ -9,9 +9,18 @@ from benefits import audit
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.columns import utc_now
-from benefits.errors import Conflict, InvalidInput, NotFound, Problem, StaleVersion
+from benefits.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, StaleVersion
 from benefits.listing import Page
-from benefits.models import Benefit, Initiative, InitiativeCreate, InitiativeUpdate, Person, ProfileEntry, Role
+from benefits.models import (
+    Benefit,
+    Initiative,
+    InitiativeCreate,
+    InitiativeMember,
+    InitiativeUpdate,
+    Person,
+    ProfileEntry,
+    Role,
+)
 
 ENTITY = "initiative"
 
@@ -72,7 +81,7 @@ def create_initiative(*, session: Session, fields: InitiativeCreate, actor: Acto
     initiative = Initiative.model_validate(fields)
     if actor.role is not Role.admin:
         if initiative.owner_id not in (None, actor.person_id):
-            raise InvalidInput(
+            raise Forbidden(
                 "Only an admin creates an initiative for someone else.",
                 [Problem("owner_not_self", "Leave owner_id out, or give your own id.", "owner_id")],
             )
@@ -109,7 +118,7 @@ def update_initiative(
     sent = changes.model_dump(exclude_unset=True)
     if "owner_id" in sent and sent["owner_id"] != initiative.owner_id:
         if actor.role is not Role.admin and actor.person_id != initiative.owner_id:
-            raise InvalidInput(
+            raise Forbidden(
                 "Only the owner or an admin hands an initiative to someone else.",
                 [Problem("owner_change_refused", "You do not own this initiative.", "owner_id")],
             )
@@ -182,6 +191,9 @@ def delete_initiative(
         )
     for benefit in benefits:
         register.record_deletion(session=session, benefit=benefit, actor=actor)
+    members = session.exec(
+        select(InitiativeMember.person_id).where(InitiativeMember.initiative_id == initiative_id)
+    ).all()
     audit.record(
         session=session,
         actor=actor,
@@ -189,7 +201,7 @@ def delete_initiative(
         entity=ENTITY,
         entity_id=initiative_id,
         initiative_id=initiative_id,
-        before=_snapshot(initiative),
+        before=_snapshot(initiative) | {"members": sorted(members)},
     )
     session.delete(initiative)
     session.flush()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, func, select
@@ -28,6 +29,7 @@ from benefits.models import (
     Role,
 )
 
+SELF_TOKEN_DAYS = 90
 TOKEN_PREFIX = "bnf_"  # noqa: S105 (a marker that helps secret scanners, not a secret)
 _hasher = PasswordHasher()
 # Verified against when the login is unknown, so an unknown name costs as long as a wrong password.
@@ -57,9 +59,10 @@ def get_person(*, session: Session, person_id: int) -> Person:
 
 
 def find_person(*, session: Session, login: str) -> Person | None:
-    """The person whose name (any case) or e-mail is `login`."""
+    """The person whose e-mail (a login with @) or name (any case) is `login`; names never contain @."""
     key = login.strip().lower()
-    return session.exec(select(Person).where((col(Person.name_key) == key) | (col(Person.email) == key))).first()
+    column = col(Person.email) if "@" in key else col(Person.name_key)
+    return session.exec(select(Person).where(column == key)).first()
 
 
 def list_people(*, session: Session, limit: int, offset: int, role: Role | None = None) -> Page[Person]:
@@ -139,6 +142,10 @@ def update_person(
     if password:
         person.password_hash = hash_password(password)
         old, new = old | {"password": "unchanged"}, new | {"password": "changed"}
+        # A new password ends every session and token made with the old one.
+        revoked = _revoke_all(session=session, person_id=person_id)
+        if revoked:
+            new = new | {"tokens_revoked": revoked}
     if new:
         person.updated_at = utc_now()
         session.flush()
@@ -146,6 +153,16 @@ def update_person(
             session=session, actor=actor, action="updated", entity="person", entity_id=person_id, before=old, after=new
         )
     return person
+
+
+def _revoke_all(*, session: Session, person_id: int) -> int:
+    live = session.exec(
+        select(ApiToken).where(ApiToken.person_id == person_id, col(ApiToken.revoked_at).is_(None))
+    ).all()
+    for record in live:
+        record.revoked_at = utc_now()
+    session.flush()
+    return len(live)
 
 
 def initiative_members(*, session: Session, initiative_id: int) -> list[int]:
@@ -215,9 +232,14 @@ def _issue(*, session: Session, person: Person, name: str, expires_in_days: int 
 
 
 def create_token(*, session: Session, fields: ApiTokenCreate, actor: Actor) -> IssuedToken:
-    """Make a token: anyone for themselves, an admin for anyone."""
+    """Make a token: anyone for themselves (expiring within 90 days), an admin for anyone."""
     if fields.person_id != actor.person_id:
         require(session=session, actor=actor, action=Action.manage_people)
+    if actor.role is not Role.admin and (fields.expires_in_days is None or fields.expires_in_days > SELF_TOKEN_DAYS):
+        raise InvalidInput(
+            f"Your own tokens expire within {SELF_TOKEN_DAYS} days; an admin can make longer-lived ones.",
+            [Problem("expiry_too_long", f"Give expires_in_days from 1 to {SELF_TOKEN_DAYS}.", "expires_in_days")],
+        )
     person = get_person(session=session, person_id=fields.person_id)
     issued = _issue(session=session, person=person, name=fields.name, expires_in_days=fields.expires_in_days)
     assert issued.record.id is not None
@@ -295,47 +317,77 @@ class SignInLimits:
     window_seconds: int
 
 
-def sign_in(
-    *,
-    session: Session,
-    login: str,
-    password: str,
-    address: str,
-    expires_in_days: int,
-    limits: SignInLimits,
-) -> IssuedToken:
-    """Check a name or e-mail and password and issue a token; every attempt is kept, to limit guessing.
+@dataclass(frozen=True)
+class PendingSignIn:
+    """A sign-in attempt recorded (as failed until proved otherwise), with what its password is checked against."""
 
-    A wrong password and an unknown name fail alike. The caller must commit even when this raises
-    Unauthenticated or TooManyAttempts, so that the attempt is counted.
+    attempt_id: int
+    person_id: int | None
+    password_hash: str | None
+
+
+def _lock_for_sign_in(session: Session, *keys: str) -> None:
+    # Parallel guesses must see each other's attempts: on PostgreSQL, serialise attempts per account and
+    # per address for the rest of the transaction (SQLite already serialises writers with BEGIN IMMEDIATE).
+    if session.get_bind().dialect.name == "postgresql":
+        for key in keys:
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+def start_sign_in(*, session: Session, login: str, address: str, limits: SignInLimits) -> PendingSignIn:
+    """Record an attempt before its password is checked; refuse it if the account or address is over its limit.
+
+    The attempt counts as a failure until `finish_sign_in` says otherwise, so guesses sent in parallel are
+    counted too. The caller commits after this (even when it raises TooManyAttempts), then checks the password
+    with no transaction open, so the slow hash never holds a database lock.
     """
     key = login.strip().lower()[:200]
     address = address[:64]
+    person = find_person(session=session, login=key)
+    account = f"person:{person.id}" if person is not None else f"login:{key}"
+    _lock_for_sign_in(session, f"sign-in {account}", f"sign-in address:{address}")
+    attempt = LoginAttempt(login=key, address=address, person_id=person.id if person else None, succeeded=False)
+    session.add(attempt)
+    session.flush()
     since: datetime = utc_now() - timedelta(seconds=limits.window_seconds)
     failures = (
         select(func.count())
         .select_from(LoginAttempt)
         .where(col(LoginAttempt.succeeded).is_(False), col(LoginAttempt.at) > since)
     )
-    by_account = session.exec(failures.where(LoginAttempt.login == key)).one()
+    # An account is one person, whether they typed their name or their e-mail.
+    mine = col(LoginAttempt.person_id) == person.id if person is not None else col(LoginAttempt.login) == key
+    by_account = session.exec(failures.where(mine)).one()
     by_address = session.exec(failures.where(LoginAttempt.address == address)).one()
-    if by_account >= limits.per_account or by_address >= limits.per_address:
-        session.add(LoginAttempt(login=key, address=address, succeeded=False))
-        session.flush()
+    if by_account > limits.per_account or by_address > limits.per_address:
         raise TooManyAttempts("Too many failed sign-ins; wait and try again.", retry_after=limits.window_seconds)
-    person = find_person(session=session, login=key)
-    valid = False
+    usable = person is not None and person.active and person.password_hash is not None
+    return PendingSignIn(
+        attempt_id=attempt.id or 0,
+        person_id=person.id if person is not None else None,
+        password_hash=person.password_hash if usable and person is not None else None,
+    )
+
+
+def password_matches(pending: PendingSignIn, password: str) -> bool:
+    """Whether the password is right; as slow for an unknown name as for a wrong password (no database)."""
     try:
-        valid = _hasher.verify(
-            person.password_hash if person is not None and person.password_hash else _DUMMY_HASH, password
-        )
+        verified = bool(_hasher.verify(pending.password_hash or _DUMMY_HASH, password))
     except (VerificationError, InvalidHashError):
-        valid = False
-    valid = valid and person is not None and person.password_hash is not None and person.active
-    session.add(LoginAttempt(login=key, address=address, succeeded=valid))
-    session.flush()
-    if not valid or person is None:
+        return False
+    return verified and pending.password_hash is not None
+
+
+def finish_sign_in(
+    *, session: Session, pending: PendingSignIn, password: str, matched: bool, expires_in_days: int
+) -> IssuedToken:
+    """Issue a token when the password matched; Unauthenticated otherwise (wrong password and unknown name alike)."""
+    person = session.get(Person, pending.person_id) if pending.person_id is not None else None
+    if not matched or person is None or not person.active or person.password_hash != pending.password_hash:
         raise Unauthenticated("Sign-in failed: the name or e-mail, or the password, is wrong.")
+    attempt = session.get(LoginAttempt, pending.attempt_id)
+    if attempt is not None:
+        attempt.succeeded = True
     if person.password_hash and _hasher.check_needs_rehash(person.password_hash):
         person.password_hash = hash_password(password)
     issued = _issue(session=session, person=person, name="sign-in", expires_in_days=expires_in_days)

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(default=5, ge=1, description="Failed sign-ins allowed per account.")
     login_max_failures_per_address: int = Field(default=20, ge=1, description="Failed sign-ins allowed per address.")
     login_window_seconds: int = Field(default=900, ge=1, description="The window those limits count over.")
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Proxies whose X-Forwarded-For is believed (comma-separated addresses); none by default.",
+    )
 
 
 @lru_cache

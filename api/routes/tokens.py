@@ -8,7 +8,7 @@ from api.deps import MAX_ID, SIGNED_IN, ActorDep, PagingDep, ResourceId, Session
 from api.problems import PROBLEM_RESPONSES
 from api.schemas import PageRead, page_read
 from benefits import people
-from benefits.errors import TooManyAttempts, Unauthenticated
+from benefits.errors import Unauthenticated
 from benefits.models import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, SignIn
 from benefits.settings import get_settings
 
@@ -62,17 +62,23 @@ def sign_in(credentials: SignIn, request: Request, session: SessionDep) -> ApiTo
         per_address=settings.login_max_failures_per_address,
         window_seconds=settings.login_window_seconds,
     )
+    address = request.client.host if request.client else "unknown"
     try:
-        issued = people.sign_in(
+        pending = people.start_sign_in(session=session, login=credentials.login, address=address, limits=limits)
+    finally:
+        # The attempt is counted before the slow password check, which then runs with no transaction open.
+        session.commit()
+    password = credentials.password.get_secret_value()
+    matched = people.password_matches(pending, password)
+    try:
+        issued = people.finish_sign_in(
             session=session,
-            login=credentials.login,
-            password=credentials.password.get_secret_value(),
-            address=request.client.host if request.client else "unknown",
+            pending=pending,
+            password=password,
+            matched=matched,
             expires_in_days=credentials.expires_in_days,
-            limits=limits,
         )
-    except (Unauthenticated, TooManyAttempts):
-        # Keep the failed attempt, so the limits count it, even though the request fails.
+    except Unauthenticated:
         session.commit()
         raise
     return _created(issued)

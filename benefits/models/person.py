@@ -42,6 +42,12 @@ def _password(value: SecretStr | None) -> SecretStr | None:
     return value
 
 
+def _person_name(name: str | None) -> str | None:
+    if name is not None and ("@" in name or len(name.lower()) > 200):
+        raise ValueError("a person's name has no @ (that is for e-mail addresses) and at most 200 characters")
+    return name
+
+
 class PersonBase(SQLModel):
     """Fields an admin edits."""
 
@@ -51,6 +57,7 @@ class PersonBase(SQLModel):
     active: bool = Field(default=True, description="An inactive person cannot sign in or use tokens.")
 
     _check_email = field_validator("email")(_email)
+    _check_name = field_validator("name")(_person_name)
 
 
 class PersonCreate(PersonBase):
@@ -76,6 +83,7 @@ class PersonUpdate(SQLModel):
 
     _check_email = field_validator("email")(_email)
     _check_password = field_validator("password")(_password)
+    _check_name = field_validator("name")(_person_name)
 
 
 class Person(PersonBase, table=True):
@@ -183,4 +191,5 @@ class LoginAttempt(SQLModel, table=True):
     at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
     login: str = Field(max_length=200)
     address: str = Field(max_length=64)
+    person_id: int | None = Field(default=None, index=True, description="The person the login named, if any.")
     succeeded: bool

@@ -132,3 +132,66 @@ def test_names_and_emails_are_unique_regardless_of_case(client: TestClient) -> N
     clash = client.post("/api/v1/users", json={"name": "ANN", "role": "viewer", "email": "ANN@x.org"})
     assert clash.status_code == 409
     assert {item["code"] for item in clash.json()["errors"]} == {"name_taken", "email_taken"}
+
+
+def test_an_account_is_one_bucket_whether_named_or_emailed(session: Session, anonymous: TestClient) -> None:
+    settings = get_settings()
+    person = make_person(session, role=Role.viewer, name="Root", password="the right password")
+    people.update_person(
+        session=session,
+        person_id=person.id or 0,
+        changes=PersonUpdate(email="root@example.org"),
+        expected_version=None,
+        actor=TESTER,
+    )
+    logins = ["Root", "root@example.org"] * settings.login_max_failures_per_account
+    answers = [
+        anonymous.post("/api/v1/auth/token", json={"login": login, "password": "guess guess"}).status_code
+        for login in logins[: settings.login_max_failures_per_account + 1]
+    ]
+    assert answers[:-1] == [401] * settings.login_max_failures_per_account
+    assert answers[-1] == 429
+
+
+def test_a_forwarded_for_header_does_not_change_the_address_counted(session: Session, anonymous: TestClient) -> None:
+    settings = get_settings()
+    for index in range(settings.login_max_failures_per_address):
+        anonymous.post(
+            "/api/v1/auth/token",
+            json={"login": f"someone {index}", "password": "guess guess"},
+            headers={"X-Forwarded-For": f"10.0.0.{index}"},
+        )
+    spoofed = anonymous.post(
+        "/api/v1/auth/token",
+        json={"login": "someone else", "password": "guess guess"},
+        headers={"X-Forwarded-For": "10.9.9.9"},
+    )
+    assert spoofed.status_code == 429
+
+
+def test_names_cannot_pass_for_email_addresses(client: TestClient) -> None:
+    answer = client.post("/api/v1/users", json={"name": "x@example.org", "role": "viewer"})
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "name"
+
+
+def test_a_new_password_ends_every_token_of_the_old_one(session: Session, app: FastAPI, client: TestClient) -> None:
+    person = make_person(session, role=Role.viewer, password="the first password")
+    token = make_token(session, person=person)
+    session.commit()
+    assert client_with_token(app, token).get("/api/v1/users/me").status_code == 200
+    changed = client.patch(f"/api/v1/users/{person.id}", json={"password": "the second password"})
+    assert changed.status_code == 200
+    assert client_with_token(app, token).get("/api/v1/users/me").status_code == 401
+
+
+def test_people_make_their_own_tokens_only_for_a_while(session: Session, app: FastAPI) -> None:
+    person = make_person(session, role=Role.viewer)
+    person_id = person.id
+    own = client_with_token(app, make_token(session, person=person))
+    session.commit()
+    forever = own.post("/api/v1/tokens", json={"person_id": person_id, "name": "script"})
+    assert forever.status_code == 422
+    assert forever.json()["errors"][0]["field"] == "expires_in_days"
+    month = own.post("/api/v1/tokens", json={"person_id": person_id, "name": "script", "expires_in_days": 30})
+    assert month.status_code == 201

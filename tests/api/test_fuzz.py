@@ -24,7 +24,13 @@ def api_schema(session: Session, admin_token: str):
 
 def test_no_request_yields_a_server_error(api_schema) -> None:
     # Each operation is fuzzed in turn; schemathesis's own pytest plugin does not run under this pytest.
-    operations = [result.ok() for result in api_schema.get_all_operations()]
+    # Revoking tokens would sign the fuzzer out and leave the rest of the run answering 401.
+    signing_out = {("DELETE", "/api/v1/tokens/{token_id}"), ("DELETE", "/api/v1/auth/token")}
+    operations = [
+        operation
+        for operation in (result.ok() for result in api_schema.get_all_operations())
+        if (operation.method.upper(), operation.path) not in signing_out
+    ]
     assert len(operations) >= 12
     for operation in operations:
 

@@ -88,7 +88,7 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("people", "GET", "/api/v1/tokens?person_id={stranger}", None),
     ("people", "DELETE", "/api/v1/tokens/{stranger_token}", None),
     ("audit", "GET", "/api/v1/audit", None),
-    ("self", "POST", "/api/v1/tokens", lambda w: {"person_id": w.me, "name": "mine"}),
+    ("self", "POST", "/api/v1/tokens", lambda w: {"person_id": w.me, "name": "mine", "expires_in_days": 7}),
     ("self", "DELETE", "/api/v1/tokens/{own_token}", None),
     ("self", "DELETE", "/api/v1/auth/token", None),
 ]

@@ -119,3 +119,23 @@ def test_concurrent_writes_through_two_servers_all_land(fresh_databases: FreshDa
         assert final["version"] == 61
         history = httpx2.get(f"{second}{path}/history", headers=headers, params={"limit": 500}).json()
         assert [event["action"] for event in history["items"]].count("updated") == 60
+
+
+def test_guesses_sent_in_parallel_are_all_counted(fresh_databases: FreshDatabase) -> None:
+    url = fresh_databases.url()
+    migrate.upgrade(url)
+    _benefits(url, "users", "create", "Target", "--role", "viewer", "--password", "the right password")
+    with _server(url) as first, _server(url) as second:
+
+        def guess(number: int) -> int:
+            base = first if number % 2 else second
+            answer = httpx2.post(
+                f"{base}/api/v1/auth/token", json={"login": "Target", "password": f"guess {number}"}, timeout=30
+            )
+            return answer.status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(guess, range(24)))
+    # The limit is 5 failures per account: only 5 guesses are ever checked, whatever the timing.
+    assert statuses.count(401) == 5
+    assert statuses.count(429) == 19

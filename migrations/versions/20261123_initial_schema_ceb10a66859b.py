@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 8358eca452cf
+Revision ID: ceb10a66859b
 Revises:
-Create Date: 2026-11-23 12:30:02.631956
+Create Date: 2026-11-23 12:36:23.769441
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import benefits.columns
 
-revision: str = "8358eca452cf"
+revision: str = "ceb10a66859b"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -50,12 +50,14 @@ def upgrade() -> None:
         sa.Column("at", benefits.columns.UtcDateTime(timezone=True), nullable=False),
         sa.Column("login", sa.String(length=200), nullable=False),
         sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=True),
         sa.Column("succeeded", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_attempt")),
     )
     with op.batch_alter_table("login_attempt", schema=None) as batch_op:
         batch_op.create_index("ix_login_attempt_address_at", ["address", "at"], unique=False)
         batch_op.create_index("ix_login_attempt_login_at", ["login", "at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_login_attempt_person_id"), ["person_id"], unique=False)
 
     op.create_table(
         "person",
@@ -330,6 +332,7 @@ def downgrade() -> None:
     op.drop_table("api_token")
     op.drop_table("person")
     with op.batch_alter_table("login_attempt", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_attempt_person_id"))
         batch_op.drop_index("ix_login_attempt_login_at")
         batch_op.drop_index("ix_login_attempt_address_at")
 
