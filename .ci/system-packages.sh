@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Install the Debian packages the tests need, when they are missing: PostgreSQL (a throwaway server per run).
+# Install the Debian packages the tests need, when they are missing: PostgreSQL (a throwaway server per run)
+# and LibreOffice Calc (to recalculate workbooks).
 set -euo pipefail
 
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+# LibreOffice recalculates exported workbooks in the tests, as the spreadsheet oracle
+command -v soffice >/dev/null || missing+=(libreoffice-calc-nogui)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
