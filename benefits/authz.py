@@ -18,6 +18,7 @@ class Action(StrEnum):
     confirm_cash = "confirm_cash"  # finance's confirmation that a budget went down
     manage_people = "manage_people"  # people, and tokens of others
     read_audit = "read_audit"
+    set_appraisal = "set_appraisal"  # the portfolio's stage weights and default discount schedule
 
 
 RULES: dict[Action, frozenset[Role]] = {
@@ -27,6 +28,7 @@ RULES: dict[Action, frozenset[Role]] = {
     Action.confirm_cash: frozenset({Role.admin, Role.finance}),
     Action.manage_people: frozenset({Role.admin}),
     Action.read_audit: frozenset({Role.admin, Role.finance, Role.board}),
+    Action.set_appraisal: frozenset({Role.admin, Role.finance}),
 }
 
 # A programme manager does these only in initiatives they own or are a member of.

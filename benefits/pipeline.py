@@ -9,7 +9,7 @@ from benefits.columns import utc_now
 from benefits.errors import Conflict, GateNotMet, InvalidInput, Problem
 from benefits.initiatives import check_version
 from benefits.listing import Page, paginate
-from benefits.models import AuditEvent, Benefit, CashConfirmation, CashConfirmationCreate
+from benefits.models import ApprovedBaseline, AuditEvent, Benefit, CashConfirmation, CashConfirmationCreate
 from benefits.periods import PeriodError, parse_period_for
 from benefits.register import ENTITY, gate_facts, get_benefit, key_figures
 from benefits.stages import RealisationRoute, Stage, unmet_requirements
@@ -56,6 +56,8 @@ def move_stage(
     benefit.stage, benefit.updated_at = to, utc_now()
     if to.rank > Stage(benefit.furthest_stage).rank:
         benefit.furthest_stage = to
+    if to is Stage.planned:
+        _approve_baseline(session=session, benefit=benefit)
     session.flush()
     audit.record(
         session=session,
@@ -70,6 +72,20 @@ def move_stage(
         reason=reason,
     )
     return benefit
+
+
+def _approve_baseline(*, session: Session, benefit: Benefit) -> None:
+    """Freeze the profile's planned values as the approved baseline; re-forecasts never change it."""
+    for row in session.exec(select(ApprovedBaseline).where(ApprovedBaseline.benefit_id == benefit.id)).all():
+        session.delete(row)
+    session.flush()
+    for entry in benefit.profile:
+        session.add(
+            ApprovedBaseline(
+                benefit_id=benefit.id or 0, period=entry.period, sort_key=entry.sort_key, planned=entry.planned
+            )
+        )
+    session.flush()
 
 
 def confirm_cash(

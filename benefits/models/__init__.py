@@ -1,5 +1,6 @@
 """The model families: XBase, XCreate, XUpdate, X (the table) and XRead for each entity."""
 
+from benefits.models.appraisal import ApprovedBaseline, AppSetting
 from benefits.models.audit import AuditEvent, AuditEventRead
 from benefits.models.benefit import (
     Benefit,
@@ -15,6 +16,7 @@ from benefits.models.benefit import (
     ProfileEntryRead,
 )
 from benefits.models.cause_model import CauseModel, ModelDraft, ModelLink, ModelNode
+from benefits.models.cost import CostAmount, CostLine
 from benefits.models.initiative import Initiative, InitiativeCreate, InitiativeRead, InitiativeUpdate
 from benefits.models.person import (
     ApiToken,
@@ -37,6 +39,8 @@ __all__ = [
     "ApiTokenCreate",
     "ApiTokenCreated",
     "ApiTokenRead",
+    "AppSetting",
+    "ApprovedBaseline",
     "AuditEvent",
     "AuditEventRead",
     "Benefit",
@@ -47,6 +51,8 @@ __all__ = [
     "CashConfirmationCreate",
     "CashConfirmationRead",
     "CauseModel",
+    "CostAmount",
+    "CostLine",
     "GateRead",
     "Initiative",
     "InitiativeCreate",

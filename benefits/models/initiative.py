@@ -1,17 +1,37 @@
 """Initiatives: a programme or project whose benefits are tracked and appraised."""
 
 from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from pydantic import field_validator
 from sqlmodel import Field, Relationship, SQLModel
 
-from benefits.columns import FORBID_UNKNOWN, EnumText, LongText, Name, RowId, ShortText, UtcDateTime, utc_now
+from benefits.columns import (
+    FORBID_UNKNOWN,
+    EnumText,
+    LongText,
+    Name,
+    RowId,
+    ScaledDecimal,
+    ShortText,
+    UtcDateTime,
+    utc_now,
+)
 from benefits.periods import Granularity, parse_period
 
 if TYPE_CHECKING:
     from benefits.models.benefit import Benefit
+
+
+class ScheduleKey(StrEnum):
+    """Which discount schedule an appraisal uses."""
+
+    green_book = "green_book"
+    green_book_health = "green_book_health"
+    flat = "flat"
 
 
 def _year_label(label: str | None) -> str | None:
@@ -45,6 +65,14 @@ class InitiativeBase(SQLModel):
     base_year: str | None = Field(
         default=None, max_length=12, description="Year 0 of the appraisal, a financial year such as 2026-27."
     )
+    discount_schedule: ScheduleKey | None = Field(
+        default=None,
+        sa_type=EnumText(ScheduleKey, 20),
+        description="green_book, green_book_health or flat; unset: the portfolio's default.",
+    )
+    discount_rate: Decimal | None = Field(
+        default=None, ge=0, le=1, sa_type=ScaledDecimal, description="The rate of a flat schedule, e.g. 0.035."
+    )
     granularity: Granularity = Field(
         default=Granularity.year,
         sa_type=EnumText(Granularity, 12),
@@ -70,6 +98,8 @@ class InitiativeUpdate(SQLModel):
     sponsor: ShortText | None = None
     owner: ShortText | None = None
     owner_id: RowId | None = None
+    discount_schedule: ScheduleKey | None = None
+    discount_rate: Decimal | None = Field(default=None, ge=0, le=1)
     start_date: date | None = None
     end_date: date | None = None
     fy_start_month: int | None = Field(default=None, ge=1, le=12)

@@ -8,9 +8,10 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from benefits import cause_models, people
+from benefits import cause_models, costs, people
 from benefits.models import Person, Role
 from benefits.models.cause_model import ModelIn
+from benefits.models.cost import CostKind, CostLineCreate
 from tests.conftest import client_with_token
 from tests.support.factories import TESTER, make_benefit, make_initiative, make_person, make_token
 
@@ -24,6 +25,7 @@ RULES = {
     "cash": {"admin", "finance"},
     "people": {"admin"},
     "audit": {"admin", "finance", "board"},
+    "appraisal_settings": {"admin", "finance"},
 }
 
 
@@ -33,6 +35,7 @@ class World:
 
     initiative: int
     benefit: int
+    cost: int
     stranger: int
     stranger_token: int
     own_token: int
@@ -63,6 +66,20 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("read", "GET", "/api/v1/initiatives/{initiative}/model", None),
     ("read", "POST", "/api/v1/initiatives/{initiative}/model/evaluate", lambda w: {"samples": 50}),
     ("read", "GET", "/api/v1/model-templates", None),
+    ("read", "GET", "/api/v1/initiatives/{initiative}/costs", None),
+    ("read", "GET", "/api/v1/costs/{cost}", None),
+    ("read", "GET", "/api/v1/initiatives/{initiative}/appraisal", None),
+    ("read", "GET", "/api/v1/settings/appraisal", None),
+    ("read", "GET", "/api/v1/reference/optimism-bias", None),
+    (
+        "edit",
+        "POST",
+        "/api/v1/initiatives/{initiative}/costs",
+        lambda w: {"title": "CRM", "kind": "capital", "profile": [{"period": "2026-27", "amount": 5}]},
+    ),
+    ("edit", "PATCH", "/api/v1/costs/{cost}", lambda w: {"optimism_bias": 0.24}),
+    ("edit", "DELETE", "/api/v1/costs/{cost}", None),
+    ("appraisal_settings", "PUT", "/api/v1/settings/appraisal", lambda w: {"default_discount_schedule": "green_book"}),
     ("edit", "PUT", "/api/v1/initiatives/{initiative}/model", lambda w: SMALL_MODEL),
     ("edit", "POST", "/api/v1/initiatives/{initiative}/model/from-template", lambda w: {"template": "channel_shift"}),
     ("create_initiative", "POST", "/api/v1/initiatives", lambda w: {"name": "New"}),
@@ -120,6 +137,12 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
         expected_version=None,
         actor=TESTER,
     )
+    cost, _ = costs.create_cost(
+        session=session,
+        initiative_id=initiative.id,
+        fields=CostLineCreate(title="Licences", kind=CostKind.revenue),
+        actor=TESTER,
+    )
     stranger = make_person(session, role=Role.viewer)
     make_token(session, person=stranger)
     theirs = people.list_tokens(session=session, actor=TESTER, person_id=stranger.id).items[-1]
@@ -130,6 +153,7 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
     return World(
         initiative=initiative.id,
         benefit=benefit.id or 0,
+        cost=cost.id or 0,
         stranger=stranger.id or 0,
         stranger_token=theirs.id or 0,
         own_token=own.id or 0,
@@ -168,6 +192,7 @@ def test_the_table_covers_every_endpoint(app: FastAPI) -> None:
         (method, path.replace("{stranger_token}", "{token_id}").replace("{own_token}", "{token_id}"))
         for method, path in covered
     }
+    covered = {(method, path.replace("{cost}", "{cost_id}")) for method, path in covered}
     assert routes - OPEN == covered
 
 

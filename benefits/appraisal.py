@@ -1,0 +1,219 @@
+"""The appraisal of an initiative: its benefits and costs by year, discounted on two bases, and its settings."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, col, select
+
+from benefits import audit, costs
+from benefits.actors import Actor
+from benefits.authz import Action, require
+from benefits.columns import utc_now
+from benefits.discounting import (
+    SCHEDULES,
+    DiscountSchedule,
+    discount_factors,
+    flat_schedule,
+    internal_rate_of_return,
+    payback_index,
+)
+from benefits.initiatives import check_version, get_initiative
+from benefits.models import ApprovedBaseline, AppSetting, Benefit, Initiative
+from benefits.models.appraisal import (
+    AppraisalPeriod,
+    AppraisalRead,
+    AppraisalSettings,
+    EconomicCase,
+    FinancialCase,
+)
+from benefits.models.initiative import ScheduleKey
+from benefits.periods import Period, financial_year_of, parse_period
+from benefits.stages import Category, RealisationRoute, Stage
+
+SETTINGS_KEY = "appraisal"
+PENNY = Decimal("0.01")
+ROUTES = ("cash", "capacity", "undecided", "non_cash")
+
+
+def penny(value: Decimal) -> Decimal:
+    """Rounded half-up to the penny, for display."""
+    return value.quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+def get_settings(*, session: Session) -> tuple[AppraisalSettings, int]:
+    """The portfolio's appraisal settings (the documented defaults until someone saves them) and their version."""
+    stored = session.get(AppSetting, SETTINGS_KEY)
+    if stored is None:
+        return AppraisalSettings(), 0
+    return AppraisalSettings.model_validate(stored.value), stored.version
+
+
+def save_settings(
+    *, session: Session, fields: AppraisalSettings, expected_version: frozenset[int] | None, actor: Actor
+) -> tuple[AppraisalSettings, int]:
+    """Replace the appraisal settings (admin, finance)."""
+    require(session=session, actor=actor, action=Action.set_appraisal)
+    before, version = get_settings(session=session)
+    check_version(current=version, expected=expected_version, what="appraisal settings")
+    stored = session.get(AppSetting, SETTINGS_KEY) or AppSetting(key=SETTINGS_KEY, value={})
+    stored.value = fields.model_dump(mode="json")
+    stored.updated_at = utc_now()
+    session.add(stored)
+    session.flush()
+    old, new = audit.changed_fields(before.model_dump(mode="json"), stored.value)
+    if new:
+        audit.record(
+            session=session, actor=actor, action="updated", entity="setting", entity_id=1, before=old, after=new
+        )
+    return AppraisalSettings.model_validate(stored.value), stored.version
+
+
+def schedule_for(initiative: Initiative, settings: AppraisalSettings) -> DiscountSchedule:
+    """The discount schedule an initiative's appraisal uses."""
+    key = initiative.discount_schedule or ScheduleKey(settings.default_discount_schedule)
+    if key is ScheduleKey.flat:
+        return flat_schedule(initiative.discount_rate if initiative.discount_rate is not None else Decimal("0.035"))
+    return SCHEDULES[key.value]
+
+
+def base_year_of(initiative: Initiative, first_period: Period | None) -> Period:
+    """Year 0: the initiative's base year, else the year it starts, else its first period, else this year."""
+    if initiative.base_year:
+        return parse_period(initiative.base_year)
+    if initiative.start_date:
+        return financial_year_of(initiative.start_date, initiative.fy_start_month)
+    if first_period is not None:
+        return first_period.financial_year
+    return financial_year_of(date.today(), initiative.fy_start_month)
+
+
+def route_of(benefit: Benefit) -> str | None:
+    """Which column a benefit's money falls in, or None for a benefit not valued in money."""
+    if benefit.category == Category.financial:
+        if benefit.route == RealisationRoute.cash:
+            return "cash"
+        if benefit.route == RealisationRoute.capacity:
+            return "capacity"
+        return "undecided"
+    if benefit.category == Category.non_financial and (benefit.unit or "").strip().upper() in ("GBP", "£"):
+        return "non_cash"
+    return None
+
+
+@dataclass
+class YearTotals:
+    """Everything that falls in one financial year, exact."""
+
+    benefits: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    approved: Decimal = Decimal(0)
+    costs: Decimal = Decimal(0)
+    uplift: Decimal = Decimal(0)
+
+
+def _gather(*, session: Session, initiative_id: int, weights: dict[str, Decimal] | None) -> dict[int, YearTotals]:
+    """Totals by financial year's start year: benefits (actuals where recorded, planned otherwise) and costs."""
+    totals: dict[int, YearTotals] = defaultdict(YearTotals)
+    benefits = session.exec(
+        select(Benefit)
+        .where(Benefit.initiative_id == initiative_id, col(Benefit.withdrawn).is_(False))
+        .options(selectinload(Benefit.profile))  # type: ignore[arg-type]
+    ).all()
+    valued = {benefit.id: benefit for benefit in benefits if route_of(benefit) is not None}
+    for benefit in valued.values():
+        route = route_of(benefit) or ""
+        sign = Decimal(-1) if benefit.is_disbenefit else Decimal(1)
+        weight = weights[Stage(benefit.stage).value] if weights is not None else Decimal(1)
+        for entry in benefit.profile:
+            value = entry.actual if entry.actual is not None else entry.planned
+            if value is not None:
+                totals[parse_period(entry.period).start_year].benefits[route] += sign * weight * value
+    if valued:
+        approved = session.exec(
+            select(ApprovedBaseline).where(col(ApprovedBaseline.benefit_id).in_(list(valued)))
+        ).all()
+        for row in approved:
+            if row.planned is not None:
+                benefit = valued[row.benefit_id]
+                sign = Decimal(-1) if benefit.is_disbenefit else Decimal(1)
+                totals[parse_period(row.period).start_year].approved += sign * row.planned
+    for line, amounts in costs.all_costs(session=session, initiative_id=initiative_id):
+        for amount in amounts:
+            year = totals[parse_period(amount.period).start_year]
+            year.costs += costs.uplifted(amount.amount, line.optimism_bias)
+            year.uplift += amount.amount * line.optimism_bias
+    return totals
+
+
+def appraise(*, session: Session, initiative_id: int, weighted: bool = False) -> AppraisalRead:
+    """The appraisal on the economic and the financial basis, side by side, with every year behind them."""
+    initiative = get_initiative(session=session, initiative_id=initiative_id)
+    settings, _ = get_settings(session=session)
+    weights = {stage: Decimal(str(value)) for stage, value in settings.stage_weights.model_dump().items()}
+    totals = _gather(session=session, initiative_id=initiative_id, weights=weights if weighted else None)
+    base = base_year_of(initiative, Period(min(totals)) if totals else None)
+    last = max([base.start_year, *totals])
+    schedule = schedule_for(initiative, settings)
+    factors = discount_factors(schedule, last - base.start_year + 1)
+    periods: list[AppraisalPeriod] = []
+    economic_nets: list[Decimal] = []
+    financial_nets: list[Decimal] = []
+    pv_benefits = pv_costs = pv_cash = Decimal(0)
+    cumulative = financial_cumulative = Decimal(0)
+    for year, factor in enumerate(factors):
+        totals_year = totals.get(base.start_year + year, YearTotals())
+        by_route = {route: totals_year.benefits.get(route, Decimal(0)) for route in ROUTES}
+        benefits_total = sum(by_route.values(), Decimal(0))
+        net = benefits_total - totals_year.costs
+        financial_net = by_route["cash"] - totals_year.costs
+        pv_benefits += benefits_total * factor
+        pv_costs += totals_year.costs * factor
+        pv_cash += by_route["cash"] * factor
+        cumulative += net * factor
+        financial_cumulative += financial_net * factor
+        economic_nets.append(net)
+        financial_nets.append(financial_net)
+        periods.append(
+            AppraisalPeriod(
+                period=Period(base.start_year + year).label,
+                year=year,
+                **{route: penny(value) for route, value in by_route.items()},
+                benefits=penny(benefits_total),
+                approved_baseline=penny(totals_year.approved),
+                costs=penny(totals_year.costs),
+                optimism_bias=penny(totals_year.uplift),
+                net=penny(net),
+                discount_factor=float(factor),
+                present_value=penny(net * factor),
+                cumulative=penny(cumulative),
+                financial_net=penny(financial_net),
+                financial_present_value=penny(financial_net * factor),
+                financial_cumulative=penny(financial_cumulative),
+            )
+        )
+    discounted_financial = [net * factor for net, factor in zip(financial_nets, factors, strict=True)]
+    payback = payback_index(financial_nets)
+    discounted_payback = payback_index(discounted_financial)
+    return AppraisalRead(
+        initiative_id=initiative_id,
+        base_year=base.label,
+        discount_schedule=schedule.key,
+        weighted=weighted,
+        economic=EconomicCase(
+            pv_benefits=penny(pv_benefits),
+            pv_costs=penny(pv_costs),
+            npv=penny(pv_benefits - pv_costs),
+            bcr=float(pv_benefits / pv_costs) if pv_costs else None,
+        ),
+        financial=FinancialCase(
+            pv_benefits=penny(pv_cash),
+            pv_costs=penny(pv_costs),
+            npv=penny(pv_cash - pv_costs),
+            irr=internal_rate_of_return(financial_nets),
+            payback_period=periods[payback].period if payback is not None else None,
+            discounted_payback_period=periods[discounted_payback].period if discounted_payback is not None else None,
+        ),
+        periods=periods,
+    )

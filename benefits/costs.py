@@ -1,0 +1,224 @@
+"""Cost lines of an initiative: adding, reading, changing and deleting them, with their profiles."""
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from benefits import audit
+from benefits.actors import Actor
+from benefits.authz import Action, require
+from benefits.columns import quantize, utc_now
+from benefits.errors import InvalidInput, NotFound, Problem
+from benefits.initiatives import check_version, get_initiative
+from benefits.listing import Page, paginate
+from benefits.models import Initiative
+from benefits.models.cost import (
+    CostAmount,
+    CostAmountIn,
+    CostAmountRead,
+    CostLine,
+    CostLineCreate,
+    CostLineRead,
+    CostLineUpdate,
+)
+from benefits.periods import Granularity, PeriodError, parse_period_for
+
+ENTITY = "cost_line"
+
+
+def uplifted(amount: Decimal, optimism_bias: Decimal) -> Decimal:
+    """An amount with its optimism-bias uplift."""
+    return amount * (1 + optimism_bias)
+
+
+def get_cost(*, session: Session, cost_id: int) -> CostLine:
+    """One cost line, or NotFound."""
+    cost = session.get(CostLine, cost_id)
+    if cost is None:
+        raise NotFound(f"There is no cost line {cost_id}.")
+    return cost
+
+
+def amounts_of(*, session: Session, cost_ids: Sequence[int]) -> dict[int, list[CostAmount]]:
+    """The amounts of each cost line, in period order."""
+    rows = session.exec(
+        select(CostAmount).where(col(CostAmount.cost_line_id).in_(cost_ids)).order_by(col(CostAmount.sort_key))
+    ).all()
+    found: dict[int, list[CostAmount]] = {cost_id: [] for cost_id in cost_ids}
+    for row in rows:
+        found[row.cost_line_id].append(row)
+    return found
+
+
+def cost_view(cost: CostLine, amounts: list[CostAmount]) -> CostLineRead:
+    """A cost line as clients read it."""
+    profile = [
+        CostAmountRead(
+            period=row.period, amount=row.amount, uplifted=quantize(uplifted(row.amount, cost.optimism_bias))
+        )
+        for row in amounts
+    ]
+    total = sum((row.amount for row in amounts), Decimal(0))
+    return CostLineRead(
+        id=cost.id or 0,
+        initiative_id=cost.initiative_id,
+        title=cost.title,
+        kind=cost.kind,
+        cost_centre=cost.cost_centre,
+        optimism_bias=cost.optimism_bias,
+        version=cost.version,
+        profile=profile,
+        total=total,
+        uplifted_total=quantize(uplifted(total, cost.optimism_bias)),
+    )
+
+
+def list_costs(
+    *, session: Session, initiative_id: int, limit: int = 500, offset: int = 0
+) -> Page[tuple[CostLine, list[CostAmount]]]:
+    """A page of an initiative's cost lines with their amounts, oldest first."""
+    get_initiative(session=session, initiative_id=initiative_id)
+    statement = select(CostLine).where(CostLine.initiative_id == initiative_id).order_by(col(CostLine.id))
+    page = paginate(session=session, statement=statement, limit=limit, offset=offset)
+    amounts = amounts_of(session=session, cost_ids=[line.id or 0 for line in page.items])
+    return Page(
+        items=[(line, amounts[line.id or 0]) for line in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+def all_costs(*, session: Session, initiative_id: int) -> list[tuple[CostLine, list[CostAmount]]]:
+    """Every cost line of an initiative with its amounts."""
+    lines = session.exec(select(CostLine).where(CostLine.initiative_id == initiative_id)).all()
+    amounts = amounts_of(session=session, cost_ids=[line.id or 0 for line in lines])
+    return [(line, amounts[line.id or 0]) for line in lines]
+
+
+def _parsed(rows: Sequence[CostAmountIn], granularity: Granularity) -> list[CostAmount]:
+    problems, parsed, seen = [], [], set()
+    for index, row in enumerate(rows):
+        try:
+            period = parse_period_for(row.period.strip(), granularity)
+        except PeriodError as error:
+            problems.append(Problem("period_invalid", str(error), f"profile[{index}].period"))
+            continue
+        if period.label in seen:
+            problems.append(Problem("period_repeated", f"{period.label} appears twice.", f"profile[{index}].period"))
+            continue
+        seen.add(period.label)
+        sort_key = period.start_year * 10 + (period.quarter or 0)
+        parsed.append(CostAmount(cost_line_id=0, period=period.label, sort_key=sort_key, amount=row.amount))
+    if problems:
+        raise InvalidInput("The cost profile has rows that cannot be used.", problems)
+    return parsed
+
+
+def _snapshot(cost: CostLine, amounts: list[CostAmount]) -> dict[str, Any]:
+    return {
+        "title": cost.title,
+        "kind": cost.kind,
+        "cost_centre": cost.cost_centre,
+        "optimism_bias": cost.optimism_bias,
+        "profile": {row.period: row.amount for row in amounts},
+    }
+
+
+def _replace_amounts(session: Session, cost: CostLine, amounts: list[CostAmount]) -> list[CostAmount]:
+    for row in session.exec(select(CostAmount).where(CostAmount.cost_line_id == cost.id)).all():
+        session.delete(row)
+    session.flush()
+    for row in amounts:
+        row.cost_line_id = cost.id or 0
+        session.add(row)
+    session.flush()
+    return amounts
+
+
+def create_cost(
+    *, session: Session, initiative_id: int, fields: CostLineCreate, actor: Actor
+) -> tuple[CostLine, list[CostAmount]]:
+    """Add a cost line with its profile."""
+    initiative: Initiative = get_initiative(session=session, initiative_id=initiative_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+    amounts = _parsed(fields.profile, initiative.granularity)
+    cost = CostLine(
+        initiative_id=initiative_id,
+        title=fields.title,
+        kind=fields.kind,
+        cost_centre=fields.cost_centre,
+        optimism_bias=fields.optimism_bias,
+    )
+    session.add(cost)
+    session.flush()
+    _replace_amounts(session, cost, amounts)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="created",
+        entity=ENTITY,
+        entity_id=cost.id or 0,
+        initiative_id=initiative_id,
+        after=_snapshot(cost, amounts),
+    )
+    return cost, amounts
+
+
+def update_cost(
+    *, session: Session, cost_id: int, changes: CostLineUpdate, expected_version: frozenset[int] | None, actor: Actor
+) -> tuple[CostLine, list[CostAmount]]:
+    """Change a cost line; a profile sent replaces the whole profile."""
+    cost = get_cost(session=session, cost_id=cost_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=cost.initiative_id)
+    check_version(current=cost.version, expected=expected_version, what="cost line")
+    sent = changes.model_dump(exclude_unset=True)
+    for name in ("title", "kind", "optimism_bias", "profile"):
+        if name in sent and sent[name] is None:
+            raise InvalidInput(f"{name} cannot be null.", [Problem("required", f"{name} cannot be null.", name)])
+    amounts = amounts_of(session=session, cost_ids=[cost_id])[cost_id]
+    before = _snapshot(cost, amounts)
+    for name in ("title", "kind", "cost_centre", "optimism_bias"):
+        if name in sent:
+            setattr(cost, name, sent[name])
+    if changes.profile is not None:
+        initiative = get_initiative(session=session, initiative_id=cost.initiative_id)
+        amounts = _replace_amounts(session, cost, _parsed(changes.profile, initiative.granularity))
+    old, new = audit.changed_fields(audit.jsonable(before), audit.jsonable(_snapshot(cost, amounts)))
+    if new:
+        cost.updated_at = utc_now()
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor,
+            action="updated",
+            entity=ENTITY,
+            entity_id=cost_id,
+            initiative_id=cost.initiative_id,
+            before=old,
+            after=new,
+        )
+    return cost, amounts
+
+
+def delete_cost(*, session: Session, cost_id: int, expected_version: frozenset[int] | None, actor: Actor) -> None:
+    """Delete a cost line; its last state is kept in the trail."""
+    cost = get_cost(session=session, cost_id=cost_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=cost.initiative_id)
+    check_version(current=cost.version, expected=expected_version, what="cost line")
+    amounts = amounts_of(session=session, cost_ids=[cost_id])[cost_id]
+    audit.record(
+        session=session,
+        actor=actor,
+        action="deleted",
+        entity=ENTITY,
+        entity_id=cost_id,
+        initiative_id=cost.initiative_id,
+        before=_snapshot(cost, amounts),
+    )
+    for row in amounts:
+        session.delete(row)
+    session.delete(cost)
+    session.flush()

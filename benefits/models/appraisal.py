@@ -1,0 +1,119 @@
+"""Appraisal settings, approved baselines, and the appraisal as the API returns it."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import sqlalchemy as sa
+from pydantic import BaseModel, PlainSerializer
+from pydantic import Field as PydanticField
+from sqlmodel import Field, SQLModel
+
+from benefits.columns import ScaledDecimal, UtcDateTime, utc_now
+
+Weight = Annotated[Decimal, PydanticField(ge=0, le=1, decimal_places=4)]
+# Money is kept exact and shown rounded half-up to the penny.
+Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+
+
+class AppSetting(SQLModel, table=True):
+    """A portfolio-wide setting, kept as JSON under a key."""
+
+    __tablename__ = "app_setting"
+
+    key: str = Field(primary_key=True, max_length=60)
+    value: dict[str, Any] = Field(sa_type=sa.JSON)
+    version: int = Field(default=1)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+    @sa.orm.declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, object]:  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class StageWeights(BaseModel):
+    """How much of a benefit at each stage the risk-adjusted view counts."""
+
+    model_config = {"extra": "forbid"}
+
+    opportunity: Weight = Decimal("0.1")
+    scoped: Weight = Decimal("0.4")
+    planned: Weight = Decimal("0.8")
+    delivered: Weight = Decimal("1")
+
+
+class AppraisalSettings(BaseModel):
+    """Portfolio appraisal settings: stage weights and the default discount schedule."""
+
+    model_config = {"extra": "forbid"}
+
+    stage_weights: StageWeights = PydanticField(default_factory=StageWeights)
+    default_discount_schedule: Literal["green_book", "green_book_health"] = "green_book"
+
+
+class ApprovedBaseline(SQLModel, table=True):
+    """A benefit's profile as approved when it moved to planned; re-forecasts never change it."""
+
+    __tablename__ = "approved_baseline"
+    __table_args__ = (sa.UniqueConstraint("benefit_id", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    benefit_id: int = Field(foreign_key="benefit.id", ondelete="CASCADE", index=True)
+    period: str = Field(max_length=12)
+    sort_key: int
+    planned: Decimal | None = Field(default=None, sa_type=ScaledDecimal)
+    approved_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
+class AppraisalPeriod(BaseModel):
+    """One year of the appraisal."""
+
+    period: str
+    year: int
+    cash: Money
+    capacity: Money
+    undecided: Money
+    non_cash: Money
+    benefits: Money
+    approved_baseline: Money
+    costs: Money
+    optimism_bias: Money
+    net: Money
+    discount_factor: float
+    present_value: Money
+    cumulative: Money
+    financial_net: Money
+    financial_present_value: Money
+    financial_cumulative: Money
+
+
+class EconomicCase(BaseModel):
+    """All monetised benefits (cash, capacity, undecided and non-cash; dis-benefits negative) against costs."""
+
+    pv_benefits: Money
+    pv_costs: Money
+    npv: Money
+    bcr: float | None
+
+
+class FinancialCase(BaseModel):
+    """Cash-releasing benefits only, against costs."""
+
+    pv_benefits: Money
+    pv_costs: Money
+    npv: Money
+    irr: float | None
+    payback_period: str | None
+    discounted_payback_period: str | None
+
+
+class AppraisalRead(BaseModel):
+    """An initiative's appraisal: the two bases side by side (never added), and the years behind them."""
+
+    initiative_id: int
+    base_year: str
+    discount_schedule: str
+    weighted: bool
+    economic: EconomicCase
+    financial: FinancialCase
+    periods: list[AppraisalPeriod]
