@@ -9,8 +9,8 @@ from sqlmodel import Session, col, select
 from benefits import audit
 from benefits.actors import Actor
 from benefits.authz import Action, require
-from benefits.columns import quantize, utc_now
-from benefits.errors import Conflict, InvalidModel, NotFound, Problem
+from benefits.columns import QUANTITY_LIMIT, quantize, utc_now
+from benefits.errors import Conflict, InvalidInput, InvalidModel, ModelKeptAsDraft, NotFound, Problem
 from benefits.initiatives import check_version, get_initiative
 from benefits.modelling.graph import CheckedModel, ModelSpec, NodeKind, NodeSpec, check
 from benefits.modelling.simulation import deterministic, simulate, summarise, switching_value, tornado
@@ -37,6 +37,8 @@ ENTITY = "model"
 # Benefits valued by a node take its P10/P50/P90 from this many samples with this seed, so they are repeatable.
 VALUATION_SAMPLES = 10_000
 VALUATION_SEED = 1
+# One evaluation draws at most this many values (samples x quantitative nodes), to bound its time and memory.
+MAX_SAMPLE_CELLS = 2_000_000
 
 
 @dataclass
@@ -132,10 +134,15 @@ def _scenario_problems(scenarios: list[ScenarioIn], checked: CheckedModel) -> li
 
 
 def _linked_benefits(session: Session, initiative_id: int) -> list[Benefit]:
+    # Withdrawn benefits keep the estimate they ended with, and do not hold on to their node.
     return list(
         session.exec(
             select(Benefit)
-            .where(Benefit.initiative_id == initiative_id, col(Benefit.model_node).is_not(None))
+            .where(
+                Benefit.initiative_id == initiative_id,
+                col(Benefit.model_node).is_not(None),
+                col(Benefit.withdrawn).is_(False),
+            )
             .order_by(col(Benefit.id))
             .with_for_update(of=Benefit)
         ).all()
@@ -178,18 +185,25 @@ def replace_model(
     check_version(current=stored.version, expected=expected_version, what="model")
     checked = check(_spec(fields.nodes, fields.links))
     linked = _linked_benefits(session, initiative_id)
+    valuations: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
     if isinstance(checked, list):
         problems = checked
     else:
         problems = _scenario_problems(fields.scenarios, checked) + _valuation_problems(linked, checked)
+        if not problems:
+            # Everything that could fail is computed before any row changes, so nothing is half-applied.
+            try:
+                deterministic(checked)
+                valuations = valuations_of(checked, sorted({benefit.model_node or "" for benefit in linked}))
+            except InvalidModel as error:
+                problems = error.problems
     if problems:
-        draft = stored.draft or ModelDraft(initiative_id=initiative_id, model={}, problems=[], submitted_by="")
-        draft.model = fields.model_dump(mode="json", by_alias=True)
-        draft.problems = _as_dicts(problems)
-        draft.submitted_at, draft.submitted_by = utc_now(), actor.name
-        session.add(draft)
-        session.flush()
-        raise InvalidModel(f"The model has {len(problems)} problem(s); it is kept as a draft, not applied.", problems)
+        _keep_draft(
+            session=session, initiative_id=initiative_id, stored=stored, fields=fields, problems=problems, actor=actor
+        )
+        raise ModelKeptAsDraft(
+            f"The model has {len(problems)} problem(s); it is kept as a draft, not applied.", problems
+        )
     assert not isinstance(checked, list)
     before = model_view(stored).model_dump(mode="json", include={"nodes", "links", "scenarios"}, by_alias=True)
     for row in [*stored.nodes, *stored.links]:
@@ -218,19 +232,61 @@ def replace_model(
         before=before,
         after=after,
     )
-    _revalue(session=session, benefits=linked, checked=checked, actor=actor)
+    _revalue(session=session, benefits=linked, valuations=valuations, actor=actor)
     return stored
+
+
+def _keep_draft(
+    *,
+    session: Session,
+    initiative_id: int,
+    stored: StoredModel,
+    fields: ModelIn,
+    problems: list[Problem],
+    actor: Actor,
+) -> None:
+    draft = stored.draft or ModelDraft(initiative_id=initiative_id, model={}, problems=[], submitted_by="")
+    draft.model = fields.model_dump(mode="json", by_alias=True)
+    draft.problems = _as_dicts(problems)
+    draft.submitted_at, draft.submitted_by = utc_now(), actor.name
+    session.add(draft)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="draft_kept",
+        entity=ENTITY,
+        entity_id=initiative_id,
+        initiative_id=initiative_id,
+        after={"problems": draft.problems},
+    )
+
+
+def valuations_of(checked: CheckedModel, nodes: list[str]) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
+    """Each node's P10, P50 and P90 (from one simulation), as a benefit's low, likely and high estimate."""
+    if not nodes:
+        return {}
+    summaries = summarise(
+        checked, simulate(checked, samples=VALUATION_SAMPLES, seed=VALUATION_SEED), deterministic(checked)
+    )
+    found, problems = {}, []
+    for node in nodes:
+        summary = summaries[node]
+        estimate = [Decimal(repr(value)) for value in (summary.p10, summary.p50, summary.p90)]
+        if any(abs(value) > QUANTITY_LIMIT for value in estimate):
+            problems.append(
+                Problem("valuation_too_large", "a benefit's estimate is at most 1e12 either way", node=node)
+            )
+            continue
+        found[node] = (quantize(estimate[0]), quantize(estimate[1]), quantize(estimate[2]))
+    if problems:
+        raise InvalidModel("A node valuing a benefit is out of range.", problems)
+    return found
 
 
 def valuation(checked: CheckedModel, node: str) -> tuple[Decimal, Decimal, Decimal]:
     """A node's P10, P50 and P90, as a benefit's low, likely and high estimate."""
-    values = deterministic(checked)
-    summary = summarise(checked, simulate(checked, samples=VALUATION_SAMPLES, seed=VALUATION_SEED), values)[node]
-    return (
-        quantize(Decimal(repr(summary.p10))),
-        quantize(Decimal(repr(summary.p50))),
-        quantize(Decimal(repr(summary.p90))),
-    )
+    return valuations_of(checked, [node])[node]
 
 
 def value_from_model(*, session: Session, initiative_id: int, node: str) -> tuple[Decimal, Decimal, Decimal]:
@@ -245,13 +301,12 @@ def value_from_model(*, session: Session, initiative_id: int, node: str) -> tupl
     return valuation(checked, node)
 
 
-def _revalue(*, session: Session, benefits: list[Benefit], checked: CheckedModel, actor: Actor) -> None:
-    cache: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
+def _revalue(
+    *, session: Session, benefits: list[Benefit], valuations: dict[str, tuple[Decimal, Decimal, Decimal]], actor: Actor
+) -> None:
     for benefit in benefits:
         node = benefit.model_node or ""
-        if node not in cache:
-            cache[node] = valuation(checked, node)
-        low, likely, high = cache[node]
+        low, likely, high = valuations[node]
         before = {"estimate_low": benefit.estimate_low, "estimate_likely": benefit.estimate_likely,
                   "estimate_high": benefit.estimate_high}  # fmt: skip
         after = {"estimate_low": low, "estimate_likely": likely, "estimate_high": high}
@@ -280,6 +335,12 @@ def evaluate(*, session: Session, initiative_id: int, request: EvaluationRequest
     if not stored.nodes:
         raise NotFound("This initiative has no model yet.")
     checked = checked_model(stored)
+    cells = request.samples * max(1, len(checked.order))
+    if cells > MAX_SAMPLE_CELLS:
+        raise InvalidInput(
+            f"{request.samples:,} samples of {len(checked.order)} nodes is too much work for one request.",
+            [Problem("too_many_samples", f"samples x nodes is at most {MAX_SAMPLE_CELLS:,}.", "samples")],
+        )
     overrides: dict[str, float] = {}
     if request.scenario is not None:
         scenarios = {s["name"]: s["overrides"] for s in (stored.record.scenarios if stored.record else [])}
@@ -324,11 +385,13 @@ def add_template(
     *, session: Session, initiative_id: int, template: str, expected_version: frozenset[int] | None, actor: Actor
 ) -> StoredModel:
     """Add a template's nodes and links to the model; names already in the model are refused, not overwritten."""
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     if template not in TEMPLATES:
         raise NotFound(f"There is no template called {template}; see /api/v1/model-templates.")
     stored = get_model(session=session, initiative_id=initiative_id)
     adding = ModelIn.model_validate(TEMPLATES[template]["model"])
-    clashes = sorted({node.name for node in stored.nodes} & {node.name for node in adding.nodes})
+    existing = {node.name.lower() for node in stored.nodes}
+    clashes = sorted(node.name for node in adding.nodes if node.name.lower() in existing)
     if clashes:
         raise Conflict(
             "The model already has nodes of these names; rename them first.",

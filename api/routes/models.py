@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response
 from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, ResourceId, SessionDep, etag
 from api.problems import PROBLEM_RESPONSES
 from benefits import cause_models
-from benefits.errors import InvalidModel
+from benefits.errors import ModelKeptAsDraft
 from benefits.models.cause_model import (
     EvaluationRead,
     EvaluationRequest,
@@ -40,7 +40,7 @@ def replace_model(
         stored = cause_models.replace_model(
             session=session, initiative_id=initiative_id, fields=fields, expected_version=expected, actor=actor
         )
-    except InvalidModel:
+    except ModelKeptAsDraft:
         session.commit()  # keep the draft; the model itself is unchanged
         raise
     response.headers["ETag"] = etag(stored.version)
@@ -63,9 +63,17 @@ def add_template(
     response: Response,
 ) -> ModelRead:
     """Add a template's nodes and links to the model, to edit from there."""
-    stored = cause_models.add_template(
-        session=session, initiative_id=initiative_id, template=choice.template, expected_version=expected, actor=actor
-    )
+    try:
+        stored = cause_models.add_template(
+            session=session,
+            initiative_id=initiative_id,
+            template=choice.template,
+            expected_version=expected,
+            actor=actor,
+        )
+    except ModelKeptAsDraft:
+        session.commit()  # keep the draft; the model itself is unchanged
+        raise
     response.headers["ETag"] = etag(stored.version)
     return cause_models.model_view(stored)
 

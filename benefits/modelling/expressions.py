@@ -49,6 +49,8 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
 _CELL = re.compile(r"^([A-Za-z]{1,3}[0-9]+|[Rr][0-9]*[Cc]?[0-9]*|[Cc][0-9]*)$")
 _RESERVED = {"TRUE", "FALSE", *FUNCTIONS}
 MAX_NAME = 60
+# Deeper formulas are refused: every back end walks the tree recursively, and no real model needs more.
+MAX_DEPTH = 120
 
 
 class ExpressionError(ValueError):
@@ -129,7 +131,10 @@ Expr = Number | Name | Unary | Binary | Call
 @v_args(inline=True)
 class _ToTree(Transformer[Token, Expr]):
     def number(self, token: Token) -> Number:
-        return Number(float(token))
+        value = float(token)
+        if not math.isfinite(value) or abs(value) > 1e300:
+            raise ExpressionError("number_too_large", f"{token} is too large a number", token.column)
+        return Number(value)
 
     def name(self, token: Token) -> Name:
         return Name(str(token))
@@ -171,9 +176,11 @@ def parse(formula: str) -> Expr:
         raise ExpressionError("too_long", "a formula has at most 2,000 characters")
     try:
         tree = _parser().parse(formula)
-        return _ToTree().transform(tree)
+        expr = _ToTree().transform(tree)
     except ExpressionError:
         raise
+    except RecursionError:
+        raise ExpressionError("too_deep", f"a formula nests at most {MAX_DEPTH} levels deep") from None
     except UnexpectedEOF:
         raise ExpressionError("syntax_error", "the formula ends too soon", len(formula) + 1) from None
     except UnexpectedCharacters as error:
@@ -193,7 +200,27 @@ def parse(formula: str) -> Expr:
         inner = getattr(error, "orig_exc", None)
         if isinstance(inner, ExpressionError):
             raise inner from None
+        if isinstance(inner, RecursionError):
+            raise ExpressionError("too_deep", f"a formula nests at most {MAX_DEPTH} levels deep") from None
         raise
+    if _depth(expr) > MAX_DEPTH:
+        raise ExpressionError("too_deep", f"a formula nests at most {MAX_DEPTH} levels deep")
+    return expr
+
+
+def _depth(expr: Expr) -> int:
+    """How deep the tree goes, counted without recursion."""
+    deepest, stack = 0, [(expr, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(node, Unary):
+            stack.append((node.operand, level + 1))
+        elif isinstance(node, Binary):
+            stack.extend([(node.left, level + 1), (node.right, level + 1)])
+        elif isinstance(node, Call):
+            stack.extend((argument, level + 1) for argument in node.arguments)
+    return deepest
 
 
 def names_in(expr: Expr) -> set[str]:
@@ -215,7 +242,12 @@ def names_in(expr: Expr) -> set[str]:
 def _round_half_away(value: float, digits: float) -> float:
     # Excel rounds half away from zero, and treats 2.675 as the decimal it was typed as; the tiny
     # relative nudge does that for values a binary float holds just under the half.
-    factor = 10.0 ** int(digits)
+    digits = max(-15, min(15, int(digits)))  # beyond 15 digits either way rounding changes nothing or all
+    if digits < 0 and abs(value) < 0.5 * 10.0**-digits:
+        return 0.0
+    factor = 10.0**digits
+    if abs(value) * factor >= 1e15:  # no digits left to round away
+        return value
     scaled = abs(value) * factor * (1 + 4 * np.finfo(float).eps)
     return math.copysign(math.floor(scaled + 0.5) / factor, value)
 
@@ -242,16 +274,27 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 
 
 def evaluate(expr: Expr, values: Mapping[str, float]) -> float:
-    """The formula's value for one set of node values; EvaluationError for a division by zero and the like."""
+    """The formula's value for one set of node values; EvaluationError for a division by zero, an overflow and
+    the like (where a spreadsheet shows an error and the vectorised evaluator NaN)."""
+    try:
+        result = _evaluate(expr, values)
+    except (OverflowError, ZeroDivisionError, ValueError) as error:
+        raise EvaluationError("overflow", "a value is too large to compute") from error
+    if not math.isfinite(result):
+        raise EvaluationError("overflow", "a value is too large to compute")
+    return result
+
+
+def _evaluate(expr: Expr, values: Mapping[str, float]) -> float:
     if isinstance(expr, Number):
         return expr.value
     if isinstance(expr, Name):
         return values[expr.name]
     if isinstance(expr, Unary):
-        operand = evaluate(expr.operand, values)
+        operand = _checked(expr.operand, values)
         return -operand if expr.op == "-" else operand
     if isinstance(expr, Binary):
-        left, right = evaluate(expr.left, values), evaluate(expr.right, values)
+        left, right = _checked(expr.left, values), _checked(expr.right, values)
         if expr.op in _COMPARE:
             return 1.0 if _COMPARE[expr.op](left, right) else 0.0
         if expr.op == "+":
@@ -267,9 +310,9 @@ def evaluate(expr: Expr, values: Mapping[str, float]) -> float:
         return _power(left, right)
     arguments = expr.arguments
     if expr.function == "IF":
-        condition = evaluate(arguments[0], values)
-        return evaluate(arguments[1] if condition != 0 else arguments[2], values)
-    computed = [evaluate(argument, values) for argument in arguments]
+        condition = _checked(arguments[0], values)
+        return _checked(arguments[1] if condition != 0 else arguments[2], values)
+    computed = [_checked(argument, values) for argument in arguments]
     if expr.function == "MIN":
         return min(computed)
     if expr.function == "MAX":
@@ -279,6 +322,14 @@ def evaluate(expr: Expr, values: Mapping[str, float]) -> float:
     if expr.function == "ABS":
         return abs(computed[0])
     return _round_half_away(computed[0], computed[1])
+
+
+def _checked(expr: Expr, values: Mapping[str, float]) -> float:
+    # Every intermediate value must be finite, so an overflow is an error wherever it happens (as in Excel).
+    result = _evaluate(expr, values)
+    if not math.isfinite(result):
+        raise EvaluationError("overflow", "a value is too large to compute")
+    return result
 
 
 # ---- vectorised evaluation ---------------------------------------------------------------------
@@ -331,9 +382,10 @@ def _vector(expr: Expr, values: Mapping[str, Vector | float]) -> Any:
     if expr.function == "ABS":
         return np.abs(arguments[0])
     value, digits = np.asarray(arguments[0], dtype=np.float64), np.asarray(arguments[1], dtype=np.float64)
-    factor = 10.0 ** np.trunc(digits)
+    factor = 10.0 ** np.clip(np.trunc(digits), -15, 15)
     scaled = np.abs(value) * factor * (1 + 4 * np.finfo(float).eps)
-    return np.copysign(np.floor(scaled + 0.5) / factor, value)
+    rounded = np.copysign(np.floor(scaled + 0.5) / factor, value)
+    return np.where(np.abs(value) * factor >= 1e15, value, rounded)
 
 
 def _reduce(operation: Any, arguments: list[Any]) -> Any:

@@ -97,7 +97,8 @@ def check(spec: ModelSpec) -> CheckedModel | list[Problem]:
         try:
             formulas[node.name] = parse(node.formula)
         except ExpressionError as error:
-            problems.append(Problem(error.code, f"formula: {error.detail}", node=node.name))
+            where = f" (column {error.column})" if error.column and "column" not in error.detail else ""
+            problems.append(Problem(error.code, f"formula: {error.detail}{where}", node=node.name))
             continue
         for name in sorted(names_in(formulas[node.name])):
             if name not in nodes:
@@ -151,7 +152,11 @@ def _node_problems(node: NodeSpec) -> list[Problem]:
     elif node.kind is NodeKind.derived:
         if not node.formula:
             problems.append(Problem("formula_missing", "a derived node needs a formula", node=node.name))
-    elif node.formula or node.value is not None:
+        if node.value is not None or node.low is not None or node.high is not None:
+            problems.append(
+                Problem("value_on_derived", "a derived node's value comes from its formula", node=node.name)
+            )
+    elif node.formula or node.value is not None or node.low is not None or node.high is not None:
         problems.append(
             Problem("value_on_qualitative", f"a {node.kind} node is qualitative: no value or formula", node=node.name)
         )

@@ -138,3 +138,52 @@ def test_a_stale_model_edit_is_refused(client: TestClient) -> None:
     assert client.post(f"{url}/model/evaluate", json={"samples": 0}).status_code == 422
     assert client.post(f"{url}/model/evaluate", json={"scenario": "unheard of"}).status_code == 422
     assert client.post(f"{url}/model/evaluate", json={"overrides": {"calls_removed": 3}}).status_code == 422
+
+
+def test_a_model_that_cannot_value_its_benefits_is_a_draft_not_half_applied(client: TestClient) -> None:
+    url = _initiative(client)
+    assert client.put(f"{url}/model", json=CALLS_MODEL).status_code == 200
+    benefit = client.post(f"{url}/benefits", json={"title": "Calls", "model_node": "capacity_value"}).json()
+    poles = {
+        "nodes": [
+            {"name": "share_x", "kind": "assumption", "value": 0, "low": -1, "high": 1},
+            {"name": "capacity_value", "kind": "derived", "formula": "100 / share_x"},
+        ]
+    }
+    refused = client.put(f"{url}/model", json=poles)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["node"] == "capacity_value"
+    read = client.get(f"{url}/model").json()
+    assert read["version"] == 1 and read["nodes"][0]["name"] == "calls_a_year"
+    assert read["draft"]["model"]["nodes"][0]["name"] == "share_x"
+    assert client.get(f"/api/v1/benefits/{benefit['id']}").json()["estimate_likely"] == benefit["estimate_likely"]
+    huge = {"nodes": [{"name": "capacity_value", "kind": "assumption", "value": 2e12}]}
+    too_big = client.put(f"{url}/model", json=huge)
+    assert too_big.status_code == 422
+    assert too_big.json()["errors"][0]["code"] == "valuation_too_large"
+    trail = client.get("/api/v1/audit", params={"entity": "model"}).json()["items"]
+    assert [event["action"] for event in trail][-2:] == ["draft_kept", "draft_kept"]
+
+
+def test_hostile_formulas_and_sizes_are_refused_not_crashes(client: TestClient) -> None:
+    url = _initiative(client)
+    for formula in ["-" * 500 + "x_value", "x_value+" * 600 + "x_value", "1e999", "10 ^ x_value"]:
+        model = {
+            "nodes": [
+                {"name": "x_value", "kind": "assumption", "value": 400},
+                {"name": "y_value", "kind": "derived", "formula": formula},
+            ]
+        }
+        answer = client.put(f"{url}/model", json=model)
+        assert answer.status_code == 422, (formula[:20], answer.text)
+    assert client.put(f"{url}/model", json=CALLS_MODEL).status_code == 200
+    assert client.post(f"{url}/model/from-template", json={"template": "channel_shift"}).status_code == 200
+    # 17 nodes x 200,000 samples is more than one request may draw
+    too_much = client.post(f"{url}/model/evaluate", json={"samples": 200000})
+    assert too_much.status_code == 422
+    assert too_much.json()["errors"][0]["code"] == "too_many_samples"
+    withdrawn = client.post(f"{url}/benefits", json={"title": "Old", "model_node": "capacity_value"}).json()
+    assert client.post(f"/api/v1/benefits/{withdrawn['id']}/withdraw", json={"reason": "Gone"}).status_code == 200
+    without = {**CALLS_MODEL, "nodes": [n for n in CALLS_MODEL["nodes"] if n["name"] != "capacity_value"]}
+    without["links"] = [CALLS_MODEL["links"][0]]
+    assert client.put(f"{url}/model", json=without).status_code == 200  # a withdrawn benefit holds no node

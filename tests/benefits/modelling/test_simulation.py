@@ -166,3 +166,25 @@ def test_overrides_hold_an_assumption_fixed_and_unknown_ones_are_refused() -> No
     assert np.all(drawn["failure_share"] == 0.4)
     with pytest.raises(InvalidModel):
         simulate(model, samples=10, seed=1, overrides={"calls_removed": 1})
+
+
+def test_switching_values_inside_a_rise_and_fall_and_not_across_a_pole() -> None:
+    hump = checked(
+        ModelSpec(
+            nodes=(
+                NodeSpec("share", NodeKind.assumption, value=5, low=0, high=10),
+                NodeSpec("output", NodeKind.derived, formula="share * (10 - share)"),
+            )
+        )
+    )
+    # 20 = x (10 - x) first at x = 5 - sqrt(5)
+    assert switching_value(hump, assumption="share", output="output", threshold=20) == pytest.approx(5 - 5**0.5)
+    pole = checked(
+        ModelSpec(
+            nodes=(
+                NodeSpec("rate", NodeKind.assumption, value=1, low=-1, high=3),
+                NodeSpec("output", NodeKind.derived, formula="IF(rate = 0, 0, 1 / rate)"),
+            )
+        )
+    )
+    assert switching_value(pole, assumption="rate", output="output", threshold=-0.5) is None
