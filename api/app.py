@@ -5,7 +5,7 @@ from fastapi.responses import RedirectResponse
 
 from api.limits import BodySizeLimit
 from api.problems import install_problem_handlers
-from api.routes import appraisal, audit, benefits, health, initiatives, models, people, tokens
+from api.routes import appraisal, audit, benefits, finance, health, initiatives, models, people, tokens
 from benefits.settings import Settings, get_settings
 
 DESCRIPTION = (
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(models.router)
     app.include_router(appraisal.router)
+    app.include_router(finance.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.get("/", include_in_schema=False)

@@ -19,6 +19,7 @@ class Action(StrEnum):
     manage_people = "manage_people"  # people, and tokens of others
     read_audit = "read_audit"
     set_appraisal = "set_appraisal"  # the portfolio's stage weights and default discount schedule
+    set_budgets = "set_budgets"  # cost-centre budgets by year
 
 
 RULES: dict[Action, frozenset[Role]] = {
@@ -29,6 +30,7 @@ RULES: dict[Action, frozenset[Role]] = {
     Action.manage_people: frozenset({Role.admin}),
     Action.read_audit: frozenset({Role.admin, Role.finance, Role.board}),
     Action.set_appraisal: frozenset({Role.admin, Role.finance}),
+    Action.set_budgets: frozenset({Role.admin, Role.finance}),
 }
 
 # A programme manager does these only in initiatives they own or are a member of.

@@ -9,7 +9,8 @@ from typing import Any
 from pydantic import SecretStr
 from sqlmodel import Session, select
 
-from benefits import cause_models, initiatives, people, pipeline, register
+from benefits import cause_models, costs, initiatives, people, pipeline, register
+from benefits import finance as finance_module
 from benefits.actors import Actor, system_actor
 from benefits.models import (
     BenefitCreate,
@@ -22,6 +23,8 @@ from benefits.models import (
     Role,
 )
 from benefits.models.cause_model import ModelIn
+from benefits.models.cost import CostLineCreate
+from benefits.models.finance import BudgetIn
 from benefits.stages import STAGE_ORDER, Stage
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -101,6 +104,13 @@ def load_example(
         )
     for item in spec["benefits"]:
         _load_benefit(session=session, initiative_id=initiative.id, item=item, manager=manager, finance=finance)
+    for cost in spec.get("costs", []):
+        costs.create_cost(
+            session=session, initiative_id=initiative.id, fields=CostLineCreate.model_validate(cost), actor=manager
+        )
+    if spec.get("budgets"):
+        budgets = [BudgetIn.model_validate(line) for line in spec["budgets"]]
+        finance_module.replace_budgets(session=session, budgets=budgets, actor=finance)
     return made
 
 

@@ -4,8 +4,12 @@ import re
 from pathlib import Path
 
 import click
+from sqlmodel import Session, select
 
+from benefits.appraisal import appraise
 from benefits.cli import main
+from benefits.example import load_example
+from benefits.models import Initiative
 from benefits.settings import Settings
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -45,3 +49,21 @@ def test_every_api_path_is_documented() -> None:
     for path in create_app().openapi()["paths"]:
         if path.startswith("/api/v1"):
             assert path in README, path
+
+
+def test_the_worked_example_figures_in_the_readme_are_the_services(session: Session) -> None:
+    load_example(session=session)
+    initiative = session.exec(select(Initiative).where(Initiative.name == "Customer Access Programme")).one()
+    figures = appraise(session=session, initiative_id=initiative.id or 0)
+    for value in (
+        figures.economic.pv_benefits,
+        figures.economic.pv_costs,
+        figures.economic.npv,
+        figures.financial.pv_benefits,
+        figures.financial.npv,
+    ):
+        assert f"£{value:,.2f}" in README, value
+    assert f"BCR {figures.economic.bcr:.2f}" in README
+    assert f"IRR {100 * (figures.financial.irr or 0):.1f}%" in README
+    for row in figures.periods:
+        assert f"| {row.period} | {row.cash:,.0f} | {row.capacity:,.0f} | {row.costs:,.0f} |" in README, row.period

@@ -26,6 +26,7 @@ RULES = {
     "people": {"admin"},
     "audit": {"admin", "finance", "board"},
     "appraisal_settings": {"admin", "finance"},
+    "budgets": {"admin", "finance"},
 }
 
 
@@ -71,6 +72,9 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("read", "GET", "/api/v1/initiatives/{initiative}/appraisal", None),
     ("read", "GET", "/api/v1/settings/appraisal", None),
     ("read", "GET", "/api/v1/reference/optimism-bias", None),
+    ("read", "GET", "/api/v1/finance/cash-capacity", None),
+    ("read", "GET", "/api/v1/finance/budgets", None),
+    ("budgets", "PUT", "/api/v1/finance/budgets", lambda w: [{"cost_centre": "CS1", "year": "2026-27", "amount": 5}]),
     (
         "edit",
         "POST",

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2f09b0fd2afd
+Revision ID: 4739ff3708b2
 Revises:
-Create Date: 2026-11-23 12:49:30.476802
+Create Date: 2026-11-23 13:08:23.719316
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import benefits.columns
 
-revision: str = "2f09b0fd2afd"
+revision: str = "4739ff3708b2"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -51,6 +51,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_event_at"), ["at"], unique=False)
         batch_op.create_index("ix_audit_event_entity", ["entity", "entity_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_event_initiative_id"), ["initiative_id"], unique=False)
+
+    op.create_table(
+        "budget",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cost_centre", sa.String(length=40), nullable=False),
+        sa.Column("year", sa.String(length=7), nullable=False),
+        sa.Column("amount", benefits.columns.ScaledDecimal(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_budget")),
+        sa.UniqueConstraint("cost_centre", "year", name=op.f("uq_budget_cost_centre")),
+    )
+    with op.batch_alter_table("budget", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_budget_cost_centre"), ["cost_centre"], unique=False)
 
     op.create_table(
         "login_attempt",
@@ -412,6 +424,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_login_attempt_address_at")
 
     op.drop_table("login_attempt")
+    with op.batch_alter_table("budget", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_budget_cost_centre"))
+
+    op.drop_table("budget")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_event_initiative_id"))
         batch_op.drop_index("ix_audit_event_entity")

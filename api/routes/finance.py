@@ -1,0 +1,47 @@
+"""Finance: the cash-versus-capacity summary, and budgets by cost centre and year."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
+
+from api.deps import MAX_ID, SIGNED_IN, ActorDep, SessionDep
+from api.problems import PROBLEM_RESPONSES
+from benefits import finance
+from benefits.models.finance import BudgetIn, CashCapacitySummary
+
+router = APIRouter(prefix="/api/v1/finance", tags=["finance"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN)
+
+YEAR = r"^\d{4}-\d{2}$"
+
+
+@router.get("/cash-capacity", response_model=CashCapacitySummary)
+def cash_capacity(
+    session: SessionDep,
+    initiative_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="One initiative; all when left out.")
+    ] = None,
+    from_year: Annotated[str | None, Query(alias="from", pattern=YEAR, description="First year, e.g. 2026-27.")] = None,
+    to_year: Annotated[str | None, Query(alias="to", pattern=YEAR, description="Last year, e.g. 2030-31.")] = None,
+    weighted: Annotated[bool, Query(description="Weight each benefit by its stage.")] = False,
+) -> CashCapacitySummary:
+    """Financial benefits by year, route, stage and cost centre; cash planned, confirmed and at risk; flags."""
+    return finance.cash_capacity_summary(
+        session=session, initiative_id=initiative_id, from_year=from_year, to_year=to_year, weighted=weighted
+    )
+
+
+@router.get("/budgets", response_model=list[BudgetIn])
+def list_budgets(session: SessionDep) -> list[BudgetIn]:
+    """Every cost centre's budget by year."""
+    return [
+        BudgetIn(cost_centre=b.cost_centre, year=b.year, amount=b.amount) for b in finance.list_budgets(session=session)
+    ]
+
+
+@router.put("/budgets", response_model=list[BudgetIn])
+def replace_budgets(
+    budgets: Annotated[list[BudgetIn], Body(max_length=10_000)], session: SessionDep, actor: ActorDep
+) -> list[BudgetIn]:
+    """Replace the budgets with these lines (finance, admin)."""
+    stored = finance.replace_budgets(session=session, budgets=budgets, actor=actor)
+    return [BudgetIn(cost_centre=b.cost_centre, year=b.year, amount=b.amount) for b in stored]

@@ -1,0 +1,130 @@
+"""Cash versus capacity: by year, route, stage and cost centre; cash confirmed and at risk; budgets and flags."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import Session
+
+from benefits import finance, pipeline, register
+from benefits.models import CashConfirmationCreate, ProfileEntryIn
+from benefits.stages import Stage
+from tests.support.factories import TESTER, make_benefit, make_initiative
+
+TODAY = date(2026, 11, 23)  # in 2026-27: that year has started, 2027-28 has not
+
+
+def _profile(session: Session, benefit_id: int, rows: list[tuple[str, int | None, int | None]]) -> None:
+    entries = [
+        ProfileEntryIn(
+            period=period,
+            planned=Decimal(planned) if planned is not None else None,
+            actual=Decimal(actual) if actual is not None else None,
+        )
+        for period, planned, actual in rows
+    ]
+    register.replace_profile(session=session, benefit_id=benefit_id, rows=entries, expected_version=None, actor=TESTER)
+
+
+def test_the_summary_splits_routes_and_finds_risk_and_double_counting(session: Session, client: TestClient) -> None:
+    initiative = make_initiative(session)
+    assert initiative.id is not None
+    first = make_benefit(
+        session, initiative=initiative, title="A", category="financial", route="cash", cost_centre="CS1"
+    )
+    second = make_benefit(
+        session, initiative=initiative, title="B", category="financial", route="cash", cost_centre="CS1"
+    )
+    make_benefit(session, initiative=initiative, stage=Stage.planned, title="C")
+    undecided = make_benefit(session, initiative=initiative, title="D", category="financial")
+    dis = make_benefit(session, initiative=initiative, title="E", category="financial", route="capacity",
+                       is_disbenefit=True)  # fmt: skip
+    _profile(session, first.id or 0, [("2026-27", 1000, None), ("2027-28", 2000, None)])
+    _profile(session, second.id or 0, [("2026-27", 300, 250)])
+    _profile(session, undecided.id or 0, [("2026-27", 70, None)])
+    _profile(session, dis.id or 0, [("2026-27", 5, None)])
+    pipeline.confirm_cash(
+        session=session,
+        benefit_id=first.id or 0,
+        fields=CashConfirmationCreate(period="2026-27", amount=Decimal(600)),
+        actor=TESTER,
+    )
+    session.commit()
+    assert (
+        client.put(
+            "/api/v1/finance/budgets", json=[{"cost_centre": "CS1", "year": "2026-27", "amount": 1200}]
+        ).status_code
+        == 200
+    )
+    summary = finance.cash_capacity_summary(session=session, initiative_id=initiative.id, today=TODAY)
+    years = {row.year: row for row in summary.years}
+    # capacity: the factory's planned benefit has 2026-27 actual 45 and 2027-28 planned 100; the dis-benefit -5
+    assert (years["2026-27"].cash, years["2026-27"].capacity, years["2026-27"].undecided) == (1250, 40, 70)
+    assert (years["2027-28"].cash, years["2027-28"].capacity) == (2000, 100)
+    assert years["2026-27"].cash_planned == 1300 and years["2026-27"].cash_confirmed == 600
+    # 2026-27 has started: A planned 1,000 with 600 confirmed, B planned 300 with none; 2027-28 has not.
+    assert years["2026-27"].cash_at_risk == 400 + 300
+    assert years["2027-28"].cash_at_risk == 0
+    centre = next(row for row in summary.by_cost_centre if row.cost_centre == "CS1" and row.year == "2026-27")
+    assert (centre.budget, centre.benefits) == (1200, 2)
+    assert {(flag.code, flag.year) for flag in summary.flags} == {
+        ("over_budget", "2026-27"),
+        ("possible_double_counting", "2026-27"),
+    }
+    stages = {(row.year, row.stage): row for row in summary.by_stage}
+    assert stages[("2026-27", "planned")].capacity == 45
+    assert stages[("2026-27", "opportunity")].cash == 1250
+
+    weighted = finance.cash_capacity_summary(session=session, initiative_id=initiative.id, weighted=True, today=TODAY)
+    assert {row.year: row for row in weighted.years}["2026-27"].cash == Decimal("0.1") * 1250
+    limited = client.get("/api/v1/finance/cash-capacity", params={"initiative_id": initiative.id, "from": "2027-28"})
+    assert [row["year"] for row in limited.json()["years"]] == ["2027-28"]
+    assert client.get("/api/v1/finance/cash-capacity", params={"from": "2027"}).status_code == 422
+
+
+portfolios = st.lists(
+    st.tuples(
+        st.sampled_from(["cash", "capacity", "undecided", "non_financial"]),
+        st.booleans(),
+        st.lists(
+            st.tuples(st.integers(2025, 2031), st.integers(-5000, 5000), st.one_of(st.none(), st.integers(0, 5000))),
+            max_size=4,
+            unique_by=lambda row: row[0],
+        ),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@given(portfolios)
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_cash_plus_capacity_plus_undecided_equals_the_financial_benefits_each_year(
+    session: Session, portfolio: list
+) -> None:
+    initiative = make_initiative(session, name="Random")
+    expected: dict[str, Decimal] = {}
+    for route, disbenefit, rows in portfolio:
+        fields: dict[str, Any] = {"category": "non_financial" if route == "non_financial" else "financial"}
+        if route in ("cash", "capacity"):
+            fields["route"] = route
+        benefit = make_benefit(session, initiative=initiative, title=route, is_disbenefit=disbenefit, **fields)
+        _profile(
+            session,
+            benefit.id or 0,
+            [(f"{year}-{(year + 1) % 100:02d}", planned, actual) for year, planned, actual in rows],
+        )
+        if route == "non_financial":
+            continue
+        for year, planned, actual in rows:
+            label = f"{year}-{(year + 1) % 100:02d}"
+            value = Decimal(actual if actual is not None else planned) * (-1 if disbenefit else 1)
+            expected[label] = expected.get(label, Decimal(0)) + value
+    summary = finance.cash_capacity_summary(session=session, initiative_id=initiative.id, today=TODAY)
+    found = {row.year: row.cash + row.capacity + row.undecided for row in summary.years}
+    assert {year: value for year, value in found.items() if value} == {
+        year: value for year, value in expected.items() if value
+    }
