@@ -4,14 +4,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy.orm import selectinload
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, func
 
 from benefits import audit, costs
 from benefits.actors import Actor
 from benefits.authz import Action, require
-from benefits.columns import utc_now
+from benefits.columns import SCALE, utc_now
 from benefits.discounting import (
     SCHEDULES,
     DiscountSchedule,
@@ -21,7 +22,7 @@ from benefits.discounting import (
     payback_index,
 )
 from benefits.initiatives import check_version, get_initiative
-from benefits.models import ApprovedBaseline, AppSetting, Benefit, Initiative
+from benefits.models import ApprovedBaseline, AppSetting, Benefit, Initiative, ProfileEntry
 from benefits.models.appraisal import (
     AppraisalPeriod,
     AppraisalRead,
@@ -31,7 +32,7 @@ from benefits.models.appraisal import (
 )
 from benefits.models.initiative import ScheduleKey
 from benefits.periods import Period, financial_year_of, parse_period
-from benefits.stages import Category, RealisationRoute, Stage
+from benefits.stages import Category, RealisationRoute
 
 SETTINGS_KEY = "appraisal"
 PENNY = Decimal("0.01")
@@ -90,19 +91,6 @@ def base_year_of(initiative: Initiative, first_period: Period | None) -> Period:
     return financial_year_of(date.today(), initiative.fy_start_month)
 
 
-def route_of(benefit: Benefit) -> str | None:
-    """Which column a benefit's money falls in, or None for a benefit not valued in money."""
-    if benefit.category == Category.financial:
-        if benefit.route == RealisationRoute.cash:
-            return "cash"
-        if benefit.route == RealisationRoute.capacity:
-            return "capacity"
-        return "undecided"
-    if benefit.category == Category.non_financial and (benefit.unit or "").strip().upper() in ("GBP", "£"):
-        return "non_cash"
-    return None
-
-
 @dataclass
 class YearTotals:
     """Everything that falls in one financial year, exact."""
@@ -113,38 +101,66 @@ class YearTotals:
     uplift: Decimal = Decimal(0)
 
 
+def _valued(initiative_id: int) -> Any:
+    """Benefits of the initiative whose money the appraisal counts: financial, or non-financial in GBP."""
+    return (
+        col(Benefit.initiative_id) == initiative_id,
+        col(Benefit.withdrawn).is_(False),
+        sa.or_(
+            col(Benefit.category) == Category.financial,
+            sa.and_(col(Benefit.category) == Category.non_financial, func.upper(col(Benefit.unit)).in_(("GBP", "£"))),
+        ),
+    )
+
+
 def _gather(*, session: Session, initiative_id: int, weights: dict[str, Decimal] | None) -> dict[int, YearTotals]:
-    """Totals by financial year's start year: benefits (actuals where recorded, planned otherwise) and costs."""
+    """Totals by financial year's start year: benefits (actuals where recorded, planned otherwise) and costs.
+
+    The database sums by route, stage and year, so the work does not grow with the number of benefit objects.
+    """
     totals: dict[int, YearTotals] = defaultdict(YearTotals)
-    benefits = session.exec(
-        select(Benefit)
-        .where(Benefit.initiative_id == initiative_id, col(Benefit.withdrawn).is_(False))
-        .options(selectinload(Benefit.profile))  # type: ignore[arg-type]
-    ).all()
-    valued = {benefit.id: benefit for benefit in benefits if route_of(benefit) is not None}
-    for benefit in valued.values():
-        route = route_of(benefit) or ""
-        sign = Decimal(-1) if benefit.is_disbenefit else Decimal(1)
-        weight = weights[Stage(benefit.stage).value] if weights is not None else Decimal(1)
-        for entry in benefit.profile:
-            value = entry.actual if entry.actual is not None else entry.planned
-            if value is not None:
-                totals[parse_period(entry.period).start_year].benefits[route] += sign * weight * value
-    if valued:
-        approved = session.exec(
-            select(ApprovedBaseline).where(col(ApprovedBaseline.benefit_id).in_(list(valued)))
-        ).all()
-        for row in approved:
-            if row.planned is not None:
-                benefit = valued[row.benefit_id]
-                sign = Decimal(-1) if benefit.is_disbenefit else Decimal(1)
-                totals[parse_period(row.period).start_year].approved += sign * row.planned
+    year = func.substr(ProfileEntry.period, 1, 4)
+    sign = sa.case((col(Benefit.is_disbenefit), -1), else_=1)
+    value = func.coalesce(
+        sa.type_coerce(ProfileEntry.actual, sa.BigInteger), sa.type_coerce(ProfileEntry.planned, sa.BigInteger)
+    )
+    grouped = (
+        sa.select(col(Benefit.category), col(Benefit.route), col(Benefit.stage), year, func.sum(sign * value))
+        .select_from(Benefit)
+        .join(ProfileEntry, col(ProfileEntry.benefit_id) == col(Benefit.id))
+        .where(*_valued(initiative_id))
+        .group_by(col(Benefit.category), col(Benefit.route), col(Benefit.stage), year)
+    )
+    for category, route, stage, start, raw in session.execute(grouped).all():
+        weight = weights[str(stage)] if weights is not None else Decimal(1)
+        column = _route_column(category, route)
+        totals[int(start)].benefits[column] += weight * Decimal(int(raw or 0)).scaleb(-SCALE)
+    approved_year = func.substr(ApprovedBaseline.period, 1, 4)
+    approved = (
+        sa.select(approved_year, func.sum(sign * sa.type_coerce(ApprovedBaseline.planned, sa.BigInteger)))
+        .select_from(ApprovedBaseline)
+        .join(Benefit, col(Benefit.id) == col(ApprovedBaseline.benefit_id))
+        .where(*_valued(initiative_id))
+        .group_by(approved_year)
+    )
+    for start, raw in session.execute(approved).all():
+        totals[int(start)].approved += Decimal(int(raw or 0)).scaleb(-SCALE)
     for line, amounts in costs.all_costs(session=session, initiative_id=initiative_id):
         for amount in amounts:
-            year = totals[parse_period(amount.period).start_year]
-            year.costs += costs.uplifted(amount.amount, line.optimism_bias)
-            year.uplift += amount.amount * line.optimism_bias
+            year_totals = totals[parse_period(amount.period).start_year]
+            year_totals.costs += costs.uplifted(amount.amount, line.optimism_bias)
+            year_totals.uplift += amount.amount * line.optimism_bias
     return totals
+
+
+def _route_column(category: Any, route: Any) -> str:
+    if category == Category.financial:
+        if route == RealisationRoute.cash:
+            return "cash"
+        if route == RealisationRoute.capacity:
+            return "capacity"
+        return "undecided"
+    return "non_cash"
 
 
 def appraise(*, session: Session, initiative_id: int, weighted: bool = False) -> AppraisalRead:

@@ -100,46 +100,39 @@ def cash_capacity_summary(
     live = (col(Benefit.category) == Category.financial, col(Benefit.withdrawn).is_(False))
     joined = sa.select().select_from(Benefit).join(ProfileEntry, col(ProfileEntry.benefit_id) == col(Benefit.id))
 
+    # One pass over the profiles: every route by stage and year, and for cash, by cost centre too.
+    is_cash = col(Benefit.route) == RealisationRoute.cash
+    centre = sa.case((is_cash, col(Benefit.cost_centre)), else_=None)
     by_route = _scope(
         joined.add_columns(
-            col(Benefit.route), col(Benefit.stage), year.label("year"), func.sum(sign * func.coalesce(actual, planned))
+            col(Benefit.route),
+            col(Benefit.stage),
+            centre.label("centre"),
+            year.label("year"),
+            func.sum(sign * func.coalesce(actual, planned)),
+            func.sum(sign * planned),
+            func.count(sa.distinct(col(Benefit.id))),
         )
         .where(*live)
-        .group_by(col(Benefit.route), col(Benefit.stage), year),
+        .group_by(col(Benefit.route), col(Benefit.stage), centre, year),
         initiative_id,
         year,
         from_year,
         to_year,
     )
     stage_rows: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for route, stage, row_year, raw in session.execute(by_route).all():
-        column = "undecided" if route in (None, RealisationRoute.undecided) else str(route)
-        stage_rows[(row_year, str(stage))][column] += _money(raw) * weight(str(stage))
-
-    cash_only = (*live, col(Benefit.route) == RealisationRoute.cash)
-    by_centre = _scope(
-        joined.add_columns(
-            col(Benefit.cost_centre),
-            col(Benefit.stage),
-            year.label("year"),
-            func.sum(sign * planned),
-            func.count(sa.distinct(col(Benefit.id))),
-        )
-        .where(*cash_only)
-        .group_by(col(Benefit.cost_centre), col(Benefit.stage), year),
-        initiative_id,
-        year,
-        from_year,
-        to_year,
-    )
     centres: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     claims: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for centre, stage, row_year, raw, count in session.execute(by_centre).all():
-        place = (centre or "(none)", row_year)
-        centres[place]["planned"] += _money(raw) * weight(str(stage))
-        centres[place]["benefits"] += count
-        claims[place] += _money(raw)
+    for route, stage, cost_centre, row_year, raw, raw_planned, count in session.execute(by_route).all():
+        column = "undecided" if route in (None, RealisationRoute.undecided) else str(route)
+        stage_rows[(row_year, str(stage))][column] += _money(raw) * weight(str(stage))
+        if column == "cash":
+            place = (cost_centre or "(none)", row_year)
+            centres[place]["planned"] += _money(raw_planned) * weight(str(stage))
+            centres[place]["benefits"] += count
+            claims[place] += _money(raw_planned)
 
+    cash_only = (*live, is_cash)
     confirmed_year = _year(CashConfirmation.period)
     confirmed_amount = sa.type_coerce(CashConfirmation.amount, sa.BigInteger)
     confirmations = _scope(
