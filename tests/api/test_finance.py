@@ -128,3 +128,26 @@ def test_cash_plus_capacity_plus_undecided_equals_the_financial_benefits_each_ye
     assert {year: value for year, value in found.items() if value} == {
         year: value for year, value in expected.items() if value
     }
+
+
+def test_the_worked_example_reconciles_year_by_year(session: Session) -> None:
+    from sqlmodel import select
+
+    from benefits.example import load_example
+    from benefits.models import Benefit, Initiative
+
+    load_example(session=session)
+    initiative = session.exec(select(Initiative).where(Initiative.name == "Customer Access Programme")).one()
+    expected: dict[str, Decimal] = {}
+    for benefit in register.list_benefits(session=session, initiative_id=initiative.id or 0, limit=500, offset=0).items:
+        if benefit.category != "financial" or benefit.withdrawn:
+            continue
+        for entry in benefit.profile:
+            value = entry.actual if entry.actual is not None else entry.planned
+            if value is not None:
+                signed = -value if benefit.is_disbenefit else value
+                expected[entry.period] = expected.get(entry.period, Decimal(0)) + signed
+    summary = finance.cash_capacity_summary(session=session, initiative_id=initiative.id, today=TODAY)
+    assert {row.year: row.cash + row.capacity + row.undecided for row in summary.years} == expected
+    assert sum(row.cash_at_risk for row in summary.years) > 0
+    assert session.exec(select(Benefit).where(Benefit.route == "cash")).first() is not None
