@@ -16,7 +16,7 @@ from benefits.columns import SCALE, utc_now
 from benefits.discounting import (
     SCHEDULES,
     DiscountSchedule,
-    discount_factors,
+    factors_between,
     flat_schedule,
     internal_rate_of_return,
     payback_index,
@@ -171,14 +171,17 @@ def appraise(*, session: Session, initiative_id: int, weighted: bool = False) ->
     totals = _gather(session=session, initiative_id=initiative_id, weights=weights if weighted else None)
     base = base_year_of(initiative, Period(min(totals)) if totals else None)
     last = max([base.start_year, *totals])
+    # Years before the base year are kept, compounded forward, rather than silently dropped.
+    first = min([base.start_year, *totals])
     schedule = schedule_for(initiative, settings)
-    factors = discount_factors(schedule, last - base.start_year + 1)
+    factors = factors_between(schedule, first - base.start_year, last - base.start_year)
     periods: list[AppraisalPeriod] = []
     economic_nets: list[Decimal] = []
     financial_nets: list[Decimal] = []
     pv_benefits = pv_costs = pv_cash = Decimal(0)
     cumulative = financial_cumulative = Decimal(0)
-    for year, factor in enumerate(factors):
+    for index, factor in enumerate(factors):
+        year = first - base.start_year + index
         totals_year = totals.get(base.start_year + year, YearTotals())
         by_route = {route: totals_year.benefits.get(route, Decimal(0)) for route in ROUTES}
         benefits_total = sum(by_route.values(), Decimal(0))

@@ -7,8 +7,8 @@ by (1 + that year's rate), so factors run on smoothly where the rate steps down.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
-from itertools import pairwise
 
+import numpy as np
 from scipy import optimize
 
 
@@ -64,6 +64,18 @@ def flat_schedule(rate: Decimal) -> DiscountSchedule:
     return DiscountSchedule(key="flat", name=f"Flat {rate:%}", version="custom", bands=_bands((0, None, str(rate))))
 
 
+def factors_between(schedule: DiscountSchedule, first: int, last: int) -> list[Decimal]:
+    """Factors for years `first` to `last` relative to year 0; a year before it is compounded forward at the
+    year-1 rate (a value from the past is worth more now), so nothing the profiles hold is left out."""
+    later = discount_factors(schedule, last + 1) if last >= 0 else []
+    earlier = []
+    with localcontext() as context:
+        context.prec = 34
+        for year in range(first, 0):
+            earlier.append((1 + schedule.rate(1)) ** -year)
+    return earlier + later[max(first, 0) :]
+
+
 def discount_factors(schedule: DiscountSchedule, years: int) -> list[Decimal]:
     """The factors for years 0 to `years - 1`: 1 for year 0, then each the one before over (1 + that year's rate)."""
     factors: list[Decimal] = []
@@ -90,34 +102,49 @@ def net_present_value(values: Sequence[Decimal], factors: Sequence[Decimal]) -> 
 def internal_rate_of_return(values: Sequence[Decimal]) -> float | None:
     """The flat rate at which the values' NPV is zero (year 0 undiscounted), or None where there is none.
 
-    Searched between -99% and 1,000,000%; a series whose NPV never changes sign there has no IRR.
+    The NPV is a polynomial in x = 1 / (1 + rate); of its real positive roots, the rate nearest zero is taken
+    (as numpy-financial does), so long horizons neither overflow nor lose the meaningful root.
     """
-    flows = [float(value) for value in values]
-    if not any(flows) or all(flow >= 0 for flow in flows) or all(flow <= 0 for flow in flows):
+    flows = np.array([float(value) for value in values])
+    if not flows.any() or (flows >= 0).all() or (flows <= 0).all():
         return None
+    try:
+        roots = np.roots(flows[::-1])
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    candidates = []
+    for root in roots:
+        if abs(root.imag) > 1e-9 or root.real <= 0:
+            continue
+        rate = 1 / root.real - 1
+        if np.isfinite(rate) and rate > -1:
+            candidates.append(float(rate))
+    if not candidates:
+        return None
+    best = min(candidates, key=abs)
 
+    # Polish the root found from the polynomial, where the NPV changes sign close by.
     def npv_at(rate: float) -> float:
-        return sum(flow / (1 + rate) ** year for year, flow in enumerate(flows))
+        return float(np.sum(flows / (1 + rate) ** np.arange(len(flows))))
 
-    # Scan for a sign change from low rates upwards, so the root found is the one nearest to zero first.
-    grid = [-0.99, -0.9, -0.5, -0.2, 0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 10_000.0]
-    for low, high in pairwise(grid):
-        at_low, at_high = npv_at(low), npv_at(high)
-        if at_low == 0:
-            return low
-        if (at_low > 0) != (at_high > 0):
-            return float(optimize.brentq(npv_at, low, high, xtol=1e-14, rtol=1e-14, maxiter=500))
-    return None
+    low, high = best - 1e-6 * max(1, abs(best)), best + 1e-6 * max(1, abs(best))
+    with np.errstate(all="ignore"):
+        if low > -1 and np.isfinite(npv_at(low)) and np.isfinite(npv_at(high)) and npv_at(low) * npv_at(high) < 0:
+            best = float(optimize.brentq(npv_at, low, high, xtol=1e-15, rtol=1e-15))
+    return best
 
 
 def payback_index(values: Sequence[Decimal]) -> int | None:
-    """The first year in which the cumulative value turns non-negative after a negative start; None if never.
+    """The year in which the cumulative value turns non-negative for good; None if it ends negative.
 
-    A series that never goes negative pays back at once (year 0).
+    That is the year after its last negative point; a series whose cumulative is never negative pays back in
+    its first year.
     """
-    total = Decimal(0)
+    total, last_negative = Decimal(0), None
     for year, value in enumerate(values):
         total += value
-        if total >= 0:
-            return year
-    return None
+        if total < 0:
+            last_negative = year
+    if last_negative is None:
+        return 0 if values else None
+    return last_negative + 1 if last_negative + 1 < len(values) else None

@@ -56,7 +56,8 @@ def move_stage(
     benefit.stage, benefit.updated_at = to, utc_now()
     if to.rank > Stage(benefit.furthest_stage).rank:
         benefit.furthest_stage = to
-    if to is Stage.planned:
+    if to is Stage.planned and to.rank > current.rank:
+        # Approval happens on the way up; moving back from delivered keeps the approved baseline.
         _approve_baseline(session=session, benefit=benefit)
     session.flush()
     audit.record(

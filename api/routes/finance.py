@@ -25,7 +25,7 @@ def cash_capacity(
     weighted: Annotated[bool, Query(description="Weight each benefit by its stage.")] = False,
 ) -> CashCapacitySummary:
     """Financial benefits by year, route, stage and cost centre; cash planned, confirmed and at risk; flags."""
-    return finance.cash_capacity_summary(
+    return finance.cash_capacity_summary_checked(
         session=session, initiative_id=initiative_id, from_year=from_year, to_year=to_year, weighted=weighted
     )
 

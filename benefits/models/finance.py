@@ -1,6 +1,6 @@
 """Budgets by cost centre and year, and the cash-versus-capacity summary as the API returns it."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -11,7 +11,13 @@ from sqlmodel import Field, SQLModel
 from benefits.columns import Code, Quantity, ScaledDecimal
 from benefits.periods import parse_period
 
-Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+
+def _penny(value: Decimal) -> float:
+    # Sums stay exact; only what is shown is rounded, half-up to the penny.
+    return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+Money = Annotated[Decimal, PlainSerializer(_penny, return_type=float, when_used="json")]
 
 
 class Budget(SQLModel, table=True):

@@ -162,3 +162,37 @@ def test_costs_are_validated_versioned_and_audited(client: TestClient) -> None:
     assert client.delete(cost_url).status_code == 204
     reference = client.get("/api/v1/reference/optimism-bias").json()
     assert {row["project_type"]: row["capital_expenditure"] for row in reference}["Standard buildings"] == 0.24
+
+
+def test_years_before_the_base_year_are_kept_and_compounded(session: Session, client: TestClient) -> None:
+    initiative = make_initiative(session, base_year="2027-28")
+    benefit = make_benefit(session, initiative=initiative, category="financial", route="cash")
+    _profile(session, benefit.id or 0, [("2025-26", 1000, None), ("2027-28", 10, None)])
+    session.commit()
+    answer = client.get(f"/api/v1/initiatives/{initiative.id}/appraisal").json()
+    assert [(row["period"], row["year"]) for row in answer["periods"]] == [
+        ("2025-26", -2),
+        ("2026-27", -1),
+        ("2027-28", 0),
+    ]
+    # 1,000 x 1.035^2 + 10 = 1,081.225 exactly, shown half-up
+    assert answer["economic"]["pv_benefits"] == 1081.23
+
+
+def test_a_long_horizon_appraises_without_error(session: Session, client: TestClient) -> None:
+    initiative = make_initiative(session, base_year="2026-27")
+    benefit = make_benefit(session, initiative=initiative, category="financial", route="cash")
+    _profile(session, benefit.id or 0, [("2026-27", -100, None), ("2200-01", 1000, None)])
+    session.commit()
+    assert client.get(f"/api/v1/initiatives/{initiative.id}/appraisal").status_code == 200
+
+
+def test_moving_back_to_planned_keeps_the_approved_baseline(session: Session, client: TestClient) -> None:
+    initiative = make_initiative(session, base_year="2026-27")
+    benefit = make_benefit(session, initiative=initiative, stage=Stage.delivered, title="Done")
+    session.commit()
+    url = f"/api/v1/benefits/{benefit.id}"
+    client.post(f"{url}/transitions", json={"to": "planned", "reason": "Re-plan"})
+    client.put(f"{url}/profile", json=[{"period": "2026-27", "planned": 999, "actual": 45}])
+    rows = client.get(f"/api/v1/initiatives/{initiative.id}/appraisal").json()["periods"]
+    assert rows[0]["approved_baseline"] == 50

@@ -151,3 +151,19 @@ def test_the_worked_example_reconciles_year_by_year(session: Session) -> None:
     assert {row.year: row.cash + row.capacity + row.undecided for row in summary.years} == expected
     assert sum(row.cash_at_risk for row in summary.years) > 0
     assert session.exec(select(Benefit).where(Benefit.route == "cash")).first() is not None
+
+
+def test_filters_are_checked_and_withdrawn_cash_confirmations_left_out(session: Session, client: TestClient) -> None:
+    assert client.get("/api/v1/finance/cash-capacity", params={"from": "2030-31", "to": "2026-27"}).status_code == 422
+    assert client.get("/api/v1/finance/cash-capacity", params={"from": "2030-32"}).status_code == 422
+    assert client.get("/api/v1/finance/cash-capacity", params={"initiative_id": 999999}).status_code == 404
+    initiative = make_initiative(session)
+    gone = make_benefit(session, initiative=initiative, category="financial", route="cash", cost_centre="CS9")
+    _profile(session, gone.id or 0, [("2026-27", 10, None)])
+    pipeline.confirm_cash(
+        session=session, benefit_id=gone.id or 0, fields=CashConfirmationCreate(period="2026-27", amount=Decimal(10)),
+        actor=TESTER,
+    )  # fmt: skip
+    register.withdraw_benefit(session=session, benefit_id=gone.id or 0, reason="x", expected_version=None, actor=TESTER)
+    summary = finance.cash_capacity_summary(session=session, initiative_id=initiative.id, today=TODAY)
+    assert summary.years == [] and summary.by_cost_centre == []

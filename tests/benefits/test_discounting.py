@@ -82,3 +82,16 @@ def test_payback_is_the_first_year_the_cumulative_turns_non_negative() -> None:
     assert payback_index([Decimal(v) for v in (-1000, 300, 400, 300, 500)]) == 3
     assert payback_index([Decimal(v) for v in (-1000, 300, 400)]) is None
     assert payback_index([Decimal(v) for v in (0, 10)]) == 0
+
+
+def test_irr_survives_long_horizons_and_takes_the_root_nearest_zero() -> None:
+    long = [Decimal(-1), Decimal(200)] + [Decimal(0)] * 300 + [Decimal("0.01")]
+    assert internal_rate_of_return(long) == pytest.approx(199, rel=1e-6)
+    two_roots = [Decimal("1818.18"), Decimal("-2909.09"), Decimal(1000)]
+    assert internal_rate_of_return(two_roots) == pytest.approx(npf.irr([1818.18, -2909.09, 1000]), rel=1e-6)
+
+
+def test_payback_waits_for_the_last_negative_year() -> None:
+    assert payback_index([Decimal(v) for v in (0, -500, 1000)]) == 2
+    assert payback_index([Decimal(v) for v in (5, -10, 20)]) == 2
+    assert payback_index([Decimal(v) for v in (5, 10)]) == 0
