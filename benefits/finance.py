@@ -124,7 +124,7 @@ def cash_capacity_summary(
     actual = sa.type_coerce(ProfileEntry.actual, sa.BigInteger)
     planned = sa.type_coerce(ProfileEntry.planned, sa.BigInteger)
     # The start year as a whole number (sort_key is start year x 10 + quarter): cheaper to group than text.
-    year = sa.type_coerce(col(ProfileEntry.sort_key), sa.Integer) / 10
+    year = sa.type_coerce(col(ProfileEntry.sort_key), sa.Integer) // 10
     live = (col(Benefit.category) == Category.financial, col(Benefit.withdrawn).is_(False))
     joined = sa.select().select_from(Benefit).join(ProfileEntry, col(ProfileEntry.benefit_id) == col(Benefit.id))
 

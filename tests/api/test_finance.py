@@ -167,3 +167,19 @@ def test_filters_are_checked_and_withdrawn_cash_confirmations_left_out(session: 
     register.withdraw_benefit(session=session, benefit_id=gone.id or 0, reason="x", expected_version=None, actor=TESTER)
     summary = finance.cash_capacity_summary(session=session, initiative_id=initiative.id, today=TODAY)
     assert summary.years == [] and summary.by_cost_centre == []
+
+
+def test_quarters_roll_up_into_their_financial_year(session: Session) -> None:
+    initiative = make_initiative(session, granularity="quarter")
+    cash = make_benefit(session, initiative=initiative, category="financial", route="cash", cost_centre="CS7")
+    _profile(session, cash.id or 0, [("2026-27 Q1", 100, None), ("2026-27 Q2", 100, None), ("2027-28 Q1", 40, None)])
+    pipeline.confirm_cash(
+        session=session,
+        benefit_id=cash.id or 0,
+        fields=CashConfirmationCreate(period="2026-27 Q1", amount=Decimal(150)),
+        actor=TESTER,
+    )
+    summary = finance.cash_capacity_summary(session=session, initiative_id=initiative.id, today=TODAY)
+    years = {row.year: row for row in summary.years}
+    assert (years["2026-27"].cash, years["2026-27"].cash_confirmed, years["2026-27"].cash_at_risk) == (200, 150, 50)
+    assert (years["2027-28"].cash, years["2027-28"].cash_at_risk) == (40, 0)
