@@ -44,7 +44,7 @@ def penny(value: Decimal) -> Decimal:
     return value.quantize(PENNY, rounding=ROUND_HALF_UP)
 
 
-def get_settings(*, session: Session) -> tuple[AppraisalSettings, int]:
+def appraisal_settings(*, session: Session) -> tuple[AppraisalSettings, int]:
     """The portfolio's appraisal settings (the documented defaults until someone saves them) and their version."""
     stored = session.get(AppSetting, SETTINGS_KEY)
     if stored is None:
@@ -57,7 +57,7 @@ def save_settings(
 ) -> tuple[AppraisalSettings, int]:
     """Replace the appraisal settings (admin, finance)."""
     require(session=session, actor=actor, action=Action.set_appraisal)
-    before, version = get_settings(session=session)
+    before, version = appraisal_settings(session=session)
     check_version(current=version, expected=expected_version, what="appraisal settings")
     stored = session.get(AppSetting, SETTINGS_KEY) or AppSetting(key=SETTINGS_KEY, value={})
     stored.value = fields.model_dump(mode="json")
@@ -166,7 +166,7 @@ def _route_column(category: Any, route: Any) -> str:
 def appraise(*, session: Session, initiative_id: int, weighted: bool = False) -> AppraisalRead:
     """The appraisal on the economic and the financial basis, side by side, with every year behind them."""
     initiative = get_initiative(session=session, initiative_id=initiative_id)
-    settings, _ = get_settings(session=session)
+    settings, _ = appraisal_settings(session=session)
     weights = {stage: Decimal(str(value)) for stage, value in settings.stage_weights.model_dump().items()}
     totals = _gather(session=session, initiative_id=initiative_id, weights=weights if weighted else None)
     base = base_year_of(initiative, Period(min(totals)) if totals else None)

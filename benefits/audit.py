@@ -3,12 +3,14 @@
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from benefits.actors import Actor
 from benefits.authz import Action, require
+from benefits.columns import utc_now
 from benefits.listing import Page
 from benefits.models import AuditEvent
 
@@ -58,14 +60,59 @@ def record(
     return event
 
 
-def events_for(*, session: Session, entity: str, entity_id: int) -> list[AuditEvent]:
-    """Every event about one thing, oldest first."""
-    statement = (
+def events_about(entity: str, entity_id: int) -> SelectOfScalar[AuditEvent]:
+    """The query for every event about one thing, oldest first."""
+    return (
         select(AuditEvent)
         .where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
         .order_by(col(AuditEvent.id))
     )
-    return list(session.exec(statement).all())
+
+
+def events_for(*, session: Session, entity: str, entity_id: int) -> list[AuditEvent]:
+    """Every event about one thing, oldest first."""
+    return list(session.exec(events_about(entity, entity_id)).all())
+
+
+class Touchable(Protocol):
+    """A stored row with a last-changed time (saving it bumps its version)."""
+
+    updated_at: datetime
+
+
+def record_update(
+    *,
+    session: Session,
+    actor: Actor,
+    row: Touchable,
+    entity: str,
+    entity_id: int,
+    initiative_id: int | None,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    reason: str | None = None,
+) -> bool:
+    """If any field changed: stamp the row (so its version moves), flush, and record before and after.
+
+    Returns whether anything changed; an edit that changes nothing leaves no event and keeps the ETag.
+    """
+    old, new = changed_fields(jsonable(before), jsonable(after))
+    if not new:
+        return False
+    row.updated_at = utc_now()
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="updated",
+        entity=entity,
+        entity_id=entity_id,
+        initiative_id=initiative_id,
+        before=old,
+        after=new,
+        reason=reason,
+    )
+    return True
 
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -309,22 +309,16 @@ def _revalue(
         low, likely, high = valuations[node]
         before = {"estimate_low": benefit.estimate_low, "estimate_likely": benefit.estimate_likely,
                   "estimate_high": benefit.estimate_high}  # fmt: skip
-        after = {"estimate_low": low, "estimate_likely": likely, "estimate_high": high}
-        old, new = audit.changed_fields(before, after)
-        if not new:
-            continue
         benefit.estimate_low, benefit.estimate_likely, benefit.estimate_high = low, likely, high
-        benefit.updated_at = utc_now()
-        session.flush()
-        audit.record(
+        audit.record_update(
             session=session,
             actor=actor,
-            action="updated",
+            row=benefit,
             entity="benefit",
             entity_id=benefit.id or 0,
             initiative_id=benefit.initiative_id,
-            before=old,
-            after=new,
+            before=before,
+            after={"estimate_low": low, "estimate_likely": likely, "estimate_high": high},
             reason=f"The model changed: estimate from {node} (P10, P50, P90)",
         )
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from benefits import audit
 from benefits.actors import Actor
 from benefits.authz import Action, require
-from benefits.columns import quantize, utc_now
+from benefits.columns import quantize
 from benefits.errors import InvalidInput, NotFound, Problem
 from benefits.initiatives import check_version, get_initiative
 from benefits.listing import Page, paginate
@@ -186,20 +186,16 @@ def update_cost(
     if changes.profile is not None:
         initiative = get_initiative(session=session, initiative_id=cost.initiative_id)
         amounts = _replace_amounts(session, cost, _parsed(changes.profile, initiative.granularity))
-    old, new = audit.changed_fields(audit.jsonable(before), audit.jsonable(_snapshot(cost, amounts)))
-    if new:
-        cost.updated_at = utc_now()
-        session.flush()
-        audit.record(
-            session=session,
-            actor=actor,
-            action="updated",
-            entity=ENTITY,
-            entity_id=cost_id,
-            initiative_id=cost.initiative_id,
-            before=old,
-            after=new,
-        )
+    audit.record_update(
+        session=session,
+        actor=actor,
+        row=cost,
+        entity=ENTITY,
+        entity_id=cost_id,
+        initiative_id=cost.initiative_id,
+        before=before,
+        after=_snapshot(cost, amounts),
+    )
     return cost, amounts
 
 

@@ -111,7 +111,7 @@ def cash_capacity_summary(
     today: date | None = None,
 ) -> CashCapacitySummary:
     """Financial benefits by year, route, stage and cost centre; cash planned, confirmed and at risk; flags."""
-    settings, _ = appraisal.get_settings(session=session)
+    settings, _ = appraisal.appraisal_settings(session=session)
     weights = {stage: Decimal(str(w)) for stage, w in settings.stage_weights.model_dump().items()}
 
     def weight(stage: str) -> Decimal:

@@ -8,7 +8,6 @@ from sqlmodel import Session, col, func, select
 from benefits import audit
 from benefits.actors import Actor
 from benefits.authz import Action, require
-from benefits.columns import utc_now
 from benefits.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, StaleVersion
 from benefits.listing import Page
 from benefits.models import (
@@ -132,20 +131,16 @@ def update_initiative(
     _check_dates(initiative)
     if "granularity" in sent and sent["granularity"] != before["granularity"]:
         _refuse_granularity_change(session=session, initiative_id=initiative_id)
-    old, new = audit.changed_fields(before, _snapshot(initiative))
-    if new:
-        initiative.updated_at = utc_now()
-        session.flush()
-        audit.record(
-            session=session,
-            actor=actor,
-            action="updated",
-            entity=ENTITY,
-            entity_id=initiative_id,
-            initiative_id=initiative_id,
-            before=old,
-            after=new,
-        )
+    audit.record_update(
+        session=session,
+        actor=actor,
+        row=initiative,
+        entity=ENTITY,
+        entity_id=initiative_id,
+        initiative_id=initiative_id,
+        before=before,
+        after=_snapshot(initiative),
+    )
     return initiative
 
 

@@ -153,9 +153,5 @@ def list_cash_confirmations(
 def benefit_history(*, session: Session, benefit_id: int, limit: int = 500, offset: int = 0) -> Page[AuditEvent]:
     """A page of a benefit's moves and changes, oldest first."""
     get_benefit(session=session, benefit_id=benefit_id)
-    statement = (
-        select(AuditEvent)
-        .where(AuditEvent.entity == ENTITY, AuditEvent.entity_id == benefit_id)
-        .order_by(col(AuditEvent.id))
-    )
+    statement = audit.events_about(ENTITY, benefit_id)
     return paginate(session=session, statement=statement, limit=limit, offset=offset)

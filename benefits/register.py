@@ -260,21 +260,17 @@ def update_benefit(
     _value_from_model(session=session, benefit=benefit, sent=set(sent))
     _settle(benefit)
     _keep_stage_bar(benefit)
-    old, new = audit.changed_fields(before, _snapshot(benefit))
-    if new:
-        benefit.updated_at = utc_now()
-        session.flush()
-        audit.record(
-            session=session,
-            actor=actor,
-            action="updated",
-            entity=ENTITY,
-            entity_id=benefit_id,
-            initiative_id=benefit.initiative_id,
-            before=old,
-            after=new,
-            reason=reason,
-        )
+    audit.record_update(
+        session=session,
+        actor=actor,
+        row=benefit,
+        entity=ENTITY,
+        entity_id=benefit_id,
+        initiative_id=benefit.initiative_id,
+        before=before,
+        after=_snapshot(benefit),
+        reason=reason,
+    )
     return benefit
 
 

@@ -77,7 +77,7 @@ def appraise(
 @router.get("/settings/appraisal", response_model=AppraisalSettings)
 def get_appraisal_settings(session: SessionDep, response: Response) -> AppraisalSettings:
     """The portfolio's stage weights and default discount schedule."""
-    settings, version = appraisal.get_settings(session=session)
+    settings, version = appraisal.appraisal_settings(session=session)
     response.headers["ETag"] = etag(version)
     return settings
 
