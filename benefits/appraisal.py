@@ -32,7 +32,7 @@ from benefits.models.appraisal import (
 )
 from benefits.models.initiative import ScheduleKey
 from benefits.periods import Period, financial_year_of, parse_period
-from benefits.stages import Category, RealisationRoute
+from benefits.stages import MONEY_UNITS, Category, RealisationRoute
 
 SETTINGS_KEY = "appraisal"
 PENNY = Decimal("0.01")
@@ -101,14 +101,14 @@ class YearTotals:
     uplift: Decimal = Decimal(0)
 
 
-def _valued(initiative_id: int) -> Any:
+def valued_benefits(initiative_id: int) -> Any:
     """Benefits of the initiative whose money the appraisal counts: financial, or non-financial in GBP."""
     return (
         col(Benefit.initiative_id) == initiative_id,
         col(Benefit.withdrawn).is_(False),
         sa.or_(
             col(Benefit.category) == Category.financial,
-            sa.and_(col(Benefit.category) == Category.non_financial, func.upper(col(Benefit.unit)).in_(("GBP", "£"))),
+            sa.and_(col(Benefit.category) == Category.non_financial, func.upper(col(Benefit.unit)).in_(MONEY_UNITS)),
         ),
     )
 
@@ -128,7 +128,7 @@ def _gather(*, session: Session, initiative_id: int, weights: dict[str, Decimal]
         sa.select(col(Benefit.category), col(Benefit.route), col(Benefit.stage), year, func.sum(sign * value))
         .select_from(Benefit)
         .join(ProfileEntry, col(ProfileEntry.benefit_id) == col(Benefit.id))
-        .where(*_valued(initiative_id))
+        .where(*valued_benefits(initiative_id))
         .group_by(col(Benefit.category), col(Benefit.route), col(Benefit.stage), year)
     )
     for category, route, stage, start, raw in session.execute(grouped).all():
@@ -140,7 +140,7 @@ def _gather(*, session: Session, initiative_id: int, weights: dict[str, Decimal]
         sa.select(approved_year, func.sum(sign * sa.type_coerce(ApprovedBaseline.planned, sa.BigInteger)))
         .select_from(ApprovedBaseline)
         .join(Benefit, col(Benefit.id) == col(ApprovedBaseline.benefit_id))
-        .where(*_valued(initiative_id))
+        .where(*valued_benefits(initiative_id))
         .group_by(approved_year)
     )
     for start, raw in session.execute(approved).all():

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from benefits import ledger  # noqa: F401  (keeps the finance ledger in step with every flush)
 from benefits.settings import get_settings
 
 

@@ -1,10 +1,11 @@
 """Finance's view: budgets by cost centre, and cash versus capacity by year, stage and cost centre.
 
-The sums run in the database over the stored whole ten-thousandths, so they are exact and fast on both databases.
+The sums run in the database over the finance ledger's whole ten-thousandths, so they are exact and fast on both
+databases.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,21 +20,18 @@ from benefits.authz import Action, require
 from benefits.columns import SCALE
 from benefits.errors import InvalidInput, Problem
 from benefits.initiatives import get_initiative
-from benefits.models import Benefit, Budget, CashConfirmation, ProfileEntry
+from benefits.ledger import LEDGER
+from benefits.models import Budget
 from benefits.models.finance import BudgetIn, CashCapacitySummary, CostCentreYear, Flag, StageRoutes, YearRoutes
-from benefits.periods import Period, PeriodError, financial_year_of, parse_period
-from benefits.stages import Category, RealisationRoute, Stage
+from benefits.periods import Period, PeriodError, parse_period
+from benefits.stages import RealisationRoute, Stage
 
 ROUTES = ("cash", "capacity", "undecided")
+NO_CENTRE = "(none)"
 
 
 def _money(raw: Any) -> Decimal:
     return Decimal(int(raw or 0)).scaleb(-SCALE)
-
-
-def _start_year(column: Any) -> Any:
-    # "2026-27" and "2026-27 Q1" both fall in the financial year that starts in the year of their first four.
-    return sa.cast(func.substr(column, 1, 4), sa.Integer)
 
 
 def list_budgets(*, session: Session) -> list[Budget]:
@@ -68,16 +66,6 @@ def replace_budgets(*, session: Session, budgets: list[BudgetIn], actor: Actor) 
     return list_budgets(session=session)
 
 
-def _scope(statement: Any, initiative_id: int | None, year: Any, first: int | None, last: int | None) -> Any:
-    if initiative_id is not None:
-        statement = statement.where(col(Benefit.initiative_id) == initiative_id)
-    if first is not None:
-        statement = statement.where(year >= first)
-    if last is not None:
-        statement = statement.where(year <= last)
-    return statement
-
-
 def cash_capacity_summary_checked(
     *,
     session: Session,
@@ -101,6 +89,26 @@ def cash_capacity_summary_checked(
     )
 
 
+@dataclass
+class _Place:
+    """Cash against one cost centre in one year."""
+
+    planned: Decimal = Decimal(0)
+    confirmed: Decimal = Decimal(0)
+    at_risk: Decimal = Decimal(0)
+    claimed: Decimal = Decimal(0)  # unweighted, what the budget is compared with
+    benefits: int = 0
+
+
+@dataclass
+class _Year:
+    """One financial year's money by stage and route, with the plan and the approved baseline."""
+
+    by_stage: dict[str, dict[str, Decimal]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Decimal)))
+    planned: Decimal = Decimal(0)
+    approved: Decimal = Decimal(0)
+
+
 def cash_capacity_summary(
     *,
     session: Session,
@@ -110,133 +118,89 @@ def cash_capacity_summary(
     weighted: bool = False,
     today: date | None = None,
 ) -> CashCapacitySummary:
-    """Financial benefits by year, route, stage and cost centre; cash planned, confirmed and at risk; flags."""
+    """Financial benefits by year, route, stage and cost centre; cash planned, confirmed and at risk; flags.
+
+    One aggregate over the finance ledger gives everything; a second one, over the whole portfolio, gives the
+    cash claimed against each budget when the summary is of one initiative, since a budget is shared.
+    """
     settings, _ = appraisal.appraisal_settings(session=session)
     weights = {stage: Decimal(str(w)) for stage, w in settings.stage_weights.model_dump().items()}
 
     def weight(stage: str) -> Decimal:
         return weights[stage] if weighted else Decimal(1)
 
-    current_start = financial_year_of(today or date.today()).start_year
-    first = parse_period(from_year).start_year if from_year else None
-    last = parse_period(to_year).start_year if to_year else None
-    sign = sa.case((col(Benefit.is_disbenefit), -1), else_=1)
-    actual = sa.type_coerce(ProfileEntry.actual, sa.BigInteger)
-    planned = sa.type_coerce(ProfileEntry.planned, sa.BigInteger)
-    # The start year as a whole number (sort_key is start year x 10 + quarter): cheaper to group than text.
-    year = sa.type_coerce(col(ProfileEntry.sort_key), sa.Integer) // 10
-    live = (col(Benefit.category) == Category.financial, col(Benefit.withdrawn).is_(False))
-    joined = sa.select().select_from(Benefit).join(ProfileEntry, col(ProfileEntry.benefit_id) == col(Benefit.id))
-
-    # One pass over the profiles: every route by stage and year, and for cash, by cost centre too.
-    is_cash = col(Benefit.route) == RealisationRoute.cash
-    centre = sa.case((is_cash, col(Benefit.cost_centre)), else_=None)
-    by_route = _scope(
-        joined.add_columns(
-            col(Benefit.route),
-            col(Benefit.stage),
-            centre.label("centre"),
-            year.label("year"),
-            func.sum(sign * func.coalesce(actual, planned)),
-            func.sum(sign * planned),
-            func.count(sa.distinct(col(Benefit.id))),
+    day = today or date.today()
+    this_month = day.year * 12 + day.month - 1
+    entry = LEDGER.c
+    in_years = []
+    if from_year:
+        in_years.append(entry.year >= parse_period(from_year).start_year)
+    if to_year:
+        in_years.append(entry.year <= parse_period(to_year).start_year)
+    is_cash = entry.route == RealisationRoute.cash.value
+    shortfall = entry.planned - entry.confirmed
+    # Planned cash not confirmed for a period that has started is at risk; each period stands alone.
+    at_risk = sa.case((is_cash & (entry.starts_month <= this_month) & (shortfall > 0), shortfall), else_=0)
+    grouped = (
+        sa.select(
+            entry.route,
+            entry.stage,
+            entry.cost_centre,
+            entry.year,
+            func.sum(entry.value),
+            func.sum(entry.planned),
+            func.sum(func.coalesce(entry.approved, 0)),
+            func.sum(sa.case((is_cash, entry.confirmed), else_=0)),
+            func.sum(at_risk),
+            func.sum(sa.case((is_cash, entry.first_of_year), else_=0)),
         )
-        .where(*live)
-        .group_by(col(Benefit.route), col(Benefit.stage), centre, year),
-        initiative_id,
-        year,
-        first,
-        last,
+        .where(*in_years)
+        .group_by(entry.route, entry.stage, entry.cost_centre, entry.year)
     )
-    stage_rows: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    centres: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    claims: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for route, stage, cost_centre, start, raw, raw_planned, count in session.execute(by_route).all():
-        row_year = Period(int(start)).label
-        column = "undecided" if route in (None, RealisationRoute.undecided) else str(route)
-        stage_rows[(row_year, str(stage))][column] += _money(raw) * weight(str(stage))
-        if column == "cash":
-            place = (cost_centre or "(none)", row_year)
-            centres[place]["planned"] += _money(raw_planned) * weight(str(stage))
-            centres[place]["benefits"] += count
-            claims[place] += _money(raw_planned)
-
-    cash_only = (*live, is_cash)
-    confirmed_year = _start_year(CashConfirmation.period)
-    confirmed_amount = sa.type_coerce(CashConfirmation.amount, sa.BigInteger)
-    confirmations = _scope(
-        select(
-            col(Benefit.cost_centre),
-            col(Benefit.stage),
-            confirmed_year,
-            func.sum(confirmed_amount),
-        )
-        .select_from(CashConfirmation)
-        .join(Benefit, col(Benefit.id) == col(CashConfirmation.benefit_id))
-        .where(*cash_only)
-        .group_by(col(Benefit.cost_centre), col(Benefit.stage), confirmed_year),
-        initiative_id,
-        confirmed_year,
-        first,
-        last,
-    )
-    for centre, _stage, start, raw in session.execute(confirmations).all():
-        centres[(centre or "(none)", Period(int(start)).label)]["confirmed"] += _money(raw)
-
-    # Planned cash not confirmed, for each benefit and year that has started, is at risk.
-    planned_each = _scope(
-        joined.add_columns(
-            Benefit.id.label("benefit_id"),  # type: ignore[union-attr]
-            col(Benefit.cost_centre),
-            col(Benefit.stage),
-            year.label("year"),
-            func.sum(sign * planned).label("planned"),
-        )
-        .where(*cash_only, year <= current_start)
-        .group_by(col(Benefit.id), col(Benefit.cost_centre), col(Benefit.stage), year),
-        initiative_id,
-        year,
-        first,
-        last,
-    ).subquery()
-    confirmed_each = (
-        select(
-            CashConfirmation.benefit_id,
-            confirmed_year.label("year"),
-            func.sum(confirmed_amount).label("confirmed"),
-        )
-        .group_by(col(CashConfirmation.benefit_id), confirmed_year)
-        .subquery()
-    )
-    shortfall = planned_each.c.planned - func.coalesce(confirmed_each.c.confirmed, 0)
-    at_risk = (
-        select(
-            planned_each.c.cost_centre,
-            planned_each.c.stage,
-            planned_each.c.year,
-            func.sum(sa.case((shortfall > 0, shortfall), else_=0)),
-        )
-        .select_from(planned_each)
-        .outerjoin(
-            confirmed_each,
-            (confirmed_each.c.benefit_id == planned_each.c.benefit_id) & (confirmed_each.c.year == planned_each.c.year),
-        )
-        .group_by(planned_each.c.cost_centre, planned_each.c.stage, planned_each.c.year)
-    )
-    for centre, stage, start, raw in session.execute(at_risk).all():
-        centres[(centre or "(none)", Period(int(start)).label)]["at_risk"] += _money(raw) * weight(str(stage))
-
+    if initiative_id is not None:
+        grouped = grouped.where(entry.initiative_id == initiative_id)
+    years: dict[int, _Year] = defaultdict(_Year)
+    places: dict[tuple[str, int], _Place] = defaultdict(_Place)
+    for route, stage, centre, start, value, planned, approved, confirmed, risk, count in session.execute(grouped):
+        share = weight(stage)
+        year = years[start]
+        year.by_stage[stage][route] += _money(value) * share
+        year.planned += _money(planned) * share
+        year.approved += _money(approved) * share
+        if route == RealisationRoute.cash.value:
+            place = places[(centre or NO_CENTRE, start)]
+            place.planned += _money(planned) * share
+            place.confirmed += _money(confirmed)
+            place.at_risk += _money(risk) * share
+            place.claimed += _money(planned)
+            place.benefits += int(count)
+    if initiative_id is not None and places:
+        _portfolio_claims(session=session, places=places, in_years=in_years)
     budgets = {(b.cost_centre, b.year): b.amount for b in list_budgets(session=session)}
     return _assemble(
         initiative_id=initiative_id,
         from_year=from_year,
         to_year=to_year,
         weighted=weighted,
-        stage_rows=stage_rows,
-        centres=centres,
-        claims=claims,
+        years=years,
+        places=places,
         budgets=budgets,
     )
+
+
+def _portfolio_claims(*, session: Session, places: dict[tuple[str, int], _Place], in_years: list[Any]) -> None:
+    """Replace each place's claim and count with the whole portfolio's: every initiative draws on one budget."""
+    entry = LEDGER.c
+    claims = (
+        sa.select(entry.cost_centre, entry.year, func.sum(entry.planned), func.sum(entry.first_of_year))
+        .where(entry.route == RealisationRoute.cash.value, *in_years)
+        .group_by(entry.cost_centre, entry.year)
+    )
+    for centre, start, planned, count in session.execute(claims):
+        place = places.get((centre or NO_CENTRE, start))
+        if place is not None:
+            place.claimed = _money(planned)
+            place.benefits = int(count)
 
 
 def _assemble(
@@ -245,60 +209,62 @@ def _assemble(
     from_year: str | None,
     to_year: str | None,
     weighted: bool,
-    stage_rows: dict[tuple[str, str], dict[str, Decimal]],
-    centres: dict[tuple[str, str], dict[str, Decimal]],
-    claims: dict[tuple[str, str], Decimal],
+    years: dict[int, _Year],
+    places: dict[tuple[str, int], _Place],
     budgets: dict[tuple[str, str], Decimal],
 ) -> CashCapacitySummary:
-    years = sorted({year for year, _ in stage_rows} | {year for _, year in centres})
+    starts = sorted(set(years) | {start for _, start in places})
     by_stage = [
         StageRoutes(
-            year=year,
+            year=Period(start).label,
             stage=stage.value,
-            **{route: stage_rows[(year, stage.value)].get(route, Decimal(0)) for route in ROUTES},
+            **{route: years[start].by_stage[stage.value].get(route, Decimal(0)) for route in ROUTES},
         )
-        for year in years
+        for start in starts
         for stage in Stage
-        if (year, stage.value) in stage_rows
+        if stage.value in years[start].by_stage
     ]
     year_rows = []
-    for year in years:
-        totals = {
-            route: sum((r.get(route, Decimal(0)) for (y, _), r in stage_rows.items() if y == year), Decimal(0))
-            for route in ROUTES
-        }
-        in_year = [values for (_, y), values in centres.items() if y == year]
+    for start in starts:
+        year = years[start]
+        in_year = [place for (_, at), place in places.items() if at == start]
         year_rows.append(
             YearRoutes(
-                year=year,
-                **totals,
-                cash_planned=_total(in_year, "planned"),
-                cash_confirmed=_total(in_year, "confirmed"),
-                cash_at_risk=_total(in_year, "at_risk"),
+                year=Period(start).label,
+                **{
+                    route: sum((routes.get(route, Decimal(0)) for routes in year.by_stage.values()), Decimal(0))
+                    for route in ROUTES
+                },
+                planned=year.planned,
+                approved_baseline=year.approved,
+                cash_planned=sum((place.planned for place in in_year), Decimal(0)),
+                cash_confirmed=sum((place.confirmed for place in in_year), Decimal(0)),
+                cash_at_risk=sum((place.at_risk for place in in_year), Decimal(0)),
             )
         )
-    by_centre = [
-        CostCentreYear(
-            cost_centre=centre,
-            year=year,
-            cash_planned=values.get("planned", Decimal(0)),
-            cash_confirmed=values.get("confirmed", Decimal(0)),
-            cash_at_risk=values.get("at_risk", Decimal(0)),
-            budget=budgets.get((centre, year)),
-            benefits=int(values.get("benefits", 0)),
-        )
-        for (centre, year), values in sorted(centres.items())
-    ]
+    by_centre = []
     flags = []
-    for (centre, year), claimed in sorted(claims.items()):
-        budget = budgets.get((centre, year))
-        if budget is not None and claimed > budget:
-            detail = f"{penny(claimed):,} of cash is claimed against a budget of {penny(budget):,}."
-            flags.append(Flag(code="over_budget", cost_centre=centre, year=year, detail=detail))
-        if centre != "(none)" and centres[(centre, year)].get("benefits", 0) >= 2:
-            count = int(centres[(centre, year)]["benefits"])
-            detail = f"{count} benefits claim cash from this cost centre in this year."
-            flags.append(Flag(code="possible_double_counting", cost_centre=centre, year=year, detail=detail))
+    for (centre, start), place in sorted(places.items()):
+        label = Period(start).label
+        budget = budgets.get((centre, label))
+        by_centre.append(
+            CostCentreYear(
+                cost_centre=centre,
+                year=label,
+                cash_planned=place.planned,
+                cash_confirmed=place.confirmed,
+                cash_at_risk=place.at_risk,
+                budget=budget,
+                portfolio_cash_planned=place.claimed,
+                benefits=place.benefits,
+            )
+        )
+        if budget is not None and place.claimed > budget:
+            detail = f"{penny(place.claimed):,} of cash is claimed against a budget of {penny(budget):,}."
+            flags.append(Flag(code="over_budget", cost_centre=centre, year=label, detail=detail))
+        if centre != NO_CENTRE and place.benefits >= 2:
+            detail = f"{place.benefits} benefits claim cash from this cost centre in this year."
+            flags.append(Flag(code="possible_double_counting", cost_centre=centre, year=label, detail=detail))
     return CashCapacitySummary(
         initiative_id=initiative_id,
         from_year=from_year,
@@ -309,7 +275,3 @@ def _assemble(
         by_cost_centre=by_centre,
         flags=flags,
     )
-
-
-def _total(rows: Iterable[dict[str, Decimal]], key: str) -> Decimal:
-    return sum((row.get(key, Decimal(0)) for row in rows), Decimal(0))

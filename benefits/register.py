@@ -24,7 +24,7 @@ from benefits.models import (
     ProfileEntryRead,
 )
 from benefits.periods import Period, PeriodError, parse_period_for
-from benefits.stages import Category, GateFacts, RealisationRoute, Stage, unmet_requirements
+from benefits.stages import Category, GateFacts, RealisationRoute, Stage, is_money, unmet_requirements
 
 ENTITY = "benefit"
 EDITABLE = tuple(name for name in BenefitUpdate.model_fields if name != "reason")
@@ -120,8 +120,17 @@ def _snapshot(benefit: Benefit) -> dict[str, Any]:
 
 
 def _consistency_problems(benefit: Benefit) -> list[Problem]:
-    """Rules that hold at every stage: a route only for financial benefits, low <= likely <= high."""
+    """Rules that hold at every stage: financial means money, a route only for them, low <= likely <= high."""
     problems = []
+    if benefit.category == Category.financial and not is_money(benefit.unit):
+        problems.append(
+            Problem(
+                "unit_not_money",
+                f"A financial benefit is valued in money (GBP), not '{benefit.unit}'; "
+                "count other units as a non-financial benefit.",
+                "unit",
+            )
+        )
     if benefit.category != Category.financial and benefit.route is not None:
         problems.append(
             Problem("route_not_financial", "Only a financial benefit has a realisation route; clear it.", "route")

@@ -167,3 +167,11 @@ def unmet_requirements(facts: GateFacts, stage: Stage) -> list[Problem]:
     for step in STAGE_ORDER[1 : stage.rank + 1]:
         problems.extend(_BARS[step](facts))
     return problems
+
+
+MONEY_UNITS = ("GBP", "£")
+
+
+def is_money(unit: str | None) -> bool:
+    """Whether a benefit's unit is money: GBP (or unset, which means GBP for a financial benefit)."""
+    return unit is None or unit.strip().upper() in MONEY_UNITS

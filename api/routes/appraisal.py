@@ -7,8 +7,8 @@ from fastapi import APIRouter, Query, Response, status
 from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, PagingDep, ResourceId, SessionDep, etag
 from api.problems import PROBLEM_RESPONSES
 from api.schemas import PageRead, page_read
-from benefits import appraisal, costs
-from benefits.models.appraisal import AppraisalRead, AppraisalSettings
+from benefits import appraisal, costs, switching
+from benefits.models.appraisal import AppraisalRead, AppraisalSettings, SwitchingValuesRead
 from benefits.models.cost import CostLineCreate, CostLineRead, CostLineUpdate, OptimismBiasReference
 from benefits.optimism_bias import UPPER_BOUNDS
 
@@ -72,6 +72,12 @@ def appraise(
 ) -> AppraisalRead:
     """The economic and financial appraisal, side by side, with each year's figures."""
     return appraisal.appraise(session=session, initiative_id=initiative_id, weighted=weighted)
+
+
+@router.get("/initiatives/{initiative_id}/appraisal/switching-values", response_model=SwitchingValuesRead)
+def switching_values(initiative_id: ResourceId, session: SessionDep) -> SwitchingValuesRead:
+    """For each ranged model assumption, the value at which economic NPV turns to zero, where one is in range."""
+    return switching.switching_values(session=session, initiative_id=initiative_id)
 
 
 @router.get("/settings/appraisal", response_model=AppraisalSettings)

@@ -1,6 +1,6 @@
 """Evaluating a checked model: at most-likely values, by Monte Carlo over the ranges, and for sensitivity."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,6 +172,37 @@ def tornado(model: CheckedModel, output: str, overrides: Mapping[str, float] | N
     return sorted(swings, key=lambda swing: (-swing.swing, swing.assumption))
 
 
+def first_crossing(gap: Callable[[float], float], low: float, high: float) -> float | None:
+    """The first value in [low, high] where `gap` is zero, or None; a value where `gap` fails counts as no value.
+
+    The range is scanned first, so a gap that rises and falls again is not missed, then the root is refined.
+    """
+
+    def safe(value: float) -> float:
+        try:
+            return gap(value)
+        except InvalidModel:
+            return float("nan")
+
+    points = np.linspace(low, high, SWITCHING_SCAN + 1)
+    gaps = [safe(float(point)) for point in points]
+    for index in range(SWITCHING_SCAN + 1):
+        if gaps[index] == 0:
+            return float(points[index])
+        if (
+            index
+            and np.isfinite(gaps[index - 1])
+            and np.isfinite(gaps[index])
+            and (gaps[index - 1] > 0) != (gaps[index] > 0)
+        ):
+            root = float(optimize.brentq(safe, float(points[index - 1]), float(points[index]), xtol=1e-10, rtol=1e-12))
+            # A sign change across a pole (1/x at 0) is no crossing: the gap must actually reach zero.
+            scale = max(1.0, abs(gaps[index - 1]), abs(gaps[index]))
+            if abs(safe(root)) <= 1e-6 * scale:
+                return root
+    return None
+
+
 def switching_value(
     model: CheckedModel,
     *,
@@ -189,27 +220,4 @@ def switching_value(
     def gap(value: float) -> float:
         return deterministic(model, overrides | {assumption: value})[output] - threshold
 
-    low, high = float(node.low or 0), float(node.high or 0)
-    # Scan the range, so an output that rises and falls again is not missed; take the first crossing.
-    points = np.linspace(low, high, SWITCHING_SCAN + 1)
-    gaps = []
-    for point in points:
-        try:
-            gaps.append(gap(float(point)))
-        except InvalidModel:
-            gaps.append(float("nan"))
-    for index in range(SWITCHING_SCAN + 1):
-        if gaps[index] == 0:
-            return float(points[index])
-        if (
-            index
-            and np.isfinite(gaps[index - 1])
-            and np.isfinite(gaps[index])
-            and (gaps[index - 1] > 0) != (gaps[index] > 0)
-        ):
-            root = float(optimize.brentq(gap, float(points[index - 1]), float(points[index]), xtol=1e-10, rtol=1e-12))
-            # A sign change across a pole (1/x at 0) is no crossing: the output must actually reach the threshold.
-            scale = max(1.0, abs(threshold), abs(gaps[index - 1]), abs(gaps[index]))
-            if abs(gap(root)) <= 1e-6 * scale:
-                return root
-    return None
+    return first_crossing(gap, float(node.low or 0), float(node.high or 0))

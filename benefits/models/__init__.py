@@ -17,7 +17,7 @@ from benefits.models.benefit import (
 )
 from benefits.models.cause_model import CauseModel, ModelDraft, ModelLink, ModelNode
 from benefits.models.cost import CostAmount, CostLine
-from benefits.models.finance import Budget
+from benefits.models.finance import Budget, LedgerEntry
 from benefits.models.initiative import Initiative, InitiativeCreate, InitiativeRead, InitiativeUpdate
 from benefits.models.person import (
     ApiToken,
@@ -61,6 +61,7 @@ __all__ = [
     "InitiativeMember",
     "InitiativeRead",
     "InitiativeUpdate",
+    "LedgerEntry",
     "LoginAttempt",
     "MembersUpdate",
     "ModelDraft",

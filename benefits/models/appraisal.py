@@ -117,3 +117,29 @@ class AppraisalRead(BaseModel):
     economic: EconomicCase
     financial: FinancialCase
     periods: list[AppraisalPeriod]
+
+
+class SwitchingValueRead(BaseModel):
+    """Where one model assumption, moved across its range, turns the economic NPV to zero."""
+
+    assumption: str
+    unit: str
+    low: float
+    most_likely: float
+    high: float
+    npv_at_low: Money
+    npv_at_high: Money
+    switching_value: float | None = PydanticField(
+        description="The assumption's value at which economic NPV is zero; null if none in its range."
+    )
+
+
+class SwitchingValuesRead(BaseModel):
+    """Switching values of the economic NPV for each ranged assumption of the initiative's model."""
+
+    initiative_id: int
+    npv: Money = PydanticField(description="Economic NPV at the model's most-likely values.")
+    linked_benefits: int = PydanticField(
+        description="Benefits valued by a model node, whose planned values move with it."
+    )
+    assumptions: list[SwitchingValueRead]

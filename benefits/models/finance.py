@@ -31,6 +31,52 @@ class Budget(SQLModel, table=True):
     amount: Decimal = Field(sa_type=ScaledDecimal)
 
 
+class LedgerEntry(SQLModel, table=True):
+    """One period of one live financial benefit, with the benefit's route, stage and cost centre beside it.
+
+    Kept by `benefits.ledger` whenever a benefit, its profile, its baseline or its confirmations change, so the
+    cash-versus-capacity summary reads one narrow table instead of joining every profile row to its benefit.
+    Amounts are whole ten-thousandths, signed: a dis-benefit's are negative.
+    """
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        sa.UniqueConstraint("benefit_id", "period"),
+        # Holds every column the summary reads, in its grouping order: SQLite then scans the index alone, unsorted.
+        sa.Index(
+            "ix_ledger_entry_summary",
+            "route",
+            "stage",
+            "cost_centre",
+            "year",
+            "value",
+            "planned",
+            "approved",
+            "confirmed",
+            "starts_month",
+            "first_of_year",
+            "benefit_id",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    benefit_id: int = Field(foreign_key="benefit.id", ondelete="CASCADE")
+    initiative_id: int = Field(index=True)
+    period: str = Field(max_length=12)
+    year: int = Field(description="The start year of the financial year the period falls in.")
+    starts_month: int = Field(description="The month the period starts, as year x 12 + month - 1.")
+    route: str = Field(max_length=12)
+    stage: str = Field(max_length=12)
+    cost_centre: str | None = Field(default=None, max_length=40, description="Cash only.")
+    value: int = Field(default=0, sa_type=sa.BigInteger, description="Actual where recorded, planned otherwise.")
+    planned: int = Field(default=0, sa_type=sa.BigInteger)
+    approved: int | None = Field(default=None, sa_type=sa.BigInteger, description="The approved baseline.")
+    confirmed: int = Field(default=0, sa_type=sa.BigInteger, description="Cash finance confirmed as taken.")
+    first_of_year: int = Field(
+        default=0, description="1 on the benefit's first period in its financial year, so a sum counts benefits."
+    )
+
+
 class BudgetIn(BaseModel):
     """One budget line: a cost centre, a financial year such as 2026-27, and the amount."""
 
@@ -56,6 +102,8 @@ class YearRoutes(BaseModel):
     cash: Money
     capacity: Money
     undecided: Money
+    planned: Money = PydanticField(description="The current plan of every route, before actuals replace it.")
+    approved_baseline: Money = PydanticField(description="The plan approved when each benefit reached planned.")
     cash_planned: Money
     cash_confirmed: Money
     cash_at_risk: Money
@@ -80,7 +128,10 @@ class CostCentreYear(BaseModel):
     cash_confirmed: Money
     cash_at_risk: Money
     budget: Money | None
-    benefits: int
+    portfolio_cash_planned: Money = PydanticField(
+        description="Cash every initiative claims against this budget in this year; flags compare it with the budget."
+    )
+    benefits: int = PydanticField(description="Benefits across the portfolio claiming cash here.")
 
 
 class Flag(BaseModel):

@@ -196,3 +196,45 @@ def test_moving_back_to_planned_keeps_the_approved_baseline(session: Session, cl
     client.put(f"{url}/profile", json=[{"period": "2026-27", "planned": 999, "actual": 45}])
     rows = client.get(f"/api/v1/initiatives/{initiative.id}/appraisal").json()["periods"]
     assert rows[0]["approved_baseline"] == 50
+
+
+def test_switching_values_scale_the_linked_benefits_planned_values(session: Session, client: TestClient) -> None:
+    initiative = make_initiative(session, base_year="2026-27")
+    model = {
+        "nodes": [
+            {"name": "calls", "kind": "assumption", "value": 1000, "low": 500, "high": 1500},
+            {"name": "saving_per_call", "kind": "assumption", "value": 2, "low": 0.5, "high": 4},
+            {"name": "fixed_share", "kind": "assumption", "value": 1},
+            {"name": "saving", "kind": "derived", "formula": "calls * saving_per_call * fixed_share"},
+        ],
+        "links": [],
+    }
+    session.commit()
+    url = f"/api/v1/initiatives/{initiative.id}"
+    assert client.put(f"{url}/model", json=model).status_code == 200
+    linked = make_benefit(session, initiative=initiative, title="Linked", category="financial", route="capacity",
+                          model_node="saving")  # fmt: skip
+    fixed = make_benefit(session, initiative=initiative, title="Fixed", category="financial", route="cash")
+    # Year 0: 2,000 actually delivered (a fact, never scaled); year 1: 1,035 planned, 1,000 once discounted.
+    _profile(session, linked.id or 0, [("2026-27", 2000, 2000), ("2027-28", 1035, None)])
+    _profile(session, fixed.id or 0, [("2026-27", 100, None)])
+    session.commit()
+    cost = {"title": "Build", "kind": "capital", "optimism_bias": 0, "profile": [{"period": "2026-27", "amount": 3200}]}
+    assert client.post(f"{url}/costs", json=cost).status_code == 201
+
+    answer = client.get(f"{url}/appraisal/switching-values")
+    assert answer.status_code == 200, answer.text
+    found = answer.json()
+    # By hand: NPV = 2,000 + 1,000 x (saving / 2,000) + 100 - 3,200 = -100 at most-likely.
+    assert found["npv"] == pytest.approx(-100, abs=0.01) and found["linked_benefits"] == 1
+    rows = {row["assumption"]: row for row in found["assumptions"]}
+    assert set(rows) == {"calls", "saving_per_call"}  # the unranged assumption has no range to search
+    # NPV(calls) = calls - 1,100; NPV(saving per call) = 500 x s - 1,100.
+    assert rows["calls"]["switching_value"] == pytest.approx(1100, rel=1e-9)
+    assert (rows["calls"]["npv_at_low"], rows["calls"]["npv_at_high"]) == (pytest.approx(-600), pytest.approx(400))
+    assert rows["saving_per_call"]["switching_value"] == pytest.approx(2.2, rel=1e-9)
+
+    # Costs beyond any reach of the range: no switching value, said as null.
+    assert client.post(f"{url}/costs", json=cost | {"title": "More"}).status_code == 201
+    rows = {row["assumption"]: row for row in client.get(f"{url}/appraisal/switching-values").json()["assumptions"]}
+    assert rows["calls"]["switching_value"] is None and rows["calls"]["npv_at_high"] == pytest.approx(400 - 3200)

@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
-from benefits import finance, pipeline, register
-from benefits.models import CashConfirmationCreate, ProfileEntryIn
-from benefits.stages import Stage
+from benefits import finance, initiatives, ledger, pipeline, register
+from benefits.models import BenefitUpdate, CashConfirmationCreate, InitiativeUpdate, ProfileEntryIn
+from benefits.models.finance import BudgetIn
+from benefits.stages import Category, RealisationRoute, Stage
 from tests.support.factories import TESTER, make_benefit, make_initiative
 
 TODAY = date(2026, 11, 23)  # in 2026-27: that year has started, 2027-28 has not
@@ -169,10 +170,12 @@ def test_filters_are_checked_and_withdrawn_cash_confirmations_left_out(session: 
     assert summary.years == [] and summary.by_cost_centre == []
 
 
-def test_quarters_roll_up_into_their_financial_year(session: Session) -> None:
+def test_quarters_roll_up_and_each_period_is_at_risk_once_it_has_started(session: Session) -> None:
     initiative = make_initiative(session, granularity="quarter")
     cash = make_benefit(session, initiative=initiative, category="financial", route="cash", cost_centre="CS7")
-    _profile(session, cash.id or 0, [("2026-27 Q1", 100, None), ("2026-27 Q2", 100, None), ("2027-28 Q1", 40, None)])
+    quarters: list[tuple[str, int | None, int | None]] = [(f"2026-27 Q{n}", 100, None) for n in (1, 2, 3, 4)]
+    quarters.append(("2027-28 Q1", 40, None))
+    _profile(session, cash.id or 0, quarters)
     pipeline.confirm_cash(
         session=session,
         benefit_id=cash.id or 0,
@@ -181,5 +184,99 @@ def test_quarters_roll_up_into_their_financial_year(session: Session) -> None:
     )
     summary = finance.cash_capacity_summary(session=session, initiative_id=initiative.id, today=TODAY)
     years = {row.year: row for row in summary.years}
-    assert (years["2026-27"].cash, years["2026-27"].cash_confirmed, years["2026-27"].cash_at_risk) == (200, 150, 50)
+    # On 23 November 2026 the quarters starting April, July and October have started; January's has not.
+    # Q1 is confirmed (more than planned, which does not cover Q2); Q2 and Q3 are at risk.
+    assert (years["2026-27"].cash, years["2026-27"].cash_confirmed, years["2026-27"].cash_at_risk) == (400, 150, 200)
     assert (years["2027-28"].cash, years["2027-28"].cash_at_risk) == (40, 0)
+    on_new_year = finance.cash_capacity_summary(session=session, initiative_id=initiative.id, today=date(2027, 1, 1))
+    assert on_new_year.years[0].cash_at_risk == 300
+
+    # A year starting in January: 2026-27 Q4 then starts in October 2026, so it is at risk too.
+    initiatives.update_initiative(
+        session=session,
+        initiative_id=initiative.id or 0,
+        changes=InitiativeUpdate(fy_start_month=1),
+        expected_version=None,
+        actor=TESTER,
+    )
+    summary = finance.cash_capacity_summary(session=session, initiative_id=initiative.id, today=TODAY)
+    assert summary.years[0].cash_at_risk == 300
+
+
+def test_budgets_are_compared_with_what_the_whole_portfolio_claims(session: Session, client: TestClient) -> None:
+    first, second = make_initiative(session, name="First"), make_initiative(session, name="Second")
+    for initiative, planned in ((first, 700), (second, 600)):
+        benefit = make_benefit(
+            session, initiative=initiative, category="financial", route="cash", cost_centre="CS9", title="Cash"
+        )
+        _profile(session, benefit.id or 0, [("2027-28", planned, None)])
+    finance.replace_budgets(
+        session=session, budgets=[BudgetIn(cost_centre="CS9", year="2027-28", amount=Decimal(1000))], actor=TESTER
+    )
+    summary = finance.cash_capacity_summary(session=session, initiative_id=first.id, today=TODAY)
+    (centre,) = summary.by_cost_centre
+    # This initiative alone claims 700 of 1,000; with the other's 600 the budget is overdrawn by 300.
+    assert (centre.cash_planned, centre.portfolio_cash_planned, centre.benefits) == (700, 1300, 2)
+    assert {flag.code for flag in summary.flags} == {"over_budget", "possible_double_counting"}
+    assert "1,300.00" in next(flag.detail for flag in summary.flags if flag.code == "over_budget")
+
+
+def test_the_summary_sets_the_plan_beside_the_approved_baseline(session: Session) -> None:
+    initiative = make_initiative(session)
+    benefit = make_benefit(
+        session, initiative=initiative, stage=Stage.planned, category="financial", route="cash", cost_centre="CS3"
+    )
+    before = {
+        row.year: row for row in finance.cash_capacity_summary(session=session, initiative_id=initiative.id).years
+    }
+    _profile(session, benefit.id or 0, [("2026-27", 80, None), ("2027-28", 130, None), ("2028-29", 20, None)])
+    after = {row.year: row for row in finance.cash_capacity_summary(session=session, initiative_id=initiative.id).years}
+    # The factory's profile was approved at planned: 2026-27 planned 50 (actual 45), 2027-28 planned 100.
+    assert {year: row.approved_baseline for year, row in before.items()} == {"2026-27": 50, "2027-28": 100}
+    assert {year: (row.planned, row.approved_baseline) for year, row in after.items()} == {
+        "2026-27": (80, 50),
+        "2027-28": (130, 100),
+        "2028-29": (20, 0),
+    }
+
+
+def test_the_ledger_always_equals_one_rebuilt_from_the_sources(session: Session) -> None:
+    """Every way a benefit changes leaves the ledger as a full rebuild would."""
+    from sqlalchemy import text
+
+    def ledger_rows() -> list[tuple]:
+        rows = session.execute(text("SELECT * FROM ledger_entry")).mappings().all()
+        return sorted((tuple(v for k, v in sorted(row.items()) if k != "id") for row in rows), key=repr)
+
+    initiative = make_initiative(session)
+    cash = make_benefit(session, initiative=initiative, stage=Stage.planned, category="financial", route="cash",
+                        cost_centre="CS1")  # fmt: skip
+    other = make_benefit(session, initiative=initiative, category="financial", is_disbenefit=True, title="Other")
+    _profile(session, other.id or 0, [("2026-27", 10, None), ("2027-28", 20, 5)])
+    steps = [
+        lambda: pipeline.confirm_cash(session=session, benefit_id=cash.id or 0,
+                                      fields=CashConfirmationCreate(period="2027-28", amount=Decimal(9)), actor=TESTER),
+        lambda: register.update_benefit(session=session, benefit_id=cash.id or 0,
+                                        changes=BenefitUpdate(cost_centre="CS2"), expected_version=None, actor=TESTER),
+        lambda: register.update_benefit(session=session, benefit_id=other.id or 0,
+                                        changes=BenefitUpdate(route=RealisationRoute.capacity, is_disbenefit=False),
+                                        expected_version=None, actor=TESTER),
+        lambda: pipeline.move_stage(session=session, benefit_id=cash.id or 0, to=Stage.scoped, reason="re-think",
+                                    actor=TESTER),
+        lambda: _profile(session, cash.id or 0, [("2028-29", 3, None)]),
+        lambda: register.update_benefit(session=session, benefit_id=other.id or 0,
+                                        changes=BenefitUpdate(category=Category.non_financial, route=None),
+                                        expected_version=None, actor=TESTER),
+        lambda: register.withdraw_benefit(session=session, benefit_id=cash.id or 0, reason="gone",
+                                          expected_version=None, actor=TESTER),
+    ]  # fmt: skip
+    seen = []
+    for step in steps:
+        step()
+        session.flush()
+        kept = ledger_rows()
+        ledger.rebuild(session=session)
+        assert ledger_rows() == kept
+        seen.append(len(kept))
+    # The ledger really changed along the way, down to nothing once neither benefit counts as financial cash.
+    assert seen[0] > 0 and seen[-1] == 0

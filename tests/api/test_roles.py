@@ -70,6 +70,7 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("read", "GET", "/api/v1/initiatives/{initiative}/costs", None),
     ("read", "GET", "/api/v1/costs/{cost}", None),
     ("read", "GET", "/api/v1/initiatives/{initiative}/appraisal", None),
+    ("read", "GET", "/api/v1/initiatives/{initiative}/appraisal/switching-values", None),
     ("read", "GET", "/api/v1/settings/appraisal", None),
     ("read", "GET", "/api/v1/reference/optimism-bias", None),
     ("read", "GET", "/api/v1/finance/cash-capacity", None),

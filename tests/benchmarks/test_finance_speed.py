@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from benefits import migrate
+from benefits import ledger, migrate
 from benefits.appraisal import appraise
 from benefits.columns import utc_now
 from benefits.db import make_engine
@@ -69,6 +69,8 @@ def _seed(engine: sa.Engine) -> int:
                      "actual": actual}
                 )  # fmt: skip
         connection.execute(sa.insert(ProfileEntry.__table__), rows)  # type: ignore[attr-defined]
+        # Bulk rows bypass the ORM, so the finance ledger is built once from them, as the migration would.
+        ledger.refresh(connection=connection, benefit_ids=None)
     return big
 
 
@@ -81,7 +83,10 @@ def _best(runs: int, work: Callable[[], object]) -> float:
     return min(timings)
 
 
-HAND_WRITTEN = sa.text(
+# The floor: one hand-written aggregate over the table the summary reads.
+HAND_WRITTEN = sa.text("SELECT route, year, SUM(value) FROM ledger_entry GROUP BY route, year")
+# For scale: the same totals straight from the profiles, which is what the summary would cost without the ledger.
+FROM_PROFILES = sa.text(
     "SELECT b.route, substr(p.period, 1, 7) AS year, "
     "SUM(CASE WHEN b.is_disbenefit THEN -1 ELSE 1 END * COALESCE(p.actual, p.planned)) "
     "FROM benefit b JOIN profile_entry p ON p.benefit_id = b.id "
@@ -100,13 +105,15 @@ def test_portfolio_summary_and_appraisal_speed(fresh_databases: FreshDatabase, d
     with Session(engine) as session:
         summary = _best(5, lambda: cash_capacity_summary(session=session, today=date(2026, 11, 23)))
         floor = _best(5, lambda: session.execute(HAND_WRITTEN).all())
+        joined = _best(5, lambda: session.execute(FROM_PROFILES).all())
         appraisal = _best(7, lambda: appraise(session=session, initiative_id=big))
         years = cash_capacity_summary(session=session, today=date(2026, 11, 23)).years
     engine.dispose()
     print(
         f"\n{database_kind}: {INITIATIVES:,} initiatives, {BENEFITS:,} benefits, {YEARS}-year profiles (seeded in "
         f"{seeded:.1f} s): summary {summary * 1000:.0f} ms (target < {SUMMARY_TARGET * 1000:.0f} ms), one hand-written "
-        f"aggregate {floor * 1000:.0f} ms, ratio {summary / floor:.2f} (target <= {SUMMARY_RATIO}); appraisal of a "
+        f"aggregate over the ledger {floor * 1000:.0f} ms, ratio {summary / floor:.2f} (target <= {SUMMARY_RATIO}), "
+        f"the same aggregate joined from the profiles {joined * 1000:.0f} ms; appraisal of a "
         f"{APPRAISAL_BENEFITS}-benefit initiative {appraisal * 1000:.1f} ms (target < {APPRAISAL_TARGET * 1000:.0f} ms)"
     )
     assert len(years) == YEARS

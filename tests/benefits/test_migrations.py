@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import Session, SQLModel
 
-from benefits import migrate
+from benefits import ledger, migrate
 from benefits.db import make_engine
 from benefits.example import load_example
 from tests.conftest import FreshDatabase
@@ -58,4 +58,30 @@ def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path) -> None:
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
+
+
+def _ledger(engine: sa.Engine) -> list[tuple]:
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT * FROM ledger_entry")).mappings().all()
+    return sorted((tuple(value for key, value in sorted(row.items()) if key != "id") for row in rows), key=repr)
+
+
+def test_the_ledger_revision_fills_the_ledger_as_the_domain_keeps_it(fresh_databases: FreshDatabase) -> None:
+    url = fresh_databases.url()
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        load_example(session=session)
+        session.commit()
+    kept = _ledger(engine)
+    assert len(kept) > 20
+    migrate.downgrade(url, "4739ff3708b2")  # the revision before the ledger: the table goes
+    assert "ledger_entry" not in _tables(url)
+    migrate.upgrade(url)
+    assert _ledger(engine) == kept
+    with Session(engine) as session:
+        ledger.rebuild(session=session)
+        session.commit()
+    assert _ledger(engine) == kept
     engine.dispose()

@@ -91,6 +91,31 @@ def test_inconsistent_values_are_refused_naming_the_field(session: Session) -> N
     ]
 
 
+def test_a_financial_benefit_is_valued_in_money(session: Session) -> None:
+    initiative = make_initiative(session)
+    assert initiative.id is not None
+    with pytest.raises(InvalidInput) as refused:
+        register.create_benefit(
+            session=session,
+            initiative_id=initiative.id,
+            fields=BenefitCreate(title="Hours released", category=Category.financial, unit="hours"),
+            actor=TESTER,
+        )
+    assert [(p.code, p.field) for p in refused.value.problems] == [("unit_not_money", "unit")]
+    hours = make_benefit(session, initiative=initiative, category="non_financial", unit="hours")
+    with pytest.raises(InvalidInput):
+        register.update_benefit(
+            session=session,
+            benefit_id=hours.id or 0,
+            changes=BenefitUpdate(category=Category.financial),
+            expected_version=None,
+            actor=TESTER,
+        )
+    for unit in (None, "GBP", "gbp", "£"):
+        money = make_benefit(session, initiative=initiative, category="financial", unit=unit, title=f"In {unit}")
+        assert money.category == Category.financial
+
+
 def test_an_edit_from_a_stale_version_is_refused(session: Session) -> None:
     benefit = make_benefit(session, initiative=make_initiative(session))
     assert benefit.id is not None

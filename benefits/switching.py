@@ -1,0 +1,87 @@
+"""Switching values: where each assumption of an initiative's model, moved across its range, turns economic NPV to zero.
+
+A benefit valued by a model node is planned at the node's most-likely value. When an assumption moves, each such
+benefit's planned values (not its recorded actuals, which are facts) scale by the node's new value over its
+most-likely value; every other benefit and every cost stays as it is.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+from functools import partial
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func
+
+from benefits.appraisal import appraise, valued_benefits
+from benefits.cause_models import checked_model, get_model
+from benefits.columns import SCALE
+from benefits.modelling.simulation import deterministic, first_crossing
+from benefits.models import Benefit, ProfileEntry
+from benefits.models.appraisal import SwitchingValueRead, SwitchingValuesRead
+
+
+def _planned_present_values(*, session: Session, initiative_id: int, factors: dict[int, float]) -> dict[str, float]:
+    """The present value of the still-planned values of the benefits each model node values."""
+    year = sa.cast(func.substr(ProfileEntry.period, 1, 4), sa.Integer)
+    sign = sa.case((col(Benefit.is_disbenefit), -1), else_=1)
+    grouped = (
+        sa.select(col(Benefit.model_node), year, func.sum(sign * sa.type_coerce(ProfileEntry.planned, sa.BigInteger)))
+        .select_from(Benefit)
+        .join(ProfileEntry, col(ProfileEntry.benefit_id) == col(Benefit.id))
+        .where(
+            *valued_benefits(initiative_id), col(Benefit.model_node).is_not(None), col(ProfileEntry.actual).is_(None)
+        )
+        .group_by(col(Benefit.model_node), year)
+    )
+    present: dict[str, float] = defaultdict(float)
+    for node, start, raw in session.execute(grouped):
+        present[str(node)] += float(Decimal(int(raw or 0)).scaleb(-SCALE)) * factors.get(int(start), 0.0)
+    return dict(present)
+
+
+def switching_values(*, session: Session, initiative_id: int) -> SwitchingValuesRead:
+    """For each ranged assumption: economic NPV at its low and high, and the value where NPV is zero, if any."""
+    appraisal = appraise(session=session, initiative_id=initiative_id)
+    npv = float(appraisal.economic.npv)
+    stored = get_model(session=session, initiative_id=initiative_id)
+    linked = session.execute(
+        sa.select(func.count())
+        .select_from(Benefit)
+        .where(*valued_benefits(initiative_id), col(Benefit.model_node).is_not(None))
+    ).scalar_one()
+    if not stored.nodes:
+        return SwitchingValuesRead(
+            initiative_id=initiative_id, npv=Decimal(str(npv)), linked_benefits=0, assumptions=[]
+        )
+    model = checked_model(stored)
+    factors = {int(period.period[:4]): period.discount_factor for period in appraisal.periods}
+    present = _planned_present_values(session=session, initiative_id=initiative_id, factors=factors)
+    most_likely = deterministic(model)
+    # A node whose most-likely value is zero gives no ratio to scale by; its benefits are held fixed.
+    scaled = {node: value for node, value in present.items() if most_likely.get(node)}
+
+    def npv_at(assumption: str, value: float) -> float:
+        values = deterministic(model, {assumption: value})
+        return npv + sum(pv * (values[node] / most_likely[node] - 1) for node, pv in scaled.items())
+
+    rows = []
+    for node in model.assumptions:
+        if not node.ranged:
+            continue
+        low, high = float(node.low or 0), float(node.high or 0)
+        crossing = first_crossing(partial(npv_at, node.name), low, high) if scaled else None
+        rows.append(
+            SwitchingValueRead(
+                assumption=node.name,
+                unit=node.unit,
+                low=low,
+                most_likely=float(node.value or 0),
+                high=high,
+                npv_at_low=Decimal(repr(npv_at(node.name, low))),
+                npv_at_high=Decimal(repr(npv_at(node.name, high))),
+                switching_value=crossing,
+            )
+        )
+    return SwitchingValuesRead(
+        initiative_id=initiative_id, npv=appraisal.economic.npv, linked_benefits=int(linked), assumptions=rows
+    )
