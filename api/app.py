@@ -5,7 +5,7 @@ from fastapi.responses import RedirectResponse
 
 from api.limits import BodySizeLimit
 from api.problems import install_problem_handlers
-from api.routes import appraisal, audit, benefits, finance, health, initiatives, models, people, tokens
+from api.routes import appraisal, audit, benefits, finance, health, initiatives, measures, models, people, tokens
 from benefits.settings import Settings, get_settings
 
 DESCRIPTION = (
@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(models.router)
     app.include_router(appraisal.router)
     app.include_router(finance.router)
+    app.include_router(measures.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.get("/", include_in_schema=False)

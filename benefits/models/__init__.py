@@ -19,6 +19,7 @@ from benefits.models.cause_model import CauseModel, ModelDraft, ModelLink, Model
 from benefits.models.cost import CostAmount, CostLine
 from benefits.models.finance import Budget, LedgerEntry
 from benefits.models.initiative import Initiative, InitiativeCreate, InitiativeRead, InitiativeUpdate
+from benefits.models.measure import Measure, MeasureBenefit, Observation
 from benefits.models.person import (
     ApiToken,
     ApiTokenCreate,
@@ -63,10 +64,13 @@ __all__ = [
     "InitiativeUpdate",
     "LedgerEntry",
     "LoginAttempt",
+    "Measure",
+    "MeasureBenefit",
     "MembersUpdate",
     "ModelDraft",
     "ModelLink",
     "ModelNode",
+    "Observation",
     "Person",
     "PersonCreate",
     "PersonRead",

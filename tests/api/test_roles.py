@@ -8,10 +8,11 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from benefits import cause_models, costs, people
+from benefits import cause_models, costs, measures, people
 from benefits.models import Person, Role
 from benefits.models.cause_model import ModelIn
 from benefits.models.cost import CostKind, CostLineCreate
+from benefits.models.measure import MeasureCreate
 from tests.conftest import client_with_token
 from tests.support.factories import TESTER, make_benefit, make_initiative, make_person, make_token
 
@@ -42,6 +43,7 @@ class World:
     own_token: int
     own_token_value: str
     me: int
+    measure: int
 
 
 SMALL_MODEL: dict[str, Any] = {
@@ -75,6 +77,13 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("read", "GET", "/api/v1/reference/optimism-bias", None),
     ("read", "GET", "/api/v1/finance/cash-capacity", None),
     ("read", "GET", "/api/v1/finance/budgets", None),
+    ("read", "GET", "/api/v1/measures", None),
+    ("read", "GET", "/api/v1/measures/{measure}", None),
+    ("read", "GET", "/api/v1/measures/{measure}/observations", None),
+    ("read", "GET", "/api/v1/measures/{measure}/chart", None),
+    ("edit", "POST", "/api/v1/measures", lambda w: {"initiative_id": w.initiative, "name": "Calls a month"}),
+    ("edit", "PATCH", "/api/v1/measures/{measure}", lambda w: {"direction": "decrease"}),
+    ("edit", "POST", "/api/v1/measures/{measure}/observations", lambda w: [{"date": "2026-04-01", "value": 5}]),
     ("budgets", "PUT", "/api/v1/finance/budgets", lambda w: [{"cost_centre": "CS1", "year": "2026-27", "amount": 5}]),
     (
         "edit",
@@ -154,6 +163,9 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
     me = cast[role_name]
     own_value = make_token(session, person=me)
     own = people.list_tokens(session=session, actor=TESTER, person_id=me.id).items[-1]
+    measure = measures.create_measure(
+        session=session, fields=MeasureCreate(initiative_id=initiative.id, name="Calls"), actor=TESTER
+    )
     session.commit()
     return World(
         initiative=initiative.id,
@@ -164,6 +176,7 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
         own_token=own.id or 0,
         own_token_value=own_value,
         me=me.id or 0,
+        measure=measure.id or 0,
     )
 
 
@@ -197,7 +210,9 @@ def test_the_table_covers_every_endpoint(app: FastAPI) -> None:
         (method, path.replace("{stranger_token}", "{token_id}").replace("{own_token}", "{token_id}"))
         for method, path in covered
     }
-    covered = {(method, path.replace("{cost}", "{cost_id}")) for method, path in covered}
+    covered = {
+        (method, path.replace("{cost}", "{cost_id}").replace("{measure}", "{measure_id}")) for method, path in covered
+    }
     assert routes - OPEN == covered
 
 

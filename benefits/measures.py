@@ -1,0 +1,401 @@
+"""Measures: adding and changing them, recording observations (one at a time, in bulk or as CSV), and their charts."""
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import Session, col, func, select
+
+from benefits import audit, cause_models
+from benefits.actors import Actor
+from benefits.authz import Action, require
+from benefits.errors import InvalidInput, NotFound, Problem
+from benefits.initiatives import check_version, get_initiative
+from benefits.listing import Page, paginate
+from benefits.models import Benefit
+from benefits.models.measure import (
+    MAX_OBSERVATIONS_PER_CALL,
+    ChartPointRead,
+    ChartRead,
+    Measure,
+    MeasureBenefit,
+    MeasureCreate,
+    MeasureRead,
+    MeasureUpdate,
+    Observation,
+    ObservationIn,
+    ObservationRead,
+    ObservationsRecorded,
+    PhaseRead,
+)
+from benefits.xmr import XmrChart, xmr_chart
+
+ENTITY = "measure"
+EDITABLE = ("name", "unit", "direction", "model_node", "description", "baseline_points", "screen_outliers")
+
+
+def get_measure(*, session: Session, measure_id: int) -> Measure:
+    """One measure, or NotFound."""
+    measure = session.get(Measure, measure_id)
+    if measure is None:
+        raise NotFound(f"There is no measure {measure_id}.")
+    return measure
+
+
+def benefit_ids_of(*, session: Session, measure_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The benefits each measure evidences."""
+    found: dict[int, list[int]] = {measure_id: [] for measure_id in measure_ids}
+    rows = session.exec(
+        select(MeasureBenefit)
+        .where(col(MeasureBenefit.measure_id).in_(measure_ids))
+        .order_by(col(MeasureBenefit.benefit_id))
+    ).all()
+    for row in rows:
+        found[row.measure_id].append(row.benefit_id)
+    return found
+
+
+def _observation_facts(*, session: Session, measure_ids: Sequence[int]) -> dict[int, tuple[int, dt.date | None]]:
+    rows = session.exec(
+        select(Observation.measure_id, func.count(), func.max(Observation.observed_on))
+        .where(col(Observation.measure_id).in_(measure_ids))
+        .group_by(col(Observation.measure_id))
+    ).all()
+    facts: dict[int, tuple[int, dt.date | None]] = {measure_id: (0, None) for measure_id in measure_ids}
+    for measure_id, count, last in rows:
+        facts[measure_id] = (int(count), last)
+    return facts
+
+
+def measure_views(*, session: Session, measures: Sequence[Measure]) -> list[MeasureRead]:
+    """Measures as clients read them, with their benefits and how many observations they hold."""
+    ids = [measure.id or 0 for measure in measures]
+    benefits = benefit_ids_of(session=session, measure_ids=ids)
+    facts = _observation_facts(session=session, measure_ids=ids)
+    return [
+        MeasureRead(
+            **measure.model_dump(exclude={"rephase"}),
+            rephase=[dt.date.fromisoformat(day) for day in measure.rephase],
+            benefit_ids=benefits[measure.id or 0],
+            observations=facts[measure.id or 0][0],
+            last_observed=facts[measure.id or 0][1],
+        )
+        for measure in measures
+    ]
+
+
+def measure_view(*, session: Session, measure: Measure) -> MeasureRead:
+    """One measure as clients read it."""
+    return measure_views(session=session, measures=[measure])[0]
+
+
+def list_measures(
+    *, session: Session, initiative_id: int | None = None, limit: int = 500, offset: int = 0
+) -> Page[Measure]:
+    """A page of measures, oldest first, of one initiative or all."""
+    statement = select(Measure).order_by(col(Measure.id))
+    if initiative_id is not None:
+        get_initiative(session=session, initiative_id=initiative_id)
+        statement = statement.where(Measure.initiative_id == initiative_id)
+    return paginate(session=session, statement=statement, limit=limit, offset=offset)
+
+
+def _check_links(*, session: Session, initiative_id: int, model_node: str | None, benefit_ids: Sequence[int]) -> None:
+    """The node must be a quantitative node of the initiative's model; the benefits must be the initiative's."""
+    problems = []
+    if model_node is not None:
+        model = cause_models.get_model(session=session, initiative_id=initiative_id)
+        node = next((node for node in model.nodes if node.name == model_node), None)
+        if node is None:
+            problems.append(Problem("unknown_node", f"{model_node} is not a node of this initiative's model.",
+                                    "model_node"))  # fmt: skip
+    found = set(
+        session.exec(
+            select(Benefit.id).where(col(Benefit.id).in_(benefit_ids), Benefit.initiative_id == initiative_id)
+        ).all()
+    )
+    for index, benefit_id in enumerate(benefit_ids):
+        if benefit_id not in found:
+            problems.append(
+                Problem("unknown_benefit", f"Benefit {benefit_id} is not in this initiative.", f"benefit_ids[{index}]")
+            )
+    if len(set(benefit_ids)) != len(benefit_ids):
+        problems.append(Problem("benefit_repeated", "A benefit is listed twice.", "benefit_ids"))
+    if problems:
+        raise InvalidInput("The measure's links cannot be made.", problems)
+
+
+def _replace_benefits(*, session: Session, measure_id: int, benefit_ids: Sequence[int]) -> None:
+    for row in session.exec(select(MeasureBenefit).where(MeasureBenefit.measure_id == measure_id)).all():
+        session.delete(row)
+    session.flush()
+    for benefit_id in benefit_ids:
+        session.add(MeasureBenefit(measure_id=measure_id, benefit_id=benefit_id))
+    session.flush()
+
+
+def _snapshot(measure: Measure, benefit_ids: Sequence[int]) -> dict[str, Any]:
+    return {
+        **{name: getattr(measure, name) for name in EDITABLE},
+        "rephase": list(measure.rephase),
+        "benefit_ids": sorted(benefit_ids),
+    }
+
+
+def create_measure(*, session: Session, fields: MeasureCreate, actor: Actor) -> Measure:
+    """Add a measure to an initiative, linked to a model node and to the benefits it evidences."""
+    get_initiative(session=session, initiative_id=fields.initiative_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=fields.initiative_id)
+    _check_links(
+        session=session,
+        initiative_id=fields.initiative_id,
+        model_node=fields.model_node,
+        benefit_ids=fields.benefit_ids,
+    )
+    measure = Measure(
+        **fields.model_dump(exclude={"benefit_ids", "rephase"}),
+        rephase=sorted({day.isoformat() for day in fields.rephase}),
+    )
+    session.add(measure)
+    session.flush()
+    _replace_benefits(session=session, measure_id=measure.id or 0, benefit_ids=fields.benefit_ids)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="created",
+        entity=ENTITY,
+        entity_id=measure.id or 0,
+        initiative_id=measure.initiative_id,
+        after=_snapshot(measure, fields.benefit_ids),
+    )
+    return measure
+
+
+def update_measure(
+    *, session: Session, measure_id: int, changes: MeasureUpdate, expected_version: frozenset[int] | None, actor: Actor
+) -> Measure:
+    """Change the fields sent; lists sent replace the whole list."""
+    measure = get_measure(session=session, measure_id=measure_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=measure.initiative_id)
+    check_version(current=measure.version, expected=expected_version, what="measure")
+    sent = changes.model_dump(exclude_unset=True)
+    reason = sent.pop("reason", None)
+    for name in ("name", "direction", "screen_outliers", "unit", "description"):
+        if name in sent and sent[name] is None:
+            raise InvalidInput(f"{name} cannot be null.", [Problem("required", f"{name} cannot be null.", name)])
+    benefit_ids = benefit_ids_of(session=session, measure_ids=[measure_id])[measure_id]
+    before = _snapshot(measure, benefit_ids)
+    if "benefit_ids" in sent or "model_node" in sent:
+        benefit_ids = (sent["benefit_ids"] or []) if "benefit_ids" in sent else benefit_ids
+        node = sent.get("model_node", measure.model_node)
+        _check_links(session=session, initiative_id=measure.initiative_id, model_node=node, benefit_ids=benefit_ids)
+    for name in EDITABLE:
+        if name in sent:
+            setattr(measure, name, sent[name])
+    if "rephase" in sent:
+        measure.rephase = sorted({day.isoformat() for day in sent["rephase"] or []})
+    if "benefit_ids" in sent:
+        _replace_benefits(session=session, measure_id=measure_id, benefit_ids=benefit_ids)
+    audit.record_update(
+        session=session,
+        actor=actor,
+        row=measure,
+        entity=ENTITY,
+        entity_id=measure_id,
+        initiative_id=measure.initiative_id,
+        before=before,
+        after=_snapshot(measure, benefit_ids),
+        reason=reason,
+    )
+    return measure
+
+
+def observations_of(*, session: Session, measure_id: int) -> list[Observation]:
+    """A measure's observations, oldest first."""
+    return list(
+        session.exec(
+            select(Observation).where(Observation.measure_id == measure_id).order_by(col(Observation.observed_on))
+        ).all()
+    )
+
+
+def observation_view(observation: Observation) -> ObservationRead:
+    """One observation as clients read it."""
+    return ObservationRead(date=observation.observed_on, value=observation.value, note=observation.note)
+
+
+def record_observations(
+    *, session: Session, measure_id: int, rows: Sequence[ObservationIn], actor: Actor, reason: str | None = None
+) -> ObservationsRecorded:
+    """Add or replace observations by date: all of them, or none when any row is bad."""
+    measure = get_measure(session=session, measure_id=measure_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=measure.initiative_id)
+    if len(rows) > MAX_OBSERVATIONS_PER_CALL:
+        raise InvalidInput(
+            f"At most {MAX_OBSERVATIONS_PER_CALL:,} observations at a time.",
+            [Problem("too_many_rows", f"{len(rows):,} rows sent.", "observations")],
+        )
+    seen: dict[dt.date, int] = {}
+    problems = []
+    for index, row in enumerate(rows):
+        if row.date in seen:
+            problems.append(Problem("date_repeated", f"{row.date} is also row {seen[row.date]}.", f"[{index}].date"))
+        seen[row.date] = index
+    if problems:
+        raise InvalidInput("Each date has one observation.", problems)
+    existing = {row.observed_on: row for row in observations_of(session=session, measure_id=measure_id)}
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    added = changed = 0
+    for row in rows:
+        kept = existing.get(row.date)
+        if kept is None:
+            session.add(Observation(measure_id=measure_id, observed_on=row.date, value=row.value, note=row.note))
+            after[row.date.isoformat()] = {"value": row.value, "note": row.note}
+            added += 1
+        elif kept.value != row.value or kept.note != row.note:
+            before[row.date.isoformat()] = {"value": kept.value, "note": kept.note}
+            after[row.date.isoformat()] = {"value": row.value, "note": row.note}
+            kept.value, kept.note = row.value, row.note
+            changed += 1
+    if added or changed:
+        # The measure's own version stays: observations are not fields of the measure, and have their own trail.
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor,
+            action="observations_recorded",
+            entity=ENTITY,
+            entity_id=measure_id,
+            initiative_id=measure.initiative_id,
+            before=before,
+            after=after,
+            context={"added": added, "changed": changed},
+            reason=reason,
+        )
+    return ObservationsRecorded(
+        added=added, changed=changed, unchanged=len(rows) - added - changed, observations=len(existing) + added
+    )
+
+
+def parse_csv(text: str) -> list[ObservationIn]:
+    """Observations from CSV with a header row naming `date` and `value` (and optionally `note`)."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    missing = [name for name in ("date", "value") if name not in header]
+    if missing:
+        raise InvalidInput(
+            "The CSV needs a header row with date and value columns.",
+            [Problem("column_missing", f"No '{name}' column.", name) for name in missing],
+        )
+    reader.fieldnames = header
+    rows: list[ObservationIn] = []
+    problems: list[Problem] = []
+    for number, record in enumerate(reader, start=2):  # row 1 is the header
+        if len(rows) + len(problems) >= MAX_OBSERVATIONS_PER_CALL:
+            raise InvalidInput(
+                f"At most {MAX_OBSERVATIONS_PER_CALL:,} observations at a time.",
+                [Problem("too_many_rows", f"Row {number} is beyond the limit.", f"row {number}")],
+            )
+        if None in record:
+            problems.append(Problem("row_too_long", "More cells than the header has names.", f"row {number}"))
+            continue
+        date_text = (record.get("date") or "").strip()
+        value_text = (record.get("value") or "").strip()
+        try:
+            day = dt.date.fromisoformat(date_text)
+        except ValueError:
+            problems.append(Problem("date_invalid", f"'{date_text}' is not a date such as 2026-04-01.",
+                                    f"row {number}, date"))  # fmt: skip
+            continue
+        try:
+            rows.append(ObservationIn(date=day, value=Decimal(value_text), note=(record.get("note") or "").strip()))
+        except (InvalidOperation, ValidationError):
+            problems.append(Problem("value_invalid", f"'{value_text}' is not a number in range.",
+                                    f"row {number}, value"))  # fmt: skip
+    if problems:
+        raise InvalidInput("The CSV has rows that cannot be used; nothing was recorded.", problems)
+    return rows
+
+
+def chart(
+    *,
+    session: Session,
+    measure_id: int,
+    baseline_points: int | None = None,
+    rephase: Sequence[dt.date] | None = None,
+    screen_outliers: bool | None = None,
+) -> ChartRead:
+    """The measure's XmR chart; options not given come from the measure's own settings."""
+    measure = get_measure(session=session, measure_id=measure_id)
+    points = baseline_points if baseline_points is not None else measure.baseline_points
+    phases = list(rephase) if rephase is not None else [dt.date.fromisoformat(day) for day in measure.rephase]
+    screen = screen_outliers if screen_outliers is not None else measure.screen_outliers
+    observations = observations_of(session=session, measure_id=measure_id)
+    drawn = xmr_chart(
+        [(row.observed_on, float(row.value)) for row in observations],
+        direction=measure.direction,
+        baseline_points=points,
+        rephase=phases,
+        screen_outliers=screen,
+    )
+    return ChartRead(
+        measure_id=measure_id,
+        direction=measure.direction,
+        baseline_points=points,
+        rephase=sorted(set(phases)),
+        screen_outliers=screen,
+        trial=drawn.trial,
+        phases=_phases(drawn),
+        points=[ChartPointRead(**point.__dict__) for point in drawn.points],
+        summary=describe(drawn, unit=measure.unit),
+    )
+
+
+def _phases(drawn: XmrChart) -> list[PhaseRead]:
+    phases = []
+    for number, limits in enumerate(drawn.phases):
+        members = [point for point in drawn.points if point.phase == number]
+        phases.append(
+            PhaseRead(
+                starts=members[0].date,
+                points=len(members),
+                mean=limits.mean,
+                mean_moving_range=limits.mean_moving_range,
+                lpl=limits.lpl,
+                upl=limits.upl,
+                screened_moving_ranges=limits.screened,
+            )
+        )
+    return phases
+
+
+def describe(drawn: XmrChart, *, unit: str = "") -> str:
+    """The chart in words, for a screen reader and for the board pack."""
+    if not drawn.points:
+        return "No observations yet."
+    last = drawn.points[-1]
+    limits = drawn.phases[-1]
+    suffix = f" {unit}" if unit else ""
+    words = [
+        f"{len(drawn.points)} points in {len(drawn.phases)} phase{'s' if len(drawn.phases) > 1 else ''}.",
+        f"The latest phase averages {limits.mean:,.4g}{suffix}, with natural process limits "
+        f"{limits.lpl:,.4g} to {limits.upl:,.4g}{suffix}.",
+    ]
+    if drawn.trial:
+        words.append("Some limits rest on fewer than 12 points, so they are trial limits.")
+    special = [point for point in drawn.points if point.signal is not None]
+    if special:
+        counts: dict[str, int] = {}
+        for point in special:
+            counts[point.point_type.value] = counts.get(point.point_type.value, 0) + 1
+        described = ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in sorted(counts.items()))
+        words.append(f"Special-cause points: {described}.")
+    else:
+        words.append("Every point shows common-cause variation only.")
+    words.append(f"The latest point, {last.date.isoformat()}, is {last.point_type.value.replace('_', ' ')}.")
+    return " ".join(words)

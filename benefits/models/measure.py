@@ -1,0 +1,192 @@
+"""Performance measures: a time series of observations tied to a model node and to the benefits it evidences."""
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
+from sqlmodel import Field, SQLModel
+
+from benefits.columns import (
+    FORBID_UNKNOWN,
+    Code,
+    EnumText,
+    LongText,
+    Name,
+    Quantity,
+    Reason,
+    RowId,
+    ScaledDecimal,
+    ShortText,
+    UtcDateTime,
+    utc_now,
+)
+from benefits.xmr import Direction
+
+MAX_OBSERVATIONS_PER_CALL = 10_000
+MAX_REPHASES = 50
+
+
+class MeasureBase(SQLModel):
+    """Fields a measure's owner edits."""
+
+    name: Name = Field(max_length=200)
+    unit: ShortText = Field(default="", max_length=200, description="What one observation counts: calls, %, ...")
+    direction: Direction = Field(
+        default=Direction.neutral,
+        sa_type=EnumText(Direction, 12),
+        description="Which way is improvement: increase, decrease or neutral.",
+    )
+    model_node: Code | None = Field(default=None, max_length=60, description="The model node the measure evidences.")
+    description: LongText = Field(default="", sa_type=sa.Text)
+    baseline_points: int | None = Field(
+        default=None, ge=2, le=1000, description="Fix each phase's limits from its first N points."
+    )
+    screen_outliers: bool = Field(default=False, description="Screen moving ranges at or above 3.267 x their mean.")
+
+
+class MeasureCreate(MeasureBase):
+    """A new measure of an initiative, with the benefits it evidences and the chart's re-phase dates."""
+
+    model_config = FORBID_UNKNOWN
+
+    initiative_id: RowId
+    benefit_ids: list[RowId] = PydanticField(default_factory=list, max_length=500)
+    rephase: list[dt.date] = PydanticField(default_factory=list, max_length=MAX_REPHASES)
+
+
+class MeasureUpdate(SQLModel):
+    """A partial change to a measure; lists sent replace the whole list."""
+
+    model_config = FORBID_UNKNOWN
+
+    name: Name | None = None
+    unit: ShortText | None = None
+    direction: Direction | None = None
+    model_node: Code | None = None
+    description: LongText | None = None
+    baseline_points: int | None = PydanticField(default=None, ge=2, le=1000)
+    screen_outliers: bool | None = None
+    benefit_ids: list[RowId] | None = PydanticField(default=None, max_length=500)
+    rephase: list[dt.date] | None = PydanticField(default=None, max_length=MAX_REPHASES)
+    reason: Reason | None = None
+
+
+class Measure(MeasureBase, table=True):
+    """A measure as stored."""
+
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", ondelete="CASCADE", index=True)
+    rephase: list[str] = Field(default_factory=list, sa_type=sa.JSON, description="ISO dates that start a phase.")
+    version: int = Field(default=1)
+    created_at: dt.datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    updated_at: dt.datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+    @sa.orm.declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, object]:  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class MeasureBenefit(SQLModel, table=True):
+    """A benefit that a measure evidences."""
+
+    __tablename__ = "measure_benefit"
+
+    measure_id: int = Field(foreign_key="measure.id", ondelete="CASCADE", primary_key=True)
+    benefit_id: int = Field(foreign_key="benefit.id", ondelete="CASCADE", primary_key=True, index=True)
+
+
+class Observation(SQLModel, table=True):
+    """One observation of a measure: one value a date."""
+
+    __table_args__ = (sa.UniqueConstraint("measure_id", "observed_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id", ondelete="CASCADE", index=True)
+    observed_on: dt.date
+    value: Decimal = Field(sa_type=ScaledDecimal)
+    note: str = Field(default="", sa_type=sa.Text)
+
+
+class ObservationIn(BaseModel):
+    """One observation as a client sends it; a date already recorded is replaced (sending it twice is harmless)."""
+
+    model_config = {"extra": "forbid"}
+
+    date: dt.date
+    value: Quantity
+    note: LongText = ""
+
+
+class ObservationRead(BaseModel):
+    """One observation as the API returns it."""
+
+    date: dt.date
+    value: Quantity
+    note: str
+
+
+class ObservationsRecorded(BaseModel):
+    """What a batch of observations did."""
+
+    added: int
+    changed: int
+    unchanged: int
+    observations: int = PydanticField(description="The measure's observations after the batch.")
+
+
+class MeasureRead(MeasureBase):
+    """A measure as the API returns it."""
+
+    id: int
+    initiative_id: int
+    benefit_ids: list[int]
+    rephase: list[dt.date]
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    observations: int
+    last_observed: dt.date | None
+
+
+class ChartPointRead(BaseModel):
+    """One point of an XmR chart."""
+
+    date: dt.date
+    value: float
+    moving_range: float | None
+    phase: int
+    mean: float
+    lpl: float
+    upl: float
+    signal: str | None = PydanticField(description="outside_limits, trend, two_of_three or run; null if none.")
+    point_type: str
+
+
+class PhaseRead(BaseModel):
+    """One phase of a chart: where it starts and its limits."""
+
+    starts: dt.date
+    points: int
+    mean: float
+    mean_moving_range: float
+    lpl: float
+    upl: float
+    screened_moving_ranges: int
+
+
+class ChartRead(BaseModel):
+    """An XmR chart of a measure, with what it says in words."""
+
+    measure_id: int
+    direction: Direction
+    baseline_points: int | None
+    rephase: list[dt.date]
+    screen_outliers: bool
+    trial: bool = PydanticField(description="True when any phase's limits come from fewer than 12 points.")
+    phases: list[PhaseRead]
+    points: list[ChartPointRead]
+    summary: str

@@ -1,0 +1,101 @@
+"""Measures over the API: links, observations by JSON and CSV (all or nothing, idempotent by date), charts."""
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from benefits import audit
+from tests.support.factories import make_benefit, make_initiative
+
+
+def _measure(session: Session, client: TestClient, **fields: object) -> tuple[int, dict]:
+    initiative = make_initiative(session)
+    benefit = make_benefit(session, initiative=initiative, title="Calls avoided")
+    session.commit()
+    created = client.post(
+        "/api/v1/measures",
+        json={"initiative_id": initiative.id, "name": "Calls a month", "unit": "calls", "direction": "decrease",
+              "benefit_ids": [benefit.id], **fields},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    return initiative.id or 0, created.json()
+
+
+def test_a_measure_links_to_its_benefits_and_refuses_strangers(session: Session, client: TestClient) -> None:
+    initiative_id, measure = _measure(session, client)
+    assert measure["benefit_ids"] and measure["observations"] == 0 and measure["last_observed"] is None
+    other = make_benefit(session, initiative=make_initiative(session, name="Other"), title="Elsewhere")
+    session.commit()
+    refused = client.post(
+        "/api/v1/measures",
+        json={"initiative_id": initiative_id, "name": "X", "benefit_ids": [other.id], "model_node": "nowhere"},
+    )
+    assert refused.status_code == 422
+    assert {(e["code"], e["field"]) for e in refused.json()["errors"]} == {
+        ("unknown_node", "model_node"),
+        ("unknown_benefit", "benefit_ids[0]"),
+    }
+    changed = client.patch(f"/api/v1/measures/{measure['id']}", json={"rephase": ["2025-04-01"], "reason": "Redesign"})
+    assert changed.status_code == 200 and changed.json()["rephase"] == ["2025-04-01"]
+    listed = client.get("/api/v1/measures", params={"initiative_id": initiative_id}).json()
+    assert [item["id"] for item in listed["items"]] == [measure["id"]]
+
+
+def test_observations_are_idempotent_by_date_and_all_or_nothing(session: Session, client: TestClient) -> None:
+    _, measure = _measure(session, client)
+    url = f"/api/v1/measures/{measure['id']}/observations"
+    rows = [{"date": f"2025-{month:02d}-01", "value": 100 + month} for month in range(1, 7)]
+    first = client.post(url, json=rows)
+    assert first.status_code == 200, first.text
+    assert first.json() == {"added": 6, "changed": 0, "unchanged": 0, "observations": 6}
+    again = client.post(url, json=[*rows[:3], {"date": "2025-04-01", "value": 1}])
+    assert again.json() == {"added": 0, "changed": 1, "unchanged": 3, "observations": 6}
+
+    bad = client.post(url, json=[{"date": "2025-07-01", "value": 5}, {"date": "2025-13-01", "value": 5},
+                                 {"date": "2025-08-01", "value": "lots"}])  # fmt: skip
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"[1].date", "[2].value"}
+    repeated = client.post(url, json=[{"date": "2025-07-01", "value": 5}, {"date": "2025-07-01", "value": 6}])
+    assert repeated.status_code == 422 and repeated.json()["errors"][0]["field"] == "[1].date"
+    saved = client.get(url).json()
+    assert len(saved) == 6 and saved[3] == {"date": "2025-04-01", "value": 1.0, "note": ""}
+    events = [e for e in audit.events_for(session=session, entity="measure", entity_id=measure["id"])]
+    recorded = [e for e in events if e.action == "observations_recorded"]
+    assert len(recorded) == 2 and recorded[1].before == {"2025-04-01": {"value": 104.0, "note": ""}}
+
+
+def test_csv_uploads_name_each_bad_row_and_write_nothing(session: Session, client: TestClient) -> None:
+    _, measure = _measure(session, client)
+    url = f"/api/v1/measures/{measure['id']}/observations"
+    good = "date,value,note\n2025-01-01,120,\n2025-02-01,118,after the new letter\n"
+    answer = client.post(url, content=good.encode(), headers={"Content-Type": "text/csv"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["added"] == 2
+    bad = "Date,Value\n2025-03-01,117\n01/04/2025,116\n2025-05-01,=1+1\n2025-06-01,115,extra\n"
+    refused = client.post(url, content=bad.encode(), headers={"Content-Type": "text/csv; charset=utf-8"})
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["row 3, date", "row 4, value", "row 5"]
+    assert len(client.get(url).json()) == 2
+    headless = client.post(url, content=b"2025-03-01,117\n", headers={"Content-Type": "text/csv"})
+    assert headless.status_code == 422 and {e["field"] for e in headless.json()["errors"]} == {"date", "value"}
+    binary = client.post(url, content=b"\xff\xfe\x00", headers={"Content-Type": "text/csv"})
+    assert binary.status_code == 422
+
+
+def test_the_chart_follows_the_measure_settings_and_the_query(session: Session, client: TestClient) -> None:
+    _, measure = _measure(session, client, baseline_points=12)
+    url = f"/api/v1/measures/{measure['id']}"
+    calls = [110, 120] * 6 + [100] * 8  # twelve points about 115 ending above it, then eight well below
+    rows = [{"date": f"{2024 + (n + 3) // 12}-{(n + 3) % 12 + 1:02d}-01", "value": v} for n, v in enumerate(calls)]
+    assert client.post(f"{url}/observations", json=rows).status_code == 200
+    chart = client.get(f"{url}/chart").json()
+    assert chart["baseline_points"] == 12 and chart["trial"] is False
+    assert {p["mean"] for p in chart["points"]} == {115}
+    # Mean moving range 10: limits 115 +/- 26.6; the eight lower points are a run below, and fewer calls is better.
+    assert [p["signal"] for p in chart["points"][12:]] == ["run"] * 8
+    assert {p["point_type"] for p in chart["points"][12:]} == {"special_cause_improvement"}
+    assert "8 special cause improvement" in chart["summary"]
+    rephased = client.get(f"{url}/chart", params={"rephase": [str(rows[12]["date"])]}).json()
+    assert len(rephased["phases"]) == 2 and rephased["phases"][1]["mean"] == 100
+    assert rephased["trial"] is True and all(p["signal"] is None for p in rephased["points"])
+    assert client.get(f"{url}/chart", params={"baseline_points": 1}).status_code == 422
+    assert client.get("/api/v1/measures/999999/chart").status_code == 404
