@@ -5,7 +5,19 @@ from fastapi.responses import RedirectResponse
 
 from api.limits import BodySizeLimit
 from api.problems import install_problem_handlers
-from api.routes import appraisal, audit, benefits, finance, health, initiatives, measures, models, people, tokens
+from api.routes import (
+    appraisal,
+    audit,
+    benefits,
+    finance,
+    health,
+    initiatives,
+    measures,
+    models,
+    people,
+    reviews,
+    tokens,
+)
 from benefits.settings import Settings, get_settings
 
 DESCRIPTION = (
@@ -31,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(appraisal.router)
     app.include_router(finance.router)
     app.include_router(measures.router)
+    app.include_router(reviews.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.get("/", include_in_schema=False)

@@ -20,6 +20,7 @@ class Action(StrEnum):
     read_audit = "read_audit"
     set_appraisal = "set_appraisal"  # the portfolio's stage weights and default discount schedule
     set_budgets = "set_budgets"  # cost-centre budgets by year
+    record_review = "record_review"  # a board review of an initiative (or, not for programme managers, the portfolio)
 
 
 RULES: dict[Action, frozenset[Role]] = {
@@ -31,10 +32,11 @@ RULES: dict[Action, frozenset[Role]] = {
     Action.read_audit: frozenset({Role.admin, Role.finance, Role.board}),
     Action.set_appraisal: frozenset({Role.admin, Role.finance}),
     Action.set_budgets: frozenset({Role.admin, Role.finance}),
+    Action.record_review: frozenset({Role.admin, Role.board, Role.programme_manager}),
 }
 
 # A programme manager does these only in initiatives they own or are a member of.
-SCOPED_FOR_PROGRAMME_MANAGERS = frozenset({Action.edit_initiative, Action.decide_route})
+SCOPED_FOR_PROGRAMME_MANAGERS = frozenset({Action.edit_initiative, Action.decide_route, Action.record_review})
 
 
 def is_member(*, session: Session, person_id: int, initiative_id: int) -> bool:

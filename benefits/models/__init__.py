@@ -35,6 +35,7 @@ from benefits.models.person import (
     Role,
     SignIn,
 )
+from benefits.models.review import Review
 
 __all__ = [
     "ApiToken",
@@ -78,6 +79,7 @@ __all__ = [
     "ProfileEntry",
     "ProfileEntryIn",
     "ProfileEntryRead",
+    "Review",
     "Role",
     "SignIn",
 ]

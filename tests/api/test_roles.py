@@ -2,17 +2,19 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from benefits import cause_models, costs, measures, people
+from benefits import cause_models, costs, measures, people, reviews
 from benefits.models import Person, Role
 from benefits.models.cause_model import ModelIn
 from benefits.models.cost import CostKind, CostLineCreate
 from benefits.models.measure import MeasureCreate
+from benefits.models.review import ReviewCreate
 from tests.conftest import client_with_token
 from tests.support.factories import TESTER, make_benefit, make_initiative, make_person, make_token
 
@@ -28,6 +30,7 @@ RULES = {
     "audit": {"admin", "finance", "board"},
     "appraisal_settings": {"admin", "finance"},
     "budgets": {"admin", "finance"},
+    "review": {"admin", "pm_owner", "pm_member", "board"},
 }
 
 
@@ -44,6 +47,7 @@ class World:
     own_token_value: str
     me: int
     measure: int
+    review: int
 
 
 SMALL_MODEL: dict[str, Any] = {
@@ -78,6 +82,10 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("read", "GET", "/api/v1/finance/cash-capacity", None),
     ("read", "GET", "/api/v1/finance/budgets", None),
     ("read", "GET", "/api/v1/measures", None),
+    ("read", "GET", "/api/v1/reviews", None),
+    ("read", "GET", "/api/v1/reviews/{review}", None),
+    ("read", "GET", "/api/v1/reviews/{review}/changes", None),
+    ("review", "POST", "/api/v1/reviews", lambda w: {"initiative_id": w.initiative, "held_on": "2026-11-23"}),
     ("read", "GET", "/api/v1/measures/{measure}", None),
     ("read", "GET", "/api/v1/measures/{measure}/observations", None),
     ("read", "GET", "/api/v1/measures/{measure}/chart", None),
@@ -166,6 +174,9 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
     measure = measures.create_measure(
         session=session, fields=MeasureCreate(initiative_id=initiative.id, name="Calls"), actor=TESTER
     )
+    review = reviews.record_review(
+        session=session, fields=ReviewCreate(initiative_id=initiative.id, held_on=date(2026, 10, 1)), actor=TESTER
+    )
     session.commit()
     return World(
         initiative=initiative.id,
@@ -177,6 +188,7 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
         own_token_value=own_value,
         me=me.id or 0,
         measure=measure.id or 0,
+        review=review.id or 0,
     )
 
 
@@ -211,7 +223,11 @@ def test_the_table_covers_every_endpoint(app: FastAPI) -> None:
         for method, path in covered
     }
     covered = {
-        (method, path.replace("{cost}", "{cost_id}").replace("{measure}", "{measure_id}")) for method, path in covered
+        (
+            method,
+            path.replace("{cost}", "{cost_id}").replace("{measure}", "{measure_id}").replace("{review}", "{review_id}"),
+        )
+        for method, path in covered
     }
     assert routes - OPEN == covered
 
@@ -235,6 +251,7 @@ def test_each_role_may_do_exactly_what_the_matrix_says(
             refusals.append((method, path))
     writes_refused = {(m, p) for m, p in refusals if m != "GET"}
     if role_name in {"viewer", "board"}:
-        # No write is open to viewers or board members, but their own credentials.
-        writes = {(m, p) for rule, m, p, _ in CASES if m != "GET" and rule not in ("self", "read")}
+        # No write is open to viewers or board members, but their own credentials and (board) recording reviews.
+        open_to_them = {"self", "read", "review"} if role_name == "board" else {"self", "read"}
+        writes = {(m, p) for rule, m, p, _ in CASES if m != "GET" and rule not in open_to_them}
         assert writes_refused == writes

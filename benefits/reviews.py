@@ -1,0 +1,324 @@
+"""Board reviews: recording one with a snapshot of the register, variance against approved baselines, and what
+changed since the board last met.
+
+Variance rule: a benefit with an approved baseline compares its forecast (actuals where recorded, planned
+otherwise, over its whole profile) with the baseline's total; dis-benefits count negative, so a shortfall is
+always a lower figure. The shortfall as a share of the baseline's size gives the status: `on_track` within 5%,
+`at_risk` from 5% to 15%, `off_track` beyond 15% (a zero baseline is on track unless the forecast is below it).
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, col, func, select
+
+from benefits import audit, measures
+from benefits.actors import Actor
+from benefits.authz import Action, require
+from benefits.columns import SCALE
+from benefits.errors import NotFound
+from benefits.initiatives import get_initiative
+from benefits.listing import Page, paginate
+from benefits.models import ApprovedBaseline, AuditEvent, Benefit, Measure
+from benefits.models.review import (
+    ActionItem,
+    BenefitNoteRead,
+    ChangesRead,
+    Review,
+    ReviewCreate,
+    ReviewRead,
+    RouteDecisionRead,
+    SignalRead,
+    StageMoveRead,
+    ValueChangeRead,
+    VarianceRead,
+)
+
+ENTITY = "review"
+AT_RISK_BEYOND = Decimal("0.05")
+OFF_TRACK_BEYOND = Decimal("0.15")
+
+
+def variance_status(baseline: Decimal, forecast: Decimal) -> tuple[Decimal, float | None, str]:
+    """Variance, its share of the baseline, and the status by the module's documented rule."""
+    variance = forecast - baseline
+    if baseline == 0:
+        return variance, None, "on_track" if variance >= 0 else "off_track"
+    share = variance / abs(baseline)
+    if share >= -AT_RISK_BEYOND:
+        status = "on_track"
+    elif share >= -OFF_TRACK_BEYOND:
+        status = "at_risk"
+    else:
+        status = "off_track"
+    return variance, float(share), status
+
+
+def _benefits_in(statement: Any, initiative_id: int | None) -> Any:
+    return statement if initiative_id is None else statement.where(col(Benefit.initiative_id) == initiative_id)
+
+
+def snapshot(*, session: Session, initiative_id: int | None) -> dict[str, Any]:
+    """The register as it stands: each benefit's stage, route and totals; each measure's signals."""
+    loaded = [selectinload(Benefit.profile), selectinload(Benefit.cash_confirmations)]  # type: ignore[arg-type]
+    benefits = session.exec(_benefits_in(select(Benefit), initiative_id).options(*loaded)).all()
+    sign = sa.case((col(Benefit.is_disbenefit), -1), else_=1)
+    baselines = dict(
+        session.execute(
+            _benefits_in(
+                sa.select(
+                    col(ApprovedBaseline.benefit_id),
+                    func.sum(sign * sa.type_coerce(ApprovedBaseline.planned, sa.BigInteger)),
+                )
+                .join(Benefit, col(Benefit.id) == col(ApprovedBaseline.benefit_id))
+                .group_by(col(ApprovedBaseline.benefit_id)),
+                initiative_id,
+            )
+        ).all()
+    )
+    register = {}
+    for benefit in benefits:
+        signed = Decimal(-1 if benefit.is_disbenefit else 1)
+        planned = sum((entry.planned or Decimal(0) for entry in benefit.profile), Decimal(0)) * signed
+        forecast = sum(
+            (entry.actual if entry.actual is not None else entry.planned or Decimal(0) for entry in benefit.profile),
+            Decimal(0),
+        )
+        baseline = baselines.get(benefit.id)
+        register[str(benefit.id)] = {
+            "title": benefit.title,
+            "stage": benefit.stage.value,
+            "withdrawn": benefit.withdrawn,
+            "withdrawn_reason": benefit.withdrawn_reason,
+            "route": benefit.route.value if benefit.route else None,
+            "cost_centre": benefit.cost_centre,
+            "planned": str(planned),
+            "forecast": str(forecast * signed),
+            "baseline": None if baseline is None else str(Decimal(int(baseline)).scaleb(-SCALE)),
+            "confirmed": str(sum((row.amount for row in benefit.cash_confirmations), Decimal(0))),
+        }
+    in_scope = select(Measure).order_by(col(Measure.id))
+    if initiative_id is not None:
+        in_scope = in_scope.where(Measure.initiative_id == initiative_id)
+    measure_rows = session.exec(in_scope).all()
+    signals = {}
+    for measure in measure_rows:
+        drawn = measures.chart(session=session, measure_id=measure.id or 0)
+        signals[str(measure.id)] = {
+            "name": measure.name,
+            "signals": [
+                {"date": point.date.isoformat(), "signal": point.signal, "point_type": point.point_type}
+                for point in drawn.points
+                if point.signal is not None
+            ],
+        }
+    return {"benefits": register, "measures": signals}
+
+
+def get_review(*, session: Session, review_id: int) -> Review:
+    """One review, or NotFound."""
+    review = session.get(Review, review_id)
+    if review is None:
+        raise NotFound(f"There is no review {review_id}.")
+    return review
+
+
+def record_review(*, session: Session, fields: ReviewCreate, actor: Actor) -> Review:
+    """Record a board review and the register as it stands now."""
+    if fields.initiative_id is not None:
+        get_initiative(session=session, initiative_id=fields.initiative_id)
+    require(session=session, actor=actor, action=Action.record_review, initiative_id=fields.initiative_id)
+    review = Review(
+        **fields.model_dump(exclude={"actions"}),
+        actions=[item.model_dump(mode="json") for item in fields.actions],
+        snapshot=snapshot(session=session, initiative_id=fields.initiative_id),
+        recorded_by=actor.name,
+    )
+    session.add(review)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="recorded",
+        entity=ENTITY,
+        entity_id=review.id or 0,
+        initiative_id=review.initiative_id,
+        after=fields.model_dump(mode="json"),
+    )
+    return review
+
+
+def list_reviews(
+    *, session: Session, initiative_id: int | None = None, limit: int = 500, offset: int = 0
+) -> Page[Review]:
+    """Reviews, latest first; of one initiative when given."""
+    statement = select(Review).order_by(col(Review.held_on).desc(), col(Review.id).desc())
+    if initiative_id is not None:
+        get_initiative(session=session, initiative_id=initiative_id)
+        statement = statement.where(Review.initiative_id == initiative_id)
+    return paginate(session=session, statement=statement, limit=limit, offset=offset)
+
+
+def variances(review_snapshot: dict[str, Any]) -> list[VarianceRead]:
+    """Each live benefit with an approved baseline, against it, as the snapshot saw it."""
+    found = []
+    for benefit_id, row in review_snapshot.get("benefits", {}).items():
+        if row["baseline"] is None or row["withdrawn"]:
+            continue
+        baseline, forecast = Decimal(row["baseline"]), Decimal(row["forecast"])
+        variance, share, status = variance_status(baseline, forecast)
+        found.append(
+            VarianceRead(
+                benefit_id=int(benefit_id),
+                title=row["title"],
+                approved_baseline=baseline,
+                forecast=forecast,
+                variance=variance,
+                variance_share=share,
+                status=status,
+            )
+        )
+    return sorted(found, key=lambda item: item.benefit_id)
+
+
+def review_view(review: Review) -> ReviewRead:
+    """A review as clients read it."""
+    return ReviewRead(
+        id=review.id or 0,
+        initiative_id=review.initiative_id,
+        held_on=review.held_on,
+        title=review.title,
+        attendees=review.attendees,
+        decisions=review.decisions,
+        actions=[ActionItem.model_validate(item) for item in review.actions],
+        notes=review.notes,
+        recorded_by=review.recorded_by,
+        recorded_at=review.recorded_at,
+        benefits=len(review.snapshot.get("benefits", {})),
+        variances=variances(review.snapshot),
+    )
+
+
+def previous_review(*, session: Session, review: Review) -> Review | None:
+    """The review of the same scope recorded before this one."""
+    scope = (
+        col(Review.initiative_id).is_(None)
+        if review.initiative_id is None
+        else col(Review.initiative_id) == review.initiative_id
+    )
+    return session.exec(
+        select(Review)
+        .where(scope, col(Review.id) != review.id)
+        .where(
+            sa.or_(
+                col(Review.held_on) < review.held_on,
+                sa.and_(col(Review.held_on) == review.held_on, col(Review.id) < (review.id or 0)),
+            )
+        )
+        .order_by(col(Review.held_on).desc(), col(Review.id).desc())
+    ).first()
+
+
+def changes(*, session: Session, review_id: int) -> ChangesRead:
+    """What changed between the previous review of the same scope and this one."""
+    review = get_review(session=session, review_id=review_id)
+    before = previous_review(session=session, review=review)
+    old = before.snapshot if before is not None else {"benefits": {}, "measures": {}}
+    return compare(
+        session=session,
+        review=review,
+        previous=before,
+        old=old,
+        new=review.snapshot,
+    )
+
+
+def compare(
+    *, session: Session, review: Review, previous: Review | None, old: dict[str, Any], new: dict[str, Any]
+) -> ChangesRead:
+    """The differences between two snapshots, with the reasons recorded for stage moves between them."""
+    old_benefits, new_benefits = old.get("benefits", {}), new.get("benefits", {})
+    added: list[BenefitNoteRead] = []
+    withdrawn: list[BenefitNoteRead] = []
+    moved: list[tuple[int, str, str, str]] = []
+    reforecast: list[ValueChangeRead] = []
+    routes: list[RouteDecisionRead] = []
+    cash: list[ValueChangeRead] = []
+    for key, now in new_benefits.items():
+        then = old_benefits.get(key)
+        benefit_id = int(key)
+        if then is None:
+            added.append(BenefitNoteRead(benefit_id=benefit_id, title=now["title"], stage=now["stage"]))
+        if now["withdrawn"] and not (then or {}).get("withdrawn"):
+            withdrawn.append(BenefitNoteRead(benefit_id=benefit_id, title=now["title"], stage=now["stage"],
+                                             detail=now["withdrawn_reason"]))  # fmt: skip
+        if then is None:
+            continue
+        if then["stage"] != now["stage"]:
+            moved.append((benefit_id, now["title"], then["stage"], now["stage"]))
+        for field, bucket in (("planned", reforecast), ("confirmed", cash)):
+            if Decimal(then[field]) != Decimal(now[field]):
+                bucket.append(
+                    ValueChangeRead(benefit_id=benefit_id, title=now["title"], old=Decimal(then[field]),
+                                    new=Decimal(now[field]), difference=Decimal(now[field]) - Decimal(then[field]))
+                )  # fmt: skip
+        if then["route"] != now["route"]:
+            routes.append(RouteDecisionRead(benefit_id=benefit_id, title=now["title"], old=then["route"],
+                                            new=now["route"]))  # fmt: skip
+    since = previous.recorded_at if previous is not None else None
+    moves = _stage_moves(session=session, benefit_ids=[m[0] for m in moved], since=since, until=review.recorded_at)
+    stage_moves = [
+        StageMoveRead(benefit_id=benefit_id, title=title, stage_before=before, stage_after=after,
+                      moves=moves.get(benefit_id, []))
+        for benefit_id, title, before, after in moved
+    ]  # fmt: skip
+    signals = []
+    for key, measure in new.get("measures", {}).items():
+        seen = {(s["date"], s["signal"]) for s in old.get("measures", {}).get(key, {}).get("signals", [])}
+        for signal in measure["signals"]:
+            if (signal["date"], signal["signal"]) not in seen:
+                signals.append(SignalRead(measure_id=int(key), measure=measure["name"], **signal))
+    return ChangesRead(
+        review_id=review.id or 0,
+        previous_review_id=previous.id if previous is not None else None,
+        since=since,
+        until=review.recorded_at,
+        benefits_added=added,
+        benefits_withdrawn=withdrawn,
+        stage_moves=stage_moves,
+        reforecasts=reforecast,
+        routes_decided=routes,
+        cash_confirmed=cash,
+        signals=signals,
+    )
+
+
+def _stage_moves(
+    *, session: Session, benefit_ids: list[int], since: Any, until: Any
+) -> dict[int, list[dict[str, Any]]]:
+    """Each benefit's recorded stage moves in the window, with who, when and why."""
+    if not benefit_ids:
+        return {}
+    statement = select(AuditEvent).where(
+        AuditEvent.entity == "benefit",
+        AuditEvent.action == "stage_moved",
+        col(AuditEvent.entity_id).in_(benefit_ids),
+        col(AuditEvent.at) <= until,
+    )
+    if since is not None:
+        statement = statement.where(col(AuditEvent.at) > since)
+    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for event in session.exec(statement.order_by(col(AuditEvent.id))).all():
+        found[event.entity_id].append(
+            {
+                "from": (event.before or {}).get("stage"),
+                "to": (event.after or {}).get("stage"),
+                "by": event.actor,
+                "at": event.at.isoformat(),
+                "reason": event.reason,
+            }
+        )
+    return found

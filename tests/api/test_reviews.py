@@ -1,0 +1,119 @@
+"""Board reviews: the snapshot, variance against approved baselines, and what changed since the last review."""
+
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from benefits import measures, pipeline, register
+from benefits.models import BenefitUpdate, CashConfirmationCreate, ProfileEntryIn
+from benefits.models.measure import MeasureCreate, ObservationIn
+from benefits.reviews import variance_status
+from benefits.stages import Category, RealisationRoute, Stage
+from benefits.xmr import Direction
+from tests.support.factories import TESTER, make_benefit, make_initiative
+
+
+@pytest.mark.parametrize(
+    ("baseline", "forecast", "status"),
+    [
+        (100, 100, "on_track"),
+        (100, 95, "on_track"),  # exactly 5% short is still on track
+        (100, 94.99, "at_risk"),
+        (100, 85, "at_risk"),  # exactly 15% short is at risk
+        (100, 84.99, "off_track"),
+        (-100, -110, "at_risk"),  # a dis-benefit 10% worse than its baseline
+        (0, 0, "on_track"),
+        (0, -1, "off_track"),
+    ],
+)
+def test_the_variance_rule(baseline: float, forecast: float, status: str) -> None:
+    assert variance_status(Decimal(str(baseline)), Decimal(str(forecast)))[2] == status
+
+
+def _months(start_year: int, count: int) -> list[str]:
+    return [f"{start_year + (3 + n) // 12}-{(3 + n) % 12 + 1:02d}-01" for n in range(count)]
+
+
+def test_what_changed_between_two_reviews(session: Session, client: TestClient) -> None:
+    initiative = make_initiative(session)
+    planned = make_benefit(session, initiative=initiative, stage=Stage.planned, title="Planned", category="financial",
+                           route="cash", cost_centre="CS1")  # fmt: skip
+    idea = make_benefit(session, initiative=initiative, title="Idea")
+    doomed = make_benefit(session, initiative=initiative, title="Doomed")
+    measure = measures.create_measure(
+        session=session,
+        fields=MeasureCreate(
+            initiative_id=initiative.id or 0, name="Calls a month", direction=Direction.decrease, baseline_points=12
+        ),
+        actor=TESTER,
+    )
+    steady = [
+        ObservationIn(date=day, value=Decimal(v)) for day, v in zip(_months(2024, 12), [110, 120] * 6, strict=True)
+    ]
+    measures.record_observations(session=session, measure_id=measure.id or 0, rows=steady, actor=TESTER)
+    session.commit()
+    opening_review = {
+        "initiative_id": initiative.id,
+        "held_on": "2026-06-30",
+        "attendees": ["Beatrice Lund"],
+        "decisions": ["Carry on"],
+        "actions": [{"action": "Find an owner", "owner": "Priya"}],
+    }
+    first = client.post("/api/v1/reviews", json=opening_review)
+    assert first.status_code == 201, first.text
+    assert [v["status"] for v in first.json()["variances"]] == ["on_track"]  # 145 forecast against 150 approved
+    opening = client.get(f"/api/v1/reviews/{first.json()['id']}/changes").json()
+    assert opening["previous_review_id"] is None and len(opening["benefits_added"]) == 3
+
+    # Between the reviews: a new benefit, one withdrawn, one scoped, a re-forecast, a route, cash, a shift.
+    added = make_benefit(session, initiative=initiative, title="Added later")
+    register.withdraw_benefit(session=session, benefit_id=doomed.id or 0, reason="Duplicate of Planned",
+                              expected_version=None, actor=TESTER)  # fmt: skip
+    scoping = BenefitUpdate(owner="Sam", category=Category.financial, estimate_low=Decimal(1),
+                            estimate_likely=Decimal(2), estimate_high=Decimal(3))  # fmt: skip
+    register.update_benefit(
+        session=session, benefit_id=idea.id or 0, changes=scoping, expected_version=None, actor=TESTER
+    )
+    pipeline.move_stage(session=session, benefit_id=idea.id or 0, to=Stage.scoped, reason="Owner found", actor=TESTER)
+    register.update_benefit(session=session, benefit_id=idea.id or 0,
+                            changes=BenefitUpdate(route=RealisationRoute.capacity), expected_version=None,
+                            actor=TESTER)  # fmt: skip
+    register.replace_profile(
+        session=session,
+        benefit_id=planned.id or 0,
+        rows=[ProfileEntryIn(period="2026-27", planned=Decimal(50), actual=Decimal(45)),
+              ProfileEntryIn(period="2027-28", planned=Decimal(80))],
+        expected_version=None,
+        actor=TESTER,
+    )  # fmt: skip
+    confirmation = CashConfirmationCreate(period="2026-27", amount=Decimal(40))
+    pipeline.confirm_cash(session=session, benefit_id=planned.id or 0, fields=confirmation, actor=TESTER)
+    shifted = [ObservationIn(date=day, value=Decimal(90)) for day in _months(2025, 8)]
+    measures.record_observations(session=session, measure_id=measure.id or 0, rows=shifted, actor=TESTER)
+    session.commit()
+    second = client.post("/api/v1/reviews", json={"initiative_id": initiative.id, "held_on": "2026-09-30"})
+    assert second.status_code == 201
+    # 125 forecast against 150 approved: 16.7% short.
+    assert [(v["forecast"], v["status"]) for v in second.json()["variances"]] == [(125, "off_track")]
+
+    changed = client.get(f"/api/v1/reviews/{second.json()['id']}/changes").json()
+    assert changed["previous_review_id"] == first.json()["id"]
+    assert [b["title"] for b in changed["benefits_added"]] == [added.title]
+    assert [(b["title"], b["detail"]) for b in changed["benefits_withdrawn"]] == [("Doomed", "Duplicate of Planned")]
+    (move,) = changed["stage_moves"]
+    assert (move["stage_before"], move["stage_after"]) == ("opportunity", "scoped")
+    assert [m["reason"] for m in move["moves"]] == ["Owner found"]
+    assert [(r["old"], r["new"], r["difference"]) for r in changed["reforecasts"]] == [(150, 130, -20)]
+    assert [(r["title"], r["old"], r["new"]) for r in changed["routes_decided"]] == [("Idea", None, "capacity")]
+    assert [(c["new"], c["difference"]) for c in changed["cash_confirmed"]] == [(40, 40)]
+    # Eight months at 90 against baseline limits 115 +/- 26.6: beyond two sigma below, so fewer calls: improvement.
+    assert changed["signals"] and {s["point_type"] for s in changed["signals"]} == {"special_cause_improvement"}
+    assert {s["measure"] for s in changed["signals"]} == {"Calls a month"}
+
+    listed = client.get("/api/v1/reviews", params={"initiative_id": initiative.id}).json()
+    assert [item["id"] for item in listed["items"]] == [second.json()["id"], first.json()["id"]]
+    assert client.get("/api/v1/reviews/99999/changes").status_code == 404
+    portfolio = client.post("/api/v1/reviews", json={"held_on": "2026-09-30", "title": "Portfolio board"})
+    assert portfolio.status_code == 201 and portfolio.json()["benefits"] >= 4
