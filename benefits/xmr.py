@@ -152,19 +152,26 @@ def _marked_trends(values: Sequence[float]) -> list[int]:
 
 
 def _marked_two_of_three(values: Sequence[float], limits: Limits) -> list[int]:
-    """+1 / -1 for points beyond two sigma (inside the limits) in 3 consecutive points, 2 of them so, one side."""
+    """+1 / -1 for points between two sigma and the limits, 2 or 3 of them in 3 consecutive points, all 3 one side.
+
+    Only points inside the limits count towards the two, as in the Making Data Count rule this follows: a point
+    beyond a limit is its own signal.
+    """
     marks = [0] * len(values)
     two_sigma = 2 * limits.sigma
     for start in range(len(values) - 2):
-        window = values[start : start + 3]
+        window = range(start, start + 3)
         for side in (1, -1):
-            if not all(_side(value, limits.mean) == side for value in window):
+            if not all(_side(values[point], limits.mean) == side for point in window):
                 continue
-            near = [start + offset for offset, value in enumerate(window) if (value - limits.mean) * side > two_sigma]
+            near = [
+                point
+                for point in window
+                if (values[point] - limits.mean) * side > two_sigma and limits.lpl <= values[point] <= limits.upl
+            ]
             if len(near) >= 2:
                 for point in near:
-                    if limits.lpl <= values[point] <= limits.upl:
-                        marks[point] = side
+                    marks[point] = side
     return marks
 
 
