@@ -236,6 +236,51 @@ def replace_model(
     return stored
 
 
+def set_assumption(
+    *, session: Session, initiative_id: int, name: str, value: float, actor: Actor, reason: str | None = None
+) -> StoredModel:
+    """Give one assumption a new most-likely value (within its range), and revalue the benefits it reaches."""
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+    stored = get_model(session=session, initiative_id=initiative_id)
+    node = next((node for node in stored.nodes if node.name == name), None)
+    if node is None or node.kind != NodeKind.assumption:
+        raise InvalidInput(
+            f"{name} is not an assumption of this initiative's model.",
+            [Problem("not_an_assumption", "name an assumption of the model", "assumption", node=name)],
+        )
+    if (node.low is not None and value < node.low) or (node.high is not None and value > node.high):
+        bounds = f"{node.low if node.low is not None else '-'} to {node.high if node.high is not None else '-'}"
+        raise InvalidInput(
+            f"{value:g} is outside {name}'s range of {bounds}; widen the range first.",
+            [Problem("outside_range", "the value must lie within the assumption's low and high", "value", node=name)],
+        )
+    before = node.value
+    node.value = value
+    session.flush()
+    stored = get_model(session=session, initiative_id=initiative_id)
+    checked = checked_model(stored)
+    deterministic(checked)  # a value that breaks a formula (division by zero) is refused before anything is kept
+    linked = _linked_benefits(session, initiative_id)
+    valuations = valuations_of(checked, sorted({benefit.model_node or "" for benefit in linked}))
+    record = stored.record or CauseModel(initiative_id=initiative_id)
+    record.updated_at = utc_now()
+    session.add(record)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="assumption_set",
+        entity=ENTITY,
+        entity_id=initiative_id,
+        initiative_id=initiative_id,
+        before={name: before},
+        after={name: value},
+        reason=reason,
+    )
+    _revalue(session=session, benefits=linked, valuations=valuations, actor=actor)
+    return get_model(session=session, initiative_id=initiative_id)
+
+
 def _keep_draft(
     *,
     session: Session,

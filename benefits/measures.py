@@ -3,22 +3,27 @@
 import csv
 import datetime as dt
 import io
+from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from statistics import fmean
 from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
-from benefits import audit, cause_models
+from benefits import audit, cause_models, register
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.errors import InvalidInput, NotFound, Problem
 from benefits.initiatives import check_version, get_initiative
 from benefits.listing import Page, paginate
-from benefits.models import Benefit
+from benefits.models import Benefit, ProfileEntryIn
 from benefits.models.measure import (
     MAX_OBSERVATIONS_PER_CALL,
+    ActualsFromMeasure,
+    AssumptionFromMeasure,
+    AssumptionUpdated,
     ChartPointRead,
     ChartRead,
     Measure,
@@ -32,7 +37,8 @@ from benefits.models.measure import (
     ObservationsRecorded,
     PhaseRead,
 )
-from benefits.xmr import XmrChart, xmr_chart
+from benefits.periods import Period, period_of
+from benefits.xmr import Direction, XmrChart, xmr_chart
 
 ENTITY = "measure"
 EDITABLE = ("name", "unit", "direction", "model_node", "description", "baseline_points", "screen_outliers")
@@ -320,6 +326,84 @@ def parse_csv(text: str) -> list[ObservationIn]:
     if problems:
         raise InvalidInput("The CSV has rows that cannot be used; nothing was recorded.", problems)
     return rows
+
+
+def assumption_from_measure(
+    *, session: Session, measure_id: int, fields: AssumptionFromMeasure, actor: Actor
+) -> AssumptionUpdated:
+    """Set a model assumption to the mean of the measure's last N points, so the model and the board agree."""
+    measure = get_measure(session=session, measure_id=measure_id)
+    name = fields.assumption or measure.model_node
+    if not name:
+        raise InvalidInput(
+            "Name the assumption: this measure is not linked to a model node.",
+            [Problem("assumption_missing", "name an assumption of the model", "assumption")],
+        )
+    observations = observations_of(session=session, measure_id=measure_id)
+    if len(observations) < fields.last_points:
+        raise InvalidInput(
+            f"The measure has {len(observations)} observations, fewer than {fields.last_points}.",
+            [Problem("too_few_points", f"at most {len(observations)} points", "last_points")],
+        )
+    latest = observations[-fields.last_points :]
+    value = fmean(float(row.value) for row in latest)
+    model = cause_models.get_model(session=session, initiative_id=measure.initiative_id)
+    previous = next((node.value for node in model.nodes if node.name == name), None)
+    why = fields.reason or (
+        f"The mean of the last {fields.last_points} points of measure '{measure.name}' "
+        f"({latest[0].observed_on.isoformat()} to {latest[-1].observed_on.isoformat()})"
+    )
+    stored = cause_models.set_assumption(
+        session=session, initiative_id=measure.initiative_id, name=name, value=value, actor=actor, reason=why
+    )
+    return AssumptionUpdated(
+        assumption=name, previous=previous, value=value, points=len(latest), model_version=stored.version
+    )
+
+
+def actuals_from_measure(*, session: Session, benefit_id: int, fields: ActualsFromMeasure, actor: Actor) -> Benefit:
+    """Write a benefit's actuals per period from a linked measure, as improvement on the benefit's baseline."""
+    benefit = register.get_benefit(session=session, benefit_id=benefit_id, for_update=True)
+    measure = get_measure(session=session, measure_id=fields.measure_id)
+    if benefit_id not in benefit_ids_of(session=session, measure_ids=[fields.measure_id])[fields.measure_id]:
+        raise InvalidInput(
+            "The measure does not evidence this benefit; link them first.",
+            [Problem("measure_not_linked", "link the measure to the benefit", "measure_id")],
+        )
+    if benefit.baseline_value is None:
+        raise InvalidInput(
+            "The benefit has no baseline to measure improvement from.",
+            [Problem("baseline_missing", "set the benefit's baseline value", "baseline_value")],
+        )
+    initiative = benefit.initiative
+    by_period: dict[Period, list[Decimal]] = defaultdict(list)
+    for row in observations_of(session=session, measure_id=fields.measure_id):
+        period = period_of(row.observed_on, initiative.fy_start_month, initiative.granularity)
+        by_period[period].append(row.value)
+    better = Decimal(-1 if measure.direction is Direction.decrease else 1)
+    baseline = benefit.baseline_value
+    actuals: dict[str, Decimal] = {}
+    for period, values in by_period.items():
+        if fields.aggregate == "sum":
+            gain = sum((value - baseline for value in values), Decimal(0))
+        else:
+            gain = sum(values, Decimal(0)) / len(values) - baseline
+        actuals[period.label] = gain * better * fields.multiplier
+    rows = {entry.period: {"period": entry.period, "planned": entry.planned, "actual": entry.actual}
+            for entry in benefit.profile}  # fmt: skip
+    for label, actual in actuals.items():
+        rows.setdefault(label, {"period": label, "planned": None})["actual"] = actual
+    try:
+        profile = [ProfileEntryIn.model_validate(row) for row in rows.values()]
+    except ValidationError as error:
+        raise InvalidInput(
+            "A derived actual is out of range; check the multiplier.",
+            [Problem("value_out_of_range", "actuals are at most 1e12 either way", "multiplier")],
+        ) from error
+    why = fields.reason or f"Actuals derived from measure '{measure.name}' ({fields.aggregate} against the baseline)"
+    return register.replace_profile(
+        session=session, benefit_id=benefit_id, rows=profile, expected_version=None, actor=actor, reason=why
+    )
 
 
 def chart(

@@ -69,3 +69,11 @@ def parse_period_for(label: str, granularity: Granularity) -> Period:
 def financial_year_of(day: date, start_month: int = 4) -> Period:
     """The financial year a date falls in, for years starting in `start_month` (April by default)."""
     return Period(day.year if day.month >= start_month else day.year - 1)
+
+
+def period_of(day: date, start_month: int, granularity: Granularity) -> Period:
+    """The financial year, or quarter of it, that a date falls in."""
+    year = financial_year_of(day, start_month)
+    if granularity is Granularity.year:
+        return year
+    return Period(year.start_year, (day.month - start_month) % 12 // 3 + 1)

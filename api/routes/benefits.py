@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, PagingDep, ResourceId, SessionDep, etag
 from api.problems import PROBLEM_RESPONSES
 from api.schemas import PageRead, page_read
-from benefits import pipeline, register
+from benefits import measures, pipeline, register
 from benefits.columns import Reason
 from benefits.models import (
     AuditEventRead,
@@ -18,10 +18,21 @@ from benefits.models import (
     ProfileEntryIn,
 )
 from benefits.models.benefit import TransitionRequest, WithdrawRequest
+from benefits.models.measure import ActualsFromMeasure
 
 router = APIRouter(prefix="/api/v1/benefits", tags=["benefits"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN)
 
 MAX_PROFILE_ROWS = 400
+
+
+@router.post("/{benefit_id}/actuals-from-measure", response_model=BenefitRead)
+def actuals_from_measure(
+    benefit_id: ResourceId, fields: ActualsFromMeasure, session: SessionDep, actor: ActorDep, response: Response
+) -> BenefitRead:
+    """Derive the benefit's actuals per period from a linked measure, as improvement on its baseline."""
+    benefit = measures.actuals_from_measure(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
+    response.headers["ETag"] = etag(benefit.version)
+    return register.benefit_view(benefit)
 
 
 @router.get("/{benefit_id}", response_model=BenefitRead)

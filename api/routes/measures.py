@@ -14,6 +14,8 @@ from benefits import measures
 from benefits.errors import InvalidInput, Problem
 from benefits.models.measure import (
     MAX_REPHASES,
+    AssumptionFromMeasure,
+    AssumptionUpdated,
     ChartRead,
     MeasureCreate,
     MeasureRead,
@@ -125,6 +127,14 @@ def list_observations(measure_id: ResourceId, session: SessionDep) -> list[Obser
     """Every observation of the measure, oldest first."""
     measures.get_measure(session=session, measure_id=measure_id)
     return [measures.observation_view(row) for row in measures.observations_of(session=session, measure_id=measure_id)]
+
+
+@router.post("/{measure_id}/assumption", response_model=AssumptionUpdated)
+def assumption_from_measure(
+    measure_id: ResourceId, fields: AssumptionFromMeasure, session: SessionDep, actor: ActorDep
+) -> AssumptionUpdated:
+    """Set a model assumption (the measure's node by default) to the mean of the measure's last N points."""
+    return measures.assumption_from_measure(session=session, measure_id=measure_id, fields=fields, actor=actor)
 
 
 @router.get("/{measure_id}/chart", response_model=ChartRead)

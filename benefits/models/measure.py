@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel
@@ -190,3 +191,39 @@ class ChartRead(BaseModel):
     phases: list[PhaseRead]
     points: list[ChartPointRead]
     summary: str
+
+
+class AssumptionFromMeasure(BaseModel):
+    """Set a model assumption to the mean of the measure's latest points."""
+
+    model_config = {"extra": "forbid"}
+
+    assumption: Code | None = PydanticField(default=None, description="Defaults to the measure's model node.")
+    last_points: int = PydanticField(default=12, ge=1, le=1000)
+    reason: Reason | None = None
+
+
+class AssumptionUpdated(BaseModel):
+    """What setting an assumption from a measure did."""
+
+    assumption: str
+    previous: float | None
+    value: float
+    points: int
+    model_version: int
+
+
+class ActualsFromMeasure(BaseModel):
+    """Derive a benefit's actuals per period from a measure it is linked to, against the benefit's baseline.
+
+    Each period's actual is the improvement on the baseline (the measure's direction says which way is better):
+    `mean` compares the period's mean with the baseline; `sum` adds each observation's difference from it
+    (a monthly baseline summed over a year's months). `multiplier` turns the measure's unit into the benefit's.
+    """
+
+    model_config = {"extra": "forbid"}
+
+    measure_id: RowId
+    aggregate: Literal["mean", "sum"] = "mean"
+    multiplier: Quantity = Decimal(1)
+    reason: Reason | None = None

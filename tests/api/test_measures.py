@@ -1,5 +1,6 @@
 """Measures over the API: links, observations by JSON and CSV (all or nothing, idempotent by date), charts."""
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -99,3 +100,90 @@ def test_the_chart_follows_the_measure_settings_and_the_query(session: Session, 
     assert rephased["trial"] is True and all(p["signal"] is None for p in rephased["points"])
     assert client.get(f"{url}/chart", params={"baseline_points": 1}).status_code == 422
     assert client.get("/api/v1/measures/999999/chart").status_code == 404
+
+
+def _month(n: int, year: int = 2025) -> str:
+    return f"{year + (n + 3) // 12}-{(n + 3) % 12 + 1:02d}-01"  # n = 0 is April of `year`
+
+
+def test_a_measure_sets_its_assumption_to_the_mean_of_its_latest_points(session: Session, client: TestClient) -> None:
+    initiative = make_initiative(session)
+    session.commit()
+    url = f"/api/v1/initiatives/{initiative.id}"
+    model = {"nodes": [{"name": "calls", "kind": "assumption", "value": 1000, "low": 500, "high": 1500},
+                       {"name": "saving", "kind": "derived", "formula": "calls * 2"}]}  # fmt: skip
+    assert client.put(f"{url}/model", json=model).status_code == 200
+    valued = make_benefit(session, initiative=initiative, title="Saving", model_node="saving")
+    session.commit()
+    measure = client.post("/api/v1/measures", json={"initiative_id": initiative.id, "name": "Calls",
+                                                     "model_node": "calls"}).json()  # fmt: skip
+    rows = [{"date": _month(n), "value": 1000 if n < 12 else 800 + n} for n in range(18)]
+    assert client.post(f"/api/v1/measures/{measure['id']}/observations", json=rows).status_code == 200
+    version = client.get(f"{url}/model").headers["ETag"]
+
+    answer = client.post(f"/api/v1/measures/{measure['id']}/assumption", json={"last_points": 6})
+    assert answer.status_code == 200, answer.text
+    expected = sum(800 + n for n in range(12, 18)) / 6
+    assert answer.json()["value"] == pytest.approx(expected) and answer.json()["previous"] == 1000
+    nodes = {node["name"]: node for node in client.get(f"{url}/model").json()["nodes"]}
+    assert nodes["calls"]["value"] == pytest.approx(expected)
+    assert client.get(f"{url}/model").headers["ETag"] != version
+    event = audit.events_for(session=session, entity="model", entity_id=initiative.id or 0)[-1]
+    assert event.action == "assumption_set" and "last 6 points of measure 'Calls'" in (event.reason or "")
+    # The benefit valued by the model moved with it: its likely estimate is the P50 of 2 x calls, and calls is
+    # triangular(500, mode, 1500), whose median is 1500 - sqrt(1000 x (1500 - mode) / 2) when the mode is low.
+    median = 1500 - ((1000 * (1500 - expected)) / 2) ** 0.5
+    estimate = client.get(f"/api/v1/benefits/{valued.id}").json()["estimate_likely"]
+    assert estimate == pytest.approx(2 * median, rel=0.005)
+
+    too_few = client.post(f"/api/v1/measures/{measure['id']}/assumption", json={"last_points": 19})
+    assert too_few.status_code == 422 and too_few.json()["errors"][0]["field"] == "last_points"
+    outside = [{"date": _month(n, 2027), "value": 1600} for n in range(3)]
+    client.post(f"/api/v1/measures/{measure['id']}/observations", json=outside)
+    refused = client.post(f"/api/v1/measures/{measure['id']}/assumption", json={"last_points": 3})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "outside_range"
+    assert client.get(f"{url}/model").json()["nodes"][0]["value"] == pytest.approx(expected)
+
+
+def test_a_benefit_takes_its_actuals_from_its_measure(session: Session, client: TestClient) -> None:
+    initiative = make_initiative(session)
+    benefit = make_benefit(session, initiative=initiative, title="Calls avoided", category="non_financial",
+                           unit="calls", baseline_value=1000)  # fmt: skip
+    bare = make_benefit(session, initiative=initiative, title="No baseline")
+    session.commit()
+    client.put(f"/api/v1/benefits/{benefit.id}/profile", json=[{"period": "2025-26", "planned": 1500}])
+    measure = client.post(
+        "/api/v1/measures",
+        json={
+            "initiative_id": initiative.id,
+            "name": "Calls a month",
+            "direction": "decrease",
+            "benefit_ids": [benefit.id, bare.id],
+        },
+    )
+    rows = [{"date": _month(n), "value": 900 if n < 12 else 850} for n in range(15)]
+    assert client.post(f"/api/v1/measures/{measure.json()['id']}/observations", json=rows).status_code == 200
+
+    summed = client.post(f"/api/v1/benefits/{benefit.id}/actuals-from-measure",
+                         json={"measure_id": measure.json()["id"], "aggregate": "sum"})  # fmt: skip
+    assert summed.status_code == 200, summed.text
+    # 2025-26: twelve months 100 below the baseline of 1,000 (fewer is better); 2026-27 so far: three at 150.
+    assert summed.json()["profile"] == [
+        {"period": "2025-26", "planned": 1500.0, "actual": 1200.0},
+        {"period": "2026-27", "planned": None, "actual": 450.0},
+    ]
+    costed = client.post(f"/api/v1/benefits/{benefit.id}/actuals-from-measure",
+                         json={"measure_id": measure.json()["id"], "multiplier": 2.83})  # fmt: skip
+    assert [row["actual"] for row in costed.json()["profile"]] == [283.0, 424.5]
+    history = client.get(f"/api/v1/benefits/{benefit.id}/history").json()["items"]
+    assert "Actuals derived from measure 'Calls a month'" in history[-1]["reason"]
+
+    no_baseline = client.post(f"/api/v1/benefits/{bare.id}/actuals-from-measure",
+                              json={"measure_id": measure.json()["id"]})  # fmt: skip
+    assert no_baseline.status_code == 422 and no_baseline.json()["errors"][0]["field"] == "baseline_value"
+    other = make_benefit(session, initiative=initiative, title="Unlinked", baseline_value=5)
+    session.commit()
+    unlinked = client.post(
+        f"/api/v1/benefits/{other.id}/actuals-from-measure", json={"measure_id": measure.json()["id"]}
+    )
+    assert unlinked.status_code == 422 and unlinked.json()["errors"][0]["code"] == "measure_not_linked"

@@ -13,7 +13,7 @@ from benefits import cause_models, costs, measures, people, reviews
 from benefits.models import Person, Role
 from benefits.models.cause_model import ModelIn
 from benefits.models.cost import CostKind, CostLineCreate
-from benefits.models.measure import MeasureCreate
+from benefits.models.measure import MeasureCreate, ObservationIn
 from benefits.models.review import ReviewCreate
 from tests.conftest import client_with_token
 from tests.support.factories import TESTER, make_benefit, make_initiative, make_person, make_token
@@ -92,6 +92,8 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("edit", "POST", "/api/v1/measures", lambda w: {"initiative_id": w.initiative, "name": "Calls a month"}),
     ("edit", "PATCH", "/api/v1/measures/{measure}", lambda w: {"direction": "decrease"}),
     ("edit", "POST", "/api/v1/measures/{measure}/observations", lambda w: [{"date": "2026-04-01", "value": 5}]),
+    ("edit", "POST", "/api/v1/measures/{measure}/assumption", lambda w: {"assumption": "calls", "last_points": 1}),
+    ("edit", "POST", "/api/v1/benefits/{benefit}/actuals-from-measure", lambda w: {"measure_id": w.measure}),
     ("budgets", "PUT", "/api/v1/finance/budgets", lambda w: [{"cost_centre": "CS1", "year": "2026-27", "amount": 5}]),
     (
         "edit",
@@ -151,6 +153,7 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
         estimate_low=1,
         estimate_likely=2,
         estimate_high=3,
+        baseline_value=100,
     )
     cause_models.replace_model(
         session=session,
@@ -172,7 +175,12 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
     own_value = make_token(session, person=me)
     own = people.list_tokens(session=session, actor=TESTER, person_id=me.id).items[-1]
     measure = measures.create_measure(
-        session=session, fields=MeasureCreate(initiative_id=initiative.id, name="Calls"), actor=TESTER
+        session=session,
+        fields=MeasureCreate(initiative_id=initiative.id, name="Calls", benefit_ids=[benefit.id or 0]),
+        actor=TESTER,
+    )
+    measures.record_observations(
+        session=session, measure_id=measure.id or 0, rows=[ObservationIn(date=date(2026, 5, 1), value=90)], actor=TESTER
     )
     review = reviews.record_review(
         session=session, fields=ReviewCreate(initiative_id=initiative.id, held_on=date(2026, 10, 1)), actor=TESTER
