@@ -3,13 +3,14 @@
 import json
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 from sqlmodel import Session, select
 
-from benefits import cause_models, costs, initiatives, people, pipeline, register
+from benefits import cause_models, costs, initiatives, measures, people, pipeline, register, reviews
 from benefits import finance as finance_module
 from benefits.actors import Actor, system_actor
 from benefits.models import (
@@ -25,6 +26,8 @@ from benefits.models import (
 from benefits.models.cause_model import ModelIn
 from benefits.models.cost import CostLineCreate
 from benefits.models.finance import BudgetIn
+from benefits.models.measure import MeasureCreate, ObservationIn
+from benefits.models.review import ReviewCreate
 from benefits.stages import STAGE_ORDER, Stage
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -102,8 +105,12 @@ def load_example(
             expected_version=None,
             actor=manager,
         )
-    for item in spec["benefits"]:
-        _load_benefit(session=session, initiative_id=initiative.id, item=item, manager=manager, finance=finance)
+    loaded = {
+        item["fields"]["title"]: _load_benefit(
+            session=session, initiative_id=initiative.id, item=item, manager=manager, finance=finance
+        )
+        for item in spec["benefits"]
+    }
     for cost in spec.get("costs", []):
         costs.create_cost(
             session=session, initiative_id=initiative.id, fields=CostLineCreate.model_validate(cost), actor=manager
@@ -111,12 +118,78 @@ def load_example(
     if spec.get("budgets"):
         budgets = [BudgetIn.model_validate(line) for line in spec["budgets"]]
         finance_module.replace_budgets(session=session, budgets=budgets, actor=finance)
+    _load_measures_and_reviews(
+        session=session,
+        initiative_id=initiative.id,
+        spec=spec,
+        loaded=loaded,
+        actors={"manager": manager, "finance": finance, "board": actors[spec["acting"]["board"]]},
+    )
     return made
 
 
-def _load_benefit(
-    *, session: Session, initiative_id: int, item: dict[str, Any], manager: Actor, finance: Actor
+def _load_measures_and_reviews(
+    *, session: Session, initiative_id: int, spec: dict[str, Any], loaded: dict[str, int], actors: dict[str, Actor]
 ) -> None:
+    """The measures up to the first review, the first review, what moved after it, then the second review."""
+    reviews_spec = spec.get("reviews", [])
+    first_held = date.fromisoformat(reviews_spec[0]["held_on"]) if reviews_spec else date.max
+    manager, finance = actors["manager"], actors["finance"]
+    later: list[tuple[int, list[ObservationIn]]] = []
+    for item in spec.get("measures", []):
+        fields = dict(item["fields"])
+        benefit_ids = [loaded[title] for title in fields.pop("benefits", [])]
+        measure = measures.create_measure(
+            session=session,
+            fields=MeasureCreate.model_validate(fields | {"initiative_id": initiative_id, "benefit_ids": benefit_ids}),
+            actor=manager,
+        )
+        rows = [ObservationIn.model_validate(row) for row in item["observations"]]
+        early = [row for row in rows if row.date <= first_held]
+        measures.record_observations(session=session, measure_id=measure.id or 0, rows=early, actor=manager)
+        later.append((measure.id or 0, [row for row in rows if row.date > first_held]))
+    if not reviews_spec:
+        return
+    board = actors["board"]
+    held = [ReviewCreate.model_validate(review | {"initiative_id": initiative_id}) for review in reviews_spec]
+    reviews.record_review(session=session, fields=held[0], actor=board)
+    for measure_id, rows in later:
+        measures.record_observations(session=session, measure_id=measure_id, rows=rows, actor=manager)
+    for item in spec["benefits"]:
+        if "first_review" in item:
+            _after_first_review(session=session, benefit_id=loaded[item["fields"]["title"]], item=item,
+                                manager=manager, finance=finance)  # fmt: skip
+    for review in held[1:]:
+        reviews.record_review(session=session, fields=review, actor=board)
+
+
+def _after_first_review(
+    *, session: Session, benefit_id: int, item: dict[str, Any], manager: Actor, finance: Actor
+) -> None:
+    """What moved on a benefit between the two reviews: a re-forecast, cash confirmed, stage moves."""
+    moved = item["first_review"]
+    if "profile" in moved:
+        rows = [ProfileEntryIn.model_validate(row) for row in item["profile"]]
+        register.replace_profile(session=session, benefit_id=benefit_id, rows=rows, expected_version=None,
+                                 actor=manager, reason=moved["reforecast_reason"])  # fmt: skip
+    for confirmation in item.get("cash_confirmations", []):
+        if confirmation.get("after_first_review"):
+            fields = CashConfirmationCreate.model_validate(
+                {k: v for k, v in confirmation.items() if k != "after_first_review"}
+            )
+            pipeline.confirm_cash(session=session, benefit_id=benefit_id, fields=fields, actor=finance)
+    for stage in STAGE_ORDER[Stage(moved["stage"]).rank + 1 : Stage(item["stage"]).rank + 1]:
+        pipeline.move_stage(session=session, benefit_id=benefit_id, to=stage, reason=moved.get("reason"), actor=manager)
+
+
+def _confirmation(spec: dict[str, Any]) -> CashConfirmationCreate:
+    return CashConfirmationCreate.model_validate(
+        {key: value for key, value in spec.items() if key != "after_first_review"}
+    )
+
+
+def _load_benefit(*, session: Session, initiative_id: int, item: dict[str, Any], manager: Actor, finance: Actor) -> int:
+    """A benefit as the first review saw it (or as it ends, when nothing moved after that review); its id."""
     benefit = register.create_benefit(
         session=session,
         initiative_id=initiative_id,
@@ -124,18 +197,22 @@ def _load_benefit(
         actor=manager,
     )
     assert benefit.id is not None
-    if item["profile"]:
-        rows = [ProfileEntryIn.model_validate(row) for row in item["profile"]]
+    first = item.get("first_review", {})
+    profile = first.get("profile", item["profile"])
+    if profile:
+        rows = [ProfileEntryIn.model_validate(row) for row in profile]
         register.replace_profile(
             session=session, benefit_id=benefit.id, rows=rows, expected_version=None, actor=manager
         )
     for confirmation in item.get("cash_confirmations", []):
-        pipeline.confirm_cash(
-            session=session,
-            benefit_id=benefit.id,
-            fields=CashConfirmationCreate.model_validate(confirmation),
-            actor=finance,
-        )
+        if not confirmation.get("after_first_review"):
+            pipeline.confirm_cash(
+                session=session,
+                benefit_id=benefit.id,
+                fields=_confirmation(confirmation),
+                actor=finance,
+            )
     # Each stage is reached through its gate, so the example obeys the same rules as users do.
-    for stage in STAGE_ORDER[1 : Stage(item["stage"]).rank + 1]:
+    for stage in STAGE_ORDER[1 : Stage(first.get("stage", item["stage"])).rank + 1]:
         pipeline.move_stage(session=session, benefit_id=benefit.id, to=stage, reason="Worked example", actor=manager)
+    return benefit.id

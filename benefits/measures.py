@@ -458,6 +458,15 @@ def _phases(drawn: XmrChart) -> list[PhaseRead]:
     return phases
 
 
+def _figure(value: float) -> str:
+    """A figure as a person reads it: thousands separated, no more places than it needs."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:,.1f}"
+    return f"{value:.3g}"
+
+
 def describe(drawn: XmrChart, *, unit: str = "") -> str:
     """The chart in words, for a screen reader and for the board pack."""
     if not drawn.points:
@@ -465,10 +474,11 @@ def describe(drawn: XmrChart, *, unit: str = "") -> str:
     last = drawn.points[-1]
     limits = drawn.phases[-1]
     suffix = f" {unit}" if unit else ""
+    phases = len(drawn.phases)
     words = [
-        f"{len(drawn.points)} points in {len(drawn.phases)} phase{'s' if len(drawn.phases) > 1 else ''}.",
-        f"The latest phase averages {limits.mean:,.4g}{suffix}, with natural process limits "
-        f"{limits.lpl:,.4g} to {limits.upl:,.4g}{suffix}.",
+        f"{len(drawn.points)} points in {phases} phase{'s' if phases > 1 else ''}.",
+        f"{'The latest phase has its' if phases > 1 else 'The'} centre line at {_figure(limits.mean)}{suffix}, "
+        f"with natural process limits {_figure(limits.lpl)} to {_figure(limits.upl)}{suffix}.",
     ]
     if drawn.trial:
         words.append("Some limits rest on fewer than 12 points, so they are trial limits.")

@@ -1,14 +1,15 @@
 """The worked example loads once, obeys every gate, and covers what it promises."""
 
 from collections import Counter
+from datetime import date
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
-from benefits import cause_models, register
+from benefits import cause_models, measures, register, reviews
 from benefits.example import load_example
 from benefits.modelling.simulation import deterministic
-from benefits.models import Benefit, Initiative, Person, Role
+from benefits.models import Benefit, Initiative, Measure, Person, Review, Role
 from benefits.periods import parse_period
 from benefits.stages import Stage, unmet_requirements
 
@@ -70,3 +71,32 @@ def test_the_example_brings_a_first_admin_and_people_for_every_role(session: Ses
     initiative = session.exec(select(Initiative)).one()
     owner = session.get(Person, initiative.owner_id)
     assert owner is not None and owner.role == Role.programme_manager
+
+
+def test_the_example_measures_show_the_shift_and_its_reviews_what_changed(session: Session) -> None:
+    load_example(session=session)
+    found = session.exec(select(Measure).order_by(col(Measure.id))).all()
+    assert [m.name for m in found] == ["Calls a month", "Share of avoidable contact", "Customer satisfaction",
+                                       "Abandoned calls"]  # fmt: skip
+    for measure in found:
+        chart = measures.chart(session=session, measure_id=measure.id or 0)
+        assert len(chart.points) >= 24 and chart.baseline_points == 24
+        # The seven months since the redesign went live in April 2026 are all special cause, and better.
+        after = [point for point in chart.points if point.date >= date(2026, 4, 1)]
+        assert len(after) == 7 and {point.point_type for point in after[-5:]} == {"special_cause_improvement"}
+    held = session.exec(select(Review).order_by(col(Review.id))).all()
+    assert [review.held_on for review in held] == [date(2026, 7, 15), date(2026, 10, 20)]
+    changed = reviews.changes(session=session, review_id=held[1].id or 0)
+    assert {(move.title, move.stage_after) for move in changed.stage_moves} == {
+        ("Avoidable phone contact removed", "delivered"),
+        ("Face-to-face visits shifted to the web", "delivered"),
+        ("Abandoned calls held under 3%", "scoped"),
+    }
+    assert all(move.moves and move.moves[0]["reason"] for move in changed.stage_moves)
+    assert [(row.title, row.difference) for row in changed.cash_confirmed] == [
+        ("Face-to-face visits shifted to the web", 84700)
+    ]
+    assert [row.title for row in changed.reforecasts] == ["Library staff time given to assisted digital support"]
+    assert {signal.measure for signal in changed.signals} == {m.name for m in found}
+    statuses = {v.title: v.status for v in reviews.review_view(held[1]).variances}
+    assert statuses["Longer call handling during the CRM roll-out"] == "off_track"  # 41,500 against 36,000
