@@ -17,6 +17,7 @@ from api.routes import (
     people,
     reviews,
     tokens,
+    workbooks,
 )
 from benefits.settings import Settings, get_settings
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(finance.router)
     app.include_router(measures.router)
     app.include_router(reviews.router)
+    app.include_router(workbooks.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.get("/", include_in_schema=False)

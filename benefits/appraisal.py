@@ -107,7 +107,10 @@ def valued_benefits(initiative_id: int) -> Any:
         col(Benefit.initiative_id) == initiative_id,
         col(Benefit.withdrawn).is_(False),
         sa.or_(
-            col(Benefit.category) == Category.financial,
+            sa.and_(
+                col(Benefit.category) == Category.financial,
+                sa.or_(col(Benefit.unit).is_(None), func.upper(col(Benefit.unit)).in_(MONEY_UNITS)),
+            ),
             sa.and_(col(Benefit.category) == Category.non_financial, func.upper(col(Benefit.unit)).in_(MONEY_UNITS)),
         ),
     )

@@ -1,4 +1,4 @@
-"""The `benefits` command line: serve, migrate the database, load the worked example."""
+"""The `benefits` command line: serve, migrate the database, load the worked example, export workbooks."""
 
 import getpass
 import sys
@@ -161,6 +161,50 @@ def tokens_create(name: str, expires_in: int | None) -> None:
     expiry = f", expires {issued.record.expires_at:%Y-%m-%d %H:%M} UTC" if issued.record.expires_at else ""
     click.echo(f"Token for {person.name} ({person.role}){expiry}; it is shown only now:")
     click.echo(issued.token)
+
+
+@main.group()
+def export() -> None:
+    """Workbooks for finance."""
+
+
+@export.command("business-case")
+@click.argument("initiative_id", type=click.IntRange(1, 2**31 - 1))
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def export_business_case(initiative_id: int, file: str) -> None:
+    """Write initiative INITIATIVE_ID's business-case workbook to FILE (.xlsx)."""
+    from benefits.workbooks.business_case import business_case_workbook
+
+    click.echo(f"Building the business case of initiative {initiative_id} ...", err=True)
+    try:
+        with transaction() as session:
+            content = business_case_workbook(session=session, initiative_id=initiative_id)
+    except DomainError as error:
+        _fail(error)
+    with open(file, "wb") as target:
+        target.write(content)
+    click.echo(f"Wrote {file} ({len(content):,} bytes).")
+
+
+@export.command("finance")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@click.option("--initiative", "initiative_id", type=click.IntRange(1, 2**31 - 1), default=None, help="One initiative.")
+@click.option("--from", "from_year", default=None, help="First financial year, e.g. 2026-27.")
+@click.option("--to", "to_year", default=None, help="Last financial year, e.g. 2030-31.")
+@click.option("--weighted", is_flag=True, help="Weight each benefit by its stage.")
+def export_finance(file: str, initiative_id: int | None, from_year: str | None, to_year: str | None,
+                   weighted: bool) -> None:  # fmt: skip
+    """Write the cash-versus-capacity workbook to FILE (.xlsx), streaming its detail rows."""
+    from benefits.workbooks.finance_summary import write_finance_workbook
+
+    click.echo("Writing the cash-versus-capacity workbook ...", err=True)
+    try:
+        with transaction() as session, open(file, "wb") as target:
+            written = write_finance_workbook(session=session, target=target, initiative_id=initiative_id,
+                                             from_year=from_year, to_year=to_year, weighted=weighted)  # fmt: skip
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Wrote {file}: {written.rows:,} benefit-years, {written.cells:,} cells.")
 
 
 if __name__ == "__main__":

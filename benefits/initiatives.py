@@ -177,6 +177,17 @@ def delete_initiative(
         .with_for_update(of=Benefit)
         .execution_options(populate_existing=True)
     ).all()
+    from benefits.models import Measure, Observation, Review
+
+    records = session.exec(select(Review.id).where(Review.initiative_id == initiative_id)).first() or session.exec(
+        select(Observation.id).join(Measure, col(Measure.id) == col(Observation.measure_id))
+        .where(Measure.initiative_id == initiative_id)
+    ).first()  # fmt: skip
+    if records is not None:
+        raise Conflict(
+            "This initiative has board reviews or measured observations; they are its record, so it is kept.",
+            [Problem("delete_refused", "board reviews and observations are never deleted", None)],
+        )
     kept = [benefit for benefit in benefits if register.deletion_refusal(benefit) is not None]
     if kept:
         raise Conflict(

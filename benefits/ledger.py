@@ -3,7 +3,8 @@
 The cash-versus-capacity summary reads this one narrow table instead of joining each profile row to its benefit,
 which is what keeps a portfolio summary fast. The ledger is derived data: whenever a flush writes a benefit, a
 profile entry, an approved baseline, a cash confirmation or an initiative, the entries of the benefits concerned
-are rebuilt from their sources in the same transaction, so no code path can leave it behind.
+are rebuilt from their sources in the same transaction. Writes that bypass the ORM's flush (bulk Core inserts or
+updates of those tables) must call `refresh` themselves, as the benchmark's bulk loader does.
 """
 
 from collections.abc import Collection
@@ -16,7 +17,7 @@ from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, col, func
 
 from benefits.models import ApprovedBaseline, Benefit, CashConfirmation, Initiative, LedgerEntry, ProfileEntry
-from benefits.stages import Category, RealisationRoute
+from benefits.stages import MONEY_UNITS, Category, RealisationRoute
 
 _TOUCHED_BENEFITS = "ledger_benefits"
 _TOUCHED_INITIATIVES = "ledger_initiatives"
@@ -28,6 +29,11 @@ def _sort_key(label: Any) -> Any:
     """`2026-27` -> 20260, `2026-27 Q3` -> 20263, as ProfileEntry.sort_key, computed in SQL."""
     quarter = sa.case((func.length(label) > 7, sa.cast(func.substr(label, 10, 1), sa.Integer)), else_=0)
     return sa.cast(func.substr(label, 1, 4), sa.Integer) * 10 + quarter
+
+
+def counted_as_money() -> Any:
+    """A benefit whose unit is money (unset means GBP): only these are summed as money."""
+    return sa.or_(col(Benefit.unit).is_(None), func.upper(col(Benefit.unit)).in_(MONEY_UNITS))
 
 
 def _entries(benefit_ids: Collection[int] | None) -> sa.Select[Any]:
@@ -91,7 +97,7 @@ def _entries(benefit_ids: Collection[int] | None) -> sa.Select[Any]:
         .outerjoin(
             confirmed, (confirmed.c.benefit_id == periods.c.benefit_id) & (confirmed.c.period == periods.c.period)
         )
-        .where(col(Benefit.category) == Category.financial, col(Benefit.withdrawn).is_(False))
+        .where(col(Benefit.category) == Category.financial, col(Benefit.withdrawn).is_(False), counted_as_money())
     )
 
 
@@ -149,8 +155,9 @@ def _note_touched(session: OrmSession, _context: UOWTransaction) -> None:
             if benefit_id is not None:
                 benefits.add(int(benefit_id))
         elif isinstance(instance, Initiative) and instance not in session.new:
+            # Only the financial year's start month moves an initiative's periods; other edits leave them be.
             initiative_id = _identity(instance)
-            if initiative_id is not None:
+            if initiative_id is not None and sa.inspect(instance).attrs.fy_start_month.history.has_changes():
                 initiatives.add(initiative_id)
 
 
@@ -162,6 +169,7 @@ def _keep_ledger(session: OrmSession, _context: UOWTransaction) -> None:
     connection = session.connection()
     if initiatives:
         # A new financial-year start month moves when each of the initiative's periods starts.
-        of_initiatives = sa.select(col(Benefit.id)).where(col(Benefit.initiative_id).in_(initiatives))
+        # Locked, so a concurrent change to one of them cannot rebuild the same entries at the same time.
+        of_initiatives = sa.select(col(Benefit.id)).where(col(Benefit.initiative_id).in_(initiatives)).with_for_update()
         benefits |= {int(benefit_id) for benefit_id in connection.execute(of_initiatives).scalars() if benefit_id}
     refresh(connection=connection, benefit_ids=sorted(benefits))

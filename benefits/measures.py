@@ -65,6 +65,20 @@ def benefit_ids_of(*, session: Session, measure_ids: Sequence[int]) -> dict[int,
     return found
 
 
+def measure_names_by_benefit(*, session: Session, benefit_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The names of the measures that evidence each benefit."""
+    rows = session.exec(
+        select(MeasureBenefit.benefit_id, Measure.name)
+        .join(Measure, col(Measure.id) == col(MeasureBenefit.measure_id))
+        .where(col(MeasureBenefit.benefit_id).in_(benefit_ids))
+        .order_by(col(Measure.id))
+    ).all()
+    found: dict[int, list[str]] = {}
+    for benefit_id, name in rows:
+        found.setdefault(benefit_id, []).append(name)
+    return found
+
+
 def _observation_facts(*, session: Session, measure_ids: Sequence[int]) -> dict[int, tuple[int, dt.date | None]]:
     rows = session.exec(
         select(Observation.measure_id, func.count(), func.max(Observation.observed_on))
@@ -290,7 +304,17 @@ def record_observations(
 
 def parse_csv(text: str) -> list[ObservationIn]:
     """Observations from CSV with a header row naming `date` and `value` (and optionally `note`)."""
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _parse_csv(text)
+    except csv.Error as error:
+        raise InvalidInput(
+            f"The CSV cannot be read: {error}.",
+            [Problem("csv_invalid", "save it as CSV (comma-separated, UTF-8), one observation a line", "body")],
+        ) from error
+
+
+def _parse_csv(text: str) -> list[ObservationIn]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in ("date", "value") if name not in header]
     if missing:
@@ -375,12 +399,23 @@ def actuals_from_measure(*, session: Session, benefit_id: int, fields: ActualsFr
             "The benefit has no baseline to measure improvement from.",
             [Problem("baseline_missing", "set the benefit's baseline value", "baseline_value")],
         )
+    if "multiplier" not in fields.model_fields_set and (benefit.unit or "") != measure.unit:
+        raise InvalidInput(
+            f"The measure counts '{measure.unit}' and the benefit '{benefit.unit or 'GBP'}': say how to convert.",
+            [Problem("multiplier_required", "send the multiplier from the measure's unit to the benefit's",
+                     "multiplier")],
+        )  # fmt: skip
     initiative = benefit.initiative
     by_period: dict[Period, list[Decimal]] = defaultdict(list)
     for row in observations_of(session=session, measure_id=fields.measure_id):
+        if benefit.baseline_date is not None and row.observed_on <= benefit.baseline_date:
+            continue  # the baseline's own time: no improvement to count yet
         period = period_of(row.observed_on, initiative.fy_start_month, initiative.granularity)
         by_period[period].append(row.value)
     better = Decimal(-1 if measure.direction is Direction.decrease else 1)
+    # A dis-benefit's profile holds the size of the harm: less improvement is more harm.
+    if benefit.is_disbenefit:
+        better = -better
     baseline = benefit.baseline_value
     actuals: dict[str, Decimal] = {}
     for period, values in by_period.items():

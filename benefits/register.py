@@ -119,10 +119,10 @@ def _snapshot(benefit: Benefit) -> dict[str, Any]:
     return {name: getattr(benefit, name) for name in EDITABLE}
 
 
-def _consistency_problems(benefit: Benefit) -> list[Problem]:
+def _consistency_problems(benefit: Benefit, *, check_unit: bool = True) -> list[Problem]:
     """Rules that hold at every stage: financial means money, a route only for them, low <= likely <= high."""
     problems = []
-    if benefit.category == Category.financial and not is_money(benefit.unit):
+    if check_unit and benefit.category == Category.financial and not is_money(benefit.unit):
         problems.append(
             Problem(
                 "unit_not_money",
@@ -165,11 +165,15 @@ def _value_from_model(*, session: Session, benefit: Benefit, sent: set[str]) -> 
         benefit.estimate_low, benefit.estimate_likely, benefit.estimate_high = low, likely, high
 
 
-def _settle(benefit: Benefit) -> None:
-    """Fill the route of a financial benefit, then refuse anything inconsistent."""
+def _settle(benefit: Benefit, *, check_unit: bool = True) -> None:
+    """Fill the route of a financial benefit, then refuse anything inconsistent.
+
+    The money rule is checked when the unit or category is written, so a benefit stored before the rule can
+    still have its route decided; the finance ledger and the appraisal count only money whatever happens.
+    """
     if benefit.category == Category.financial and benefit.route is None:
         benefit.route = RealisationRoute.undecided
-    problems = _consistency_problems(benefit)
+    problems = _consistency_problems(benefit, check_unit=check_unit)
     if problems:
         raise InvalidInput("The benefit's values are inconsistent.", problems)
 
@@ -267,7 +271,7 @@ def update_benefit(
     for name, value in sent.items():
         setattr(benefit, name, value)
     _value_from_model(session=session, benefit=benefit, sent=set(sent))
-    _settle(benefit)
+    _settle(benefit, check_unit=bool({"unit", "category"} & set(sent)))
     _keep_stage_bar(benefit)
     audit.record_update(
         session=session,

@@ -203,22 +203,15 @@ def review_view(review: Review) -> ReviewRead:
 
 
 def previous_review(*, session: Session, review: Review) -> Review | None:
-    """The review of the same scope recorded before this one."""
+    """The review of the same scope recorded just before this one."""
     scope = (
         col(Review.initiative_id).is_(None)
         if review.initiative_id is None
         else col(Review.initiative_id) == review.initiative_id
     )
+    # By recording order, since that is when each snapshot was taken (a review may be written up late).
     return session.exec(
-        select(Review)
-        .where(scope, col(Review.id) != review.id)
-        .where(
-            sa.or_(
-                col(Review.held_on) < review.held_on,
-                sa.and_(col(Review.held_on) == review.held_on, col(Review.id) < (review.id or 0)),
-            )
-        )
-        .order_by(col(Review.held_on).desc(), col(Review.id).desc())
+        select(Review).where(scope, col(Review.id) < (review.id or 0)).order_by(col(Review.id).desc())
     ).first()
 
 
@@ -268,6 +261,11 @@ def compare(
         if then["route"] != now["route"]:
             routes.append(RouteDecisionRead(benefit_id=benefit_id, title=now["title"], old=then["route"],
                                             new=now["route"]))  # fmt: skip
+    removed = [
+        BenefitNoteRead(benefit_id=int(key), title=then["title"], stage=then["stage"], detail="deleted")
+        for key, then in old_benefits.items()
+        if key not in new_benefits
+    ]
     since = previous.recorded_at if previous is not None else None
     moves = _stage_moves(session=session, benefit_ids=[m[0] for m in moved], since=since, until=review.recorded_at)
     stage_moves = [
@@ -288,6 +286,7 @@ def compare(
         until=review.recorded_at,
         benefits_added=added,
         benefits_withdrawn=withdrawn,
+        benefits_removed=removed,
         stage_moves=stage_moves,
         reforecasts=reforecast,
         routes_decided=routes,

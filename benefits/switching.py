@@ -6,6 +6,7 @@ most-likely value; every other benefit and every cost stays as it is.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, func
 from benefits.appraisal import appraise, valued_benefits
 from benefits.cause_models import checked_model, get_model
 from benefits.columns import SCALE
+from benefits.errors import InvalidModel
 from benefits.modelling.simulation import deterministic, first_crossing
 from benefits.models import Benefit, ProfileEntry
 from benefits.models.appraisal import SwitchingValueRead, SwitchingValuesRead
@@ -37,6 +39,14 @@ def _planned_present_values(*, session: Session, initiative_id: int, factors: di
     for node, start, raw in session.execute(grouped):
         present[str(node)] += float(Decimal(int(raw or 0)).scaleb(-SCALE)) * factors.get(int(start), 0.0)
     return dict(present)
+
+
+def _or_none(npv_at: Callable[[str, float], float], name: str, value: float) -> float | None:
+    """NPV with the assumption at `value`, or None where the model has no value there (a division by zero)."""
+    try:
+        return npv_at(name, value)
+    except InvalidModel:
+        return None
 
 
 def switching_values(*, session: Session, initiative_id: int) -> SwitchingValuesRead:
@@ -70,6 +80,7 @@ def switching_values(*, session: Session, initiative_id: int) -> SwitchingValues
             continue
         low, high = float(node.low or 0), float(node.high or 0)
         crossing = first_crossing(partial(npv_at, node.name), low, high) if scaled else None
+        at_low, at_high = _or_none(npv_at, node.name, low), _or_none(npv_at, node.name, high)
         rows.append(
             SwitchingValueRead(
                 assumption=node.name,
@@ -77,8 +88,8 @@ def switching_values(*, session: Session, initiative_id: int) -> SwitchingValues
                 low=low,
                 most_likely=float(node.value or 0),
                 high=high,
-                npv_at_low=Decimal(repr(npv_at(node.name, low))),
-                npv_at_high=Decimal(repr(npv_at(node.name, high))),
+                npv_at_low=None if at_low is None else Decimal(repr(at_low)),
+                npv_at_high=None if at_high is None else Decimal(repr(at_high)),
                 switching_value=crossing,
             )
         )

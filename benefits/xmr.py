@@ -103,7 +103,7 @@ def limits_of(values: Sequence[float], *, screen_outliers: bool = False) -> Limi
     ranges = moving_ranges(values)
     mean_range = fmean(ranges) if ranges else 0.0
     screened = 0
-    if screen_outliers and ranges:
+    if screen_outliers and ranges and mean_range > 0:
         kept = [r for r in ranges if r < SCREEN_FACTOR * mean_range]
         screened = len(ranges) - len(kept)
         if kept:

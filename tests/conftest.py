@@ -16,6 +16,7 @@ from benefits.db import make_engine
 from benefits.models import Role
 from tests.support.factories import make_person, make_token
 from tests.support.postgres import PostgresUnavailable, create_database, throwaway_server
+from tests.support.spreadsheet import SpreadsheetUnavailable, soffice
 
 DATABASES = ["sqlite", "postgresql"]
 
@@ -139,3 +140,14 @@ def client(app: FastAPI, admin_token: str) -> TestClient:
 def anonymous(app: FastAPI) -> TestClient:
     """A client with no token."""
     return client_with_token(app, None)
+
+
+@pytest.fixture(scope="session")
+def libreoffice() -> str:
+    """The LibreOffice binary that recalculates workbooks; CI must have it, elsewhere its absence skips."""
+    try:
+        return soffice()
+    except SpreadsheetUnavailable as error:
+        if os.environ.get("CI"):
+            pytest.fail(str(error))
+        pytest.skip(str(error))

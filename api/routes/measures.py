@@ -11,6 +11,7 @@ from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, PagingDep, ResourceId
 from api.problems import PROBLEM_RESPONSES
 from api.schemas import PageRead
 from benefits import measures
+from benefits.columns import Reason
 from benefits.errors import InvalidInput, Problem
 from benefits.models.measure import (
     MAX_REPHASES,
@@ -117,9 +118,10 @@ def record_observations(
     rows: Annotated[list[ObservationIn], Depends(observation_rows)],
     session: SessionDep,
     actor: ActorDep,
+    reason: Annotated[Reason | None, Query(description="Why, for the history (a correction, say).")] = None,
 ) -> ObservationsRecorded:
     """Record observations by date (a date sent again is replaced): all of them, or none if any row is bad."""
-    return measures.record_observations(session=session, measure_id=measure_id, rows=rows, actor=actor)
+    return measures.record_observations(session=session, measure_id=measure_id, rows=rows, actor=actor, reason=reason)
 
 
 @router.get("/{measure_id}/observations", response_model=list[ObservationRead])

@@ -127,8 +127,8 @@ class SwitchingValueRead(BaseModel):
     low: float
     most_likely: float
     high: float
-    npv_at_low: Money
-    npv_at_high: Money
+    npv_at_low: Money | None = PydanticField(description="Null where the model has no value at the low end.")
+    npv_at_high: Money | None = PydanticField(description="Null where the model has no value at the high end.")
     switching_value: float | None = PydanticField(
         description="The assumption's value at which economic NPV is zero; null if none in its range."
     )

@@ -143,6 +143,7 @@ class ChangesRead(BaseModel):
     until: dt.datetime
     benefits_added: list[BenefitNoteRead]
     benefits_withdrawn: list[BenefitNoteRead]
+    benefits_removed: list[BenefitNoteRead] = PydanticField(description="Benefits deleted since the last review.")
     stage_moves: list[StageMoveRead]
     reforecasts: list[ValueChangeRead]
     routes_decided: list[RouteDecisionRead]

@@ -40,7 +40,7 @@ LEFT JOIN profile_entry AS p ON p.benefit_id = k.benefit_id AND p.period = k.per
 LEFT JOIN approved_baseline AS a ON a.benefit_id = k.benefit_id AND a.period = k.period
 LEFT JOIN (SELECT benefit_id, period, SUM(amount) AS amount FROM cash_confirmation GROUP BY benefit_id, period) AS c
        ON c.benefit_id = k.benefit_id AND c.period = k.period
-WHERE b.category = 'financial' AND NOT b.withdrawn
+WHERE b.category = 'financial' AND NOT b.withdrawn AND (b.unit IS NULL OR UPPER(b.unit) IN ('GBP', '£'))
 """)
 
 

@@ -238,3 +238,19 @@ def test_switching_values_scale_the_linked_benefits_planned_values(session: Sess
     assert client.post(f"{url}/costs", json=cost | {"title": "More"}).status_code == 201
     rows = {row["assumption"]: row for row in client.get(f"{url}/appraisal/switching-values").json()["assumptions"]}
     assert rows["calls"]["switching_value"] is None and rows["calls"]["npv_at_high"] == pytest.approx(400 - 3200)
+
+
+def test_a_range_end_without_a_value_gives_null_not_an_error(session: Session, client: TestClient) -> None:
+    initiative = make_initiative(session, base_year="2026-27")
+    session.commit()
+    url = f"/api/v1/initiatives/{initiative.id}"
+    model = {"nodes": [{"name": "staff", "kind": "assumption", "value": 5, "low": 0, "high": 10},
+                       {"name": "saving", "kind": "derived", "formula": "1000 / staff"}]}  # fmt: skip
+    assert client.put(f"{url}/model", json=model).status_code == 200
+    linked = make_benefit(session, initiative=initiative, title="Linked", category="financial", model_node="saving")
+    _profile(session, linked.id or 0, [("2026-27", 200, None)])
+    session.commit()
+    answer = client.get(f"{url}/appraisal/switching-values")
+    assert answer.status_code == 200, answer.text
+    (row,) = answer.json()["assumptions"]
+    assert row["npv_at_low"] is None and row["npv_at_high"] == pytest.approx(100)

@@ -1,5 +1,7 @@
 """Measures over the API: links, observations by JSON and CSV (all or nothing, idempotent by date), charts."""
 
+from datetime import date
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -157,6 +159,7 @@ def test_a_benefit_takes_its_actuals_from_its_measure(session: Session, client: 
         json={
             "initiative_id": initiative.id,
             "name": "Calls a month",
+            "unit": "calls",
             "direction": "decrease",
             "benefit_ids": [benefit.id, bare.id],
         },
@@ -187,3 +190,37 @@ def test_a_benefit_takes_its_actuals_from_its_measure(session: Session, client: 
         f"/api/v1/benefits/{other.id}/actuals-from-measure", json={"measure_id": measure.json()["id"]}
     )
     assert unlinked.status_code == 422 and unlinked.json()["errors"][0]["code"] == "measure_not_linked"
+
+
+def test_derived_actuals_start_after_the_baseline_convert_units_and_respect_dis_benefits(
+    session: Session, client: TestClient
+) -> None:
+    initiative = make_initiative(session)
+    harm = make_benefit(session, initiative=initiative, title="Complaints caused", category="non_financial",
+                        unit="complaints", baseline_value=100, baseline_date=date(2025, 3, 31),
+                        is_disbenefit=True)  # fmt: skip
+    money = make_benefit(session, initiative=initiative, title="Saving", category="financial", baseline_value=100)
+    session.commit()
+    measure = client.post("/api/v1/measures", json={"initiative_id": initiative.id, "name": "Complaints",
+                                                     "unit": "complaints", "direction": "decrease",
+                                                     "benefit_ids": [harm.id, money.id]}).json()  # fmt: skip
+    # March 2025 is the baseline's own month; April and May 2025 run at 150 and 170 complaints.
+    rows = [{"date": "2025-03-01", "value": 999}, {"date": "2025-04-01", "value": 150},
+            {"date": "2025-05-01", "value": 170}]  # fmt: skip
+    client.post(f"/api/v1/measures/{measure['id']}/observations", json=rows)
+    derived = client.post(f"/api/v1/benefits/{harm.id}/actuals-from-measure",
+                          json={"measure_id": measure["id"], "aggregate": "sum"})  # fmt: skip
+    # 50 + 70 more complaints than the baseline: the harm grew by 120 (a dis-benefit holds the harm's size).
+    assert derived.json()["profile"] == [{"period": "2025-26", "planned": None, "actual": 120.0}]
+    refused = client.post(f"/api/v1/benefits/{money.id}/actuals-from-measure", json={"measure_id": measure["id"]})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "multiplier_required"
+
+
+def test_awkward_csv_is_refused_not_crashed(session: Session, client: TestClient) -> None:
+    _, measure = _measure(session, client)
+    url = f"/api/v1/measures/{measure['id']}/observations"
+    mac = client.post(url, content=b"date,value\r2025-01-01,5\r", headers={"Content-Type": "text/csv"})
+    assert mac.status_code in (200, 422)
+    huge = b'date,value,note\n2025-01-01,5,"' + b"x" * 200_000 + b'"\n'
+    answer = client.post(url, content=huge, headers={"Content-Type": "text/csv"})
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"

@@ -117,3 +117,18 @@ def test_what_changed_between_two_reviews(session: Session, client: TestClient) 
     assert client.get("/api/v1/reviews/99999/changes").status_code == 404
     portfolio = client.post("/api/v1/reviews", json={"held_on": "2026-09-30", "title": "Portfolio board"})
     assert portfolio.status_code == 201 and portfolio.json()["benefits"] >= 4
+
+
+def test_changes_follow_recording_order_and_show_deleted_benefits(session: Session, client: TestClient) -> None:
+    initiative = make_initiative(session)
+    doomed = make_benefit(session, initiative=initiative, title="Soon deleted")
+    session.commit()
+    late = client.post("/api/v1/reviews", json={"initiative_id": initiative.id, "held_on": "2026-12-01"}).json()
+    assert client.delete(f"/api/v1/benefits/{doomed.id}").status_code == 204
+    # Written up after the December one, though held in November: compared with what was recorded before it.
+    earlier = client.post("/api/v1/reviews", json={"initiative_id": initiative.id, "held_on": "2026-11-15"}).json()
+    changed = client.get(f"/api/v1/reviews/{earlier['id']}/changes").json()
+    assert changed["previous_review_id"] == late["id"]
+    assert [(b["title"], b["detail"]) for b in changed["benefits_removed"]] == [("Soon deleted", "deleted")]
+    refused = client.delete(f"/api/v1/initiatives/{initiative.id}")
+    assert refused.status_code == 409 and refused.json()["errors"][0]["code"] == "delete_refused"

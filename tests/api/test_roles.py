@@ -83,6 +83,8 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("read", "GET", "/api/v1/finance/budgets", None),
     ("read", "GET", "/api/v1/measures", None),
     ("read", "GET", "/api/v1/reviews", None),
+    ("read", "GET", "/api/v1/initiatives/{initiative}/business-case.xlsx", None),
+    ("read", "GET", "/api/v1/finance/cash-capacity.xlsx", None),
     ("read", "GET", "/api/v1/reviews/{review}", None),
     ("read", "GET", "/api/v1/reviews/{review}/changes", None),
     ("review", "POST", "/api/v1/reviews", lambda w: {"initiative_id": w.initiative, "held_on": "2026-11-23"}),

@@ -219,3 +219,26 @@ def test_initiative_edits_are_versioned_and_audited(session: Session) -> None:
             expected_version=None,
             actor=TESTER,
         )
+
+
+def test_a_stored_benefit_in_hours_can_still_be_routed_but_counts_as_no_money(session: Session) -> None:
+    from sqlalchemy import update
+    from sqlmodel import col
+
+    from benefits import finance
+    from benefits.models import Benefit, ProfileEntryIn
+
+    initiative = make_initiative(session)
+    legacy = make_benefit(session, initiative=initiative, category="financial", title="Hours")
+    register.replace_profile(session=session, benefit_id=legacy.id or 0,
+                             rows=[ProfileEntryIn(period="2026-27", planned=Decimal(40))], expected_version=None,
+                             actor=TESTER)  # fmt: skip
+    # As if stored before financial benefits had to be money.
+    session.execute(update(Benefit).where(col(Benefit.id) == legacy.id).values(unit="hours"))
+    session.expire_all()
+    routed = register.update_benefit(
+        session=session, benefit_id=legacy.id or 0, changes=BenefitUpdate(route=RealisationRoute.capacity),
+        expected_version=None, actor=TESTER,
+    )  # fmt: skip
+    assert routed.route == RealisationRoute.capacity
+    assert finance.cash_capacity_summary(session=session, initiative_id=initiative.id).years == []

@@ -1,6 +1,5 @@
 """The Excel back end agrees with the evaluator: random formulas written to a workbook, recalculated by LibreOffice."""
 
-import os
 import random
 from pathlib import Path
 
@@ -9,7 +8,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.workbook.defined_name import DefinedName
 
 from benefits.modelling.expressions import Binary, Call, EvaluationError, Expr, Name, Number, Unary, evaluate, to_excel
-from tests.support.spreadsheet import SpreadsheetUnavailable, recalculate, soffice
+from tests.support.spreadsheet import recalculate
 
 NAMES = ["alpha", "beta", "gamma"]
 OPERATORS = ["+", "-", "*", "/", "<", ">", "<=", ">=", "=", "<>", "^"]
@@ -38,16 +37,6 @@ def _random_expression(rng: random.Random, depth: int) -> Expr:
     if function == "ROUND":
         return Call("ROUND", (_random_expression(rng, depth - 1), Number(float(rng.randint(0, 2)))))
     return Call(function, tuple(_random_expression(rng, depth - 1) for _ in range(rng.randint(1, 3))))
-
-
-@pytest.fixture(scope="module")
-def libreoffice() -> str:
-    try:
-        return soffice()
-    except SpreadsheetUnavailable as error:
-        if os.environ.get("CI"):
-            pytest.fail(str(error))
-        pytest.skip(str(error))
 
 
 def test_random_formulas_compute_the_same_in_libreoffice(libreoffice: str, tmp_path: Path) -> None:

