@@ -48,6 +48,7 @@ class World:
     me: int
     measure: int
     review: int
+    spare: int  # an initiative with no record, owned and shared like the first, for the delete
 
 
 SMALL_MODEL: dict[str, Any] = {
@@ -110,7 +111,7 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("edit", "POST", "/api/v1/initiatives/{initiative}/model/from-template", lambda w: {"template": "channel_shift"}),
     ("create_initiative", "POST", "/api/v1/initiatives", lambda w: {"name": "New"}),
     ("edit", "PATCH", "/api/v1/initiatives/{initiative}", lambda w: {"sponsor": "S"}),
-    ("edit", "DELETE", "/api/v1/initiatives/{initiative}", None),
+    ("edit", "DELETE", "/api/v1/initiatives/{spare}", None),
     ("edit", "POST", "/api/v1/initiatives/{initiative}/benefits", lambda w: {"title": "More"}),
     ("edit", "PUT", "/api/v1/initiatives/{initiative}/members", lambda w: {"person_ids": [w.stranger]}),
     ("edit", "PATCH", "/api/v1/benefits/{benefit}", lambda w: {"owner": "Someone else"}),
@@ -184,6 +185,10 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
     measures.record_observations(
         session=session, measure_id=measure.id or 0, rows=[ObservationIn(date=date(2026, 5, 1), value=90)], actor=TESTER
     )
+    spare = make_initiative(session, name="Spare", owner_id=owner.id)
+    people.set_initiative_members(
+        session=session, initiative_id=spare.id or 0, person_ids=[cast["pm_member"].id or 0], actor=TESTER
+    )
     review = reviews.record_review(
         session=session, fields=ReviewCreate(initiative_id=initiative.id, held_on=date(2026, 10, 1)), actor=TESTER
     )
@@ -199,6 +204,7 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
         me=me.id or 0,
         measure=measure.id or 0,
         review=review.id or 0,
+        spare=spare.id or 0,
     )
 
 
@@ -235,7 +241,10 @@ def test_the_table_covers_every_endpoint(app: FastAPI) -> None:
     covered = {
         (
             method,
-            path.replace("{cost}", "{cost_id}").replace("{measure}", "{measure_id}").replace("{review}", "{review_id}"),
+            path.replace("{cost}", "{cost_id}")
+            .replace("{measure}", "{measure_id}")
+            .replace("{review}", "{review_id}")
+            .replace("{spare}", "{initiative_id}"),
         )
         for method, path in covered
     }

@@ -1,0 +1,55 @@
+"""The cash-versus-capacity workbook: its live totals, recalculated by LibreOffice, equal the JSON summary."""
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import load_workbook
+from sqlmodel import Session, select
+
+from benefits import finance, register
+from benefits.appraisal import penny
+from benefits.example import load_example
+from benefits.models import Initiative, ProfileEntryIn
+from benefits.workbooks.finance_summary import DETAIL, write_finance_workbook
+from tests.support.factories import TESTER, make_benefit, make_initiative
+from tests.support.spreadsheet import recalculate
+
+TODAY = date(2026, 11, 23)
+
+
+def _rows(sheet: object) -> list[tuple]:
+    return list(sheet.iter_rows(values_only=True))  # type: ignore[attr-defined]
+
+
+def test_the_example_totals_equal_the_json_summary(session: Session, libreoffice: str, tmp_path: Path) -> None:
+    load_example(session=session)
+    other = make_initiative(session, name='=HYPERLINK("http://example.org","x")')
+    odd = make_benefit(session, initiative=other, title="@SUM(1,1)", category="financial", route="cash",
+                       cost_centre="CS200")  # fmt: skip
+    register.replace_profile(session=session, benefit_id=odd.id or 0, expected_version=None, actor=TESTER,
+                             rows=[ProfileEntryIn(period="2027-28", planned=Decimal(5))])  # fmt: skip
+    written = tmp_path / "cash-capacity.xlsx"
+    with written.open("wb") as target:
+        counts = write_finance_workbook(session=session, target=target, today=TODAY)
+    assert counts.rows > 0 and counts.cells > counts.rows * 13
+    book = load_workbook(recalculate(written), data_only=True)
+    summary = finance.cash_capacity_summary(session=session, today=TODAY)
+    by_year = {row[0]: row[1:] for row in _rows(book["By year"])[1:-1]}
+    assert by_year == {
+        year.year: (year.cash, year.capacity, year.undecided, year.cash_confirmed, year.cash_at_risk)
+        for year in summary.years
+    }
+    centres = {(row[0], row[1]): row for row in _rows(book["Cost centres"])[1:]}
+    for place in summary.by_cost_centre:
+        row = centres[(place.cost_centre, place.year)]
+        assert penny(Decimal(repr(row[2]))) == penny(place.portfolio_cash_planned)
+        assert (row[6], row[7]) == (place.cash_confirmed, place.cash_at_risk)
+        if place.budget is not None:
+            assert penny(Decimal(repr(row[4]))) == penny(place.budget - place.portfolio_cash_planned)
+    initiatives = {row[1]: row for row in _rows(book["Initiatives"])[1:]}
+    example = session.exec(select(Initiative).where(Initiative.name == "Customer Access Programme")).one()
+    assert initiatives[example.name][2] == sum(year.cash for year in summary.years) - 5  # the other one's 5
+    # Names from users stay text, in the detail and in the totals.
+    assert other.name in initiatives and initiatives[other.name][2] == 5
+    assert "@SUM(1,1)" in {row[3] for row in _rows(book[DETAIL])[1:]}
