@@ -48,10 +48,16 @@ class _Sheet:
         self.sheet = sheet
         self.written = written
 
-    def text(self, value: str | None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=clean_text(value) if value else None)
-        if value:
-            cell.data_type = "s"  # user text is never a formula, whatever it starts with
+    def text(self, value: str | None) -> Any:
+        """User text as text. openpyxl takes only a leading '=' for a formula, so only then is a cell needed."""
+        if not value:
+            return None
+        value = clean_text(value)
+        if not value.startswith("="):
+            return value  # the fast path: a plain string is written as a string
+        cell = WriteOnlyCell(self.sheet, value=value)
+        cell.data_type = "s"
+        cell.quotePrefix = True
         return cell
 
     def money(self, value: Any) -> WriteOnlyCell:
@@ -181,17 +187,21 @@ def write_finance_workbook(
 
 
 def _write_detail(sheet: _Sheet, rows: Iterator[Any], weights: dict[str, Decimal] | None) -> int:
+    # Plain values only, so openpyxl takes its fast path for the 200,000-row case: amounts are written as numbers
+    # in pounds (a double holds any amount to the penny); the summary sheets carry the currency formats.
     sheet.sheet.freeze_panes = "C2"
     sheet.header(DETAIL_COLUMNS)
     count = 0
+    labels: dict[int, str] = {}
+    shares = {stage: float(weight) for stage, weight in (weights or {}).items()}
     for row in rows:
         initiative_id, name, benefit_id, title, stage, route, centre, start = row[:8]
         value, planned, approved, confirmed, risk = row[8:]
-        share = weights[stage] if weights is not None else Decimal(1)
+        share = shares.get(stage, 1.0) / 10**SCALE
+        label = labels.get(start) or labels.setdefault(start, Period(start).label)
         sheet.append([
-            initiative_id, sheet.text(name), benefit_id, sheet.text(title), stage, route, sheet.text(centre),
-            Period(start).label, sheet.money(_money(value) * share), sheet.money(_money(planned) * share),
-            sheet.money(_money(approved) * share), sheet.money(_money(confirmed)), sheet.money(_money(risk) * share),
+            initiative_id, sheet.text(name), benefit_id, sheet.text(title), stage, route, sheet.text(centre), label,
+            value * share, planned * share, approved * share, confirmed / 10**SCALE, risk * share,
         ])  # fmt: skip
         count += 1
     sheet.written.rows = count
