@@ -59,12 +59,13 @@ def test_finance_workbook_speed_and_memory(fresh_databases: FreshDatabase, datab
         tracemalloc.stop()
     engine.dispose()
     size = (work / "export.xlsx").stat().st_size
+    resident = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(
         f"\n{database_kind}: cash-versus-capacity workbook of {INITIATIVES:,} initiatives, {BENEFITS:,} benefits, "
         f"{YEARS}-year profiles: {written.rows:,} detail rows, {written.cells:,} cells, {size / 1e6:.1f} MB in "
         f"{export:.2f} s; openpyxl write-only, same cells, no formatting: {floor:.2f} s; ratio {export / floor:.2f} "
         f"(target <= {RATIO}); peak Python memory {peak / 2**20:.0f} MiB (target < {PEAK_MEMORY / 2**20:.0f} MiB); "
-        f"the process's peak resident size, seeding included: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+        f"the process's peak resident size, seeding included: {resident / 1024:.0f} MiB"
     )
     assert written.rows == BENEFITS * YEARS  # every seeded benefit is financial, with ten years
     assert export / floor <= RATIO
