@@ -34,6 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Benefits realisation", version="0.1.0", description=DESCRIPTION)
     install_problem_handlers(app)
     app.include_router(health.router)
+    # Before the benefits router, so /benefits/import-template.xlsx is not taken for a benefit's id.
+    app.include_router(workbooks.router)
     app.include_router(initiatives.router)
     app.include_router(benefits.router)
     app.include_router(people.router)
@@ -45,8 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(finance.router)
     app.include_router(measures.router)
     app.include_router(reviews.router)
-    app.include_router(workbooks.router)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

@@ -9,9 +9,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 class BodySizeLimit:
     """Refuse bodies over `max_bytes` with 413, whether or not they declare their length."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int | None = None) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_bytes = max_bytes
+        # Workbook uploads (paths ending in /import) may be larger than any other request.
+        self.upload_bytes = upload_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -19,11 +21,12 @@ class BodySizeLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         path = scope.get("path", "")
+        limit = self.upload_bytes if path.endswith("/import") else self.default_bytes
         if declared is not None:
             if not declared.isdigit():
                 await _problem(send, path, 400, "Bad request", "The Content-Length header is not a number.")
-            elif int(declared) > self.max_bytes:
-                await _problem(send, path, 413, "Request body too large", f"The limit is {self.max_bytes} bytes.")
+            elif int(declared) > limit:
+                await _problem(send, path, 413, "Request body too large", f"The limit is {limit} bytes.")
             else:
                 await self.app(scope, receive, send)
             return
@@ -34,8 +37,8 @@ class BodySizeLimit:
             if message["type"] == "http.disconnect":
                 return
             body += message.get("body", b"")
-            if len(body) > self.max_bytes:
-                await _problem(send, path, 413, "Request body too large", f"The limit is {self.max_bytes} bytes.")
+            if len(body) > limit:
+                await _problem(send, path, 413, "Request body too large", f"The limit is {limit} bytes.")
                 return
             if not message.get("more_body", False):
                 break

@@ -1,10 +1,12 @@
 """Writing and reading the audit trail; every write in the domain goes through `record`."""
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Protocol
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -58,6 +60,31 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_many(
+    *,
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    initiative_id: int | None,
+    changes: Sequence[tuple[int, dict[str, Any] | None, dict[str, Any] | None]],
+    reason: str | None = None,
+) -> None:
+    """Append one event per (entity id, before, after), in one statement: for changes made in bulk (imports)."""
+    if not changes:
+        return
+    at = utc_now()
+    session.execute(
+        sa.insert(AuditEvent.__table__),  # type: ignore[attr-defined]
+        [
+            {"at": at, "actor": actor.name, "actor_id": actor.person_id, "action": action, "entity": entity,
+             "entity_id": entity_id, "initiative_id": initiative_id, "before": jsonable(before),
+             "after": jsonable(after), "context": None, "reason": reason or None}
+            for entity_id, before, after in changes
+        ],
+    )  # fmt: skip
 
 
 def events_about(entity: str, entity_id: int) -> SelectOfScalar[AuditEvent]:

@@ -207,5 +207,28 @@ def export_finance(file: str, initiative_id: int | None, from_year: str | None, 
     click.echo(f"Wrote {file}: {written.rows:,} benefit-years, {written.cells:,} cells.")
 
 
+@main.group("import")
+def import_group() -> None:
+    """Registers from workbooks."""
+
+
+@import_group.command("benefits")
+@click.argument("initiative_id", type=click.IntRange(1, 2**31 - 1))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_benefits_command(initiative_id: int, file: str) -> None:
+    """Create and update initiative INITIATIVE_ID's benefits from the workbook FILE: all rows, or none."""
+    from benefits.workbooks.register_import import MAX_IMPORT_BYTES, import_benefits
+
+    with open(file, "rb") as source:
+        data = source.read(MAX_IMPORT_BYTES + 1)
+    click.echo(f"Reading {file} ...", err=True)
+    try:
+        with transaction() as session:
+            result = import_benefits(session=session, initiative_id=initiative_id, data=data, actor=OPERATOR)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Imported: {result.created:,} added, {result.updated:,} changed, {result.unchanged:,} unchanged.")
+
+
 if __name__ == "__main__":
     main()

@@ -118,9 +118,17 @@ _COLUMNS = [
 ]
 
 
+BATCH = 2_000  # benefits per statement: three IN lists of this size stay within SQLite's bound parameters
+
+
 def refresh(*, connection: sa.Connection, benefit_ids: Collection[int] | None) -> None:
     """Rebuild the entries of these benefits (of every benefit when None) from their sources."""
     if benefit_ids is not None and not benefit_ids:
+        return
+    if benefit_ids is not None and len(benefit_ids) > BATCH:
+        ordered = sorted(benefit_ids)
+        for start in range(0, len(ordered), BATCH):
+            refresh(connection=connection, benefit_ids=ordered[start : start + BATCH])
         return
     delete = sa.delete(LEDGER)
     if benefit_ids is not None:

@@ -40,6 +40,11 @@ def _loaded() -> list[Any]:
     ]
 
 
+def loaded_relations() -> list[Any]:
+    """The loader options that bring a benefit's profile, confirmations and initiative with it."""
+    return _loaded()
+
+
 def get_benefit(*, session: Session, benefit_id: int, for_update: bool = False) -> Benefit:
     """One benefit with its profile, confirmations and initiative loaded, or NotFound.
 
@@ -115,6 +120,11 @@ def benefit_view(benefit: Benefit) -> BenefitRead:
     )
 
 
+def snapshot(benefit: Benefit) -> dict[str, Any]:
+    """A benefit's editable fields, as the trail keeps them."""
+    return _snapshot(benefit)
+
+
 def _snapshot(benefit: Benefit) -> dict[str, Any]:
     return {name: getattr(benefit, name) for name in EDITABLE}
 
@@ -176,6 +186,13 @@ def _settle(benefit: Benefit, *, check_unit: bool = True) -> None:
     problems = _consistency_problems(benefit, check_unit=check_unit)
     if problems:
         raise InvalidInput("The benefit's values are inconsistent.", problems)
+
+
+def check_benefit(benefit: Benefit, *, check_unit: bool = True, stage_bar: bool = True) -> None:
+    """The rules a stored benefit always meets: consistent values and, past opportunity, its stage's bar."""
+    _settle(benefit, check_unit=check_unit)
+    if stage_bar:
+        _keep_stage_bar(benefit)
 
 
 def _keep_stage_bar(benefit: Benefit) -> None:

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest request body the API accepts, in bytes."
     )
+    max_upload_bytes: int = Field(
+        default=20 * 1_048_576, ge=1024, description="Largest workbook upload (a register import), in bytes."
+    )
     sql_echo: bool = Field(default=False, description="Log every SQL statement (for debugging).")
     admin_name: str = Field(default="admin", description="Name of the first admin that `benefits example load` makes.")
     admin_password: SecretStr | None = Field(

@@ -4,14 +4,15 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
-from api.deps import MAX_ID, SIGNED_IN, ResourceId, SessionDep
+from api.deps import MAX_ID, SIGNED_IN, ActorDep, ResourceId, SessionDep
 from api.problems import PROBLEM_RESPONSES
 from api.routes.finance import YEAR
 from benefits.workbooks.business_case import business_case_workbook
 from benefits.workbooks.finance_summary import write_finance_workbook
+from benefits.workbooks.register_import import MAX_IMPORT_BYTES, ImportResult, import_benefits, import_template
 
 router = APIRouter(prefix="/api/v1", tags=["workbooks"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN)
 
@@ -63,3 +64,23 @@ def cash_capacity_workbook(
         spooled.close()
         raise
     return StreamingResponse(_chunks(spooled), media_type=XLSX, headers=_attachment("cash-capacity.xlsx"))
+
+
+@router.get("/benefits/import-template.xlsx", response_class=Response, responses=WORKBOOK_RESPONSE)
+def benefits_import_template() -> Response:
+    """The simpler template for importing a benefits register, with notes on each column."""
+    return Response(import_template(), media_type=XLSX, headers=_attachment("benefits-import-template.xlsx"))
+
+
+@router.post("/initiatives/{initiative_id}/benefits/import", response_model=ImportResult)
+def import_register(
+    initiative_id: ResourceId,
+    file: Annotated[
+        UploadFile, File(description="A workbook in the register layout the export writes, or the template.")
+    ],
+    session: SessionDep,
+    actor: ActorDep,
+) -> ImportResult:
+    """Create and update benefits from a workbook: every row applies, or none does and each bad cell is named."""
+    data = file.file.read(MAX_IMPORT_BYTES + 1)
+    return import_benefits(session=session, initiative_id=initiative_id, data=data, actor=actor)

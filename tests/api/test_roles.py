@@ -15,6 +15,7 @@ from benefits.models.cause_model import ModelIn
 from benefits.models.cost import CostKind, CostLineCreate
 from benefits.models.measure import MeasureCreate, ObservationIn
 from benefits.models.review import ReviewCreate
+from benefits.workbooks.register_import import import_template
 from tests.conftest import client_with_token
 from tests.support.factories import TESTER, make_benefit, make_initiative, make_person, make_token
 
@@ -86,6 +87,8 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("read", "GET", "/api/v1/reviews", None),
     ("read", "GET", "/api/v1/initiatives/{initiative}/business-case.xlsx", None),
     ("read", "GET", "/api/v1/finance/cash-capacity.xlsx", None),
+    ("read", "GET", "/api/v1/benefits/import-template.xlsx", None),
+    ("edit", "POST", "/api/v1/initiatives/{initiative}/benefits/import", lambda w: {FILES: import_template()}),
     ("read", "GET", "/api/v1/reviews/{review}", None),
     ("read", "GET", "/api/v1/reviews/{review}/changes", None),
     ("review", "POST", "/api/v1/reviews", lambda w: {"initiative_id": w.initiative, "held_on": "2026-11-23"}),
@@ -137,6 +140,7 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("self", "DELETE", "/api/v1/auth/token", None),
 ]
 OPEN = {("POST", "/api/v1/auth/token")}
+FILES = "upload"  # a case whose body is a file upload
 
 
 def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
@@ -260,7 +264,11 @@ def test_each_role_may_do_exactly_what_the_matrix_says(
         world = _world(session, role_name, cast)
         client = client_with_token(app, world.own_token_value)
         url = path.format(**world.__dict__)
-        response = client.request(method, url, json=body(world) if body else None)
+        sent = body(world) if body else None
+        if isinstance(sent, dict) and FILES in sent:
+            response = client.request(method, url, files={"file": ("register.xlsx", sent[FILES])})
+        else:
+            response = client.request(method, url, json=sent)
         allowed = role_name in RULES[rule]
         if allowed:
             assert 200 <= response.status_code < 300, (rule, method, url, response.text)
