@@ -201,7 +201,9 @@ def _write_detail(sheet: _Sheet, rows: Iterator[Any], weights: dict[str, Decimal
         label = labels.get(start) or labels.setdefault(start, Period(start).label)
         sheet.append([
             initiative_id, sheet.text(name), benefit_id, sheet.text(title), stage, route, sheet.text(centre), label,
-            value * share, planned * share, approved * share, confirmed / 10**SCALE, risk * share,
+            # PostgreSQL sums whole numbers as numeric (Decimal), SQLite as int: float() takes either.
+            float(value) * share, float(planned) * share, float(approved) * share, float(confirmed) / 10**SCALE,
+            float(risk) * share,
         ])  # fmt: skip
         count += 1
     sheet.written.rows = count
