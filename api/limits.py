@@ -13,7 +13,7 @@ class BodySizeLimit:
         self.app = app
         self.default_bytes = max_bytes
         # Workbook uploads (paths ending in /import) may be larger than any other request.
-        self.upload_bytes = upload_bytes or max_bytes
+        self.upload_bytes = (upload_bytes or max_bytes) + 64 * 1024  # room for the multipart form around the file
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -1,6 +1,7 @@
 """The `benefits` command line: serve, migrate the database, load the worked example, export workbooks."""
 
 import getpass
+import os
 import sys
 
 import click
@@ -198,12 +199,15 @@ def export_finance(file: str, initiative_id: int | None, from_year: str | None, 
     from benefits.workbooks.finance_summary import write_finance_workbook
 
     click.echo("Writing the cash-versus-capacity workbook ...", err=True)
+    partial = f"{file}.partial"  # FILE is replaced only once the workbook is whole
     try:
-        with transaction() as session, open(file, "wb") as target:
+        with transaction() as session, open(partial, "wb") as target:
             written = write_finance_workbook(session=session, target=target, initiative_id=initiative_id,
                                              from_year=from_year, to_year=to_year, weighted=weighted)  # fmt: skip
     except DomainError as error:
+        os.remove(partial)
         _fail(error)
+    os.replace(partial, file)
     click.echo(f"Wrote {file}: {written.rows:,} benefit-years, {written.cells:,} cells.")
 
 

@@ -67,15 +67,17 @@ def benefit_ids_of(*, session: Session, measure_ids: Sequence[int]) -> dict[int,
 
 def measure_names_by_benefit(*, session: Session, benefit_ids: Sequence[int]) -> dict[int, list[str]]:
     """The names of the measures that evidence each benefit."""
-    rows = session.exec(
-        select(MeasureBenefit.benefit_id, Measure.name)
-        .join(Measure, col(Measure.id) == col(MeasureBenefit.measure_id))
-        .where(col(MeasureBenefit.benefit_id).in_(benefit_ids))
-        .order_by(col(Measure.id))
-    ).all()
     found: dict[int, list[str]] = {}
-    for benefit_id, name in rows:
-        found.setdefault(benefit_id, []).append(name)
+    ids = list(benefit_ids)
+    for start in range(0, len(ids), 1000):  # in batches: a database bounds the parameters of one statement
+        rows = session.exec(
+            select(MeasureBenefit.benefit_id, Measure.name)
+            .join(Measure, col(Measure.id) == col(MeasureBenefit.measure_id))
+            .where(col(MeasureBenefit.benefit_id).in_(ids[start : start + 1000]))
+            .order_by(col(Measure.id))
+        ).all()
+        for benefit_id, name in rows:
+            found.setdefault(benefit_id, []).append(name)
     return found
 
 

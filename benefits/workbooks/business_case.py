@@ -33,6 +33,7 @@ from benefits.periods import Granularity, parse_period
 from benefits.stages import STAGE_ORDER, Category, RealisationRoute, is_money
 from benefits.workbooks.cells import FACTOR, MONEY, NUMBER, SHARE, for_print, header_row, put, put_text, title, widths
 
+AS_OF = "Summary!$B$10"  # the export date, a plain reference: a defined name could clash with a node's name
 FIRST_ROW = 5  # the first data row of the Benefits and Costs sheets (row 4 holds the headings)
 CASH, CAPACITY, UNDECIDED, NON_CASH = "cash", "capacity", "undecided", "non_cash"
 
@@ -87,7 +88,8 @@ def _rows(*, session: Session, initiative: Initiative, as_of: date) -> list[Bene
         for entry in benefit.profile:
             year = entry.sort_key // 10
             planned = entry.planned or Decimal(0)
-            row.plan[year] = row.plan.get(year, Decimal(0)) + planned
+            if entry.planned is not None:  # a year with actuals but no plan shows no plan (not a plan of 0)
+                row.plan[year] = row.plan.get(year, Decimal(0)) + planned
             if entry.actual is not None:
                 row.actual[year] = row.actual.get(year, Decimal(0)) + entry.actual
             else:
@@ -289,7 +291,7 @@ def _benefits_sheet(
                     plan_cell, confirmed_cell = f"{layout.column(0, year)}{r}", f"{layout.column(3, year)}{r}"
                     starts = f"Appraisal!{layout.year_column(year)}${ROW_STARTS}"
                     shortfall = f"MAX(0,N({plan_cell})-{confirmed_cell})"
-                    put(sheet, r, at_risk, f'=IF(AND($M{r}="No",{starts}<=as_of),{shortfall},0)', MONEY)
+                    put(sheet, r, at_risk, f'=IF(AND($M{r}="No",{starts}<={AS_OF}),{shortfall},0)', MONEY)
         first, last = layout.column(2, layout.years[0]), layout.column(2, layout.years[-1])
         put(sheet, r, total_column, f"=SUM({first}{r}:{last}{r})", money)
     last_column = get_column_letter(total_column)
@@ -520,7 +522,6 @@ def _summary_sheet(
             put(sheet, r, 2, value).number_format = "yyyy-mm-dd"
         else:
             put_text(sheet, r, 2, value)
-    _define(book, "as_of", "Summary", "$B$10")
     cash_total = f"Appraisal!$B${ROW_CASH}:${layout.year_column(layout.years[-1])}${ROW_CASH}"
     capacity_total = f"Appraisal!$B${ROW_CAPACITY}:${layout.year_column(layout.years[-1])}${ROW_CAPACITY}"
     at_risk = [layout.benefit_range(layout.column(4, year)) for year in layout.years]

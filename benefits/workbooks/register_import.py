@@ -18,13 +18,13 @@ import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 
 from benefits import audit, cause_models, ledger, register
 from benefits.actors import Actor
 from benefits.authz import Action, require
-from benefits.columns import utc_now
+from benefits.columns import MAX_ROW_ID, Quantity, utc_now
 from benefits.errors import DomainError, InvalidInput, InvalidModel, Problem
 from benefits.initiatives import get_initiative
 from benefits.models import Benefit, BenefitCreate, BenefitUpdate, Initiative, ProfileEntry
@@ -90,7 +90,8 @@ def _open(data: bytes) -> Workbook:
     if any("externallink" in member.filename.lower() for member in members):
         raise _refuse("external_links", "The workbook links to other files; break the links and save it again.")
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # Formulas as formulas: an import takes what people typed, never a formula's saved result (a what-if).
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds for a damaged or foreign file
         raise _refuse("not_a_workbook", "The file could not be read as an Excel workbook (.xlsx).") from error
 
@@ -129,18 +130,53 @@ def _cell(name: str, value: Any) -> Any:
             return value
         return date.fromisoformat(str(value).strip())
     if name in ("estimate_low", "estimate_likely", "estimate_high", "baseline_value", "target_value"):
-        return _number(value)
+        return _amount(value)
+    if isinstance(value, bool | datetime | date):
+        raise ValueError("text is wanted here")
     return _text(value)
 
 
+FORMULA = object()  # a cell holding a formula: its saved result is never imported, the field is left as it is
+
+
+def _plain(cell: Any) -> Any:
+    """A cell's value for the import: None when blank (spaces too), FORMULA for a formula, else the value."""
+    value = getattr(cell, "value", None)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    kind = getattr(cell, "data_type", None)
+    if kind == "f":
+        return FORMULA
+    if kind == "e":
+        raise ValueError(f"a spreadsheet error ({value}), not a value")
+    return value
+
+
 def _rows(book: Workbook, granularity: Any) -> tuple[list[SheetRow], list[Problem]]:
-    sheet = book["Benefits"] if "Benefits" in book.sheetnames else book.worksheets[0]
-    lines: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
+    # Worksheets only (a chartsheet has no rows); a damaged sheet is refused like any file that is no workbook.
+    sheets = {sheet.title: sheet for sheet in book.worksheets}
+    sheet = sheets.get("Benefits") or next(iter(sheets.values()), None)
+    if sheet is None:
+        raise _refuse("not_a_workbook", "The workbook has no worksheet.")
+    try:
+        sheet.reset_dimensions()  # read every row and column, whatever range the file declares
+        return _read(sheet, granularity)
+    except DomainError:
+        raise
+    except Exception as error:  # openpyxl and the XML parser raise many kinds for a damaged sheet
+        raise _refuse("not_a_workbook", "The worksheet could not be read; save it again as .xlsx.") from error
+
+
+def _read(sheet: Any, granularity: Any) -> tuple[list[SheetRow], list[Problem]]:
+    lines: Iterator[tuple[Any, ...]] = sheet.iter_rows()
     headings: list[str] = []
+    written: list[str] = []
     number = 0
     for number, line in enumerate(lines, start=1):
-        if line and _text(line[0]) in ("Id", "id", "ID"):
-            headings = [(_text(value) or "").lower() for value in line]
+        first = _text(getattr(line[0], "value", None)) if line else None
+        if first is not None and first.lower() == "id":
+            written = [_text(getattr(cell, "value", None)) or "" for cell in line]
+            headings = [heading.lower() for heading in written]
             break
         if number >= 10:
             break
@@ -149,25 +185,43 @@ def _rows(book: Workbook, granularity: Any) -> tuple[list[SheetRow], list[Proble
     problems: list[Problem] = []
     columns: dict[int, str] = {}
     periods: dict[int, tuple[str, str]] = {}
+    seen: dict[str, int] = {}
     for index, heading in enumerate(headings):
+        letter = get_column_letter(index + 1)
+        if heading and heading in seen:
+            problems.append(Problem("heading_repeated", f"'{written[index]}' is also column "
+                                    f"{get_column_letter(seen[heading] + 1)}.", f"column {letter}"))  # fmt: skip
+            continue
+        seen[heading] = index
         if heading in FIELDS:
             columns[index] = FIELDS[heading]
         elif heading.startswith(("plan ", "actual ")):
-            kind, _, label = heading.partition(" ")
+            kind, _, label = written[index].partition(" ")
             try:
-                period = parse_period_for(label.strip(), granularity)
+                period = parse_period_for(label.strip().replace(" q", " Q"), granularity)
             except PeriodError as error:
-                problems.append(Problem("period_invalid", str(error), f"column {get_column_letter(index + 1)}"))
+                problems.append(Problem("period_invalid", str(error), f"column {letter}"))
                 continue
-            periods[index] = (kind, period.label)
+            periods[index] = (kind.lower(), period.label)
     rows: list[SheetRow] = []
     for row_number, line in enumerate(lines, start=number + 1):
-        if not any(value not in (None, "") for value in line):
+        if not any(getattr(cell, "value", None) not in (None, "") for cell in line):
             continue
         if len(rows) >= MAX_ROWS:
             raise _refuse("too_many_rows", f"At most {MAX_ROWS:,} benefits at a time.")
-        rows.append(_row(row_number, line, headings, columns, periods, problems))
+        rows.append(_row(row_number, line, written, columns, periods, problems))
     return rows, problems
+
+
+_AMOUNT = TypeAdapter(Quantity)
+
+
+def _amount(value: Any) -> Decimal:
+    """An amount as the register keeps it: a finite number within bounds, rounded to the stored precision."""
+    try:
+        return _AMOUNT.validate_python(_number(value))
+    except (ValidationError, ArithmeticError) as error:
+        raise ValueError("not a number within +/- 1e12") from error
 
 
 def _row(
@@ -179,31 +233,43 @@ def _row(
     problems: list[Problem],
 ) -> SheetRow:
     where = f"row {number}"
-    benefit_id = None
-    if line[0] not in (None, ""):
+
+    def cell(index: int, named: str) -> Any:
         try:
-            benefit_id = int(_number(line[0]))
-        except ValueError:
+            return _plain(line[index]) if index < len(line) else None
+        except ValueError as error:
+            problems.append(Problem("value_invalid", str(error), f"{where}, {named}"))
+            return None
+
+    benefit_id = None
+    raw_id = cell(0, "Id")
+    if raw_id is not None and raw_id is not FORMULA:
+        try:
+            whole = _number(raw_id)
+            if whole != whole.to_integral_value() or not 1 <= whole <= MAX_ROW_ID:
+                raise ValueError("not a whole number in range")
+            benefit_id = int(whole)
+        except (ValueError, ArithmeticError):
             problems.append(
                 Problem("id_invalid", "The Id is a benefit's number, or blank for a new one.", f"{where}, Id")
             )
     row = SheetRow(number=number, benefit_id=benefit_id)
     for index, name in columns.items():
-        value = line[index] if index < len(line) else None
-        if value in (None, ""):
+        value = cell(index, headings[index])
+        if value is None or value is FORMULA:
             continue
         try:
             row.fields[name] = _cell(name, value)
-        except ValueError as error:
-            problems.append(Problem("value_invalid", str(error), f"{where}, {headings[index].capitalize()}"))
+        except (ValueError, ArithmeticError) as error:
+            problems.append(Problem("value_invalid", str(error), f"{where}, {headings[index]}"))
     for index, (kind, label) in periods.items():
-        value = line[index] if index < len(line) else None
-        if value in (None, ""):
+        value = cell(index, headings[index])
+        if value is None or value is FORMULA:
             continue
         try:
-            amount = _number(value)
-        except ValueError:
-            problems.append(Problem("value_invalid", "not a number", f"{where}, {kind.capitalize()} {label}"))
+            amount = _amount(value)
+        except ValueError as error:
+            problems.append(Problem("value_invalid", str(error), f"{where}, {headings[index]}"))
             continue
         plan, actual = row.profile.get(label, (None, None))
         row.profile[label] = (amount, actual) if kind == "plan" else (plan, amount)
@@ -332,6 +398,8 @@ def _new_benefit(
         problems.extend(_validation_problems(error, where))
         return None
     benefit = Benefit.model_validate(fields, update={"initiative_id": initiative.id, "stage": Stage.opportunity})
+    if _typed_over_model(benefit, set(row.fields), problems, where):
+        return None
     _value(benefit, row, valuations, problems, where)
     try:
         register.check_benefit(benefit, stage_bar=False)
@@ -355,9 +423,14 @@ def _update_benefit(
     except ValidationError as error:
         problems.extend(_validation_problems(error, where))
         return False
+    # Only what differs counts as sent: an export carries every column, changed or not.
+    changes = {name: value for name, value in changes.items() if getattr(benefit, name) != value}
     for name, value in changes.items():
         setattr(benefit, name, value)
-    _value(benefit, row, valuations, problems, where)
+    if _typed_over_model(benefit, set(changes), problems, where):
+        return False
+    if "model_node" in changes:
+        _value(benefit, row, valuations, problems, where)
     _apply_profile(benefit, row)
     after = register.snapshot(benefit) | {"profile": _profile_of(benefit)}
     if audit.jsonable(after) == audit.jsonable(before):
@@ -366,6 +439,20 @@ def _update_benefit(
         register.check_benefit(benefit, check_unit=bool({"unit", "category"} & set(changes)))
     except DomainError as error:
         problems.extend(_located(error, where))
+    return True
+
+
+ESTIMATES = ("estimate_low", "estimate_likely", "estimate_high")
+
+
+def _typed_over_model(benefit: Benefit, sent: set[str], problems: list[Problem], where: str) -> bool:
+    """A benefit valued by a model node takes its estimates from the model, as the API insists."""
+    typed = [name for name in ESTIMATES if name in sent]
+    if benefit.model_node is None or not typed:
+        return False
+    for name in typed:
+        problems.append(Problem("estimate_from_model", f"The estimate comes from {benefit.model_node}.",
+                                f"{where}, {HEADINGS[name]}"))  # fmt: skip
     return True
 
 

@@ -170,3 +170,43 @@ def test_links_size_and_row_limits_are_refused(
     assert _upload(client, initiative_id, plain).json()["errors"][0]["code"] == "too_many_rows"
     monkeypatch.setattr(register_import, "MAX_IMPORT_BYTES", 1000)
     assert _upload(client, initiative_id, plain).json()["errors"][0]["code"] == "file_too_large"
+
+
+def test_an_unedited_export_changes_nothing(session: Session, client: TestClient) -> None:
+    load_example(session=session)
+    initiative = session.exec(select(Initiative)).one()
+    session.commit()
+    content = business_case_workbook(session=session, initiative_id=initiative.id or 0)
+    answer = _upload(client, initiative.id or 0, content)
+    assert answer.json() == {"created": 0, "updated": 0, "unchanged": 10}
+
+
+def test_awkward_cells_are_named_or_left_alone(session: Session, client: TestClient) -> None:
+    initiative = make_initiative(session)
+    session.commit()
+    initiative_id = initiative.id or 0
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Id", "Title", "Owner", "Plan 2026-27", "Plan 2027-28", "Plan 2028-29", "Title"])
+    sheet.append([3.5, "Half an id", None, "NaN", "Infinity", 1e13, None])
+    sheet.append([None, "Formula plan", "   ", "=1+1", True, None, None])
+    answer = _upload(client, initiative_id, _saved(book))
+    assert answer.status_code == 422
+    found = {(e["code"], e["field"]) for e in answer.json()["errors"]}
+    assert {
+        ("heading_repeated", "column G"),
+        ("id_invalid", "row 2, Id"),
+        ("value_invalid", "row 2, Plan 2026-27"),
+        ("value_invalid", "row 2, Plan 2027-28"),
+        ("value_invalid", "row 2, Plan 2028-29"),
+        ("value_invalid", "row 3, Plan 2027-28"),
+    } == found
+    # Fixed, the formula and the blank owner are left alone: the row imports without them.
+    sheet.delete_cols(7)
+    sheet.delete_rows(2)
+    sheet["E2"] = None
+    answer = _upload(client, initiative_id, _saved(book))
+    assert answer.status_code == 200, answer.text
+    (benefit,) = client.get(f"/api/v1/initiatives/{initiative_id}/benefits").json()["items"]
+    assert benefit["owner"] is None and benefit["profile"] == []
