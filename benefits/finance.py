@@ -66,6 +66,20 @@ def replace_budgets(*, session: Session, budgets: list[BudgetIn], actor: Actor) 
     return list_budgets(session=session)
 
 
+def cash_confirmed() -> Any:
+    """A ledger entry's confirmed cash, counted only while the benefit is cash-releasing."""
+    entry = LEDGER.c
+    return sa.case((entry.route == RealisationRoute.cash.value, entry.confirmed), else_=0)
+
+
+def cash_at_risk(today: date) -> Any:
+    """A ledger entry's cash at risk: planned cash not confirmed, once its period has started (each stands alone)."""
+    entry = LEDGER.c
+    shortfall = entry.planned - entry.confirmed
+    started = entry.starts_month <= today.year * 12 + today.month - 1
+    return sa.case(((entry.route == RealisationRoute.cash.value) & started & (shortfall > 0), shortfall), else_=0)
+
+
 def cash_capacity_summary_checked(
     *,
     session: Session,
@@ -129,8 +143,6 @@ def cash_capacity_summary(
     def weight(stage: str) -> Decimal:
         return weights[stage] if weighted else Decimal(1)
 
-    day = today or date.today()
-    this_month = day.year * 12 + day.month - 1
     entry = LEDGER.c
     in_years = []
     if from_year:
@@ -138,9 +150,6 @@ def cash_capacity_summary(
     if to_year:
         in_years.append(entry.year <= parse_period(to_year).start_year)
     is_cash = entry.route == RealisationRoute.cash.value
-    shortfall = entry.planned - entry.confirmed
-    # Planned cash not confirmed for a period that has started is at risk; each period stands alone.
-    at_risk = sa.case((is_cash & (entry.starts_month <= this_month) & (shortfall > 0), shortfall), else_=0)
     grouped = (
         sa.select(
             entry.route,
@@ -150,8 +159,8 @@ def cash_capacity_summary(
             func.sum(entry.value),
             func.sum(entry.planned),
             func.sum(func.coalesce(entry.approved, 0)),
-            func.sum(sa.case((is_cash, entry.confirmed), else_=0)),
-            func.sum(at_risk),
+            func.sum(cash_confirmed()),
+            func.sum(cash_at_risk(today or date.today())),
             func.sum(sa.case((is_cash, entry.first_of_year), else_=0)),
         )
         .where(*in_years)

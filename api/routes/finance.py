@@ -1,8 +1,9 @@
 """Finance: the cash-versus-capacity summary, and budgets by cost centre and year."""
 
+from dataclasses import asdict, dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Depends, Query
 
 from api.deps import MAX_ID, SIGNED_IN, ActorDep, SessionDep
 from api.problems import PROBLEM_RESPONSES
@@ -14,20 +15,35 @@ router = APIRouter(prefix="/api/v1/finance", tags=["finance"], responses=PROBLEM
 YEAR = r"^\d{4}-\d{2}$"
 
 
-@router.get("/cash-capacity", response_model=CashCapacitySummary)
-def cash_capacity(
-    session: SessionDep,
+@dataclass(frozen=True)
+class SummaryFilters:
+    """The cash-versus-capacity summary's filters, as the JSON summary and its workbook both take them."""
+
+    initiative_id: int | None
+    from_year: str | None
+    to_year: str | None
+    weighted: bool
+
+
+def summary_filters(
     initiative_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="One initiative; all when left out.")
     ] = None,
     from_year: Annotated[str | None, Query(alias="from", pattern=YEAR, description="First year, e.g. 2026-27.")] = None,
     to_year: Annotated[str | None, Query(alias="to", pattern=YEAR, description="Last year, e.g. 2030-31.")] = None,
     weighted: Annotated[bool, Query(description="Weight each benefit by its stage.")] = False,
-) -> CashCapacitySummary:
+) -> SummaryFilters:
+    """The filters from the query."""
+    return SummaryFilters(initiative_id, from_year, to_year, weighted)
+
+
+FiltersDep = Annotated[SummaryFilters, Depends(summary_filters)]
+
+
+@router.get("/cash-capacity", response_model=CashCapacitySummary)
+def cash_capacity(session: SessionDep, filters: FiltersDep) -> CashCapacitySummary:
     """Financial benefits by year, route, stage and cost centre; cash planned, confirmed and at risk; flags."""
-    return finance.cash_capacity_summary_checked(
-        session=session, initiative_id=initiative_id, from_year=from_year, to_year=to_year, weighted=weighted
-    )
+    return finance.cash_capacity_summary_checked(session=session, **asdict(filters))
 
 
 @router.get("/budgets", response_model=list[BudgetIn])

@@ -2,14 +2,15 @@
 
 import tempfile
 from collections.abc import Iterator
+from dataclasses import asdict
 from typing import IO, Annotated
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
-from api.deps import MAX_ID, SIGNED_IN, ActorDep, ResourceId, SessionDep
+from api.deps import SIGNED_IN, ActorDep, ResourceId, SessionDep
 from api.problems import PROBLEM_RESPONSES
-from api.routes.finance import YEAR
+from api.routes.finance import FiltersDep
 from benefits.workbooks.business_case import business_case_workbook
 from benefits.workbooks.finance_summary import write_finance_workbook
 from benefits.workbooks.register_import import MAX_IMPORT_BYTES, ImportResult, import_benefits, import_template
@@ -40,26 +41,11 @@ def _chunks(spooled: IO[bytes]) -> Iterator[bytes]:
 
 
 @router.get("/finance/cash-capacity.xlsx", response_class=StreamingResponse, responses=WORKBOOK_RESPONSE)
-def cash_capacity_workbook(
-    session: SessionDep,
-    initiative_id: Annotated[
-        int | None, Query(ge=1, le=MAX_ID, description="One initiative; all when left out.")
-    ] = None,
-    from_year: Annotated[str | None, Query(alias="from", pattern=YEAR, description="First year, e.g. 2026-27.")] = None,
-    to_year: Annotated[str | None, Query(alias="to", pattern=YEAR, description="Last year, e.g. 2030-31.")] = None,
-    weighted: Annotated[bool, Query(description="Weight each benefit by its stage.")] = False,
-) -> StreamingResponse:
+def cash_capacity_workbook(session: SessionDep, filters: FiltersDep) -> StreamingResponse:
     """Cash versus capacity by year, initiative, cost centre and stage, with budgets, as live totals."""
     spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (closed by the stream)
     try:
-        write_finance_workbook(
-            session=session,
-            target=spooled,
-            initiative_id=initiative_id,
-            from_year=from_year,
-            to_year=to_year,
-            weighted=weighted,
-        )
+        write_finance_workbook(session=session, target=spooled, **asdict(filters))
     except BaseException:
         spooled.close()
         raise

@@ -22,7 +22,7 @@ from benefits.columns import SCALE
 from benefits.ledger import LEDGER
 from benefits.models import Benefit, Initiative
 from benefits.periods import Period, parse_period
-from benefits.stages import STAGE_ORDER, RealisationRoute
+from benefits.stages import STAGE_ORDER
 from benefits.workbooks.cells import HEADER_FILL, HEADER_FONT, MONEY, clean_text
 
 DETAIL = "Benefits by year"
@@ -87,15 +87,6 @@ def _detail_rows(
 ) -> Iterator[Any]:
     """Each financial benefit's figures by year, from the ledger, streamed in initiative and benefit order."""
     entry = LEDGER.c
-    this_month = today.year * 12 + today.month - 1
-    shortfall = entry.planned - entry.confirmed
-    at_risk = sa.case(
-        (
-            (entry.route == RealisationRoute.cash.value) & (entry.starts_month <= this_month) & (shortfall > 0),
-            shortfall,
-        ),
-        else_=0,
-    )
     statement = (
         sa.select(
             entry.initiative_id,
@@ -109,8 +100,8 @@ def _detail_rows(
             func.sum(entry.value),
             func.sum(entry.planned),
             func.sum(func.coalesce(entry.approved, 0)),
-            func.sum(sa.case((entry.route == RealisationRoute.cash.value, entry.confirmed), else_=0)),
-            func.sum(at_risk),
+            func.sum(finance.cash_confirmed()),
+            func.sum(finance.cash_at_risk(today)),
         )
         .select_from(LEDGER)
         .join(Benefit, col(Benefit.id) == entry.benefit_id)
