@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Install the Debian packages the tests need, when they are missing: PostgreSQL (a throwaway server per run)
-# and LibreOffice Calc (to recalculate workbooks).
+# Install the Debian packages the tests need, when they are missing: PostgreSQL (a throwaway server per run),
+# LibreOffice Calc (to recalculate workbooks) and Chromium (the browser tests drive it through Playwright).
 set -euo pipefail
 
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 # LibreOffice recalculates exported workbooks in the tests, as the spreadsheet oracle
 command -v soffice >/dev/null || missing+=(libreoffice-calc-nogui)
+# Playwright cannot download browsers here: it launches Debian's
+command -v chromium >/dev/null || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

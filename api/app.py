@@ -1,7 +1,6 @@
 """The application factory: the REST API, its error mapping and its limits."""
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 
 from api.limits import BodySizeLimit
 from api.problems import install_problem_handlers
@@ -20,6 +19,7 @@ from api.routes import (
     workbooks,
 )
 from benefits.settings import Settings, get_settings
+from web import pages
 
 DESCRIPTION = (
     "Tie every promised benefit to a model of the service, move it through opportunity, scoped, planned and "
@@ -49,8 +49,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reviews.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
 
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
+    # The pages share the app (and the domain) with the API.
+    pages.install(app)
     return app

@@ -1,52 +1,15 @@
 """The app holds no state between requests: two separate server processes over one database agree."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import httpx2
 
 from benefits import migrate
 from tests.conftest import FreshDatabase
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def _server(database_url: str) -> Iterator[str]:
-    port = _free_port()
-    environment = {**os.environ, "BENEFITS_DATABASE_URL": database_url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "benefits.cli", "serve", "--port", str(port)],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx2.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            assert process.poll() is None, process.stderr.read() if process.stderr else "server exited"
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+from tests.support.server import running_server as _server
 
 
 def _benefits(database_url: str, *arguments: str) -> str:

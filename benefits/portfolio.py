@@ -1,0 +1,118 @@
+"""The portfolio at a glance: each initiative's owner, stage funnel, NPVs, this year's cash and capacity, signals."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from benefits import appraisal, finance, measures
+from benefits.columns import SCALE
+from benefits.ledger import LEDGER
+from benefits.models import Benefit, Initiative, Measure, Person
+from benefits.periods import financial_year_of
+from benefits.stages import STAGE_ORDER, RealisationRoute
+
+
+@dataclass
+class StageCount:
+    """One stage of an initiative's funnel: how many live benefits stand there, and their financial forecast."""
+
+    stage: str
+    benefits: int = 0
+    value: Decimal = Decimal(0)
+
+
+@dataclass
+class InitiativeOverview:
+    """One initiative as the portfolio dashboard shows it."""
+
+    id: int
+    name: str
+    owner: str | None
+    funnel: list[StageCount]
+    economic_npv: Decimal
+    financial_npv: Decimal
+    year: str
+    cash_this_year: Decimal = Decimal(0)
+    capacity_this_year: Decimal = Decimal(0)
+    cash_at_risk: Decimal = Decimal(0)
+    signals: int = 0
+
+
+def _money(raw: Any) -> Decimal:
+    return Decimal(int(raw or 0)).scaleb(-SCALE)
+
+
+def portfolio_overview(*, session: Session, today: date | None = None) -> list[InitiativeOverview]:
+    """Every initiative with its funnel, appraisal, cash and capacity this financial year, and measure signals."""
+    day = today or date.today()
+    initiatives = session.exec(select(Initiative).order_by(col(Initiative.name), col(Initiative.id))).all()
+    owners = {
+        person.id: person.name
+        for person in session.exec(
+            select(Person).where(col(Person.id).in_([i.owner_id for i in initiatives if i.owner_id]))
+        ).all()
+    }
+    counts: dict[tuple[int, str], int] = {}
+    for initiative_id, stage, count in session.execute(
+        sa.select(col(Benefit.initiative_id), col(Benefit.stage), func.count())
+        .where(col(Benefit.withdrawn).is_(False))
+        .group_by(col(Benefit.initiative_id), col(Benefit.stage))
+    ):
+        counts[(initiative_id, str(stage))] = int(count)
+    entry = LEDGER.c
+    values: dict[tuple[int, str], Decimal] = {}
+    for initiative_id, stage, raw in session.execute(
+        sa.select(entry.initiative_id, entry.stage, func.sum(entry.value)).group_by(entry.initiative_id, entry.stage)
+    ):
+        values[(initiative_id, stage)] = _money(raw)
+    by_year: dict[tuple[int, str, int], Decimal] = defaultdict(Decimal)
+    at_risk: dict[int, Decimal] = defaultdict(Decimal)
+    risk_today = func.sum(finance.cash_at_risk(day))
+    yearly = sa.select(entry.initiative_id, entry.route, entry.year, func.sum(entry.value), risk_today).group_by(
+        entry.initiative_id, entry.route, entry.year
+    )
+    for initiative_id, route, year, raw, risk in session.execute(yearly):
+        at_risk[initiative_id] += _money(risk)
+        by_year[(initiative_id, route, int(year))] += _money(raw)
+    signals = _signals(session=session)
+    overview = []
+    for initiative in initiatives:
+        assert initiative.id is not None
+        current = financial_year_of(day, initiative.fy_start_month)
+        appraised = appraisal.appraise(session=session, initiative_id=initiative.id)
+        funnel = [
+            StageCount(stage.value, counts.get((initiative.id, stage.value), 0),
+                       values.get((initiative.id, stage.value), Decimal(0)))
+            for stage in STAGE_ORDER
+        ]  # fmt: skip
+        overview.append(
+            InitiativeOverview(
+                id=initiative.id,
+                name=initiative.name,
+                owner=owners.get(initiative.owner_id) if initiative.owner_id else initiative.owner,
+                funnel=funnel,
+                economic_npv=appraised.economic.npv,
+                financial_npv=appraised.financial.npv,
+                year=current.label,
+                cash_this_year=by_year[(initiative.id, RealisationRoute.cash.value, current.start_year)],
+                capacity_this_year=by_year[(initiative.id, RealisationRoute.capacity.value, current.start_year)],
+                cash_at_risk=at_risk.get(initiative.id, Decimal(0)),
+                signals=signals.get(initiative.id, 0),
+            )
+        )
+    return overview
+
+
+def _signals(*, session: Session) -> dict[int, int]:
+    """How many of each initiative's measures end on a special-cause point."""
+    found: dict[int, int] = defaultdict(int)
+    for measure in session.exec(select(Measure).order_by(col(Measure.id))).all():
+        chart = measures.chart(session=session, measure_id=measure.id or 0)
+        if chart.points and chart.points[-1].signal is not None:
+            found[measure.initiative_id] += 1
+    return found
