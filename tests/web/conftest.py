@@ -28,9 +28,9 @@ def _chromium() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The worked example, migrated and loaded by the command line, served on a free port."""
+    """The worked example, migrated and loaded by the command line, served on a free port (one per test module)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('site') / 'site.db'}"
     environment = {**os.environ, "BENEFITS_DATABASE_URL": url, "BENEFITS_EXAMPLE_PASSWORD": PASSWORD,
                    "BENEFITS_ADMIN_PASSWORD": PASSWORD}  # fmt: skip

@@ -1,0 +1,63 @@
+"""Each role's main journey through the pages, in real Chromium, on the worked example."""
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.web.conftest import screenshot, serious_accessibility_problems
+from tests.web.test_pages import _sign_in
+
+PRINTING = "Printing and postage stopped"
+
+
+def _open_initiative(page: Page) -> None:
+    page.get_by_role("link", name="Customer Access Programme").click()
+    expect(page.get_by_role("heading", name="Customer Access Programme")).to_be_visible()
+
+
+def test_a_programme_manager_moves_a_benefit_to_planned_after_a_refused_move(page: Page, site: str) -> None:
+    _sign_in(page, site, "Priya Patel")
+    _open_initiative(page)
+    page.get_by_role("button", name=f"Move {PRINTING} to planned").click()
+    refused = page.get_by_role("alert")
+    expect(refused).to_contain_text("Not moved")
+    for missing in ("baseline value", "target value", "Profile the planned values", "realisation route"):
+        expect(refused).to_contain_text(missing)
+    assert serious_accessibility_problems(page) == []
+    screenshot(page, "initiative-refused-move")
+
+    # Each missing item links to the field that fills it.
+    refused.get_by_role("link").first.click()
+    expect(page.get_by_role("heading", name=PRINTING)).to_be_visible()
+    page.get_by_label("Realisation route").select_option("cash")
+    page.get_by_label("Cost centre (cash)").fill("CS300")
+    page.get_by_label("Baseline", exact=True).fill("0")
+    page.get_by_label("Baseline date").fill("2026-03-31")
+    page.get_by_label("Target", exact=True).fill("42000")
+    page.get_by_label("Target date").fill("2028-03-31")
+    page.get_by_label("Why (kept in the history)").fill("Print contract ends March 2027")
+    page.get_by_role("button", name="Save details").click()
+    page.get_by_label("Period 1", exact=True).fill("2027-28")
+    page.get_by_label("Planned 1", exact=True).fill("42000")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Everything the planned stage needs is here.")).to_be_visible()
+    assert serious_accessibility_problems(page) == []
+    screenshot(page, "benefit-ready-for-planned")
+    page.get_by_role("button", name="Move to planned").click()
+    planned = page.get_by_role("region", name="planned")
+    expect(planned.get_by_role("link", name=PRINTING)).to_be_visible()
+    page.get_by_role("link", name=PRINTING).first.click()
+    expect(page.get_by_text("Stage: planned")).to_be_visible()
+    expect(page.get_by_role("list").filter(has_text="stage moved")).to_contain_text("Priya Patel")
+
+
+def test_a_viewer_is_offered_no_edit(browser: Browser, site: str) -> None:
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    _sign_in(page, site, "Victor Shaw")
+    _open_initiative(page)
+    expect(page.get_by_role("button", name="Move", exact=False)).to_have_count(0)
+    page.get_by_role("link", name=PRINTING).first.click()
+    expect(page.get_by_role("button")).to_have_count(1)  # only "Sign out"
+    expect(page.locator("input:not([type=hidden])")).to_have_count(0)
+    assert serious_accessibility_problems(page) == []
+    screenshot(page, "benefit-as-viewer")
+    context.close()

@@ -1,0 +1,178 @@
+"""The initiative page (register and stage board) and the benefit page (details, gate checklist, edits, moves)."""
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from api.deps import ResourceId, SessionDep
+from benefits import appraisal, initiatives, pipeline, register
+from benefits.actors import Actor
+from benefits.authz import Action, allowed
+from benefits.errors import DomainError, Problem
+from benefits.models import BenefitRead, BenefitUpdate, ProfileEntryIn
+from benefits.stages import STAGE_ORDER, Stage
+from web.render import render
+from web.session import PageActor, check_csrf
+
+router = APIRouter(include_in_schema=False)
+
+EDITABLE = ["owner", "category", "unit", "route", "cost_centre", "redeployment", "estimate_low", "estimate_likely",
+            "estimate_high", "baseline_value", "baseline_date", "target_value", "target_date", "confidence",
+            "evidence"]  # fmt: skip
+LABELS = {
+    "owner": "Owner", "category": "Category", "unit": "Unit", "route": "Realisation route",
+    "cost_centre": "Cost centre (cash)", "redeployment": "Redeployed to (capacity)", "estimate_low": "Estimate: low",
+    "estimate_likely": "Estimate: most likely", "estimate_high": "Estimate: high", "baseline_value": "Baseline",
+    "baseline_date": "Baseline date", "target_value": "Target", "target_date": "Target date",
+    "confidence": "Confidence", "evidence": "Evidence notes",
+}  # fmt: skip
+CHOICES = {
+    "category": ["", "financial", "non_financial"],
+    "route": ["", "cash", "capacity", "undecided"],
+    "confidence": ["", "low", "medium", "high"],
+}
+DATES = {"baseline_date", "target_date"}
+PROFILE_ROWS = 3  # blank rows offered for new periods
+
+
+def _initiative_page(
+    request: Request, session: Any, actor: Actor, initiative_id: int, refused: dict[int, list[Problem]] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:  # fmt: skip
+    initiative = initiatives.get_initiative(session=session, initiative_id=initiative_id)
+    page = register.list_benefits(session=session, initiative_id=initiative_id, limit=1000, offset=0, withdrawn=False)
+    views = [register.benefit_view(benefit) for benefit in page.items]
+    board = {stage.value: [view for view in views if view.stage == stage] for stage in STAGE_ORDER}
+    return render(request, "initiative.html", {
+        "actor": actor, "initiative": initiative, "benefits": views, "board": board,
+        "appraisal": appraisal.appraise(session=session, initiative_id=initiative_id),
+        "may_edit": allowed(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id),
+        "refused": refused or {},
+    }, status_code=status_code)  # fmt: skip
+
+
+@router.get("/initiatives/{initiative_id}", response_class=HTMLResponse)
+def initiative_page(initiative_id: ResourceId, request: Request, session: SessionDep, actor: PageActor) -> Response:
+    """An initiative: key figures, the benefits register and the stage board."""
+    return _initiative_page(request, session, actor, initiative_id)
+
+
+@router.post("/benefits/{benefit_id}/move", response_class=HTMLResponse)
+def move(
+    benefit_id: ResourceId,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    to: Annotated[Stage, Form()],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Move a benefit; a refused move shows its gate's missing items beside the benefit."""
+    check_csrf(request, csrf)
+    benefit = register.get_benefit(session=session, benefit_id=benefit_id)
+    initiative_id = benefit.initiative_id
+    try:
+        pipeline.move_stage(session=session, benefit_id=benefit_id, to=to, reason=reason or None, actor=actor)
+    except DomainError as error:
+        session.rollback()
+        problems = error.problems or [Problem(error.code, error.detail)]
+        return _initiative_page(request, session, actor, initiative_id, {benefit_id: problems}, status_code=409)
+    session.commit()
+    return RedirectResponse(f"/initiatives/{initiative_id}#benefit-{benefit_id}", status_code=303)
+
+
+def _benefit_page(
+    request: Request, session: Any, actor: Actor, view: BenefitRead, errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None, status_code: int = 200,
+) -> HTMLResponse:  # fmt: skip
+    current = {name: getattr(view, name) for name in EDITABLE}
+    shown = {name: "" if value is None else getattr(value, "value", value) for name, value in current.items()}
+    return render(request, "benefit.html", {
+        "actor": actor, "benefit": view, "fields": EDITABLE, "labels": LABELS, "choices": CHOICES, "dates": DATES,
+        "values": shown | (values or {}), "errors": errors or {}, "blank_rows": range(PROFILE_ROWS),
+        "may_edit": allowed(session=session, actor=actor, action=Action.edit_initiative,
+                            initiative_id=view.initiative_id),
+        "history": pipeline.benefit_history(session=session, benefit_id=view.id).items,
+    }, status_code=status_code)  # fmt: skip
+
+
+@router.get("/benefits/{benefit_id}", response_class=HTMLResponse)
+def benefit_page(benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor) -> Response:
+    """A benefit: its fields, what its next stage still needs, its profile and its history."""
+    view = register.benefit_view(register.get_benefit(session=session, benefit_id=benefit_id))
+    return _benefit_page(request, session, actor, view)
+
+
+def _field_errors(problems: list[Problem]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for problem in problems:
+        name = (problem.field or "form").split("[")[0].split(".")[0]
+        found.setdefault(name, problem.detail)
+    return found
+
+
+@router.post("/benefits/{benefit_id}/edit", response_class=HTMLResponse)
+async def edit(benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor) -> Response:
+    """Change the fields filled in (a blank field stays as it is); errors show next to their fields."""
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    sent = {name: str(form.get(name, "")).strip() for name in EDITABLE}
+    changes = {name: value for name, value in sent.items() if value != ""}
+    try:
+        fields = BenefitUpdate.model_validate(changes | {"reason": str(form.get("reason", "")).strip() or None})
+        register.update_benefit(session=session, benefit_id=benefit_id, changes=fields, expected_version=None,
+                                actor=actor)  # fmt: skip
+    except ValidationError as error:
+        errors = {str(item["loc"][0]): item["msg"] for item in error.errors(include_url=False) if item["loc"]}
+        return _refused_edit(request, session, actor, benefit_id, errors, sent)
+    except DomainError as error:
+        session.rollback()
+        problems = error.problems or [Problem(error.code, error.detail, "form")]
+        return _refused_edit(request, session, actor, benefit_id, _field_errors(problems), sent)
+    session.commit()
+    return RedirectResponse(f"/benefits/{benefit_id}", status_code=303)
+
+
+def _refused_edit(
+    request: Request, session: Any, actor: Actor, benefit_id: int, errors: dict[str, str], sent: dict[str, str]
+) -> HTMLResponse:
+    view = register.benefit_view(register.get_benefit(session=session, benefit_id=benefit_id))
+    return _benefit_page(request, session, actor, view, errors, sent, status_code=422)
+
+
+@router.post("/benefits/{benefit_id}/profile", response_class=HTMLResponse)
+async def profile(benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor) -> Response:
+    """Replace the profile with the rows filled in (a row with no period is dropped)."""
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    rows = []
+    errors: dict[str, str] = {}
+    for index in range(200):
+        period = str(form.get(f"period_{index}", "")).strip()
+        if f"period_{index}" not in form:
+            break
+        if not period:
+            continue
+        try:
+            rows.append(ProfileEntryIn(
+                period=period,
+                planned=Decimal(str(form.get(f"planned_{index}"))) if form.get(f"planned_{index}") else None,
+                actual=Decimal(str(form.get(f"actual_{index}"))) if form.get(f"actual_{index}") else None,
+            ))  # fmt: skip
+        except (ValidationError, ArithmeticError):
+            errors["profile"] = f"Row {index + 1}: the amounts must be numbers."
+    if not errors:
+        try:
+            register.replace_profile(session=session, benefit_id=benefit_id, rows=rows, expected_version=None,
+                                     actor=actor)  # fmt: skip
+        except DomainError as error:
+            session.rollback()
+            errors["profile"] = "; ".join(problem.detail for problem in error.problems) or error.detail
+    if errors:
+        view = register.benefit_view(register.get_benefit(session=session, benefit_id=benefit_id))
+        return _benefit_page(request, session, actor, view, errors, status_code=422)
+    session.commit()
+    return RedirectResponse(f"/benefits/{benefit_id}#profile", status_code=303)

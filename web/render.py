@@ -1,0 +1,41 @@
+"""Rendering a page: the templates, their filters, and the CSRF token every form carries."""
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from web.session import csrf_token, remember_csrf
+
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+
+
+def money(value: Decimal | float | None) -> str:
+    """Pounds as people write them: £1,234 or -£1,234 (no pence on summaries)."""
+    if value is None:
+        return "—"
+    amount = Decimal(str(value))
+    return f"{'-' if amount < 0 else ''}£{abs(amount):,.0f}"
+
+
+def figure(value: Decimal | float | None) -> str:
+    """A figure with thousands separated and at most two decimal places, none when it is whole."""
+    if value is None:
+        return "—"
+    amount = Decimal(str(value))
+    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+
+
+templates.env.filters["money"] = money
+templates.env.filters["figure"] = figure
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    """The page `name` with `context`, its forms carrying this browser's CSRF token."""
+    context = {"csrf": csrf_token(request), **context}
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    remember_csrf(request, response)
+    return response
