@@ -21,7 +21,7 @@ from benefits.columns import SCALE
 from benefits.errors import InvalidInput, Problem
 from benefits.initiatives import get_initiative
 from benefits.ledger import LEDGER
-from benefits.models import Budget
+from benefits.models import Benefit, Budget, Initiative
 from benefits.models.finance import BudgetIn, CashCapacitySummary, CostCentreYear, Flag, StageRoutes, YearRoutes
 from benefits.periods import Period, PeriodError, parse_period
 from benefits.stages import RealisationRoute, Stage
@@ -78,6 +78,42 @@ def cash_at_risk(today: date) -> Any:
     shortfall = entry.planned - entry.confirmed
     started = entry.starts_month <= today.year * 12 + today.month - 1
     return sa.case(((entry.route == RealisationRoute.cash.value) & started & (shortfall > 0), shortfall), else_=0)
+
+
+@dataclass(frozen=True)
+class CashToConfirm:
+    """A started period of a cash-releasing benefit whose planned cash finance has not all confirmed."""
+
+    benefit_id: int
+    benefit: str
+    initiative: str
+    cost_centre: str | None
+    period: str
+    planned: Decimal
+    confirmed: Decimal
+
+    @property
+    def at_risk(self) -> Decimal:
+        """What is planned but not yet confirmed."""
+        return self.planned - self.confirmed
+
+
+def cash_to_confirm(*, session: Session, today: date | None = None) -> list[CashToConfirm]:
+    """Every started period of a cash-releasing benefit with planned cash not yet confirmed, oldest first."""
+    entry = LEDGER.c
+    day = today or date.today()
+    rows = session.execute(
+        sa.select(entry.benefit_id, col(Benefit.title), col(Initiative.name), entry.cost_centre, entry.period,
+                  entry.planned, entry.confirmed)
+        .join(Benefit, col(Benefit.id) == entry.benefit_id)
+        .join(Initiative, col(Initiative.id) == entry.initiative_id)
+        .where(cash_at_risk(day) > 0)
+        .order_by(entry.starts_month, col(Initiative.name), col(Benefit.title))
+    )  # fmt: skip
+    return [
+        CashToConfirm(benefit_id, title, name, centre, period, _money(planned), _money(confirmed))
+        for benefit_id, title, name, centre, period, planned, confirmed in rows
+    ]
 
 
 def cash_capacity_summary_checked(

@@ -1,5 +1,6 @@
 """Each role's main journey through the pages, in real Chromium, on the worked example."""
 
+from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from tests.web.conftest import screenshot, serious_accessibility_problems
@@ -60,4 +61,49 @@ def test_a_viewer_is_offered_no_edit(browser: Browser, site: str) -> None:
     expect(page.locator("input:not([type=hidden])")).to_have_count(0)
     assert serious_accessibility_problems(page) == []
     screenshot(page, "benefit-as-viewer")
+    context.close()
+
+
+def test_a_finance_officer_confirms_cash_and_downloads_the_workbook(browser: Browser, site: str, tmp_path) -> None:
+    context = browser.new_context(locale="en-GB", accept_downloads=True)
+    page = context.new_page()
+    _sign_in(page, site, "Frank Okafor")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Finance").click()
+    expect(page.get_by_role("heading", name="Cash versus capacity")).to_be_visible()
+    # The example: 2026-27 has started, and the web shift's 40,200 there is not yet confirmed.
+    expect(page.locator("#at-risk-2026-27")).to_have_text("£40,200")
+    assert serious_accessibility_problems(page) == []
+    screenshot(page, "finance")
+    phone = "Phone transactions shifted to the web"
+    page.get_by_label(f"Amount for {phone}, 2026-27").fill("30000")
+    page.get_by_label("Note").first.fill("CS100 reduced by one post from January")
+    page.get_by_role("button", name=f"Confirm cash for {phone}").click()
+    expect(page.locator("#at-risk-2026-27")).to_have_text("£10,200")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the cash-versus-capacity workbook").click()
+    saved = tmp_path / "cash-capacity.xlsx"
+    download.value.save_as(saved)
+
+    assert load_workbook(saved).sheetnames[:2] == ["By year", "Cost centres"]
+    context.close()
+
+
+def test_a_board_member_records_a_review_and_sees_what_changed(browser: Browser, site: str) -> None:
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    _sign_in(page, site, "Beatrice Lund")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Board reviews").click()
+    page.get_by_role("link", name="Programme board, October 2026, 2026-10-20").click()
+    expect(page.get_by_role("heading", name="What changed since the last review")).to_be_visible()
+    expect(page.get_by_text("Face-to-face visits shifted to the web: planned → delivered")).to_be_visible()
+    expect(page.get_by_role("heading", name="New signals on measures")).to_be_visible()
+    assert serious_accessibility_problems(page) == []
+    screenshot(page, "review-what-changed")
+    page.get_by_role("link", name="All reviews").click()
+    page.get_by_label("Attendees (one a line, or separated by commas)").fill("Beatrice Lund, Priya Patel")
+    page.get_by_label("Decisions (one a line)").fill("Keep going")
+    page.get_by_role("button", name="Record the review").click()
+    expect(page.get_by_text("Recorded by Beatrice Lund")).to_be_visible()
+    expect(page.get_by_role("heading", name="Variance against approved baselines")).to_be_visible()
+    screenshot(page, "review-recorded")
     context.close()
