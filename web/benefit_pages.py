@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep
-from benefits import appraisal, initiatives, pipeline, register
+from benefits import appraisal, initiatives, measures, pipeline, register
 from benefits.actors import Actor
 from benefits.authz import Action, allowed
 from benefits.errors import DomainError, Problem
@@ -51,6 +51,7 @@ def _initiative_page(
         "appraisal": appraisal.appraise(session=session, initiative_id=initiative_id),
         "may_edit": allowed(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id),
         "refused": refused or {},
+        "measures": measures.list_measures(session=session, initiative_id=initiative_id, limit=200, offset=0).items,
     }, status_code=status_code)  # fmt: skip
 
 

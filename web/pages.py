@@ -12,7 +12,7 @@ from api.deps import SessionDep
 from benefits import people, portfolio
 from benefits.errors import TooManyAttempts, Unauthenticated
 from benefits.settings import get_settings
-from web import benefit_pages, finance_pages
+from web import benefit_pages, finance_pages, measure_pages
 from web.render import render
 from web.session import (
     CsrfRefused,
@@ -105,6 +105,7 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(benefit_pages.router)
     app.include_router(finance_pages.router)
+    app.include_router(measure_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     async def to_sign_in(request: Request, error: Exception) -> Response:

@@ -1,5 +1,7 @@
 """Each role's main journey through the pages, in real Chromium, on the worked example."""
 
+from pathlib import Path
+
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
@@ -64,7 +66,9 @@ def test_a_viewer_is_offered_no_edit(browser: Browser, site: str) -> None:
     context.close()
 
 
-def test_a_finance_officer_confirms_cash_and_downloads_the_workbook(browser: Browser, site: str, tmp_path) -> None:
+def test_a_finance_officer_confirms_cash_and_downloads_the_workbook(
+    browser: Browser, site: str, tmp_path: Path
+) -> None:
     context = browser.new_context(locale="en-GB", accept_downloads=True)
     page = context.new_page()
     _sign_in(page, site, "Frank Okafor")
@@ -106,4 +110,35 @@ def test_a_board_member_records_a_review_and_sees_what_changed(browser: Browser,
     expect(page.get_by_text("Recorded by Beatrice Lund")).to_be_visible()
     expect(page.get_by_role("heading", name="Variance against approved baselines")).to_be_visible()
     screenshot(page, "review-recorded")
+    context.close()
+
+
+def test_a_programme_manager_reads_a_measure_chart_and_adds_observations(
+    browser: Browser, site: str, tmp_path: Path
+) -> None:
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    _sign_in(page, site, "Priya Patel")
+    _open_initiative(page)
+    page.get_by_role("link", name="Calls a month").click()
+    chart = page.get_by_role("img", name="XmR chart of Calls a month")
+    expect(chart).to_be_visible()
+    # The redesign's shift, in words as well as in the picture.
+    expect(page.locator("figcaption")).to_contain_text("special cause improvement")
+    assert serious_accessibility_problems(page) == []
+    screenshot(page, "measure")
+    page.get_by_label("Date", exact=True).fill("2026-11-01")
+    page.get_by_label("Value", exact=True).fill("42100")
+    page.get_by_role("button", name="Add the observation").click()
+    expect(page.get_by_role("row", name="2026-11-01")).to_contain_text("42,100")
+    upload = tmp_path / "december.csv"
+    upload.write_text("date,value,note\n2026-12-01,41800,after the winter letters\n", encoding="utf-8")
+    page.get_by_label("CSV file (columns date, value and optionally note)").set_input_files(str(upload))
+    page.get_by_role("button", name="Upload the file").click()
+    expect(page.get_by_role("row", name="2026-12-01")).to_contain_text("41,800")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,value\n2026-13-01,1\n", encoding="utf-8")
+    page.get_by_label("CSV file (columns date, value and optionally note)").set_input_files(str(bad))
+    page.get_by_role("button", name="Upload the file").click()
+    expect(page.get_by_role("alert")).to_contain_text("row 2, date")
     context.close()
