@@ -29,14 +29,22 @@ class CsrfRefused(Exception):
 
 
 def csrf_token(request: Request) -> str:
-    """The browser's CSRF token (a new one when it has none; `remember_csrf` sets the cookie)."""
-    return request.cookies.get(CSRF_COOKIE) or request.state.__dict__.setdefault("csrf", secrets.token_urlsafe(24))
+    """The browser's CSRF token: the one its cookie holds, or a new one (`remember_csrf` then sets the cookie)."""
+    held = request.cookies.get(CSRF_COOKIE)
+    if held:
+        return held
+    made: str | None = getattr(request.state, "csrf", None)
+    if made is None:
+        made = secrets.token_urlsafe(24)
+        request.state.csrf = made
+    return made
 
 
 def remember_csrf(request: Request, response: Response) -> None:
     """Set the CSRF cookie when this page made a new token."""
-    if CSRF_COOKIE not in request.cookies and "csrf" in request.state.__dict__:
-        response.set_cookie(CSRF_COOKIE, request.state.csrf, httponly=True, samesite="strict",
+    made = getattr(request.state, "csrf", None)
+    if made and CSRF_COOKIE not in request.cookies:
+        response.set_cookie(CSRF_COOKIE, made, httponly=True, samesite="strict",
                             secure=request.url.scheme == "https")  # fmt: skip
 
 
