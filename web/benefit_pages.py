@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -115,10 +115,18 @@ def _field_errors(problems: list[Problem]) -> dict[str, str]:
     return found
 
 
-@router.post("/benefits/{benefit_id}/edit", response_class=HTMLResponse)
-async def edit(benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor) -> Response:
-    """Change the fields filled in (a blank field stays as it is); errors show next to their fields."""
+async def form_fields(request: Request) -> dict[str, str]:
+    """The posted form's text fields (read here, so the handlers that use the database stay synchronous)."""
     form = await request.form()
+    return {name: value for name, value in form.items() if isinstance(value, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(form_fields)]
+
+
+@router.post("/benefits/{benefit_id}/edit", response_class=HTMLResponse)
+def edit(benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields) -> Response:
+    """Change the fields filled in (a blank field stays as it is); errors show next to their fields."""
     check_csrf(request, str(form.get("csrf", "")))
     sent = {name: str(form.get(name, "")).strip() for name in EDITABLE}
     changes = {name: value for name, value in sent.items() if value != ""}
@@ -145,9 +153,10 @@ def _refused_edit(
 
 
 @router.post("/benefits/{benefit_id}/profile", response_class=HTMLResponse)
-async def profile(benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor) -> Response:
+def profile(
+    benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields
+) -> Response:
     """Replace the profile with the rows filled in (a row with no period is dropped)."""
-    form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     rows = []
     errors: dict[str, str] = {}
