@@ -28,6 +28,7 @@ from benefits.models import (
     PersonUpdate,
     Role,
 )
+from benefits.settings import get_settings
 
 SELF_TOKEN_DAYS = 90
 TOKEN_PREFIX = "bnf_"  # noqa: S105 (a marker that helps secret scanners, not a secret)
@@ -324,6 +325,16 @@ class PendingSignIn:
     attempt_id: int
     person_id: int | None
     password_hash: str | None
+
+
+def sign_in_limits() -> SignInLimits:
+    """The limits on failed sign-ins the settings give."""
+    settings = get_settings()
+    return SignInLimits(
+        per_account=settings.login_max_failures_per_account,
+        per_address=settings.login_max_failures_per_address,
+        window_seconds=settings.login_window_seconds,
+    )
 
 
 def _lock_for_sign_in(session: Session, *keys: str) -> None:

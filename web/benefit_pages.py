@@ -14,7 +14,7 @@ from benefits.authz import Action, allowed
 from benefits.errors import DomainError, Problem
 from benefits.models import BenefitRead, BenefitUpdate, ProfileEntryIn
 from benefits.stages import STAGE_ORDER, Stage
-from web.render import render
+from web.render import problems_text, render
 from web.session import PageActor, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -180,7 +180,7 @@ def profile(
                                      actor=actor)  # fmt: skip
         except DomainError as error:
             session.rollback()
-            errors["profile"] = "; ".join(problem.detail for problem in error.problems) or error.detail
+            errors["profile"] = problems_text(error)
     if errors:
         view = register.benefit_view(register.get_benefit(session=session, benefit_id=benefit_id))
         return _benefit_page(request, session, actor, view, errors, status_code=422)

@@ -1,10 +1,8 @@
 """Finance's pages: cash versus capacity, budgets, the cash to confirm, and the workbooks; and board reviews."""
 
-import tempfile
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import IO, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -18,8 +16,8 @@ from benefits.errors import DomainError
 from benefits.models import CashConfirmationCreate
 from benefits.models.review import ReviewCreate
 from benefits.workbooks.business_case import business_case_workbook
-from benefits.workbooks.finance_summary import write_finance_workbook
-from web.render import render
+from benefits.workbooks.finance_summary import chunks, spooled_finance_workbook
+from web.render import problems_text, render
 from web.session import PageActor, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -63,26 +61,17 @@ def confirm_cash(
         return _finance_page(request, session, actor, "The amount must be a number of pounds.", status_code=422)
     except DomainError as error:
         session.rollback()
-        details = "; ".join(problem.detail for problem in error.problems) or error.detail
-        return _finance_page(request, session, actor, details, status_code=422)
+        return _finance_page(request, session, actor, problems_text(error), status_code=422)
     session.commit()
     return RedirectResponse("/finance#to-confirm", status_code=303)
-
-
-def _chunks(spooled: IO[bytes]) -> Iterator[bytes]:
-    with spooled:
-        spooled.seek(0)
-        while chunk := spooled.read(1024 * 1024):
-            yield chunk
 
 
 @router.get("/finance/cash-capacity.xlsx")
 def finance_workbook(session: SessionDep, actor: PageActor) -> StreamingResponse:
     """The cash-versus-capacity workbook, for a signed-in person."""
-    spooled = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 (closed by the stream)
-    write_finance_workbook(session=session, target=spooled)
+    spooled = spooled_finance_workbook(session=session)
     headers = {"Content-Disposition": 'attachment; filename="cash-capacity.xlsx"'}
-    return StreamingResponse(_chunks(spooled), media_type=XLSX, headers=headers)
+    return StreamingResponse(chunks(spooled), media_type=XLSX, headers=headers)
 
 
 @router.get("/initiatives/{initiative_id}/business-case.xlsx")

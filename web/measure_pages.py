@@ -15,7 +15,7 @@ from benefits.authz import Action, allowed
 from benefits.errors import DomainError
 from benefits.models.measure import ObservationIn
 from web.charts import xmr_svg
-from web.render import render
+from web.render import problems_text, render
 from web.session import PageActor, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -47,8 +47,7 @@ def _record(request: Request, session: Any, actor: Actor, measure_id: int, rows:
         measures.record_observations(session=session, measure_id=measure_id, rows=rows, actor=actor)
     except DomainError as error:
         session.rollback()
-        details = "; ".join(f"{p.field}: {p.detail}" if p.field else p.detail for p in error.problems)
-        return _measure_page(request, session, actor, measure_id, details or error.detail, status_code=422)
+        return _measure_page(request, session, actor, measure_id, problems_text(error), status_code=422)
     session.commit()
     return RedirectResponse(f"/measures/{measure_id}#chart", status_code=303)
 
@@ -94,6 +93,5 @@ def upload(
         message = str(error) if isinstance(error, ValueError) else "Save the file as UTF-8 CSV."
         return _measure_page(request, session, actor, measure_id, message, status_code=422)
     except DomainError as error:
-        details = "; ".join(f"{p.field}: {p.detail}" if p.field else p.detail for p in error.problems)
-        return _measure_page(request, session, actor, measure_id, details or error.detail, status_code=422)
+        return _measure_page(request, session, actor, measure_id, problems_text(error), status_code=422)
     return _record(request, session, actor, measure_id, rows)

@@ -11,7 +11,6 @@ from fastapi.staticfiles import StaticFiles
 from api.deps import SessionDep
 from benefits import people, portfolio
 from benefits.errors import TooManyAttempts, Unauthenticated
-from benefits.settings import get_settings
 from web import benefit_pages, finance_pages, measure_pages
 from web.render import render
 from web.session import (
@@ -50,12 +49,7 @@ def sign_in(
 ) -> Response:
     """Sign in with name or e-mail and password; a session cookie keeps it."""
     check_csrf(request, csrf)
-    settings = get_settings()
-    limits = people.SignInLimits(
-        per_account=settings.login_max_failures_per_account,
-        per_address=settings.login_max_failures_per_address,
-        window_seconds=settings.login_window_seconds,
-    )
+    limits = people.sign_in_limits()
     address = request.client.host if request.client else "unknown"
     form = {"next": _safe_next(next), "login": login}
     try:

@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from benefits.errors import DomainError
 from web.session import csrf_token, remember_csrf
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
@@ -39,3 +40,9 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     remember_csrf(request, response)
     return response
+
+
+def problems_text(error: DomainError) -> str:
+    """A refusal in one line for the page: each problem with the field or row it names."""
+    details = "; ".join(f"{p.field}: {p.detail}" if p.field else p.detail for p in error.problems)
+    return details or error.detail

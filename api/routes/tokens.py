@@ -10,7 +10,6 @@ from api.schemas import PageRead, page_read
 from benefits import people
 from benefits.errors import Unauthenticated
 from benefits.models import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, SignIn
-from benefits.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN)
 auth_router = APIRouter(prefix="/api/v1/auth", tags=["tokens"], responses=PROBLEM_RESPONSES)
@@ -56,12 +55,7 @@ def revoke_token(token_id: ResourceId, session: SessionDep, actor: ActorDep) -> 
 )
 def sign_in(credentials: SignIn, request: Request, session: SessionDep) -> ApiTokenCreated:
     """Sign in with name or e-mail and password; answered with a token that expires."""
-    settings = get_settings()
-    limits = people.SignInLimits(
-        per_account=settings.login_max_failures_per_account,
-        per_address=settings.login_max_failures_per_address,
-        window_seconds=settings.login_window_seconds,
-    )
+    limits = people.sign_in_limits()
     address = request.client.host if request.client else "unknown"
     try:
         pending = people.start_sign_in(session=session, login=credentials.login, address=address, limits=limits)

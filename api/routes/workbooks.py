@@ -1,9 +1,7 @@
 """Workbooks: the business case of an initiative and finance's cash-versus-capacity summary, as .xlsx files."""
 
-import tempfile
-from collections.abc import Iterator
 from dataclasses import asdict
-from typing import IO, Annotated
+from typing import Annotated
 
 from fastapi import APIRouter, File, Response, UploadFile
 from fastapi.responses import StreamingResponse
@@ -12,14 +10,13 @@ from api.deps import SIGNED_IN, ActorDep, ResourceId, SessionDep
 from api.problems import PROBLEM_RESPONSES
 from api.routes.finance import FiltersDep
 from benefits.workbooks.business_case import business_case_workbook
-from benefits.workbooks.finance_summary import write_finance_workbook
+from benefits.workbooks.finance_summary import chunks, spooled_finance_workbook
 from benefits.workbooks.register_import import MAX_IMPORT_BYTES, ImportResult, import_benefits, import_template
 
 router = APIRouter(prefix="/api/v1", tags=["workbooks"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WORKBOOK_RESPONSE: dict[int | str, dict[str, object]] = {200: {"content": {XLSX: {}}, "description": "A workbook."}}
-SPOOL_IN_MEMORY = 16 * 1024 * 1024  # larger workbooks go to a temporary file, not memory
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -33,23 +30,11 @@ def business_case(initiative_id: ResourceId, session: SessionDep) -> Response:
     return Response(content, media_type=XLSX, headers=_attachment(f"business-case-{initiative_id}.xlsx"))
 
 
-def _chunks(spooled: IO[bytes]) -> Iterator[bytes]:
-    with spooled:
-        spooled.seek(0)
-        while chunk := spooled.read(1024 * 1024):
-            yield chunk
-
-
 @router.get("/finance/cash-capacity.xlsx", response_class=StreamingResponse, responses=WORKBOOK_RESPONSE)
 def cash_capacity_workbook(session: SessionDep, filters: FiltersDep) -> StreamingResponse:
     """Cash versus capacity by year, initiative, cost centre and stage, with budgets, as live totals."""
-    spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (closed by the stream)
-    try:
-        write_finance_workbook(session=session, target=spooled, **asdict(filters))
-    except BaseException:
-        spooled.close()
-        raise
-    return StreamingResponse(_chunks(spooled), media_type=XLSX, headers=_attachment("cash-capacity.xlsx"))
+    spooled = spooled_finance_workbook(session=session, **asdict(filters))
+    return StreamingResponse(chunks(spooled), media_type=XLSX, headers=_attachment("cash-capacity.xlsx"))
 
 
 @router.get("/benefits/import-template.xlsx", response_class=Response, responses=WORKBOOK_RESPONSE)

@@ -4,6 +4,7 @@ The detail sheet lists every financial benefit's figures by financial year, stra
 summary sheets total it with live SUMIFS formulas, so finance can filter, flex and audit the totals.
 """
 
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -272,3 +273,25 @@ def _write_by_stage(sheet: _Sheet, years: list[str], end: int) -> None:
             ]
             sheet.append(cells)
             r += 1
+
+
+SPOOL_IN_MEMORY = 16 * 1024 * 1024  # larger workbooks go to a temporary file, not memory
+
+
+def spooled_finance_workbook(*, session: Session, **filters: Any) -> IO[bytes]:
+    """The workbook written whole to a spooled temporary file (the caller streams it, then closes it)."""
+    spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (the caller closes it)
+    try:
+        write_finance_workbook(session=session, target=spooled, **filters)
+    except BaseException:
+        spooled.close()
+        raise
+    spooled.seek(0)
+    return spooled
+
+
+def chunks(spooled: IO[bytes], size: int = 1024 * 1024) -> Iterator[bytes]:
+    """A file's bytes in chunks, closing it at the end: the body of a streamed response."""
+    with spooled:
+        while chunk := spooled.read(size):
+            yield chunk

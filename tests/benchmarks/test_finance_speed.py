@@ -2,7 +2,6 @@
 
 import random
 import time
-from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -15,6 +14,7 @@ from benefits.columns import utc_now
 from benefits.db import make_engine
 from benefits.finance import cash_capacity_summary
 from benefits.models import Benefit, Initiative, ProfileEntry
+from tests.benchmarks.timing import best_of
 from tests.conftest import FreshDatabase
 
 INITIATIVES = 1_000
@@ -74,15 +74,6 @@ def _seed(engine: sa.Engine) -> int:
     return big
 
 
-def _best(runs: int, work: Callable[[], object]) -> float:
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
-
-
 # The floor: one hand-written aggregate over the table the summary reads.
 HAND_WRITTEN = sa.text("SELECT route, year, SUM(value) FROM ledger_entry GROUP BY route, year")
 # For scale: the same totals straight from the profiles, which is what the summary would cost without the ledger.
@@ -103,10 +94,10 @@ def test_portfolio_summary_and_appraisal_speed(fresh_databases: FreshDatabase, d
     big = _seed(engine)
     seeded = time.perf_counter() - started
     with Session(engine) as session:
-        summary = _best(5, lambda: cash_capacity_summary(session=session, today=date(2026, 11, 23)))
-        floor = _best(5, lambda: session.execute(HAND_WRITTEN).all())
-        joined = _best(5, lambda: session.execute(FROM_PROFILES).all())
-        appraisal = _best(7, lambda: appraise(session=session, initiative_id=big))
+        summary = best_of(5, lambda: cash_capacity_summary(session=session, today=date(2026, 11, 23)))
+        floor = best_of(5, lambda: session.execute(HAND_WRITTEN).all())
+        joined = best_of(5, lambda: session.execute(FROM_PROFILES).all())
+        appraisal = best_of(7, lambda: appraise(session=session, initiative_id=big))
         years = cash_capacity_summary(session=session, today=date(2026, 11, 23)).years
     engine.dispose()
     print(

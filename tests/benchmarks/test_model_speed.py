@@ -8,6 +8,7 @@ import pytest
 from benefits.modelling.expressions import evaluate
 from benefits.modelling.graph import CheckedModel, Distribution, ModelSpec, NodeKind, NodeSpec, check
 from benefits.modelling.simulation import draw_inputs, evaluate_samples, simulate
+from tests.benchmarks.timing import best_of
 
 SAMPLES = 10_000
 TARGET_SECONDS = 0.150
@@ -43,23 +44,14 @@ def hundred_node_model() -> CheckedModel:
     return model
 
 
-def _best_of(runs: int, work) -> float:
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
-
-
 @pytest.mark.bench
 def test_ten_thousand_samples_of_a_hundred_node_model() -> None:
     model = hundred_node_model()
     assert len(model.order) == 100
-    whole = _best_of(7, lambda: simulate(model, samples=SAMPLES, seed=1))
+    whole = best_of(7, lambda: simulate(model, samples=SAMPLES, seed=1))
 
     inputs = draw_inputs(model, samples=SAMPLES, seed=1)
-    vectorised = _best_of(7, lambda: evaluate_samples(model, inputs, SAMPLES))
+    vectorised = best_of(7, lambda: evaluate_samples(model, inputs, SAMPLES))
     drawn = evaluate_samples(model, inputs, SAMPLES)
     input_names = [node.name for node in model.assumptions]
 

@@ -1,7 +1,6 @@
 """Page speed: the initiative page of a 200-benefit initiative rendered on the server in under 150 ms."""
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,19 +12,11 @@ from benefits import migrate
 from benefits.db import make_engine
 from benefits.models import Role
 from tests.benchmarks.test_finance_speed import _seed
+from tests.benchmarks.timing import best_of
 from tests.conftest import FreshDatabase
 from tests.support.factories import make_person, make_token
 
 TARGET = 0.150
-
-
-def _best(runs: int, work: Callable[[], object]) -> float:
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        timings.append(time.perf_counter() - started)
-    return min(timings)
 
 
 @pytest.mark.bench
@@ -49,7 +40,7 @@ def test_the_initiative_page_of_200_benefits(fresh_databases: FreshDatabase, dat
     client = TestClient(app, cookies={"benefits_session": token})
     page = client.get(f"/initiatives/{big}")
     assert page.status_code == 200 and page.text.count('class="card"') == 200
-    took = _best(7, lambda: client.get(f"/initiatives/{big}"))
+    took = best_of(7, lambda: client.get(f"/initiatives/{big}"))
     engine.dispose()
     print(f"\n{database_kind}: the initiative page of a 200-benefit initiative in {took * 1000:.0f} ms "
           f"(target < {TARGET * 1000:.0f} ms)")  # fmt: skip
