@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from api.deps import SessionDep
 from benefits import people, portfolio
 from benefits.errors import TooManyAttempts, Unauthenticated
-from web import benefit_pages, finance_pages, measure_pages
+from web import benefit_pages, finance_pages, initiative_pages, measure_pages
 from web.render import render
 from web.session import (
     CsrfRefused,
@@ -97,6 +97,7 @@ def dashboard(request: Request, session: SessionDep, actor: PageActor) -> HTMLRe
 def install(app: FastAPI) -> None:
     """Add the pages, their static files and their error handling to the app."""
     app.include_router(router)
+    app.include_router(initiative_pages.router)
     app.include_router(benefit_pages.router)
     app.include_router(finance_pages.router)
     app.include_router(measure_pages.router)

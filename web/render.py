@@ -6,12 +6,12 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from jinja2_fragments.fastapi import Jinja2Blocks
 
 from benefits.errors import DomainError
 from web.session import csrf_token, remember_csrf
 
-templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+templates = Jinja2Blocks(directory=Path(__file__).resolve().parent / "templates")
 
 
 def money(value: Decimal | float | None) -> str:
@@ -34,10 +34,17 @@ templates.env.filters["money"] = money
 templates.env.filters["figure"] = figure
 
 
-def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    """The page `name` with `context`, its forms carrying this browser's CSRF token."""
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200, block: str | None = None
+) -> HTMLResponse:
+    """The page `name` with `context`, its forms carrying this browser's CSRF token.
+
+    With `block`, an htmx request (one with `HX-Request`) gets only that block of the page; any other gets it whole.
+    """
     context = {"csrf": csrf_token(request), **context}
-    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    wanted = block if block and request.headers.get("HX-Request") == "true" else None
+    response = templates.TemplateResponse(request, name, context, status_code=status_code, block_name=wanted)
+    assert isinstance(response, HTMLResponse)
     remember_csrf(request, response)
     return response
 
