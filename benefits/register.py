@@ -1,6 +1,7 @@
 """The benefits register: adding, reading, changing, profiling, withdrawing and deleting benefits."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import selectinload
@@ -458,3 +459,39 @@ def record_deletion(*, session: Session, benefit: Benefit, actor: Actor) -> None
         initiative_id=benefit.initiative_id,
         before=_snapshot(benefit) | {"profile": _profile_snapshot(benefit)},
     )
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    """Which benefits the register shows: a stage, a route ("none" for no route yet) and an owner, each optional."""
+
+    stage: Stage | None = None
+    route: RealisationRoute | None = None
+    no_route: bool = False
+    owner: str | None = None
+
+    @classmethod
+    def parse(cls, *, stage: str = "", route: str = "", owner: str = "") -> "RegisterFilter":
+        """The filter from a page's query: blank means any; an unknown stage or route is refused by name."""
+        problems = []
+        if stage and stage not in {s.value for s in Stage}:
+            problems.append(Problem("unknown_stage", f"there is no stage called {stage!r}", "stage"))
+        if route and route != "none" and route not in {r.value for r in RealisationRoute}:
+            problems.append(Problem("unknown_route", f"there is no realisation route called {route!r}", "route"))
+        if problems:
+            raise InvalidInput("The register cannot be filtered that way.", problems)
+        return cls(
+            stage=Stage(stage) if stage else None,
+            route=RealisationRoute(route) if route and route != "none" else None,
+            no_route=route == "none",
+            owner=owner.strip() or None,
+        )
+
+    def matches(self, benefit: BenefitRead) -> bool:
+        """Whether the benefit passes every part of the filter."""
+        return (
+            (self.stage is None or benefit.stage == self.stage)
+            and (self.route is None or benefit.route == self.route)
+            and (not self.no_route or benefit.route is None)
+            and (self.owner is None or (benefit.owner or "").casefold() == self.owner.casefold())
+        )

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
+from pydantic import ValidationError
 from fastapi.responses import HTMLResponse
 from jinja2_fragments.fastapi import Jinja2Blocks
 
@@ -47,6 +48,27 @@ def render(
     assert isinstance(response, HTMLResponse)
     remember_csrf(request, response)
     return response
+
+
+# Pydantic's wording for the errors a person typing into a form makes, said as a form would say it.
+PLAIN_WORDS = {
+    "decimal_parsing": "Enter a number, such as 45000.",
+    "decimal_type": "Enter a number, such as 45000.",
+    "float_parsing": "Enter a number, such as 45000.",
+    "int_parsing": "Enter a whole number.",
+    "date_from_datetime_parsing": "Enter a date as YYYY-MM-DD.",
+    "date_parsing": "Enter a date as YYYY-MM-DD.",
+    "enum": "Choose one of the options offered.",
+}
+
+
+def field_errors(error: ValidationError) -> dict[str, str]:
+    """A form's validation errors by field name, in plain words where pydantic's are technical."""
+    found: dict[str, str] = {}
+    for item in error.errors(include_url=False):
+        if item["loc"]:
+            found.setdefault(str(item["loc"][0]), PLAIN_WORDS.get(item["type"], item["msg"]))
+    return found
 
 
 def problems_text(error: DomainError) -> str:
