@@ -5,9 +5,9 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from pydantic import ValidationError
 from fastapi.responses import HTMLResponse
 from jinja2_fragments.fastapi import Jinja2Blocks
+from pydantic import ValidationError
 
 from benefits.errors import DomainError
 from web.session import csrf_token, remember_csrf
