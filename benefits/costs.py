@@ -1,6 +1,7 @@
 """Cost lines of an initiative: adding, reading, changing and deleting them, with their profiles."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -218,3 +219,48 @@ def delete_cost(*, session: Session, cost_id: int, expected_version: frozenset[i
         session.delete(row)
     session.delete(cost)
     session.flush()
+
+
+@dataclass(frozen=True)
+class CostTableLine:
+    """A cost line, with its amounts (before the uplift) keyed by period."""
+
+    line: CostLineRead
+    by_period: dict[str, Decimal]
+
+
+@dataclass(frozen=True)
+class CostTable:
+    """An initiative's cost lines by period, with each period's totals before and after the optimism-bias uplift."""
+
+    periods: list[str]
+    lines: list[CostTableLine]
+    by_period: dict[str, Decimal]
+    uplifted_by_period: dict[str, Decimal]
+    total: Decimal
+    uplifted_total: Decimal
+
+
+def cost_table(*, session: Session, initiative_id: int) -> CostTable:
+    """Every cost line of an initiative, oldest first, laid out by period with the totals."""
+    get_initiative(session=session, initiative_id=initiative_id)
+    items = sorted(all_costs(session=session, initiative_id=initiative_id), key=lambda item: item[0].id or 0)
+    order = {row.period: row.sort_key for _, amounts in items for row in amounts}
+    periods = sorted(order, key=lambda label: order[label])
+    by_period = {period: Decimal(0) for period in periods}
+    uplifted_by_period = {period: Decimal(0) for period in periods}
+    lines = []
+    for cost, amounts in items:
+        view = cost_view(cost, amounts)
+        for row in view.profile:
+            by_period[row.period] += row.amount
+            uplifted_by_period[row.period] += row.uplifted
+        lines.append(CostTableLine(line=view, by_period={row.period: row.amount for row in view.profile}))
+    return CostTable(
+        periods=periods,
+        lines=lines,
+        by_period=by_period,
+        uplifted_by_period=uplifted_by_period,
+        total=sum(by_period.values(), Decimal(0)),
+        uplifted_total=sum(uplifted_by_period.values(), Decimal(0)),
+    )

@@ -21,7 +21,7 @@ from benefits.columns import SCALE
 from benefits.errors import InvalidInput, Problem
 from benefits.initiatives import get_initiative
 from benefits.ledger import LEDGER
-from benefits.models import Benefit, Budget, Initiative
+from benefits.models import ApprovedBaseline, Benefit, Budget, Initiative, ProfileEntry
 from benefits.models.finance import BudgetIn, CashCapacitySummary, CostCentreYear, Flag, StageRoutes, YearRoutes
 from benefits.periods import Period, PeriodError, parse_period
 from benefits.stages import RealisationRoute, Stage
@@ -320,3 +320,38 @@ def _assemble(
         by_cost_centre=by_centre,
         flags=flags,
     )
+
+
+@dataclass(frozen=True)
+class ProfileAgainstBaseline:
+    """One period of a benefit: the approved baseline, the plan as now re-forecast, and the actual, where known."""
+
+    period: str
+    approved: Decimal | None
+    planned: Decimal | None
+    actual: Decimal | None
+
+    @property
+    def variance(self) -> Decimal | None:
+        """The re-forecast less the approved baseline, where both are known."""
+        if self.approved is None or self.planned is None:
+            return None
+        return self.planned - self.approved
+
+
+def profile_against_baseline(*, session: Session, benefit_id: int) -> list[ProfileAgainstBaseline]:
+    """A benefit's periods in order: the baseline approved when it moved to planned beside its profile now."""
+    baseline = session.exec(select(ApprovedBaseline).where(ApprovedBaseline.benefit_id == benefit_id)).all()
+    profile = session.exec(select(ProfileEntry).where(ProfileEntry.benefit_id == benefit_id)).all()
+    order = {row.period: row.sort_key for row in baseline} | {row.period: row.sort_key for row in profile}
+    approved = {row.period: row.planned for row in baseline}
+    current = {row.period: row for row in profile}
+    return [
+        ProfileAgainstBaseline(
+            period=period,
+            approved=approved.get(period),
+            planned=current[period].planned if period in current else None,
+            actual=current[period].actual if period in current else None,
+        )
+        for period in sorted(order, key=lambda label: order[label])
+    ]

@@ -8,11 +8,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep
-from benefits import pipeline, register
+from benefits import finance, measures, pipeline, register
 from benefits.actors import Actor
 from benefits.authz import Action, allowed
 from benefits.errors import DomainError, Problem
 from benefits.models import BenefitRead, BenefitUpdate, ProfileEntryIn
+from benefits.stages import Category, is_money
+from web.charts import describe_profile, profile_svg
 from web.render import problems_text, render
 from web.session import PageActor, check_csrf
 
@@ -49,7 +51,31 @@ def _benefit_page(
         "may_edit": allowed(session=session, actor=actor, action=Action.edit_initiative,
                             initiative_id=view.initiative_id),
         "history": pipeline.benefit_history(session=session, benefit_id=view.id).items,
+        "confirmations": pipeline.list_cash_confirmations(session=session, benefit_id=view.id).items,
+        "measures": _measures_of(session, view), **_profile_chart(session, view),
     }, status_code=status_code)  # fmt: skip
+
+
+def _measures_of(session: Any, view: BenefitRead) -> list[Any]:
+    """The measures of the benefit's initiative that track this benefit."""
+    found = measures.list_measures(session=session, initiative_id=view.initiative_id).items
+    tracking = measures.benefit_ids_of(session=session, measure_ids=[measure.id or 0 for measure in found])
+    return [measure for measure in found if view.id in tracking[measure.id or 0]]
+
+
+def _profile_chart(session: Any, view: BenefitRead) -> dict[str, Any]:
+    """The profile against its approved baseline: the rows, the chart, and the chart in words."""
+    rows = finance.profile_against_baseline(session=session, benefit_id=view.id)
+    money = is_money(view.unit) if view.category == Category.financial else bool(view.unit) and is_money(view.unit)
+    unit = "" if money else (view.unit or "")
+    periods = [row.period for row in rows]
+    baseline = [None if row.approved is None else float(row.approved) for row in rows]
+    planned = [None if row.planned is None else float(row.planned) for row in rows]
+    actual = [None if row.actual is None else float(row.actual) for row in rows]
+    summary = describe_profile(periods, baseline=baseline, planned=planned, actual=actual, unit=unit, money=money)
+    chart = profile_svg(periods, baseline=baseline, planned=planned, actual=actual, title=f"Profile of {view.title}",
+                        description=summary, unit=unit, money=money)  # fmt: skip
+    return {"comparison": rows, "profile_chart": chart, "profile_summary": summary, "money": money}
 
 
 @router.get("/benefits/{benefit_id}", response_class=HTMLResponse)

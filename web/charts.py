@@ -1,5 +1,9 @@
 """Charts drawn on the server as SVG: readable in print, with a title and description for screen readers."""
 
+import math
+from collections.abc import Sequence
+from typing import Any
+
 from markupsafe import Markup, escape
 
 from benefits.models.measure import ChartRead
@@ -80,3 +84,292 @@ def xmr_svg(chart: ChartRead, *, title: str, unit: str = "") -> Markup:
     parts.append("</svg>")
     # Every piece of text in the SVG went through escape() above; the rest is numbers and fixed markup.
     return Markup("".join(parts))  # noqa: S704
+
+
+# The appraisal and profile charts share one frame: a taller canvas, with room under the plot for the years,
+# the axis title and a key drawn in the SVG itself, so a printed page keeps its legend.
+FRAME_W, FRAME_H = 760, 360
+FRAME_LEFT, FRAME_RIGHT, FRAME_TOP, FRAME_BOTTOM = 84, 16, 16, 88
+INK, FILL, PAPER = "#1b1b1b", "#1f4e79", "#ffffff"
+
+
+def _pounds(value: float) -> str:
+    """Pounds in full, as a table writes them: £1,234 or -£1,234."""
+    return f"{'-' if value < 0 else ''}£{abs(value):,.0f}"
+
+
+def _pounds_short(value: float) -> str:
+    """An axis label in pounds, shortened: £1.5m, £250k, -£800k, £0."""
+    size, sign = abs(value), "-" if value < 0 else ""
+    if size >= 1_000_000:
+        return f"{sign}£{size / 1_000_000:,.3g}m"
+    if size >= 1_000:
+        return f"{sign}£{size / 1_000:,.3g}k"
+    return f"{sign}£{size:,.0f}"
+
+
+def _figure(value: float) -> str:
+    """A figure with thousands separated and at most two decimal places, none when it is whole."""
+    return f"{value:,.0f}" if value == round(value) else f"{value:,.2f}"
+
+
+def _nice_step(span: float, intervals: int = 4) -> float:
+    """A tick spacing of 1, 2, 2.5 or 5 times a power of ten, giving about `intervals` intervals."""
+    raw = span / intervals
+    power = 10 ** math.floor(math.log10(raw))
+    return next(factor * power for factor in (1, 2, 2.5, 5, 10) if raw <= factor * power * (1 + 1e-9))
+
+
+def value_axis(values: Sequence[float]) -> tuple[float, float, list[float]]:
+    """The bottom and top of a value axis that always includes zero, and the ticks between them."""
+    low, high = min(0.0, *values), max(0.0, *values)
+    if high == low:
+        high = low + 1.0
+    step = _nice_step(high - low)
+    low, high = math.floor(low / step + 1e-9) * step, math.ceil(high / step - 1e-9) * step
+    count = round((high - low) / step)
+    return low, high, [round(low + index * step, 9) for index in range(count + 1)]
+
+
+def _frame(
+    ident: str, title: str, description: str, ticks: list[float], y: Any, label: Any, axis: str, across: str
+) -> list[str]:
+    plot_w, plot_h = FRAME_W - FRAME_LEFT - FRAME_RIGHT, FRAME_H - FRAME_TOP - FRAME_BOTTOM
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {FRAME_W} {FRAME_H}" role="img" '
+        f'aria-labelledby="{ident}-title {ident}-desc" class="chart" id="{ident}">',
+        f'<title id="{ident}-title">{escape(title)}</title>',
+        f'<desc id="{ident}-desc">{escape(description)}</desc>',
+        f'<defs><pattern id="{ident}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{PAPER}"/>'
+        f'<line x1="0" y1="0" x2="0" y2="6" stroke="{INK}" stroke-width="2"/></pattern></defs>',
+        f'<rect x="{FRAME_LEFT}" y="{FRAME_TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#b1b4b6"/>',
+    ]
+    for tick in ticks:
+        stroke = f'stroke="{INK}" stroke-width="1.5"' if tick == 0 else 'stroke="#dddddd"'
+        parts.append(f'<line x1="{FRAME_LEFT - 4}" x2="{FRAME_LEFT + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+                     f"{stroke}/>")  # fmt: skip
+        parts.append(f'<text x="{FRAME_LEFT - 8}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="11">'
+                     f"{escape(label(tick))}</text>")  # fmt: skip
+    middle = FRAME_TOP + plot_h / 2
+    parts.append(f'<text x="14" y="{middle:.1f}" transform="rotate(-90 14 {middle:.1f})" text-anchor="middle" '
+                 f'font-size="12">{escape(axis)}</text>')  # fmt: skip
+    parts.append(f'<text x="{FRAME_LEFT + plot_w / 2:.1f}" y="{FRAME_H - 46}" text-anchor="middle" font-size="12">'
+                 f"{escape(across)}</text>")  # fmt: skip
+    return parts
+
+
+def _key(entries: list[tuple[str, str]]) -> list[str]:
+    """The key under the plot: each entry's swatch (fixed markup) and its escaped words, in one row."""
+    parts, x = [], float(FRAME_LEFT)
+    for swatch, words in entries:
+        parts.append(f'<g transform="translate({x:.1f} {FRAME_H - 22})">{swatch}'
+                     f'<text x="26" y="5" font-size="12">{escape(words)}</text></g>')  # fmt: skip
+        x += 40 + 6.5 * len(words)
+    return parts
+
+
+def _bar(x: float, width: float, top: float, bottom: float, fill: str, label: str) -> str:
+    return (f'<g><title>{escape(label)}</title><rect x="{x:.1f}" y="{min(top, bottom):.1f}" width="{width:.1f}" '
+            f'height="{abs(bottom - top):.1f}" fill="{fill}" stroke="{INK}"/></g>')  # fmt: skip
+
+
+def _line(points: list[tuple[float, float] | None], *, dash: str = "") -> list[str]:
+    """A line through the points, broken where a value is missing."""
+    runs: list[list[tuple[float, float]]] = [[]]
+    for point in points:
+        if point is None:
+            runs.append([])
+        else:
+            runs[-1].append(point)
+    return [
+        f'<polyline points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in run)}" fill="none" stroke="{INK}" '
+        f'stroke-width="2" stroke-dasharray="{dash}"/>'
+        for run in runs
+        if len(run) > 1
+    ]
+
+
+def _square(x: float, y: float, label: str) -> str:
+    return (f'<g><title>{escape(label)}</title><rect x="{x - 4.5:.1f}" y="{y - 4.5:.1f}" width="9" height="9" '
+            f'fill="{PAPER}" stroke="{INK}" stroke-width="2"/></g>')  # fmt: skip
+
+
+def _circle(x: float, y: float, label: str) -> str:
+    return f'<g><title>{escape(label)}</title><circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="{INK}"/></g>'
+
+
+def _year_labels(periods: Sequence[str], centre: Any) -> list[str]:
+    every = max(1, math.ceil(len(periods) / 12))  # at most a dozen labels, so they never overlap
+    return [
+        f'<text x="{centre(index):.1f}" y="{FRAME_H - FRAME_BOTTOM + 16}" text-anchor="middle" font-size="11">'
+        f"{escape(period)}</text>"
+        for index, period in enumerate(periods)
+        if index % every == 0
+    ]
+
+
+def cash_flow_svg(
+    years: Sequence[str],
+    *,
+    benefits: Sequence[float],
+    costs: Sequence[float],
+    cumulative: Sequence[float],
+    title: str,
+    description: str,
+    ident: str = "cash-flow",
+) -> Markup:
+    """Each year's benefits (solid bars) and costs (hatched bars, drawn below the axis as money going out), and the
+    cumulative discounted net as a line with square markers, so print in black and white keeps every series apart.
+    """
+    if not years:
+        return Markup("<p>No years to show yet.</p>")
+    low, high, ticks = value_axis([*benefits, *(-cost for cost in costs), *cumulative])
+    plot_w, plot_h = FRAME_W - FRAME_LEFT - FRAME_RIGHT, FRAME_H - FRAME_TOP - FRAME_BOTTOM
+    slot = plot_w / len(years)
+    bar_w = min(slot * 0.32, 48.0)
+
+    def y(value: float) -> float:
+        return FRAME_TOP + plot_h - (value - low) / (high - low) * plot_h
+
+    def centre(index: int) -> float:
+        return FRAME_LEFT + slot * (index + 0.5)
+
+    parts = _frame(ident, title, description, ticks, y, _pounds_short, "Pounds (£)", "Financial year")
+    hatch = f"url(#{ident}-hatch)"
+    for index, year in enumerate(years):
+        parts.append(_bar(centre(index) - bar_w - 1, bar_w, y(benefits[index]), y(0), FILL,
+                          f"{year}: benefits {_pounds(benefits[index])}"))  # fmt: skip
+        parts.append(_bar(centre(index) + 1, bar_w, y(-costs[index]), y(0), hatch,
+                          f"{year}: costs {_pounds(costs[index])}"))  # fmt: skip
+    points: list[tuple[float, float] | None] = [(centre(i), y(value)) for i, value in enumerate(cumulative)]
+    parts.extend(_line(points))
+    for index, value in enumerate(cumulative):
+        parts.append(_square(centre(index), y(value), f"{years[index]}: cumulative discounted net {_pounds(value)}"))
+    parts.extend(_year_labels(years, centre))
+    parts.extend(_key([
+        (f'<rect x="0" y="-6" width="18" height="12" fill="{FILL}" stroke="{INK}"/>', "Benefits"),
+        (f'<rect x="0" y="-6" width="18" height="12" fill="{hatch}" stroke="{INK}"/>', "Costs, with optimism bias"),
+        (f'<line x1="0" x2="18" y1="0" y2="0" stroke="{INK}" stroke-width="2"/>'
+         f'<rect x="4.5" y="-4.5" width="9" height="9" fill="{PAPER}" stroke="{INK}" stroke-width="2"/>',
+         "Cumulative discounted net"),
+    ]))  # fmt: skip
+    parts.append("</svg>")
+    # Every piece of text in the SVG went through escape(); the rest is numbers and fixed markup.
+    return Markup("".join(parts))  # noqa: S704
+
+
+def describe_cash_flow(
+    years: Sequence[str], *, benefits: Sequence[float], costs: Sequence[float], cumulative: Sequence[float]
+) -> str:
+    """The cash-flow chart in words: the totals, the low point, and the year the discounted net turns positive."""
+    if not years:
+        return "There are no years to appraise yet."
+    lowest = min(range(len(years)), key=lambda index: cumulative[index])
+    turned = next((years[i] for i, value in enumerate(cumulative) if value >= 0 and (i == 0 or cumulative[i - 1] < 0)
+                   and all(later >= 0 for later in cumulative[i:])), None)  # fmt: skip
+    words = [
+        f"From {years[0]} to {years[-1]}, benefits of {_pounds(sum(benefits))} against costs of "
+        f"{_pounds(sum(costs))}, before discounting.",
+        f"The cumulative discounted net is lowest in {years[lowest]}, at {_pounds(cumulative[lowest])},",
+    ]
+    if turned is None:
+        words.append(f"never stays positive, and ends at {_pounds(cumulative[-1])}.")
+    else:
+        words.append(f"turns positive in {turned} and ends at {_pounds(cumulative[-1])}.")
+    return " ".join(words)
+
+
+def profile_svg(
+    periods: Sequence[str],
+    *,
+    baseline: Sequence[float | None],
+    planned: Sequence[float | None],
+    actual: Sequence[float | None],
+    title: str,
+    description: str,
+    unit: str = "",
+    money: bool = False,
+    ident: str = "profile-chart",
+) -> Markup:
+    """A benefit's profile: actuals as hatched bars, the plan (re-forecast) as a solid line with dots, and the
+    approved baseline as a dashed line with squares; a missing value leaves a gap rather than a zero.
+    """
+    if not periods:
+        return Markup("<p>No profile yet.</p>")
+    known = [value for series in (baseline, planned, actual) for value in series if value is not None]
+    low, high, ticks = value_axis(known or [0.0])
+    plot_w, plot_h = FRAME_W - FRAME_LEFT - FRAME_RIGHT, FRAME_H - FRAME_TOP - FRAME_BOTTOM
+    slot = plot_w / len(periods)
+    bar_w = min(slot * 0.5, 56.0)
+
+    def y(value: float) -> float:
+        return FRAME_TOP + plot_h - (value - low) / (high - low) * plot_h
+
+    def centre(index: int) -> float:
+        return FRAME_LEFT + slot * (index + 0.5)
+
+    def shown(value: float) -> str:
+        return _pounds(value) if money else f"{_figure(value)}{' ' + unit if unit else ''}"
+
+    axis = "Pounds (£)" if money else (unit or "Value")
+    parts = _frame(ident, title, description, ticks, y, _pounds_short if money else _tick, axis, "Period")
+    hatch = f"url(#{ident}-hatch)"
+    for index, value in enumerate(actual):
+        if value is not None:
+            parts.append(_bar(centre(index) - bar_w / 2, bar_w, y(value), y(0), hatch,
+                              f"{periods[index]}: actual {shown(value)}"))  # fmt: skip
+    for series, dash, marker, name in (
+        (baseline, "7 4", _square, "approved baseline"),
+        (planned, "", _circle, "planned"),
+    ):
+        parts.extend(_line([None if v is None else (centre(i), y(v)) for i, v in enumerate(series)], dash=dash))
+        for index, value in enumerate(series):
+            if value is not None:
+                parts.append(marker(centre(index), y(value), f"{periods[index]}: {name} {shown(value)}"))
+    parts.extend(_year_labels(periods, centre))
+    parts.extend(_key([
+        (f'<rect x="0" y="-6" width="18" height="12" fill="{hatch}" stroke="{INK}"/>', "Actual"),
+        (f'<line x1="0" x2="18" y1="0" y2="0" stroke="{INK}" stroke-width="2"/>'
+         f'<circle cx="9" cy="0" r="4.5" fill="{INK}"/>', "Planned (re-forecast)"),
+        (f'<line x1="0" x2="18" y1="0" y2="0" stroke="{INK}" stroke-width="2" stroke-dasharray="7 4"/>'
+         f'<rect x="4.5" y="-4.5" width="9" height="9" fill="{PAPER}" stroke="{INK}" stroke-width="2"/>',
+         "Approved baseline"),
+    ]))  # fmt: skip
+    parts.append("</svg>")
+    # Every piece of text in the SVG went through escape(); the rest is numbers and fixed markup.
+    return Markup("".join(parts))  # noqa: S704
+
+
+def describe_profile(
+    periods: Sequence[str],
+    *,
+    baseline: Sequence[float | None],
+    planned: Sequence[float | None],
+    actual: Sequence[float | None],
+    unit: str = "",
+    money: bool = False,
+) -> str:
+    """The profile chart in words: totals of baseline and plan, and actuals against the plan for the same periods."""
+    if not periods:
+        return "No profile has been recorded yet."
+
+    def shown(value: float) -> str:
+        return _pounds(value) if money else f"{_figure(value)}{' ' + unit if unit else ''}"
+
+    def total(series: Sequence[float | None]) -> float:
+        return sum(value for value in series if value is not None)
+
+    words = [f"From {periods[0]} to {periods[-1]}: planned {shown(total(planned))} in all"]
+    if any(value is not None for value in baseline):
+        words.append(f" against an approved baseline of {shown(total(baseline))}.")
+    else:
+        words.append("; no baseline has been approved yet.")
+    recorded = [index for index, value in enumerate(actual) if value is not None]
+    if recorded:
+        against = sum(planned[index] or 0.0 for index in recorded)
+        words.append(f" Actuals recorded for {len(recorded)} of {len(periods)} periods total "
+                     f"{shown(total(actual))}, against {shown(against)} planned for those periods.")  # fmt: skip
+    else:
+        words.append(" No actuals recorded yet.")
+    return "".join(words)

@@ -1,10 +1,13 @@
 """Server-drawn charts: every special-cause point drawn with its own shape, and user text escaped."""
 
+import re
 from datetime import date
+
+import pytest
 
 from benefits.models.measure import ChartPointRead, ChartRead
 from benefits.xmr import Direction
-from web.charts import xmr_svg
+from web.charts import cash_flow_svg, describe_cash_flow, describe_profile, profile_svg, value_axis, xmr_svg
 
 
 def _chart(kinds: list[str]) -> ChartRead:
@@ -31,3 +34,86 @@ def test_user_text_is_escaped() -> None:
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     assert "<b>" not in svg and "&lt;b&gt;bold" in svg and "&lt;i&gt;calls" in svg
     assert str(xmr_svg(_chart([]), title="Empty")) == "<p>No observations yet.</p>"
+
+
+def _bars(svg: str) -> list[tuple[float, float, float]]:
+    """Each bar's y, height and the value its tooltip names, in drawing order."""
+    found = re.findall(r"<title>[^<]*: (?:benefits|costs|actual) (-?£?[\d,.]+)[^<]*</title>"
+                       r"<rect x=\"[\d.]+\" y=\"([\d.]+)\" width=\"[\d.]+\" height=\"([\d.]+)\"", svg)  # fmt: skip
+    return [(float(y), float(height), float(value.replace("£", "").replace(",", ""))) for value, y, height in found]
+
+
+def test_cash_flow_bars_are_proportional_and_costs_go_below_the_axis() -> None:
+    svg = str(cash_flow_svg(["2026-27", "2027-28"], benefits=[100.0, 400.0], costs=[200.0, 50.0],
+                            cumulative=[-100.0, 250.0], title="T", description="D"))  # fmt: skip
+    bars = _bars(svg)
+    assert [value for _, _, value in bars] == [100.0, 200.0, 400.0, 50.0]  # benefits then costs, year by year
+    heights = [height for _, height, _ in bars]
+    assert heights[2] == pytest.approx(4 * heights[0], rel=0.01) and heights[1] == pytest.approx(
+        4 * heights[3], rel=0.01
+    )
+    axis = float(re.search(r'y1="([\d.]+)" y2="[\d.]+" stroke="#1b1b1b" stroke-width="1.5"', svg).group(1))  # type: ignore[union-attr]
+    benefit_top, cost_top = bars[0][0], bars[1][0]
+    assert benefit_top + bars[0][1] == pytest.approx(axis, abs=0.2)  # a benefit stands on the axis
+    assert cost_top == pytest.approx(axis, abs=0.2)  # a cost hangs below it
+    assert svg.count("<polyline") == 1 and svg.count("url(#cash-flow-hatch)") >= 2
+    assert 'role="img"' in svg and '<title id="cash-flow-title">T</title>' in svg and "Financial year" in svg
+
+
+def test_a_negative_benefit_is_drawn_below_the_axis() -> None:
+    svg = str(cash_flow_svg(["2026-27"], benefits=[-300.0], costs=[0.0], cumulative=[-300.0], title="T",
+                            description="D"))  # fmt: skip
+    (top, height, value), _cost = _bars(svg)
+    assert value == -300.0 and height > 0
+    axis = float(re.search(r'y1="([\d.]+)" y2="[\d.]+" stroke="#1b1b1b" stroke-width="1.5"', svg).group(1))  # type: ignore[union-attr]
+    assert top == pytest.approx(axis, abs=0.2)
+
+
+def test_the_value_axis_always_holds_zero_and_round_ticks() -> None:
+    assert value_axis([120.0, 380.0]) == (0.0, 400.0, [0.0, 100.0, 200.0, 300.0, 400.0])
+    low, high, ticks = value_axis([-795_400.0, 1_655_565.0])
+    assert low <= -795_400 and high >= 1_655_565 and 0.0 in ticks and len(ticks) <= 8
+    assert value_axis([0.0]) == (0.0, 1.0, [0.0, 0.25, 0.5, 0.75, 1.0])
+
+
+def test_cash_flow_in_words_names_the_year_it_turns_positive() -> None:
+    words = describe_cash_flow(["2026-27", "2027-28", "2028-29"], benefits=[0.0, 500.0, 500.0],
+                               costs=[600.0, 100.0, 0.0], cumulative=[-600.0, -200.0, 280.0])  # fmt: skip
+    assert "turns positive in 2028-29" in words and "lowest in 2026-27, at -£600" in words
+    assert "benefits of £1,000 against costs of £700" in words
+    assert "never stays positive" in describe_cash_flow(["2026-27"], benefits=[0.0], costs=[5.0], cumulative=[-5.0])
+
+
+def test_profile_chart_draws_each_series_with_its_own_shape_and_leaves_gaps() -> None:
+    svg = str(profile_svg(["2026-27", "2027-28", "2028-29"], baseline=[100.0, 200.0, None],
+                          planned=[110.0, None, 300.0], actual=[90.0, None, None], title="P", description="D",
+                          unit="calls"))  # fmt: skip
+    assert svg.count("<circle") == 2 + 1  # two planned values, and the key's dot
+    assert svg.count('width="9" height="9"') == 2 + 1  # two baseline values, and the key's square
+    assert len(_bars(svg)) == 1 and "2026-27: actual 90 calls" in svg
+    assert svg.count("<polyline") == 1  # the baseline's run; the plan has a gap, so no line is drawn across it
+    assert 'stroke-dasharray="7 4"' in svg and ">calls</text>" in svg
+    assert (
+        str(profile_svg([], baseline=[], planned=[], actual=[], title="P", description="D")) == "<p>No profile yet.</p>"
+    )
+
+
+def test_profile_in_words() -> None:
+    words = describe_profile(["2026-27", "2027-28"], baseline=[100.0, 100.0], planned=[120.0, 100.0],
+                             actual=[90.0, None], money=True)  # fmt: skip
+    assert words == (
+        "From 2026-27 to 2027-28: planned £220 in all against an approved baseline of £200. "
+        "Actuals recorded for 1 of 2 periods total £90, against £120 planned for those periods."
+    )
+    assert "no baseline has been approved yet" in describe_profile(["2026-27"], baseline=[None], planned=[5.0],
+                                                                   actual=[None], unit="calls")  # fmt: skip
+
+
+def test_new_charts_escape_user_text() -> None:
+    hostile = "<script>alert(1)</script>"
+    flows = str(cash_flow_svg([hostile], benefits=[1.0], costs=[1.0], cumulative=[0.0], title=hostile,
+                              description=f"<b>{hostile}</b>"))  # fmt: skip
+    profile = str(profile_svg([hostile], baseline=[1.0], planned=[2.0], actual=[1.0], title=hostile,
+                              description=hostile, unit="<i>u</i>"))  # fmt: skip
+    for svg in (flows, profile):
+        assert "<script>" not in svg and "&lt;script&gt;" in svg and "<b>" not in svg and "<i>" not in svg
