@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from api.deps import SessionDep
 from benefits import people, portfolio
 from benefits.errors import TooManyAttempts, Unauthenticated
-from web import benefit_pages, finance_pages, initiative_pages, measure_pages
+from web import appraisal_pages, benefit_pages, finance_pages, initiative_pages, measure_pages
 from web.render import render
 from web.session import (
     CsrfRefused,
@@ -101,6 +101,7 @@ def install(app: FastAPI) -> None:
     app.include_router(benefit_pages.router)
     app.include_router(finance_pages.router)
     app.include_router(measure_pages.router)
+    app.include_router(appraisal_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     async def to_sign_in(request: Request, error: Exception) -> Response:
