@@ -4,9 +4,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
 from sqlmodel import Session, col, func, select
 
 from benefits import appraisal, finance, measures
@@ -116,3 +119,84 @@ def _signals(*, session: Session) -> dict[int, int]:
         if chart.points and chart.points[-1].signal is not None:
             found[measure.initiative_id] += 1
     return found
+
+
+class OverviewColumn(StrEnum):
+    """A column of the portfolio overview that it can be sorted by."""
+
+    name = "name"
+    owner = "owner"
+    economic_npv = "economic_npv"
+    financial_npv = "financial_npv"
+    cash_this_year = "cash_this_year"
+    capacity_this_year = "capacity_this_year"
+    cash_at_risk = "cash_at_risk"
+    signals = "signals"
+
+
+class SortOrder(StrEnum):
+    """Which way a sorted column runs."""
+
+    ascending = "asc"
+    descending = "desc"
+
+
+class OverviewQuery(BaseModel):
+    """How to show the portfolio overview: which initiatives, sorted by which column, which way."""
+
+    sort: OverviewColumn = OverviewColumn.name
+    order: SortOrder = SortOrder.ascending
+    owner: str = PydanticField(default="", max_length=200)
+    q: str = PydanticField(default="", max_length=200, description="Words the initiative's name contains.")
+    cash_at_risk: bool = PydanticField(default=False, description="Only initiatives with cash at risk.")
+    signals: bool = PydanticField(default=False, description="Only initiatives with a measure signalling.")
+
+
+def _sort_key(item: InitiativeOverview, by: OverviewColumn) -> Any:
+    value = getattr(item, by.value)
+    return value.casefold() if isinstance(value, str) else value
+
+
+def sort_overview(
+    overview: list[InitiativeOverview], *, by: OverviewColumn, order: SortOrder = SortOrder.ascending
+) -> list[InitiativeOverview]:
+    """The initiatives sorted by one column; ties by name then id either way, and those with no owner last."""
+    settled = sorted(overview, key=lambda item: (item.name.casefold(), item.id))
+    # Python's sort is stable in reverse too, so ties keep the name order whichever way the column runs.
+    known = [item for item in settled if getattr(item, by.value) is not None]
+    unknown = [item for item in settled if getattr(item, by.value) is None]
+    known.sort(key=lambda item: _sort_key(item, by), reverse=order is SortOrder.descending)
+    return known + unknown
+
+
+def filter_overview(
+    overview: list[InitiativeOverview],
+    *,
+    owner: str = "",
+    text: str = "",
+    with_cash_at_risk: bool = False,
+    with_signals: bool = False,
+) -> list[InitiativeOverview]:
+    """The initiatives with this owner (any when blank), whose name holds every word of `text`, and so on."""
+    words = text.casefold().split()
+    return [
+        item
+        for item in overview
+        if (not owner or (item.owner or "").casefold() == owner.strip().casefold())
+        and all(word in item.name.casefold() for word in words)
+        and (not with_cash_at_risk or item.cash_at_risk > 0)
+        and (not with_signals or item.signals > 0)
+    ]
+
+
+def arrange_overview(overview: list[InitiativeOverview], *, query: OverviewQuery) -> list[InitiativeOverview]:
+    """The initiatives the query asks for, in its order."""
+    chosen = filter_overview(
+        overview, owner=query.owner, text=query.q, with_cash_at_risk=query.cash_at_risk, with_signals=query.signals
+    )
+    return sort_overview(chosen, by=query.sort, order=query.order)
+
+
+def owners_of(overview: list[InitiativeOverview]) -> list[str]:
+    """The initiatives' owners, each once, in alphabetical order (for a filter's choices)."""
+    return sorted({item.owner for item in overview if item.owner}, key=str.casefold)

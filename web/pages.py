@@ -2,16 +2,18 @@
 
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
 
 from api.deps import SessionDep
 from benefits import people, portfolio
 from benefits.errors import TooManyAttempts, Unauthenticated
-from web import appraisal_pages, benefit_pages, finance_pages, initiative_pages, measure_pages
+from benefits.portfolio import OverviewColumn, OverviewQuery, SortOrder
+from web import account_pages, appraisal_pages, benefit_pages, finance_pages, initiative_pages, measure_pages
 from web.render import render
 from web.session import (
     CsrfRefused,
@@ -87,16 +89,70 @@ def sign_out(
     return response
 
 
+# The dashboard's sortable columns: label, whether it holds figures (the first click sorts those largest first).
+COLUMNS = [(OverviewColumn.name, "Initiative", False), (OverviewColumn.owner, "Owner", False),
+           (OverviewColumn.economic_npv, "Economic NPV", True), (OverviewColumn.financial_npv, "Financial NPV", True),
+           (OverviewColumn.cash_this_year, "Cash this year", True),
+           (OverviewColumn.capacity_this_year, "Capacity this year", True),
+           (OverviewColumn.cash_at_risk, "Cash at risk", True),
+           (OverviewColumn.signals, "Measures signalling", True)]  # fmt: skip
+# A sort or filter the page cannot take (an address edited by hand, an old bookmark) is said, then set aside.
+QUERY_PROBLEMS = {
+    "sort": "There is no such column to sort by, so the initiatives are sorted by name.",
+    "order": "The order is asc (ascending) or desc (descending), so it is ascending.",
+    "owner": "An owner's name has at most 200 characters, so initiatives of any owner are shown.",
+    "q": "A search has at most 200 characters, so it is not applied.",
+    "cash_at_risk": "“Only with cash at risk” is 1 (on) or left out (off), so it is off.",
+    "signals": "“Only with signals” is 1 (on) or left out (off), so it is off.",
+}
+
+
+def _overview_query(request: Request) -> tuple[OverviewQuery, list[str]]:
+    """The sort and filters the address asks for, each one it cannot take set aside with a message."""
+    given = {name: value for name, value in request.query_params.items() if name in QUERY_PROBLEMS and value}
+    try:
+        return OverviewQuery.model_validate(given), []
+    except ValidationError as error:
+        refused = {str(problem["loc"][0]) for problem in error.errors()}
+        kept = {name: value for name, value in given.items() if name not in refused}
+        return OverviewQuery.model_validate(kept), [text for name, text in QUERY_PROBLEMS.items() if name in refused]
+
+
+def _sort_links(query: OverviewQuery) -> dict[str, str]:
+    """Each column heading's address: sorted by it (the other way when it is the sorted one), filters kept."""
+    filters = {"owner": query.owner, "q": query.q, "cash_at_risk": "1" if query.cash_at_risk else "",
+               "signals": "1" if query.signals else ""}  # fmt: skip
+    kept = {name: value for name, value in filters.items() if value}
+    links = {}
+    for column, _, figures in COLUMNS:
+        if column is query.sort:
+            order = SortOrder.descending if query.order is SortOrder.ascending else SortOrder.ascending
+        else:
+            order = SortOrder.descending if figures else SortOrder.ascending
+        links[column.value] = "/?" + urlencode(kept | {"sort": column.value, "order": order.value})
+    return links
+
+
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
-    """The portfolio: each initiative's funnel, NPVs, this year's cash and capacity, cash at risk and signals."""
+    """The portfolio: each initiative's funnel, NPVs, this year's cash and capacity, cash at risk and signals.
+
+    Sorted by any column and filtered by owner, name, cash at risk and signals; htmx asks for the table alone.
+    """
+    query, problems = _overview_query(request)
     overview = portfolio.portfolio_overview(session=session)
-    return render(request, "dashboard.html", {"actor": actor, "initiatives": overview})
+    context = {
+        "actor": actor, "any_initiatives": bool(overview), "owners": portfolio.owners_of(overview), "query": query,
+        "initiatives": portfolio.arrange_overview(overview, query=query), "columns": COLUMNS,
+        "sort_links": _sort_links(query), "problems": problems,
+    }  # fmt: skip
+    return render(request, "dashboard.html", context, status_code=422 if problems else 200, block="table")
 
 
 def install(app: FastAPI) -> None:
     """Add the pages, their static files and their error handling to the app."""
     app.include_router(router)
+    app.include_router(account_pages.router)
     app.include_router(initiative_pages.router)
     app.include_router(benefit_pages.router)
     app.include_router(finance_pages.router)
