@@ -16,7 +16,7 @@ from benefits.errors import DomainError
 from benefits.models import CashConfirmationCreate
 from benefits.models.review import ReviewCreate
 from benefits.workbooks.business_case import business_case_workbook
-from benefits.workbooks.finance_summary import chunks, spooled_finance_workbook
+from benefits.workbooks.finance_summary import byte_count, chunks, spooled_finance_workbook
 from web.render import problems_text, render
 from web.session import PageActor, check_csrf
 
@@ -70,7 +70,8 @@ def confirm_cash(
 def finance_workbook(session: SessionDep, actor: PageActor) -> StreamingResponse:
     """The cash-versus-capacity workbook, for a signed-in person."""
     spooled = spooled_finance_workbook(session=session)
-    headers = {"Content-Disposition": 'attachment; filename="cash-capacity.xlsx"'}
+    headers = {"Content-Disposition": 'attachment; filename="cash-capacity.xlsx"',
+               "Content-Length": str(byte_count(spooled))}  # fmt: skip
     return StreamingResponse(chunks(spooled), media_type=XLSX, headers=headers)
 
 

@@ -13,7 +13,15 @@ from api.deps import SessionDep
 from benefits import people, portfolio
 from benefits.errors import TooManyAttempts, Unauthenticated
 from benefits.portfolio import OverviewColumn, OverviewQuery, SortOrder
-from web import account_pages, appraisal_pages, benefit_pages, finance_pages, initiative_pages, measure_pages
+from web import (
+    account_pages,
+    appraisal_pages,
+    benefit_pages,
+    finance_pages,
+    import_pages,
+    initiative_pages,
+    measure_pages,
+)
 from web.render import render
 from web.session import (
     CsrfRefused,
@@ -154,6 +162,7 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(account_pages.router)
     app.include_router(initiative_pages.router)
+    app.include_router(import_pages.router)
     app.include_router(benefit_pages.router)
     app.include_router(finance_pages.router)
     app.include_router(measure_pages.router)

@@ -10,7 +10,7 @@ from api.deps import SIGNED_IN, ActorDep, ResourceId, SessionDep
 from api.problems import PROBLEM_RESPONSES
 from api.routes.finance import FiltersDep
 from benefits.workbooks.business_case import business_case_workbook
-from benefits.workbooks.finance_summary import chunks, spooled_finance_workbook
+from benefits.workbooks.finance_summary import byte_count, chunks, spooled_finance_workbook
 from benefits.workbooks.register_import import MAX_IMPORT_BYTES, ImportResult, import_benefits, import_template
 
 router = APIRouter(prefix="/api/v1", tags=["workbooks"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN)
@@ -34,7 +34,8 @@ def business_case(initiative_id: ResourceId, session: SessionDep) -> Response:
 def cash_capacity_workbook(session: SessionDep, filters: FiltersDep) -> StreamingResponse:
     """Cash versus capacity by year, initiative, cost centre and stage, with budgets, as live totals."""
     spooled = spooled_finance_workbook(session=session, **asdict(filters))
-    return StreamingResponse(chunks(spooled), media_type=XLSX, headers=_attachment("cash-capacity.xlsx"))
+    headers = _attachment("cash-capacity.xlsx") | {"Content-Length": str(byte_count(spooled))}
+    return StreamingResponse(chunks(spooled), media_type=XLSX, headers=headers)
 
 
 @router.get("/benefits/import-template.xlsx", response_class=Response, responses=WORKBOOK_RESPONSE)

@@ -4,6 +4,7 @@ The detail sheet lists every financial benefit's figures by financial year, stra
 summary sheets total it with live SUMIFS formulas, so finance can filter, flex and audit the totals.
 """
 
+import io
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -288,6 +289,13 @@ def spooled_finance_workbook(*, session: Session, **filters: Any) -> IO[bytes]:
         raise
     spooled.seek(0)
     return spooled
+
+
+def byte_count(spooled: IO[bytes]) -> int:
+    """How many bytes the spooled workbook holds (its Content-Length, so a browser can show download progress)."""
+    size = spooled.seek(0, io.SEEK_END)
+    spooled.seek(0)
+    return size
 
 
 def chunks(spooled: IO[bytes], size: int = 1024 * 1024) -> Iterator[bytes]:
