@@ -17,7 +17,8 @@ from benefits.models import CashConfirmationCreate
 from benefits.models.review import ReviewCreate
 from benefits.workbooks.business_case import business_case_workbook
 from benefits.workbooks.finance_summary import byte_count, chunks, spooled_finance_workbook
-from web.render import problems_text, render
+from web.benefit_pages import FormFields
+from web.render import PLAIN_WORDS, problems_text, render
 from web.session import PageActor, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -90,47 +91,68 @@ def reviews_page(request: Request, session: SessionDep, actor: PageActor) -> Res
 
 
 def _reviews_page(
-    request: Request, session: Any, actor: Actor, error: str | None = None, status_code: int = 200
-) -> HTMLResponse:
+    request: Request, session: Any, actor: Actor, errors: dict[str, str] | None = None,
+    sent: dict[str, str] | None = None, status_code: int = 200,
+) -> HTMLResponse:  # fmt: skip
     held = reviews.list_reviews(session=session, limit=200, offset=0).items
     everything = initiatives.list_initiatives(session=session, limit=500, offset=0).items
     choices = [i for i in everything if allowed(session=session, actor=actor, action=Action.record_review,
                                                 initiative_id=i.id)]  # fmt: skip
     return render(request, "reviews.html", {
         "actor": actor, "reviews": held, "initiatives": {i.id: i.name for i in everything}, "choices": choices,
-        "today": date.today().isoformat(), "error": error,
+        "today": date.today().isoformat(), "errors": errors or {}, "sent": sent or {},
+        "action_rows": range(ACTION_ROWS),
     }, status_code=status_code)  # fmt: skip
+
+
+ACTION_ROWS = 5  # rows offered for the board's actions; more can be added to the review through the API
 
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def _actions(form: dict[str, str]) -> dict[int, dict[str, str | None]]:
+    """The action rows filled in, by their row on the form; a row with nothing in it is left out."""
+    rows = {}
+    for index in range(ACTION_ROWS):
+        row = {name: form.get(f"action_{name}_{index}", "").strip() for name in ("action", "owner", "due")}
+        if any(row.values()):
+            rows[index] = {"action": row["action"], "owner": row["owner"], "due": row["due"] or None}
+    return rows
+
+
+def _review_errors(error: ValidationError, rows: list[int]) -> dict[str, str]:
+    """Each validation error keyed by the form field it belongs to (an action's by its row on the form)."""
+    found: dict[str, str] = {}
+    for item in error.errors(include_url=False):
+        where = [str(part) for part in item["loc"]]
+        message = PLAIN_WORDS.get(item["type"], item["msg"])
+        if where[:1] == ["actions"] and len(where) >= 3 and where[1].isdigit() and int(where[1]) < len(rows):
+            found.setdefault(f"action_{where[2]}_{rows[int(where[1])]}", message)
+        elif where:
+            found.setdefault(where[0], message)
+    return found
+
+
 @router.post("/reviews", response_class=HTMLResponse)
-def record_review(
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    initiative_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
-    held_on: Annotated[str, Form(max_length=10)],
-    attendees: Annotated[str, Form(max_length=20_000)] = "",
-    decisions: Annotated[str, Form(max_length=20_000)] = "",
-    notes: Annotated[str, Form(max_length=20_000)] = "",
-    csrf: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
-    """Record a board review: a snapshot of the register is kept with it."""
-    check_csrf(request, csrf)
+def record_review(request: Request, session: SessionDep, actor: PageActor, form: FormFields) -> Response:
+    """Record a board review with its decisions and actions: a snapshot of the register is kept with it."""
+    check_csrf(request, form.get("csrf", ""))
+    actions = _actions(form)
     try:
-        fields = ReviewCreate.model_validate({"initiative_id": initiative_id, "held_on": held_on,
-                                              "attendees": _lines(attendees.replace(",", "\n")),
-                                              "decisions": _lines(decisions), "notes": notes})  # fmt: skip
+        fields = ReviewCreate.model_validate({
+            "initiative_id": form.get("initiative_id") or None, "held_on": form.get("held_on", ""),
+            "title": form.get("title", "").strip(), "attendees": _lines(form.get("attendees", "").replace(",", "\n")),
+            "decisions": _lines(form.get("decisions", "")), "actions": list(actions.values()),
+            "notes": form.get("notes", ""),
+        })  # fmt: skip
         review = reviews.record_review(session=session, fields=fields, actor=actor)
     except ValidationError as error:
-        message = "; ".join(f"{item['loc'][0]}: {item['msg']}" for item in error.errors(include_url=False))
-        return _reviews_page(request, session, actor, message, status_code=422)
+        return _reviews_page(request, session, actor, _review_errors(error, list(actions)), form, status_code=422)
     except DomainError as error:
         session.rollback()
-        return _reviews_page(request, session, actor, error.detail, status_code=422)
+        return _reviews_page(request, session, actor, {"form": problems_text(error)}, form, status_code=422)
     session.commit()
     return RedirectResponse(f"/reviews/{review.id}", status_code=303)
 
@@ -139,7 +161,10 @@ def record_review(
 def review_page(review_id: ResourceId, request: Request, session: SessionDep, actor: PageActor) -> Response:
     """A board review: what changed since the previous one, variance against baselines, decisions and actions."""
     review = reviews.get_review(session=session, review_id=review_id)
+    scope = "Portfolio"
+    if review.initiative_id is not None:
+        scope = initiatives.get_initiative(session=session, initiative_id=review.initiative_id).name
     return render(request, "review.html", {
-        "actor": actor, "review": reviews.review_view(review), "changes": reviews.changes(session=session,
-                                                                                             review_id=review_id),
+        "actor": actor, "review": reviews.review_view(review), "scope": scope,
+        "changes": reviews.changes(session=session, review_id=review_id),
     })  # fmt: skip

@@ -59,6 +59,9 @@ PLAIN_WORDS = {
     "date_from_datetime_parsing": "Enter a date as YYYY-MM-DD.",
     "date_parsing": "Enter a date as YYYY-MM-DD.",
     "enum": "Choose one of the options offered.",
+    "literal_error": "Choose one of the options offered.",
+    "missing": "Fill this in.",
+    "string_too_short": "Fill this in.",
 }
 
 
