@@ -133,6 +133,23 @@ def _scenario_problems(scenarios: list[ScenarioIn], checked: CheckedModel) -> li
     return problems
 
 
+def problems_of(*, fields: ModelIn) -> list[Problem]:
+    """Every problem of a model as written, found without keeping anything (to show them as its author types).
+
+    The same checks as `replace_model` makes, except that a node some benefit is valued by is not looked up.
+    """
+    checked = check(_spec(fields.nodes, fields.links))
+    if isinstance(checked, list):
+        return checked
+    problems = _scenario_problems(fields.scenarios, checked)
+    if not problems:
+        try:
+            deterministic(checked)
+        except InvalidModel as error:
+            problems = error.problems
+    return problems
+
+
 def _linked_benefits(session: Session, initiative_id: int) -> list[Benefit]:
     # Withdrawn benefits keep the estimate they ended with, and do not hold on to their node.
     return list(

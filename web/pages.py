@@ -21,6 +21,7 @@ from web import (
     import_pages,
     initiative_pages,
     measure_pages,
+    model_pages,
 )
 from web.render import render
 from web.session import (
@@ -166,6 +167,7 @@ def install(app: FastAPI) -> None:
     app.include_router(benefit_pages.router)
     app.include_router(finance_pages.router)
     app.include_router(measure_pages.router)
+    app.include_router(model_pages.router)
     app.include_router(appraisal_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

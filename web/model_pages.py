@@ -1,0 +1,368 @@
+"""An initiative's cause-and-effect model: the map of its chain, and the editor that checks as its author types."""
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from api.deps import ResourceId, SessionDep
+from benefits import cause_models, initiatives, measures, register
+from benefits.actors import Actor
+from benefits.authz import Action, allowed
+from benefits.cause_models import StoredModel
+from benefits.errors import DomainError, Forbidden, InvalidModel, ModelKeptAsDraft, Problem
+from benefits.modelling.graph import Distribution, NodeKind
+from benefits.modelling.simulation import deterministic
+from benefits.models import Benefit
+from benefits.models.cause_model import LinkIn, ModelIn, NodeIn
+from benefits.models.measure import MeasureRead
+from web.benefit_pages import FormFields
+from web.map_svg import MapEdge, MapNode, lay_out, map_svg
+from web.render import render
+from web.session import PageActor, check_csrf
+
+router = APIRouter(include_in_schema=False)
+
+FIELDS = ["name", "kind", "label", "unit", "low", "value", "high", "distribution", "formula", "source"]
+LABELS = {"name": "Name", "kind": "Kind", "label": "Label", "unit": "Unit", "low": "Low", "value": "Most likely",
+          "high": "High", "distribution": "Distribution", "formula": "Formula",
+          "source": "Source or evidence"}  # fmt: skip
+NUMBERS = ("low", "value", "high")
+BLANK_ROWS = 3  # rows offered for new nodes
+MAX_ROWS = 2100  # a little over the most nodes a model holds, so an over-long form is refused by the model's rule
+# Which input a problem is about, so that input is marked invalid; any other problem marks the node's name.
+FORMULA_CODES = {"syntax_error", "number_too_large", "wrong_arguments", "too_long", "too_deep", "unknown_name",
+                 "not_quantitative", "formula_missing", "formula_on_assumption", "division_by_zero", "not_a_number",
+                 "overflow"}  # fmt: skip
+VALUE_CODES = {"value_missing": "value", "value_outside_range": "value", "value_on_derived": "value",
+               "value_on_qualitative": "value", "range_incomplete": "low", "range_invalid": "low"}  # fmt: skip
+
+
+@dataclass
+class Row:
+    """One node's row of the editor: the text of each input, and what is wrong with it."""
+
+    index: int
+    values: dict[str, str]
+    removed: bool = False
+    problems: list[str] = field(default_factory=list)
+    invalid: set[str] = field(default_factory=set)
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing was typed in the row."""
+        return (
+            not self.removed
+            and not self.problems
+            and not any(self.values[name] for name in FIELDS if name != "distribution")
+        )
+
+    @property
+    def first_invalid(self) -> str:
+        """The first input with a problem, in the row's order, for a summary's link to land on."""
+        return next((name for name in FIELDS if name in self.invalid), "name")
+
+    def mark(self, problem: str, where: str) -> None:
+        """Note a problem and the input it concerns."""
+        self.problems.append(problem)
+        self.invalid.add(where)
+
+
+@dataclass
+class Posted:
+    """The editor's form read back: its rows and links as typed, and the model they make where they could be read."""
+
+    rows: list[Row]
+    links_text: str
+    nodes: list[NodeIn]
+    links: list[LinkIn]
+    other: list[str] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        """Whether every row and link could be read (only then is there a whole model to check or keep)."""
+        return not self.other and not any(row.problems for row in self.rows)
+
+
+def _text(value: float | None) -> str:
+    """A number as typed back into its input: whole numbers without a point, others exactly."""
+    if value is None:
+        return ""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def _row(index: int, node: dict[str, Any]) -> Row:
+    values = {name: "" for name in FIELDS}
+    for name in FIELDS:
+        given = node.get(name)
+        if name in NUMBERS:
+            values[name] = _text(given)
+        elif given is not None:
+            values[name] = str(getattr(given, "value", given))
+    return Row(index=index, values=values)
+
+
+def _blank(index: int) -> Row:
+    return Row(index=index, values={name: "" for name in FIELDS} | {"distribution": Distribution.triangular.value})
+
+
+def _links_text(links: list[tuple[str, str]]) -> str:
+    return "\n".join(f"{source} -> {target}" for source, target in links)
+
+
+def _number(row: Row, name: str) -> float | None:
+    typed = row.values[name].replace(",", "").replace("_", "")
+    if not typed:
+        return None
+    try:
+        number = float(typed)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        row.mark(f"{LABELS[name]}: “{row.values[name]}” is not a number", name)
+        return None
+    return number
+
+
+def _read_row(row: Row) -> NodeIn | None:
+    typed = row.values
+    if not typed["name"]:
+        if any(typed[name] for name in FIELDS if name not in ("kind", "distribution")):
+            row.mark("give the node a name (or clear the row)", "name")
+        return None
+    if not typed["kind"]:
+        row.mark("choose the node's kind", "kind")
+        return None
+    numbers = {name: _number(row, name) for name in NUMBERS}
+    try:
+        node = NodeIn(
+            name=typed["name"], kind=typed["kind"], label=typed["label"], unit=typed["unit"],
+            distribution=typed["distribution"] or Distribution.triangular, formula=typed["formula"] or None,
+            source=typed["source"], **numbers,
+        )  # fmt: skip
+    except ValidationError as error:
+        for item in error.errors(include_url=False):
+            where = str(item["loc"][0]) if item["loc"] else "name"
+            row.mark(f"{LABELS.get(where, where)}: {item['msg']}", where)
+        return None
+    return None if row.problems else node
+
+
+def _read_links(text: str, other: list[str]) -> list[LinkIn]:
+    links = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        source, arrow, target = (part.strip() for part in line.partition("->"))
+        if not arrow or not source or not target:
+            other.append(f"Links, line {number}: write each link as source -> target")
+            continue
+        try:
+            links.append(LinkIn(source=source, target=target))
+        except ValidationError:
+            other.append(f"Links, line {number}: a node's name has 1 to 60 characters")
+    return links
+
+
+def read_form(form: dict[str, str]) -> Posted:
+    """The rows and links typed into the editor, each unreadable one marked with its reason."""
+    rows, nodes = [], []
+    for index in range(MAX_ROWS):
+        if f"name_{index}" not in form:
+            break
+        row = Row(index=index, values={name: form.get(f"{name}_{index}", "").strip() for name in FIELDS},
+                  removed=bool(form.get(f"remove_{index}")))  # fmt: skip
+        rows.append(row)
+        node = None if row.removed else _read_row(row)
+        if node is not None:
+            nodes.append(node)
+    links_text = form.get("links", "")
+    other: list[str] = []
+    links = _read_links(links_text, other)
+    return Posted(rows=rows, links_text=links_text, nodes=nodes, links=links, other=other)
+
+
+def _place_problems(rows: list[Row], problems: list[Problem]) -> list[str]:
+    """Each problem beside the row of the node it names; those naming no row are returned to show with the links."""
+    named: dict[str, list[Row]] = {}
+    for row in rows:
+        if row.values["name"] and not row.removed:
+            named.setdefault(row.values["name"], []).append(row)
+    elsewhere = []
+    for problem in problems:
+        found = named.get(problem.node or "", [])
+        if problem.code == "name_repeated":
+            found = found[1:] or found  # the later row is the one that repeats the name
+        if not found:
+            elsewhere.append(f"{problem.node}: {problem.detail}" if problem.node else problem.detail)
+        for row in found:
+            formula = problem.code in FORMULA_CODES or problem.detail.startswith("formula")
+            row.mark(problem.detail, "formula" if formula else VALUE_CODES.get(problem.code, "name"))
+    return elsewhere
+
+
+def _fields(posted: Posted, stored: StoredModel) -> ModelIn | None:
+    """The model the form makes, keeping the stored scenarios (the editor does not change them)."""
+    scenarios = cause_models.model_view(stored).scenarios
+    try:
+        return ModelIn(nodes=posted.nodes, links=posted.links, scenarios=scenarios)
+    except ValidationError as error:
+        posted.other.extend(item["msg"] for item in error.errors(include_url=False))
+        return None
+
+
+def _values_now(stored: StoredModel) -> dict[str, float]:
+    """Each quantitative node's value at most-likely assumptions, for the model in use."""
+    if not stored.nodes:
+        return {}
+    try:
+        return deterministic(cause_models.checked_model(stored))
+    except InvalidModel:
+        return {}
+
+
+def _model_page(
+    request: Request, session: Any, actor: Actor, initiative_id: int, *, posted: Posted | None = None,
+    use_draft: bool = True, status_code: int = 200, saved: bool = False,
+) -> HTMLResponse:  # fmt: skip
+    initiative = initiatives.get_initiative(session=session, initiative_id=initiative_id)
+    stored = cause_models.get_model(session=session, initiative_id=initiative_id)
+    may_edit = allowed(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+    draft = stored.draft if may_edit and use_draft else None
+    other: list[str] = []
+    if posted is not None:
+        rows, links_text, other = posted.rows, posted.links_text, posted.other
+    elif draft is not None:
+        rows = [_row(index, node) for index, node in enumerate(draft.model.get("nodes", []))]
+        links_text = _links_text([(link["from"], link["to"]) for link in draft.model.get("links", [])])
+        problems = [Problem(p["code"], p["detail"], node=p["node"]) for p in draft.problems]
+        other = _place_problems(rows, problems)
+    else:
+        rows = [_row(index, node.model_dump()) for index, node in enumerate(stored.nodes)]
+        links_text = _links_text([(link.source, link.target) for link in stored.links])
+    if may_edit:
+        while rows and rows[-1].empty:  # blank rows sent back are offered again, not added to
+            rows.pop()
+        rows = rows + [_blank(len(rows) + offset) for offset in range(BLANK_ROWS)]
+    return render(request, "model.html", _context(initiative, rows, links_text, other) | {
+        "actor": actor, "may_edit": may_edit, "draft": draft, "has_draft": stored.draft is not None,
+        "values_now": _values_now(stored), "saved": saved, "checked": posted is not None,
+        "kinds": [kind.value for kind in NodeKind], "distributions": [d.value for d in Distribution],
+    }, status_code=status_code)  # fmt: skip
+
+
+def _context(initiative: Any, rows: list[Row], links_text: str, other: list[str]) -> dict[str, Any]:
+    return {"initiative": initiative, "rows": rows, "links_text": links_text, "other": other, "labels": LABELS,
+            "problem_count": sum(len(row.problems) for row in rows) + len(other)}  # fmt: skip
+
+
+@router.get("/initiatives/{initiative_id}/model", response_class=HTMLResponse)
+def model_page(
+    initiative_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, draft: bool = True
+) -> Response:
+    """The model's nodes and links: a form for those who may edit it (its draft, if one is kept), a table for others."""
+    saved = request.query_params.get("saved") == "1"
+    return _model_page(request, session, actor, initiative_id, use_draft=draft, saved=saved)
+
+
+@router.post("/initiatives/{initiative_id}/model", response_class=HTMLResponse)
+def save_model(
+    initiative_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields
+) -> Response:
+    """Replace the model with the form's; one with problems is kept as the draft and shown with each beside its node."""
+    check_csrf(request, form.get("csrf", ""))
+    posted = read_form(form)
+    stored = cause_models.get_model(session=session, initiative_id=initiative_id)
+    fields = _fields(posted, stored) if posted.readable else None
+    if fields is None:  # nothing whole to keep: what could not be read is marked, and the rest checked
+        partial = ModelIn.model_construct(nodes=posted.nodes, links=posted.links, scenarios=[])
+        posted.other.extend(
+            _place_problems([row for row in posted.rows if not row.problems], cause_models.problems_of(fields=partial))
+        )
+        return _model_page(request, session, actor, initiative_id, posted=posted, status_code=422)
+    try:
+        cause_models.replace_model(
+            session=session, initiative_id=initiative_id, fields=fields, expected_version=None, actor=actor
+        )
+    except ModelKeptAsDraft as error:
+        session.commit()  # keep the draft; the model itself is unchanged
+        posted.other.extend(_place_problems(posted.rows, error.problems))
+        return _model_page(request, session, actor, initiative_id, posted=posted, status_code=422)
+    except DomainError as error:
+        session.rollback()
+        problems = error.problems or [Problem(error.code, error.detail)]
+        posted.other.extend(_place_problems(posted.rows, problems))
+        status = 403 if isinstance(error, Forbidden) else 422
+        return _model_page(request, session, actor, initiative_id, posted=posted, status_code=status)
+    session.commit()
+    return RedirectResponse(f"/initiatives/{initiative_id}/model?saved=1", status_code=303)
+
+
+@router.post("/initiatives/{initiative_id}/model/check", response_class=HTMLResponse)
+def check_model(
+    initiative_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields
+) -> Response:
+    """The model as typed, checked and not kept: an htmx request gets only the problems, each for its node's row."""
+    check_csrf(request, form.get("csrf", ""))
+    posted = read_form(form)
+    stored = cause_models.get_model(session=session, initiative_id=initiative_id)
+    scenarios = cause_models.model_view(stored).scenarios
+    checked = ModelIn.model_construct(nodes=posted.nodes, links=posted.links, scenarios=scenarios)
+    posted.other.extend(
+        _place_problems([row for row in posted.rows if not row.problems], cause_models.problems_of(fields=checked))
+    )
+    if request.headers.get("HX-Request") != "true":  # asked for as a page: the editor with the problems marked
+        return _model_page(request, session, actor, initiative_id, posted=posted)
+    initiative = initiatives.get_initiative(session=session, initiative_id=initiative_id)
+    context = _context(initiative, posted.rows, posted.links_text, posted.other)
+    return render(request, "model.html", context | {"actor": actor, "partial": True, "checked": True},
+                  block="problems")  # fmt: skip
+
+
+def _chain(
+    initiative_id: int, stored: StoredModel, benefits: list[Benefit], found: list[MeasureRead]
+) -> tuple[list[MapNode], list[MapEdge]]:
+    """The map's boxes and arrows: the model's nodes and links, formula inputs, measures and benefits."""
+    nodes, edges = [], []
+    for node in stored.nodes:
+        kind = "model_benefit" if node.kind is NodeKind.benefit else node.kind.value
+        href = f"/initiatives/{initiative_id}/model#node-{quote(node.name)}"
+        nodes.append(MapNode(f"node:{node.name}", kind, node.label or node.name, href))
+    linked = {(link.source, link.target) for link in stored.links}
+    edges += [MapEdge(f"node:{source}", f"node:{target}") for source, target in sorted(linked)]
+    inputs = cause_models.checked_model(stored).inputs if stored.nodes else {}
+    for target, sources in sorted(inputs.items()):
+        edges += [MapEdge(f"node:{source}", f"node:{target}", "input") for source in sorted(sources)
+                  if (source, target) not in linked]  # fmt: skip
+    for measure in found:
+        nodes.append(MapNode(f"measure:{measure.id}", "measure", measure.name, f"/measures/{measure.id}"))
+        if measure.model_node:
+            edges.append(MapEdge(f"node:{measure.model_node}", f"measure:{measure.id}", "measures"))
+        key = f"measure:{measure.id}"
+        edges += [MapEdge(key, f"benefit:{benefit}", "evidences") for benefit in measure.benefit_ids]
+    for benefit in benefits:
+        nodes.append(MapNode(f"benefit:{benefit.id}", "benefit", benefit.title, f"/benefits/{benefit.id}"))
+        if benefit.model_node:
+            edges.append(MapEdge(f"node:{benefit.model_node}", f"benefit:{benefit.id}", "values"))
+    return nodes, edges
+
+
+@router.get("/initiatives/{initiative_id}/map", response_class=HTMLResponse)
+def map_page(initiative_id: ResourceId, request: Request, session: SessionDep, actor: PageActor) -> Response:
+    """The cause-and-effect map: enablers to objectives through the model, its measures and the benefits."""
+    initiative = initiatives.get_initiative(session=session, initiative_id=initiative_id)
+    stored = cause_models.get_model(session=session, initiative_id=initiative_id)
+    benefits = register.list_benefits(session=session, initiative_id=initiative_id, limit=1000, offset=0,
+                                      withdrawn=False).items  # fmt: skip
+    listed = measures.list_measures(session=session, initiative_id=initiative_id, limit=500, offset=0).items
+    found = measures.measure_views(session=session, measures=listed)
+    layout = lay_out(*_chain(initiative_id, stored, benefits, found))
+    description = (f"How {initiative.name}'s enablers lead through business changes, the model's assumptions and "
+                   "derived values, and its measures, to benefits and objectives. The list below the map gives "
+                   "the same chain in words.")  # fmt: skip
+    svg = map_svg(layout, title=f"Cause-and-effect map of {initiative.name}", description=description)
+    return render(request, "map.html", {"actor": actor, "initiative": initiative, "layout": layout, "svg": svg})
