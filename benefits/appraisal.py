@@ -1,6 +1,7 @@
 """The appraisal of an initiative: its benefits and costs by year, discounted on two bases, and its settings."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -103,75 +104,132 @@ class YearTotals:
 
 def valued_benefits(initiative_id: int) -> Any:
     """Benefits of the initiative whose money the appraisal counts: financial, or non-financial in GBP."""
-    return (
-        col(Benefit.initiative_id) == initiative_id,
-        col(Benefit.withdrawn).is_(False),
-        sa.or_(
-            sa.and_(
-                col(Benefit.category) == Category.financial,
-                sa.or_(col(Benefit.unit).is_(None), func.upper(col(Benefit.unit)).in_(MONEY_UNITS)),
-            ),
-            sa.and_(col(Benefit.category) == Category.non_financial, func.upper(col(Benefit.unit)).in_(MONEY_UNITS)),
+    return (col(Benefit.initiative_id) == initiative_id, *_valued)
+
+
+# What makes a benefit's money count, whichever initiatives are asked about.
+_valued = (
+    col(Benefit.withdrawn).is_(False),
+    sa.or_(
+        sa.and_(
+            col(Benefit.category) == Category.financial,
+            sa.or_(col(Benefit.unit).is_(None), func.upper(col(Benefit.unit)).in_(MONEY_UNITS)),
         ),
-    )
+        sa.and_(col(Benefit.category) == Category.non_financial, func.upper(col(Benefit.unit)).in_(MONEY_UNITS)),
+    ),
+)
 
 
-def _gather(*, session: Session, initiative_id: int, weights: dict[str, Decimal] | None) -> dict[int, YearTotals]:
-    """Totals by financial year's start year: benefits (actuals where recorded, planned otherwise) and costs.
+# Past this many initiatives, their totals are summed over every initiative and the rest set aside: cheaper than a
+# long IN list, and clear of the databases' limits on bound parameters.
+MANY_INITIATIVES = 500
 
-    The database sums by route, stage and year, so the work does not grow with the number of benefit objects.
+
+def _among(column: Any, initiative_ids: Sequence[int]) -> Any:
+    """A condition that keeps the rows of these initiatives (or of all, when they are many)."""
+    if len(initiative_ids) == 1:
+        return column == initiative_ids[0]
+    return column.in_(initiative_ids) if len(initiative_ids) <= MANY_INITIATIVES else sa.true()
+
+
+def _gather(
+    *, session: Session, initiative_ids: Sequence[int], weights: dict[str, Decimal] | None
+) -> dict[int, dict[int, YearTotals]]:
+    """Each initiative's totals by financial year's start year: benefits (actuals where recorded, planned
+    otherwise) and costs.
+
+    The database sums by initiative, route, stage and year, so the work grows with neither the number of benefit
+    objects nor the number of initiatives asked about (three queries for one initiative or for a thousand).
     """
-    totals: dict[int, YearTotals] = defaultdict(YearTotals)
+    found: dict[int, dict[int, YearTotals]] = {
+        initiative_id: defaultdict(YearTotals) for initiative_id in initiative_ids
+    }
+    if not initiative_ids:
+        return found
+    which = _among(col(Benefit.initiative_id), initiative_ids)
     year = func.substr(ProfileEntry.period, 1, 4)
     sign = sa.case((col(Benefit.is_disbenefit), -1), else_=1)
     value = func.coalesce(
         sa.type_coerce(ProfileEntry.actual, sa.BigInteger), sa.type_coerce(ProfileEntry.planned, sa.BigInteger)
     )
+    # The route column and the stage come back as plain text: converting 100,000 enum values costs more than the
+    # sum. Stages matter only to a weighted appraisal, so only that one groups by them.
+    stage = sa.type_coerce(col(Benefit.stage), sa.String) if weights is not None else sa.literal("")
+    column = _route_column_sql()
     grouped = (
-        sa.select(col(Benefit.category), col(Benefit.route), col(Benefit.stage), year, func.sum(sign * value))
+        sa.select(col(Benefit.initiative_id), column, stage, year, func.sum(sign * value))
         .select_from(Benefit)
         .join(ProfileEntry, col(ProfileEntry.benefit_id) == col(Benefit.id))
-        .where(*valued_benefits(initiative_id))
-        .group_by(col(Benefit.category), col(Benefit.route), col(Benefit.stage), year)
+        .where(which, *_valued)
+        .group_by(col(Benefit.initiative_id), column, stage, year)
     )
-    for category, route, stage, start, raw in session.execute(grouped).all():
-        weight = weights[str(stage)] if weights is not None else Decimal(1)
-        column = _route_column(category, route)
-        totals[int(start)].benefits[column] += weight * Decimal(int(raw or 0)).scaleb(-SCALE)
+    for initiative_id, route_column, stage_name, start, raw in session.execute(grouped).all():
+        if initiative_id not in found:
+            continue
+        weight = weights[stage_name] if weights is not None else Decimal(1)
+        found[initiative_id][int(start)].benefits[route_column] += weight * Decimal(int(raw or 0)).scaleb(-SCALE)
     approved_year = func.substr(ApprovedBaseline.period, 1, 4)
     approved = (
-        sa.select(approved_year, func.sum(sign * sa.type_coerce(ApprovedBaseline.planned, sa.BigInteger)))
+        sa.select(col(Benefit.initiative_id), approved_year,
+                  func.sum(sign * sa.type_coerce(ApprovedBaseline.planned, sa.BigInteger)))
         .select_from(ApprovedBaseline)
         .join(Benefit, col(Benefit.id) == col(ApprovedBaseline.benefit_id))
-        .where(*valued_benefits(initiative_id))
-        .group_by(approved_year)
-    )
-    for start, raw in session.execute(approved).all():
-        totals[int(start)].approved += Decimal(int(raw or 0)).scaleb(-SCALE)
-    for line, amounts in costs.all_costs(session=session, initiative_id=initiative_id):
+        .where(which, *_valued)
+        .group_by(col(Benefit.initiative_id), approved_year)
+    )  # fmt: skip
+    for initiative_id, start, raw in session.execute(approved).all():
+        if initiative_id not in found:
+            continue
+        found[initiative_id][int(start)].approved += Decimal(int(raw or 0)).scaleb(-SCALE)
+    for line, amounts in costs.costs_of(session=session, initiative_ids=initiative_ids):
+        if line.initiative_id not in found:
+            continue
         for amount in amounts:
-            year_totals = totals[parse_period(amount.period).start_year]
+            year_totals = found[line.initiative_id][parse_period(amount.period).start_year]
             year_totals.costs += costs.uplifted(amount.amount, line.optimism_bias)
             year_totals.uplift += amount.amount * line.optimism_bias
-    return totals
+    return found
 
 
-def _route_column(category: Any, route: Any) -> str:
-    if category == Category.financial:
-        if route == RealisationRoute.cash:
-            return "cash"
-        if route == RealisationRoute.capacity:
-            return "capacity"
-        return "undecided"
-    return "non_cash"
+def _route_column_sql() -> Any:
+    """Which column of the appraisal a benefit's money falls in (cash, capacity, undecided, non-cash), in SQL."""
+    financial = sa.case(
+        (col(Benefit.route) == RealisationRoute.cash, "cash"),
+        (col(Benefit.route) == RealisationRoute.capacity, "capacity"),
+        else_="undecided",
+    )
+    return sa.type_coerce(
+        sa.case((col(Benefit.category) == Category.financial, financial), else_="non_cash"), sa.String
+    )
 
 
 def appraise(*, session: Session, initiative_id: int, weighted: bool = False) -> AppraisalRead:
     """The appraisal on the economic and the financial basis, side by side, with every year behind them."""
     initiative = get_initiative(session=session, initiative_id=initiative_id)
+    return appraise_many(session=session, initiatives=[initiative], weighted=weighted)[initiative_id]
+
+
+def appraise_many(
+    *, session: Session, initiatives: Sequence[Initiative], weighted: bool = False
+) -> dict[int, AppraisalRead]:
+    """Each initiative's appraisal, as `appraise` gives it, from one gathering of all their totals."""
     settings, _ = appraisal_settings(session=session)
     weights = {stage: Decimal(str(value)) for stage, value in settings.stage_weights.model_dump().items()}
-    totals = _gather(session=session, initiative_id=initiative_id, weights=weights if weighted else None)
+    ids = [initiative.id for initiative in initiatives if initiative.id is not None]
+    totals = _gather(session=session, initiative_ids=ids, weights=weights if weighted else None)
+    return {
+        initiative.id: _appraisal(initiative, settings, totals[initiative.id], weighted)
+        for initiative in initiatives
+        if initiative.id is not None
+    }
+
+
+def _appraisal(
+    initiative: Initiative, settings: AppraisalSettings, totals: dict[int, YearTotals], weighted: bool
+) -> AppraisalRead:
+    """The appraisal of one initiative from its yearly totals: discounting, NPVs, BCR, IRR and payback."""
+    assert initiative.id is not None
+    initiative_id = initiative.id
     base = base_year_of(initiative, Period(min(totals)) if totals else None)
     last = max([base.start_year, *totals])
     # Years before the base year are kept, compounded forward, rather than silently dropped.

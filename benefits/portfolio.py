@@ -82,12 +82,13 @@ def portfolio_overview(*, session: Session, today: date | None = None) -> list[I
     for initiative_id, route, year, raw, risk in session.execute(yearly):
         at_risk[initiative_id] += _money(risk)
         by_year[(initiative_id, route, int(year))] += _money(raw)
+    appraisals = appraisal.appraise_many(session=session, initiatives=initiatives)
     signals = _signals(session=session)
     overview = []
     for initiative in initiatives:
         assert initiative.id is not None
         current = financial_year_of(day, initiative.fy_start_month)
-        appraised = appraisal.appraise(session=session, initiative_id=initiative.id)
+        appraised = appraisals[initiative.id]
         funnel = [
             StageCount(stage.value, counts.get((initiative.id, stage.value), 0),
                        values.get((initiative.id, stage.value), Decimal(0)))

@@ -2,11 +2,13 @@
 
 from datetime import date
 
+import pytest
 from sqlmodel import Session
 
-from benefits import appraisal, finance, portfolio
+from benefits import appraisal, finance, initiatives, portfolio
 from benefits.example import load_example
-from tests.support.factories import make_initiative
+from benefits.stages import Stage
+from tests.support.factories import make_benefit, make_initiative
 
 TODAY = date(2026, 11, 23)
 
@@ -31,3 +33,31 @@ def test_the_overview_condenses_the_appraisal_and_the_summary(session: Session) 
     assert example.signals == 4  # every measure of the example ends on special-cause improvement
     empty = found["Empty"]
     assert (empty.economic_npv, empty.cash_this_year, [s.benefits for s in empty.funnel]) == (0, 0, [0, 0, 0, 0])
+
+
+@pytest.mark.parametrize("many", [500, 1], ids=["listed", "summed over all"])
+def test_appraising_many_at_once_gives_each_initiative_its_own_appraisal(
+    session: Session, many: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both ways of gathering: initiatives named in the query, and (past MANY_INITIATIVES) all summed and sifted.
+    monkeypatch.setattr(appraisal, "MANY_INITIATIVES", many)
+    load_example(session=session)
+    second = make_initiative(session, name="Second", base_year="2026-27")
+    make_benefit(session, initiative=second, stage=Stage.planned, category="financial", unit="GBP", route="cash",
+                 cost_centre="CS9")  # fmt: skip
+    make_benefit(session, initiative=second, stage=Stage.delivered, title="Rework avoided", category="financial",
+                 unit="GBP", route="capacity", redeployment="Casework")  # fmt: skip
+    empty = make_initiative(session, name="Empty")
+    everything = initiatives.list_initiatives(session=session, limit=100, offset=0).items
+    together = appraisal.appraise_many(session=session, initiatives=everything)
+    assert second.id is not None and empty.id is not None
+    assert len(together) == 3
+    for initiative in everything:
+        assert initiative.id is not None
+        alone = appraisal.appraise(session=session, initiative_id=initiative.id)
+        assert together[initiative.id] == alone
+    assert together[second.id].economic.npv != 0  # the second initiative's benefits were counted, and only its own
+    # Some initiatives asked about: the others' rows are left out, whichever way they are gathered.
+    some = appraisal.appraise_many(session=session, initiatives=[second, empty])
+    assert set(some) == {second.id, empty.id}
+    assert (some[second.id], some[empty.id]) == (together[second.id], together[empty.id])
