@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import ValidationError
 
@@ -26,19 +26,50 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _finance_page(
-    request: Request, session: Any, actor: Actor, error: str | None = None, status_code: int = 200
-) -> HTMLResponse:
+    request: Request, session: Any, actor: Actor, error: str | None = None, status_code: int = 200,
+    query: dict[str, str] | None = None,
+) -> HTMLResponse:  # fmt: skip
+    query = query or {}
+    problems: dict[str, str] = {}
+    initiative_id: int | None = None
+    if query.get("initiative"):
+        if query["initiative"].isdigit() and len(query["initiative"]) < 10:
+            initiative_id = int(query["initiative"])
+        else:
+            problems["initiative"] = "Choose an initiative from the list."
+    try:
+        summary = finance.cash_capacity_summary_checked(
+            session=session, initiative_id=initiative_id, from_year=query.get("from") or None,
+            to_year=query.get("to") or None, weighted=query.get("weighted") == "1",
+        )  # fmt: skip
+    except DomainError as refused:
+        session.rollback()
+        problems.update({"initiative" if refused.code == "not_found" else "years": problems_text(refused)})
+        summary = finance.cash_capacity_summary(session=session)
+    if problems:
+        status_code = 422
     return render(request, "finance.html", {
-        "actor": actor, "summary": finance.cash_capacity_summary(session=session),
+        "actor": actor, "summary": summary, "query": query, "problems": problems,
+        "initiatives": initiatives.list_initiatives(session=session, limit=500, offset=0).items,
         "to_confirm": finance.cash_to_confirm(session=session),
         "may_confirm": allowed(session=session, actor=actor, action=Action.confirm_cash), "error": error,
     }, status_code=status_code)  # fmt: skip
 
 
 @router.get("/finance", response_class=HTMLResponse)
-def finance_page(request: Request, session: SessionDep, actor: PageActor) -> Response:
-    """Cash versus capacity by year and cost centre, budgets and flags, the cash to confirm, the workbooks."""
-    return _finance_page(request, session, actor)
+def finance_page(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    initiative: str = "",
+    from_year: Annotated[str, Query(alias="from")] = "",
+    to_year: Annotated[str, Query(alias="to")] = "",
+    weighted: str = "",
+) -> Response:
+    """Cash versus capacity by year, route, stage and cost centre, budgets and flags, the cash to confirm."""
+    # Kept short so an address edited by hand is answered with a message on the page, never a bare refusal.
+    query = {"initiative": initiative[:20], "from": from_year[:20], "to": to_year[:20], "weighted": weighted[:5]}
+    return _finance_page(request, session, actor, query=query)
 
 
 @router.post("/benefits/{benefit_id}/confirm-cash", response_class=HTMLResponse)
