@@ -17,11 +17,13 @@ from benefits.models import CashConfirmationCreate
 from benefits.models.review import ReviewCreate
 from benefits.workbooks.business_case import business_case_workbook
 from benefits.workbooks.finance_summary import byte_count, chunks, spooled_finance_workbook
+from web import charts
 from web.benefit_pages import FormFields
 from web.render import PLAIN_WORDS, problems_text, render
 from web.session import PageActor, check_csrf
 
 router = APIRouter(include_in_schema=False)
+ROUTES = ("cash", "capacity", "undecided")  # the chart's three bars, in the summary's words
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -48,8 +50,17 @@ def _finance_page(
         summary = finance.cash_capacity_summary(session=session)
     if problems:
         status_code = 422
+    labels = [year.year for year in summary.years]
+    routes = {
+        name: [float(getattr(year, name)) for year in summary.years] for name in ("cash", "capacity", "undecided")
+    }
+    described = charts.describe_cash_capacity(labels, **routes)
+    chart = charts.cash_capacity_svg(labels, cash=routes["cash"], capacity=routes["capacity"],
+                                     undecided=routes["undecided"], title="Cash versus capacity by year",
+                                     description=described)  # fmt: skip
     return render(request, "finance.html", {
-        "actor": actor, "summary": summary, "query": query, "problems": problems,
+        "actor": actor, "summary": summary, "query": query, "problems": problems, "chart": chart,
+        "described": described,
         "initiatives": initiatives.list_initiatives(session=session, limit=500, offset=0).items,
         "to_confirm": finance.cash_to_confirm(session=session),
         "may_confirm": allowed(session=session, actor=actor, action=Action.confirm_cash), "error": error,

@@ -7,7 +7,16 @@ import pytest
 
 from benefits.models.measure import ChartPointRead, ChartRead
 from benefits.xmr import Direction
-from web.charts import cash_flow_svg, describe_cash_flow, describe_profile, profile_svg, value_axis, xmr_svg
+from web.charts import (
+    cash_capacity_svg,
+    cash_flow_svg,
+    describe_cash_capacity,
+    describe_cash_flow,
+    describe_profile,
+    profile_svg,
+    value_axis,
+    xmr_svg,
+)
 
 
 def _chart(kinds: list[str]) -> ChartRead:
@@ -117,3 +126,29 @@ def test_new_charts_escape_user_text() -> None:
                               description=hostile, unit="<i>u</i>"))  # fmt: skip
     for svg in (flows, profile):
         assert "<script>" not in svg and "&lt;script&gt;" in svg and "<b>" not in svg and "<i>" not in svg
+
+
+def test_cash_capacity_bars_stand_side_by_side_in_proportion_with_their_own_fills() -> None:
+    svg = str(cash_capacity_svg(["2026-27", "2027-28"], cash=[100.0, 300.0], capacity=[50.0, -20.0],
+                                undecided=[0.0, 200.0], title="<Cash>", description="D"))  # fmt: skip
+    found = re.findall(r"<title>([^<]*): ([a-z -]+) (-?£[\d,]+)</title><rect x=\"([\d.]+)\" y=\"([\d.]+)\" "
+                       r"width=\"[\d.]+\" height=\"([\d.]+)\" fill=\"([^\"]+)\"", svg)  # fmt: skip
+    assert [(year, route, money) for year, route, money, *_ in found] == [
+        ("2026-27", "cash-releasing", "£100"), ("2026-27", "capacity", "£50"), ("2026-27", "not yet decided", "£0"),
+        ("2027-28", "cash-releasing", "£300"), ("2027-28", "capacity", "-£20"), ("2027-28", "not yet decided", "£200"),
+    ]  # fmt: skip
+    heights = {(year, route): float(height) for year, route, _, _, _, height, _ in found}
+    assert heights[("2027-28", "cash-releasing")] == pytest.approx(3 * heights[("2026-27", "cash-releasing")], 0.01)
+    assert heights[("2026-27", "capacity")] == pytest.approx(2.5 * heights[("2027-28", "capacity")], 0.01)
+    axis = float(re.search(r'y1="([\d.]+)" y2="[\d.]+" stroke="#1b1b1b" stroke-width="1.5"', svg).group(1))  # type: ignore[union-attr]
+    negative = next(item for item in found if item[2] == "-£20")
+    assert float(negative[4]) == pytest.approx(axis, abs=0.2)  # a dis-benefit hangs below the axis
+    fills = {route: fill for _, route, _, _, _, _, fill in found}
+    assert len(set(fills.values())) == 3 and fills["capacity"] == "url(#cash-capacity-hatch)"
+    xs = [float(item[3]) for item in found]
+    assert xs[0] < xs[1] < xs[2] < xs[3]  # side by side, years in order
+    assert "&lt;Cash&gt;" in svg and "<Cash>" not in svg
+    assert describe_cash_capacity(["2026-27", "2027-28"], [100.0, 300.0], [50.0, -20.0], [0.0, 200.0]) == (
+        "From 2026-27 to 2027-28: £400 cash-releasing, £30 capacity and £200 not yet decided."
+    )
+    assert str(cash_capacity_svg([], cash=[], capacity=[], undecided=[], title="T", description="D")).startswith("<p>")
