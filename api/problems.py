@@ -75,6 +75,11 @@ _STATUS: list[tuple[type[DomainError], int]] = [
 ]
 
 
+def status_for(error: DomainError) -> int:
+    """The HTTP status a domain error is answered with, on the API and on the pages alike."""
+    return next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
+
+
 def problem_response(
     request: Request,
     *,
@@ -116,7 +121,7 @@ def _item(problem: Problem) -> dict[str, Any]:
 
 async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
-    status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
+    status = status_for(error)
     headers = None
     if isinstance(error, Unauthenticated):
         headers = {"WWW-Authenticate": "Bearer"}

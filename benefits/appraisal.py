@@ -120,16 +120,13 @@ _valued = (
 )
 
 
-# Past this many initiatives, their totals are summed over every initiative and the rest set aside: cheaper than a
-# long IN list, and clear of the databases' limits on bound parameters.
-MANY_INITIATIVES = 500
-
-
 def _among(column: Any, initiative_ids: Sequence[int]) -> Any:
     """A condition that keeps the rows of these initiatives (or of all, when they are many)."""
     if len(initiative_ids) == 1:
         return column == initiative_ids[0]
-    return column.in_(initiative_ids) if len(initiative_ids) <= MANY_INITIATIVES else sa.true()
+    # Past costs.MANY_INITIATIVES, every initiative's rows are summed and the rest set aside: cheaper than a long IN
+    # list, and clear of the databases' limits on bound parameters.
+    return column.in_(initiative_ids) if len(initiative_ids) <= costs.MANY_INITIATIVES else sa.true()
 
 
 def _gather(
@@ -138,8 +135,8 @@ def _gather(
     """Each initiative's totals by financial year's start year: benefits (actuals where recorded, planned
     otherwise) and costs.
 
-    The database sums by initiative, route, stage and year, so the work grows with neither the number of benefit
-    objects nor the number of initiatives asked about (three queries for one initiative or for a thousand).
+    The database sums by initiative, route column and year (and stage, when weighted), so the work grows with neither
+    the number of benefit objects nor the number of initiatives asked about: four queries for one or a thousand.
     """
     found: dict[int, dict[int, YearTotals]] = {
         initiative_id: defaultdict(YearTotals) for initiative_id in initiative_ids

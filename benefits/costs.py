@@ -93,6 +93,10 @@ def list_costs(
     )
 
 
+# Past this many initiatives, their cost lines are read whole and sifted rather than named in an IN list.
+MANY_INITIATIVES = 500
+
+
 def all_costs(*, session: Session, initiative_id: int) -> list[tuple[CostLine, list[CostAmount]]]:
     """Every cost line of an initiative with its amounts."""
     return costs_of(session=session, initiative_ids=[initiative_id])
@@ -100,12 +104,23 @@ def all_costs(*, session: Session, initiative_id: int) -> list[tuple[CostLine, l
 
 def costs_of(*, session: Session, initiative_ids: Sequence[int]) -> list[tuple[CostLine, list[CostAmount]]]:
     """Every cost line of the initiatives, each with its amounts (two queries however many initiatives)."""
-    if not initiative_ids:
+    wanted = set(initiative_ids)
+    if not wanted:
         return []
-    which = col(CostLine.initiative_id).in_(initiative_ids) if len(initiative_ids) <= 500 else sa.true()
+    # Many initiatives are read whole and sifted here, clear of the databases' limits on bound parameters.
+    which = col(CostLine.initiative_id).in_(wanted) if len(wanted) <= MANY_INITIATIVES else sa.true()
     lines = [line for line in session.exec(select(CostLine).where(which).order_by(col(CostLine.id))).all()
-             if line.initiative_id in initiative_ids]  # fmt: skip
-    amounts = amounts_of(session=session, cost_ids=[line.id or 0 for line in lines])
+             if line.initiative_id in wanted]  # fmt: skip
+    amounts: dict[int, list[CostAmount]] = {line.id or 0: [] for line in lines}
+    rows = session.exec(
+        select(CostAmount)
+        .join(CostLine, col(CostLine.id) == col(CostAmount.cost_line_id))
+        .where(which)
+        .order_by(col(CostAmount.sort_key))
+    ).all()
+    for row in rows:
+        if row.cost_line_id in amounts:
+            amounts[row.cost_line_id].append(row)
     return [(line, amounts[line.id or 0]) for line in lines]
 
 

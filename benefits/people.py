@@ -31,6 +31,8 @@ from benefits.models import (
 from benefits.settings import get_settings
 
 SELF_TOKEN_DAYS = 90
+# The name of the token a sign-in issues (a web session); any other token is an API token.
+SIGN_IN_TOKEN = "sign-in"  # noqa: S105 (a token's name, not a secret)
 TOKEN_PREFIX = "bnf_"  # noqa: S105 (a marker that helps secret scanners, not a secret)
 _hasher = PasswordHasher()
 # Verified against when the login is unknown, so an unknown name costs as long as a wrong password.
@@ -269,6 +271,33 @@ def list_tokens(
     return paginate(session=session, statement=statement, limit=limit, offset=offset)
 
 
+@dataclass
+class AccountTokens:
+    """A person's own tokens as their account page lists them."""
+
+    api_tokens: list[ApiToken]  # newest first, revoked and expired ones included
+    signed_in: list[ApiToken]  # the sign-ins still live: the places the person is signed in, newest first
+
+
+def account_tokens(*, session: Session, actor: Actor, limit: int = 200) -> AccountTokens:
+    """The signed-in person's API tokens, and their sign-ins still live (every sign-in leaves a token behind)."""
+    now = utc_now()
+    mine = select(ApiToken).where(ApiToken.person_id == actor.person_id).order_by(col(ApiToken.id).desc())
+    live = (
+        col(ApiToken.revoked_at).is_(None),
+        sa.or_(col(ApiToken.expires_at).is_(None), col(ApiToken.expires_at) > now),
+    )
+    return AccountTokens(
+        api_tokens=list(session.exec(mine.where(ApiToken.name != SIGN_IN_TOKEN).limit(limit)).all()),
+        signed_in=list(session.exec(mine.where(ApiToken.name == SIGN_IN_TOKEN, *live).limit(limit)).all()),
+    )
+
+
+def is_token(record: ApiToken, token: str) -> bool:
+    """Whether `token` is the one `record` keeps (by its digest)."""
+    return bool(token) and secrets.compare_digest(record.digest, _digest(token))
+
+
 def revoke_token(*, session: Session, token_id: int, actor: Actor) -> ApiToken:
     """Revoke a token for good: one's own, or (for an admin) anyone's."""
     record = session.get(ApiToken, token_id)
@@ -401,7 +430,7 @@ def finish_sign_in(
         attempt.succeeded = True
     if person.password_hash and _hasher.check_needs_rehash(person.password_hash):
         person.password_hash = hash_password(password)
-    issued = _issue(session=session, person=person, name="sign-in", expires_in_days=expires_in_days)
+    issued = _issue(session=session, person=person, name=SIGN_IN_TOKEN, expires_in_days=expires_in_days)
     assert person.id is not None
     audit.record(
         session=session,

@@ -11,10 +11,10 @@ from api.deps import ResourceId, SessionDep
 from benefits import appraisal, costs, initiatives, switching
 from benefits.actors import Actor
 from benefits.authz import Action, allowed
-from benefits.errors import DomainError, Forbidden
+from benefits.errors import DomainError
 from benefits.models.cost import CostKind, CostLineCreate
-from web.benefit_pages import FormFields
 from web.charts import cash_flow_svg, describe_cash_flow
+from web.forms import FormFields, about_the_form
 from web.render import problems_text, render
 from web.session import PageActor, check_csrf
 
@@ -146,11 +146,10 @@ def add_cost(
         line, _ = costs.create_cost(session=session, initiative_id=initiative_id, fields=checked, actor=actor)
     except DomainError as error:
         session.rollback()
-        for problem in error.problems:
+        for problem in about_the_form(error).problems:
             errors.setdefault(_where(problem.field, rows), problem.detail)
         if not error.problems:
             errors["form"] = error.detail
-        status_code = 403 if isinstance(error, Forbidden) else 422
-        return _costs_page(request, session, actor, initiative_id, errors, values, status_code=status_code)
+        return _costs_page(request, session, actor, initiative_id, errors, values, status_code=422)
     session.commit()
     return RedirectResponse(f"/initiatives/{initiative_id}/costs#cost-{line.id}", status_code=303)

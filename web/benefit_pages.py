@@ -1,9 +1,9 @@
 """The benefit page: details, gate checklist, edits to its fields and its profile."""
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -11,10 +11,11 @@ from api.deps import ResourceId, SessionDep
 from benefits import finance, measures, pipeline, register
 from benefits.actors import Actor
 from benefits.authz import Action, allowed
-from benefits.errors import DomainError, Problem
+from benefits.errors import DomainError
 from benefits.models import BenefitRead, BenefitUpdate, ProfileEntryIn
 from benefits.stages import Category, is_money
 from web.charts import describe_profile, profile_svg
+from web.forms import FormFields, about_the_form, field_errors, problem_fields
 from web.render import problems_text, render
 from web.session import PageActor, check_csrf
 
@@ -85,23 +86,6 @@ def benefit_page(benefit_id: ResourceId, request: Request, session: SessionDep, 
     return _benefit_page(request, session, actor, view)
 
 
-def _field_errors(problems: list[Problem]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for problem in problems:
-        name = (problem.field or "form").split("[")[0].split(".")[0]
-        found.setdefault(name, problem.detail)
-    return found
-
-
-async def form_fields(request: Request) -> dict[str, str]:
-    """The posted form's text fields (read here, so the handlers that use the database stay synchronous)."""
-    form = await request.form()
-    return {name: value for name, value in form.items() if isinstance(value, str)}
-
-
-FormFields = Annotated[dict[str, str], Depends(form_fields)]
-
-
 @router.post("/benefits/{benefit_id}/edit", response_class=HTMLResponse)
 def edit(benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields) -> Response:
     """Change the fields filled in (a blank field stays as it is); errors show next to their fields."""
@@ -113,12 +97,11 @@ def edit(benefit_id: ResourceId, request: Request, session: SessionDep, actor: P
         register.update_benefit(session=session, benefit_id=benefit_id, changes=fields, expected_version=None,
                                 actor=actor)  # fmt: skip
     except ValidationError as error:
-        errors = {str(item["loc"][0]): item["msg"] for item in error.errors(include_url=False) if item["loc"]}
-        return _refused_edit(request, session, actor, benefit_id, errors, sent)
+        session.rollback()
+        return _refused_edit(request, session, actor, benefit_id, field_errors(error), sent)
     except DomainError as error:
         session.rollback()
-        problems = error.problems or [Problem(error.code, error.detail, "form")]
-        return _refused_edit(request, session, actor, benefit_id, _field_errors(problems), sent)
+        return _refused_edit(request, session, actor, benefit_id, problem_fields(error), sent)
     session.commit()
     return RedirectResponse(f"/benefits/{benefit_id}", status_code=303)
 
@@ -158,7 +141,7 @@ def profile(
                                      actor=actor)  # fmt: skip
         except DomainError as error:
             session.rollback()
-            errors["profile"] = problems_text(error)
+            errors["profile"] = problems_text(about_the_form(error))
     if errors:
         view = register.benefit_view(register.get_benefit(session=session, benefit_id=benefit_id))
         return _benefit_page(request, session, actor, view, errors, status_code=422)

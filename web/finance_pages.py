@@ -12,14 +12,14 @@ from api.deps import ResourceId, SessionDep
 from benefits import finance, initiatives, pipeline, reviews
 from benefits.actors import Actor
 from benefits.authz import Action, allowed
-from benefits.errors import DomainError
+from benefits.errors import DomainError, Forbidden
 from benefits.models import CashConfirmationCreate
 from benefits.models.review import ReviewCreate
 from benefits.workbooks.business_case import business_case_workbook
 from benefits.workbooks.finance_summary import byte_count, chunks, spooled_finance_workbook
 from web import charts
-from web.benefit_pages import FormFields
-from web.render import PLAIN_WORDS, problems_text, render
+from web.forms import PLAIN_WORDS, FormFields, about_the_form
+from web.render import problems_text, render
 from web.session import PageActor, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -46,6 +46,8 @@ def _finance_page(
         )  # fmt: skip
     except DomainError as refused:
         session.rollback()
+        if isinstance(refused, Forbidden):
+            raise
         problems.update({"initiative" if refused.code == "not_found" else "years": problems_text(refused)})
         summary = finance.cash_capacity_summary(session=session)
     if problems:
@@ -101,10 +103,11 @@ def confirm_cash(
                                         note=note)  # fmt: skip
         pipeline.confirm_cash(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
     except (ValidationError, InvalidOperation):
+        session.rollback()
         return _finance_page(request, session, actor, "The amount must be a number of pounds.", status_code=422)
     except DomainError as error:
         session.rollback()
-        return _finance_page(request, session, actor, problems_text(error), status_code=422)
+        return _finance_page(request, session, actor, problems_text(about_the_form(error)), status_code=422)
     session.commit()
     return RedirectResponse("/finance#to-confirm", status_code=303)
 
@@ -191,10 +194,12 @@ def record_review(request: Request, session: SessionDep, actor: PageActor, form:
         })  # fmt: skip
         review = reviews.record_review(session=session, fields=fields, actor=actor)
     except ValidationError as error:
+        session.rollback()
         return _reviews_page(request, session, actor, _review_errors(error, list(actions)), form, status_code=422)
     except DomainError as error:
         session.rollback()
-        return _reviews_page(request, session, actor, {"form": problems_text(error)}, form, status_code=422)
+        return _reviews_page(request, session, actor, {"form": problems_text(about_the_form(error))}, form,
+                             status_code=422)  # fmt: skip
     session.commit()
     return RedirectResponse(f"/reviews/{review.id}", status_code=303)
 

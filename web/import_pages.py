@@ -10,6 +10,7 @@ from benefits import initiatives
 from benefits.authz import Action, require
 from benefits.errors import DomainError, Problem
 from benefits.workbooks.register_import import MAX_IMPORT_BYTES, import_benefits
+from web.forms import about_the_form
 from web.render import render
 from web.session import PageActor, check_csrf
 
@@ -42,7 +43,7 @@ def import_workbook(
                                             data=workbook.file.read(MAX_IMPORT_BYTES + 1), actor=actor)  # fmt: skip
     except DomainError as error:
         session.rollback()
-        context["problems"] = error.problems or [Problem(error.code, error.detail, "file")]
+        context["problems"] = about_the_form(error).problems or [Problem(error.code, error.detail, "file")]
         context["refusal"] = error.detail
         return render(request, "import.html", context, status_code=422, block="outcome")
     session.commit()

@@ -18,8 +18,8 @@ from benefits.errors import DomainError, InvalidInput, Problem
 from benefits.models import BenefitUpdate
 from benefits.register import RegisterFilter
 from benefits.stages import STAGE_ORDER, RealisationRoute, Stage
-from web.benefit_pages import FormFields
-from web.render import field_errors, render
+from web.forms import FormFields, about_the_form, field_errors, is_htmx, problem_fields
+from web.render import render
 from web.session import PageActor, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -27,10 +27,6 @@ router = APIRouter(include_in_schema=False)
 # What a register row edits in place; everything else is on the benefit's own page.
 ROW_FIELDS = ("owner", "route", "estimate_likely")
 ROW_LABELS = {"owner": "Owner", "route": "Route", "estimate_likely": "Most likely"}
-
-
-def _htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _initiative_page(
@@ -99,7 +95,7 @@ def move(
         pipeline.move_stage(session=session, benefit_id=benefit_id, to=to, reason=reason or None, actor=actor)
     except DomainError as error:
         session.rollback()
-        problems = error.problems or [Problem(error.code, error.detail)]
+        problems = about_the_form(error).problems or [Problem(error.code, error.detail)]
         return _initiative_page(request, session, actor, initiative_id, refused={benefit_id: problems},
                                 status_code=409)  # fmt: skip
     session.commit()
@@ -124,7 +120,7 @@ def register_row(
     benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, edit: bool = False
 ) -> Response:
     """One row of the register, to read or (for an editor) to edit in place; a plain visit gets the whole page."""
-    if not _htmx(request):
+    if not is_htmx(request):
         benefit = register.get_benefit(session=session, benefit_id=benefit_id)
         suffix = f"?edit={benefit_id}" if edit else ""
         return RedirectResponse(f"/initiatives/{benefit.initiative_id}{suffix}#row-{benefit_id}", status_code=303)
@@ -146,21 +142,20 @@ def save_register_row(
         register.update_benefit(session=session, benefit_id=benefit_id, changes=fields, expected_version=None,
                                 actor=actor)  # fmt: skip
     except ValidationError as error:
+        session.rollback()
         errors = field_errors(error)
     except DomainError as error:
         session.rollback()
-        problems = error.problems or [Problem(error.code, error.detail, "owner")]
-        for problem in problems:
-            errors.setdefault((problem.field or "owner").split(".")[0], problem.detail)
+        errors = problem_fields(error, otherwise="owner")
     if errors:
-        if _htmx(request):
+        if is_htmx(request):
             return _row(request, session, actor, benefit_id, editing=True, errors=errors, values=sent,
                         status_code=422)  # fmt: skip
         initiative_id = register.get_benefit(session=session, benefit_id=benefit_id).initiative_id
         return _initiative_page(request, session, actor, initiative_id, editing=benefit_id, row_errors=errors,
                                 row_values=sent, status_code=422)  # fmt: skip
     session.commit()
-    if _htmx(request):
+    if is_htmx(request):
         return _row(request, session, actor, benefit_id, editing=False)
     initiative_id = register.get_benefit(session=session, benefit_id=benefit_id).initiative_id
     return RedirectResponse(f"/initiatives/{initiative_id}#row-{benefit_id}", status_code=303)

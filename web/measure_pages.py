@@ -15,6 +15,7 @@ from benefits.authz import Action, allowed
 from benefits.errors import DomainError
 from benefits.models.measure import ObservationIn
 from web.charts import xmr_svg
+from web.forms import about_the_form
 from web.render import problems_text, render
 from web.session import PageActor, check_csrf
 
@@ -47,7 +48,8 @@ def _record(request: Request, session: Any, actor: Actor, measure_id: int, rows:
         measures.record_observations(session=session, measure_id=measure_id, rows=rows, actor=actor)
     except DomainError as error:
         session.rollback()
-        return _measure_page(request, session, actor, measure_id, problems_text(error), status_code=422)
+        return _measure_page(request, session, actor, measure_id, problems_text(about_the_form(error)),
+                             status_code=422)  # fmt: skip
     session.commit()
     return RedirectResponse(f"/measures/{measure_id}#chart", status_code=303)
 

@@ -12,15 +12,15 @@ from pydantic import ValidationError
 from api.deps import ResourceId, SessionDep
 from benefits import cause_models, initiatives, measures, register
 from benefits.actors import Actor
-from benefits.authz import Action, allowed
+from benefits.authz import Action, allowed, require
 from benefits.cause_models import StoredModel
-from benefits.errors import DomainError, Forbidden, InvalidModel, ModelKeptAsDraft, Problem
+from benefits.errors import DomainError, InvalidModel, ModelKeptAsDraft, Problem
 from benefits.modelling.graph import Distribution, NodeKind
 from benefits.modelling.simulation import deterministic
 from benefits.models import Benefit
 from benefits.models.cause_model import LinkIn, ModelIn, NodeIn
 from benefits.models.measure import MeasureRead
-from web.benefit_pages import FormFields
+from web.forms import FormFields, about_the_form, is_htmx
 from web.map_svg import MapEdge, MapNode, lay_out, map_svg
 from web.render import render
 from web.session import PageActor, check_csrf
@@ -275,11 +275,13 @@ def save_model(
 ) -> Response:
     """Replace the model with the form's; one with problems is kept as the draft and shown with each beside its node."""
     check_csrf(request, form.get("csrf", ""))
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     posted = read_form(form)
     stored = cause_models.get_model(session=session, initiative_id=initiative_id)
     fields = _fields(posted, stored) if posted.readable else None
     if fields is None:  # nothing whole to keep: what could not be read is marked, and the rest checked
-        partial = ModelIn.model_construct(nodes=posted.nodes, links=posted.links, scenarios=[])
+        scenarios = cause_models.model_view(stored).scenarios
+        partial = ModelIn.model_construct(nodes=posted.nodes, links=posted.links, scenarios=scenarios)
         posted.other.extend(
             _place_problems([row for row in posted.rows if not row.problems], cause_models.problems_of(fields=partial))
         )
@@ -294,10 +296,9 @@ def save_model(
         return _model_page(request, session, actor, initiative_id, posted=posted, status_code=422)
     except DomainError as error:
         session.rollback()
-        problems = error.problems or [Problem(error.code, error.detail)]
+        problems = about_the_form(error).problems or [Problem(error.code, error.detail)]
         posted.other.extend(_place_problems(posted.rows, problems))
-        status = 403 if isinstance(error, Forbidden) else 422
-        return _model_page(request, session, actor, initiative_id, posted=posted, status_code=status)
+        return _model_page(request, session, actor, initiative_id, posted=posted, status_code=422)
     session.commit()
     return RedirectResponse(f"/initiatives/{initiative_id}/model?saved=1", status_code=303)
 
@@ -308,6 +309,7 @@ def check_model(
 ) -> Response:
     """The model as typed, checked and not kept: an htmx request gets only the problems, each for its node's row."""
     check_csrf(request, form.get("csrf", ""))
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     posted = read_form(form)
     stored = cause_models.get_model(session=session, initiative_id=initiative_id)
     scenarios = cause_models.model_view(stored).scenarios
@@ -315,7 +317,7 @@ def check_model(
     posted.other.extend(
         _place_problems([row for row in posted.rows if not row.problems], cause_models.problems_of(fields=checked))
     )
-    if request.headers.get("HX-Request") != "true":  # asked for as a page: the editor with the problems marked
+    if not is_htmx(request):  # asked for as a page: the editor with the problems marked
         return _model_page(request, session, actor, initiative_id, posted=posted)
     initiative = initiatives.get_initiative(session=session, initiative_id=initiative_id)
     context = _context(initiative, posted.rows, posted.links_text, posted.other)

@@ -1,17 +1,21 @@
 """The pages: sign in and out, and the portfolio dashboard. Thin handlers over the domain, as the API's are."""
 
+import inspect
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
 from api.deps import SessionDep
+from api.problems import status_for
 from benefits import people, portfolio
-from benefits.errors import TooManyAttempts, Unauthenticated
+from benefits.errors import DomainError, TooManyAttempts, Unauthenticated
 from benefits.portfolio import OverviewColumn, OverviewQuery, SortOrder
 from web import (
     account_pages,
@@ -23,7 +27,7 @@ from web import (
     measure_pages,
     model_pages,
 )
-from web.render import render
+from web.render import problems_text, render
 from web.session import (
     CsrfRefused,
     PageActor,
@@ -39,8 +43,12 @@ router = APIRouter(include_in_schema=False)
 
 
 def _safe_next(path: str | None) -> str:
-    # Only a path on this site: never an address elsewhere (an open redirect).
-    return path if path and path.startswith("/") and not path.startswith("//") else "/"
+    """Where to go after signing in: a path on this site, never an address elsewhere (an open redirect)."""
+    # Browsers read a backslash as a slash and drop tabs and newlines, so "/\evil" and "/\t/evil" go off-site too.
+    if not path or not path.startswith("/") or any(char == "\\" or char < " " for char in path):
+        return "/"
+    parts = urlsplit(path)
+    return "/" if parts.scheme or parts.netloc or path.startswith("//") else path
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
@@ -158,6 +166,14 @@ def dashboard(request: Request, session: SessionDep, actor: PageActor) -> HTMLRe
     return render(request, "dashboard.html", context, status_code=422 if problems else 200, block="table")
 
 
+async def _answered(answer: Response | Awaitable[Response]) -> Response:
+    """An exception handler's answer, whether it came awaitable or not."""
+    return await answer if inspect.isawaitable(answer) else answer
+
+
+EXPIRED = "Nothing was changed. Go back, reload the page and send the form again."
+
+
 def install(app: FastAPI) -> None:
     """Add the pages, their static files and their error handling to the app."""
     app.include_router(router)
@@ -176,7 +192,28 @@ def install(app: FastAPI) -> None:
         return RedirectResponse(f"/sign-in?next={quote(error.next_path)}", status_code=303)
 
     async def refuse_form(request: Request, error: Exception) -> Response:
-        return render(request, "refused.html", {}, status_code=403)
+        return render(request, "refused.html", {"heading": "That form had expired", "message": EXPIRED}, 403)
+
+    # A page answers a refusal with a page; the API keeps its problem+json. The API's handlers are taken as they
+    # stand, so each path still gets its own kind of answer.
+    api_refusal = app.exception_handlers[DomainError]
+    api_invalid = app.exception_handlers[RequestValidationError]
+
+    async def refuse(request: Request, error: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return await _answered(api_refusal(request, error))
+        assert isinstance(error, DomainError)
+        heading = {401: "Sign in first", 403: "Not allowed", 404: "Not found"}.get(status_for(error), "Refused")
+        context = {"heading": heading, "message": f"{problems_text(error)} Nothing was changed."}
+        return render(request, "refused.html", context, status_code=status_for(error))
+
+    async def unreadable(request: Request, error: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return await _answered(api_invalid(request, error))
+        context = {"heading": "Not found", "message": "There is no page at this address."}
+        return render(request, "refused.html", context, status_code=404)
 
     app.add_exception_handler(SignInRequired, to_sign_in)
     app.add_exception_handler(CsrfRefused, refuse_form)
+    app.add_exception_handler(DomainError, refuse)
+    app.add_exception_handler(RequestValidationError, unreadable)

@@ -1,11 +1,12 @@
 """The portfolio overview agrees with the appraisal and the cash-versus-capacity summary it condenses."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlmodel import Session
 
-from benefits import appraisal, finance, initiatives, portfolio
+from benefits import appraisal, costs, finance, initiatives, portfolio
 from benefits.example import load_example
 from benefits.stages import Stage
 from tests.support.factories import make_benefit, make_initiative
@@ -35,12 +36,13 @@ def test_the_overview_condenses_the_appraisal_and_the_summary(session: Session) 
     assert (empty.economic_npv, empty.cash_this_year, [s.benefits for s in empty.funnel]) == (0, 0, [0, 0, 0, 0])
 
 
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("many", [500, 1], ids=["listed", "summed over all"])
 def test_appraising_many_at_once_gives_each_initiative_its_own_appraisal(
-    session: Session, many: int, monkeypatch: pytest.MonkeyPatch
+    session: Session, many: int, weighted: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Both ways of gathering: initiatives named in the query, and (past MANY_INITIATIVES) all summed and sifted.
-    monkeypatch.setattr(appraisal, "MANY_INITIATIVES", many)
+    monkeypatch.setattr(costs, "MANY_INITIATIVES", many)
     load_example(session=session)
     second = make_initiative(session, name="Second", base_year="2026-27")
     make_benefit(session, initiative=second, stage=Stage.planned, category="financial", unit="GBP", route="cash",
@@ -49,15 +51,19 @@ def test_appraising_many_at_once_gives_each_initiative_its_own_appraisal(
                  unit="GBP", route="capacity", redeployment="Casework")  # fmt: skip
     empty = make_initiative(session, name="Empty")
     everything = initiatives.list_initiatives(session=session, limit=100, offset=0).items
-    together = appraisal.appraise_many(session=session, initiatives=everything)
+    together = appraisal.appraise_many(session=session, initiatives=everything, weighted=weighted)
     assert second.id is not None and empty.id is not None
     assert len(together) == 3
     for initiative in everything:
         assert initiative.id is not None
-        alone = appraisal.appraise(session=session, initiative_id=initiative.id)
+        alone = appraisal.appraise(session=session, initiative_id=initiative.id, weighted=weighted)
         assert together[initiative.id] == alone
+    # The example's published economic NPV (the README's), and its stage-weighted one, whichever way gathered.
+    example = next(i for i in everything if i.name == "Customer Access Programme")
+    assert example.id is not None
+    assert together[example.id].economic.npv == Decimal("1465714.59" if weighted else "1655565.34")
     assert together[second.id].economic.npv != 0  # the second initiative's benefits were counted, and only its own
     # Some initiatives asked about: the others' rows are left out, whichever way they are gathered.
-    some = appraisal.appraise_many(session=session, initiatives=[second, empty])
+    some = appraisal.appraise_many(session=session, initiatives=[second, empty], weighted=weighted)
     assert set(some) == {second.id, empty.id}
     assert (some[second.id], some[empty.id]) == (together[second.id], together[empty.id])

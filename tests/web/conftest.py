@@ -59,6 +59,14 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+@pytest.fixture
+def no_scripts(browser: Browser) -> Iterator[Page]:
+    """A fresh context with JavaScript switched off (no cookies), and its page."""
+    context = browser.new_context(locale="en-GB", java_script_enabled=False)
+    yield context.new_page()
+    context.close()
+
+
 def screenshot(page: Page, name: str) -> None:
     """Keep a picture of the page as a test artefact."""
     SCREENSHOTS.mkdir(exist_ok=True)

@@ -1,21 +1,12 @@
 """A person's API tokens page in real Chromium: a token made, shown once, used against the API, and revoked."""
 
 import re
-from collections.abc import Iterator
 
 import httpx2
-import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.web.conftest import screenshot, serious_accessibility_problems
 from tests.web.test_pages import _sign_in
-
-
-@pytest.fixture
-def no_scripts(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(java_script_enabled=False, locale="en-GB")
-    yield context.new_page()
-    context.close()
 
 
 def _open_tokens(page: Page, site: str, login: str) -> None:
@@ -51,7 +42,7 @@ def _made_used_and_revoked(page: Page, site: str, login: str, name: str, scripts
     assert answer.json()["name"] == login
     row = _token_row(page, name)
     expect(row).to_contain_text(secret[:8])
-    expect(row).to_contain_text("No")  # not revoked
+    expect(row.locator("td.revoked")).to_have_text("No")  # not revoked
     if scripts:
         assert serious_accessibility_problems(page) == []
     screenshot(page, "tokens-made" + ("" if scripts else "-without-javascript"))
@@ -64,7 +55,7 @@ def _made_used_and_revoked(page: Page, site: str, login: str, name: str, scripts
     row.get_by_role("button", name=f"Revoke {name}").click()
     expect(page).to_have_url(re.compile(r"/account/tokens$"))
     expect(_token_row(page, name).get_by_role("button")).to_have_count(0)
-    expect(_token_row(page, name)).to_contain_text("UTC")  # when it was revoked
+    expect(_token_row(page, name).locator("td.revoked")).to_contain_text("UTC")  # when it was revoked
     refused = _me(site, secret)
     assert refused.status_code == 401
     page.goto(site + "/")  # the page's own sign-in is untouched
@@ -115,12 +106,12 @@ def test_refusals_are_said_next_to_their_fields_and_change_nothing(page: Page, s
     with page.expect_response(lambda answer: answer.request.method == "POST") as posted:
         page.get_by_role("button", name="Make token").click()
     assert posted.value.status == 422
-    expect(page.locator("#error-days")).to_contain_text("expires_in_days from 1 to 90")
+    expect(page.locator("#error-days")).to_contain_text("a whole number from 1 to 90 (an admin can make longer-lived")
     expect(page.get_by_label("Name", exact=True)).to_have_value("Board pack")
     expect(page.get_by_label("Expires after (days)")).to_have_value("400")
     page.get_by_label("Expires after (days)").fill("soon")
     page.get_by_role("button", name="Make token").click()
-    expect(page.locator("#error-days")).to_contain_text("a whole number from 1 to 3650")
+    expect(page.locator("#error-days")).to_contain_text("a whole number from 1 to 90")
     assert serious_accessibility_problems(page) == []
     screenshot(page, "tokens-refused")
     expect(page.get_by_text("You have no API tokens yet.")).to_be_visible()  # nothing was made
@@ -128,8 +119,8 @@ def test_refusals_are_said_next_to_their_fields_and_change_nothing(page: Page, s
     # Someone else's token is not theirs to revoke, and a form without its token changes nothing.
     csrf = page.locator("input[name=csrf]").first.input_value()
     answer = page.request.post(site + "/account/tokens/1/revoke", form={"csrf": csrf})
-    assert answer.status == 422
-    assert "A board may not manage people" in answer.text()
+    assert answer.status == 403
+    assert "Not allowed" in answer.text() and "A board may not manage people" in answer.text()
     assert page.request.post(site + "/account/tokens", form={"name": "No form token"}).status == 403
     page.reload()
     expect(page.get_by_text("You have no API tokens yet.")).to_be_visible()

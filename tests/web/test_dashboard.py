@@ -1,11 +1,10 @@
 """The portfolio dashboard sorted and filtered in real Chromium: by links and a form, with JavaScript and without."""
 
 import re
-from collections.abc import Iterator
 
 import httpx2
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.web.conftest import PASSWORD, screenshot, serious_accessibility_problems
 from tests.web.test_pages import _sign_in
@@ -25,13 +24,6 @@ def portfolio_site(site: str) -> str:
         made = httpx2.post(f"{site}/api/v1/initiatives", json=fields, headers=headers)
         assert made.status_code == 201, made.text
     return site
-
-
-@pytest.fixture
-def no_scripts(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(java_script_enabled=False, locale="en-GB")
-    yield context.new_page()
-    context.close()
 
 
 def _expect_names(page: Page, names: list[str]) -> None:

@@ -1,9 +1,6 @@
 """The initiative page in Chromium: the register's filters and in-place edits, and the stage board's drag."""
 
-from collections.abc import Iterator
-
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.web.conftest import screenshot, serious_accessibility_problems
 from tests.web.test_pages import _sign_in
@@ -11,14 +8,6 @@ from tests.web.test_pages import _sign_in
 PRINTING = "Printing and postage stopped"
 REWORK = "Back-office rework avoided by first-time resolution"
 REFERRALS = "A single customer record improves safeguarding referrals"
-
-
-@pytest.fixture
-def quiet_page(browser: Browser) -> Iterator[Page]:
-    """A page with JavaScript switched off."""
-    context = browser.new_context(locale="en-GB", java_script_enabled=False)
-    yield context.new_page()
-    context.close()
 
 
 def _initiative(page: Page, site: str, login: str) -> str:
@@ -57,18 +46,18 @@ def test_the_register_filters_by_stage_route_and_owner_in_place(page: Page, site
     assert answer.ok and "<html" not in answer.text() and 'id="register"' in answer.text()
 
 
-def test_the_register_filters_without_javascript_and_names_a_bad_filter(quiet_page: Page, site: str) -> None:
-    address = _initiative(quiet_page, site, "Victor Shaw")
-    planned = _board_titles(quiet_page, "planned")
-    quiet_page.get_by_label("Stage", exact=True).select_option("planned")
-    quiet_page.get_by_role("button", name="Filter").click()
-    expect(quiet_page.locator("#register caption")).to_contain_text(f"{len(planned)} of 10")
-    assert sorted(_register_titles(quiet_page)) == sorted(planned)
-    answer = quiet_page.goto(f"{address}?stage=nonsense&route=sideways")
+def test_the_register_filters_without_javascript_and_names_a_bad_filter(no_scripts: Page, site: str) -> None:
+    address = _initiative(no_scripts, site, "Victor Shaw")
+    planned = _board_titles(no_scripts, "planned")
+    no_scripts.get_by_label("Stage", exact=True).select_option("planned")
+    no_scripts.get_by_role("button", name="Filter").click()
+    expect(no_scripts.locator("#register caption")).to_contain_text(f"{len(planned)} of 10")
+    assert sorted(_register_titles(no_scripts)) == sorted(planned)
+    answer = no_scripts.goto(f"{address}?stage=nonsense&route=sideways")
     assert answer is not None and answer.status == 422
-    expect(quiet_page.locator("#filter-stage-error")).to_have_text("Stage: there is no stage called 'nonsense'")
-    expect(quiet_page.locator("#filter-route-error")).to_contain_text("'sideways'")
-    assert len(_register_titles(quiet_page)) == 10
+    expect(no_scripts.locator("#filter-stage-error")).to_have_text("Stage: there is no stage called 'nonsense'")
+    expect(no_scripts.locator("#filter-route-error")).to_contain_text("'sideways'")
+    assert len(_register_titles(no_scripts)) == 10
 
 
 def test_a_register_row_edits_in_place_and_shows_its_error_beside_the_input(page: Page, site: str) -> None:
@@ -97,15 +86,15 @@ def test_a_register_row_edits_in_place_and_shows_its_error_beside_the_input(page
     expect(updates).to_contain_text("Priya Patel")
 
 
-def test_a_register_row_edits_without_javascript(quiet_page: Page, site: str) -> None:
-    _initiative(quiet_page, site, "Priya Patel")
-    quiet_page.get_by_role("link", name=f"Edit {REFERRALS}").click()
-    assert "edit=" in quiet_page.url
-    quiet_page.get_by_label(f"Owner of {REFERRALS}").fill("Safeguarding Lead")
-    quiet_page.get_by_role("button", name=f"Save {REFERRALS}").click()
-    row = quiet_page.locator("tr", has=quiet_page.get_by_role("link", name=REFERRALS, exact=True))
+def test_a_register_row_edits_without_javascript(no_scripts: Page, site: str) -> None:
+    _initiative(no_scripts, site, "Priya Patel")
+    no_scripts.get_by_role("link", name=f"Edit {REFERRALS}").click()
+    assert "edit=" in no_scripts.url
+    no_scripts.get_by_label(f"Owner of {REFERRALS}").fill("Safeguarding Lead")
+    no_scripts.get_by_role("button", name=f"Save {REFERRALS}").click()
+    row = no_scripts.locator("tr", has=no_scripts.get_by_role("link", name=REFERRALS, exact=True))
     expect(row).to_contain_text("Safeguarding Lead")
-    expect(quiet_page.get_by_label(f"Owner of {REFERRALS}")).to_have_count(0)
+    expect(no_scripts.get_by_label(f"Owner of {REFERRALS}")).to_have_count(0)
 
 
 def test_a_card_dragged_to_the_next_column_moves_or_shows_what_is_missing(page: Page, site: str) -> None:

@@ -4,25 +4,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 from tests.web import test_journeys as journeys
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh context with JavaScript disabled."""
-    context = browser.new_context(locale="en-GB", java_script_enabled=False)
-    opened = context.new_page()
-    yield opened
-    context.close()
+def page(no_scripts: Page) -> Page:
+    """Every journey here walks with JavaScript switched off."""
+    return no_scripts
 
 
 @pytest.fixture(autouse=True)
 def scripts_stay_off(page: Page, site: str) -> Iterator[None]:
-    """After each journey, the page's scripts never ran: htmx, loaded on every page, is not there."""
+    """After each journey, the page's scripts never ran: htmx, loaded on every page, is not there, and not one
+    request the journey made came from htmx (it marks each of its own with HX-Request)."""
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url) if "hx-request" in request.headers else None)
     yield
     assert page.evaluate("typeof window.htmx") == "undefined"
+    assert sent == []
 
 
 def test_a_programme_manager_moves_a_benefit_without_javascript(page: Page, site: str) -> None:

@@ -1,26 +1,16 @@
 """Long work in Chromium: workbook downloads that say what they are doing, and imports with progress and errors."""
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from openpyxl import Workbook, load_workbook
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from benefits.workbooks.register_import import TEMPLATE_COLUMNS
 from tests.web.conftest import screenshot, serious_accessibility_problems
 from tests.web.test_pages import _sign_in
 
 NEW_BENEFIT = "Fewer complaints about lost post"
-
-
-@pytest.fixture
-def quiet_page(browser: Browser) -> Iterator[Page]:
-    """A page with JavaScript switched off."""
-    context = browser.new_context(locale="en-GB", java_script_enabled=False)
-    yield context.new_page()
-    context.close()
 
 
 def _workbook(tmp_path: Path, rows: list[dict[str, object]]) -> Path:
@@ -90,13 +80,13 @@ def test_an_import_shows_its_progress_names_each_bad_cell_and_then_applies(
     expect(page.locator("#register").get_by_role("link", name=NEW_BENEFIT, exact=True)).to_be_visible()
 
 
-def test_an_import_works_without_javascript(quiet_page: Page, site: str, tmp_path: Path) -> None:
-    _open_import(quiet_page, site)
+def test_an_import_works_without_javascript(no_scripts: Page, site: str, tmp_path: Path) -> None:
+    _open_import(no_scripts, site)
     bad = _workbook(tmp_path, [{"Title": "Another", "Category": "financial", "Unit": "GBP", "Estimate likely": "x"}])
-    quiet_page.get_by_label("Workbook (.xlsx)").set_input_files(str(bad))
-    quiet_page.get_by_role("button", name="Import the workbook").click()
-    expect(quiet_page.get_by_role("alert")).to_contain_text("row 2, Estimate likely")
-    expect(quiet_page.get_by_role("heading", name="Import benefits")).to_be_visible()  # the whole page came back
+    no_scripts.get_by_label("Workbook (.xlsx)").set_input_files(str(bad))
+    no_scripts.get_by_role("button", name="Import the workbook").click()
+    expect(no_scripts.get_by_role("alert")).to_contain_text("row 2, Estimate likely")
+    expect(no_scripts.get_by_role("heading", name="Import benefits")).to_be_visible()  # the whole page came back
 
 
 def test_a_workbook_download_says_it_is_preparing_then_how_much_arrived(page: Page, site: str, tmp_path: Path) -> None:

@@ -1,0 +1,62 @@
+"""Refusals on the pages: a forbidden form is refused on the server with a page saying so, and nothing changes; an
+address with no page gets a page, while the API keeps its problem+json."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.web.test_pages import _sign_in
+from web.pages import _safe_next
+
+PRINTING = "Printing and postage stopped"
+
+
+def _csrf(page: Page) -> str:
+    return next(cookie["value"] for cookie in page.context.cookies() if cookie["name"] == "benefits_csrf")
+
+
+def test_a_viewer_forcing_each_form_is_refused_and_nothing_changes(page: Page, site: str) -> None:
+    _sign_in(page, site, "Victor Shaw")
+    page.get_by_role("link", name="Customer Access Programme").click()
+    initiative = page.url.split("#")[0]
+    benefit = site + page.get_by_role("link", name=PRINTING).first.get_attribute("href")  # type: ignore[operator]
+    before = page.request.get(initiative).text()
+    token = _csrf(page)
+    forced = {
+        f"{benefit}/move": {"to": "planned"},
+        f"{benefit}/register-row": {"owner": "Someone else", "route": "cash", "estimate_likely": "1"},
+        f"{benefit}/edit": {"owner": "Someone else"},
+        f"{benefit}/profile": {"period_0": "2027-28", "planned_0": "1"},
+        f"{initiative}/model": {"name_0": "x", "kind_0": "assumption", "value_0": "zz"},
+        f"{initiative}/model/check": {"name_0": "x", "kind_0": "assumption", "value_0": "zz"},
+        f"{initiative}/costs": {"title": "Forced", "kind": "revenue", "period_0": "2027-28", "amount_0": "5"},
+        f"{site}/reviews": {"initiative_id": initiative.rsplit("/", 1)[1], "held_on": "2026-11-23"},
+        f"{benefit}/confirm-cash": {"period": "2026-27", "amount": "1"},
+    }
+    for address, fields in forced.items():
+        answer = page.request.post(address, form={"csrf": token, **fields}, max_redirects=0)
+        assert answer.status == 403, (address, answer.status)
+        assert "Not allowed" in answer.text() and "Nothing was changed." in answer.text(), address
+        assert answer.headers["content-type"].startswith("text/html")
+    assert page.request.get(initiative).text() == before  # the register, the board and the figures as they were
+    page.goto(f"{benefit}")
+    expect(page.get_by_role("listitem").filter(has_text="· updated")).to_have_count(0)
+
+
+def test_an_address_with_no_page_gets_a_page_and_the_api_keeps_its_problems(page: Page, site: str) -> None:
+    _sign_in(page, site, "Victor Shaw")
+    for address in ("/initiatives/abc", "/initiatives/99999999", "/benefits/0", "/measures/999999/"):
+        answer = page.goto(site + address)
+        assert answer is not None and answer.status == 404, address
+        expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    api = page.request.get(site + "/api/v1/initiatives/abc")
+    assert api.status in (401, 422) and api.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("given", ["//evil.example", "/\\evil.example", "/\t/evil.example", "https://evil.example",
+                                   "evil", "", None])  # fmt: skip
+def test_after_signing_in_only_a_path_on_this_site_is_followed(given: str | None) -> None:
+    assert _safe_next(given) == "/"
+
+
+def test_a_path_on_this_site_is_followed() -> None:
+    assert _safe_next("/initiatives/1?stage=planned#register") == "/initiatives/1?stage=planned#register"
