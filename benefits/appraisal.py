@@ -107,7 +107,7 @@ def valued_benefits(initiative_id: int) -> Any:
     return (col(Benefit.initiative_id) == initiative_id, *_valued)
 
 
-# What makes a benefit's money count, whichever initiatives are asked about.
+# What makes a benefit's money count, whichever initiatives are asked about (`stages.counts_as_money`, as SQL).
 _valued = (
     col(Benefit.withdrawn).is_(False),
     sa.or_(

@@ -65,6 +65,16 @@ def benefit_ids_of(*, session: Session, measure_ids: Sequence[int]) -> dict[int,
     return found
 
 
+def tracking(*, session: Session, benefit_id: int) -> list[Measure]:
+    """The measures that evidence a benefit, oldest first."""
+    return list(session.exec(
+        select(Measure)
+        .join(MeasureBenefit, col(MeasureBenefit.measure_id) == col(Measure.id))
+        .where(MeasureBenefit.benefit_id == benefit_id)
+        .order_by(col(Measure.id))
+    ).all())  # fmt: skip
+
+
 def measure_names_by_benefit(*, session: Session, benefit_ids: Sequence[int]) -> dict[int, list[str]]:
     """The names of the measures that evidence each benefit."""
     found: dict[int, list[str]] = {}

@@ -25,7 +25,7 @@ from benefits.models import (
     ProfileEntryRead,
 )
 from benefits.periods import Period, PeriodError, parse_period_for
-from benefits.stages import Category, GateFacts, RealisationRoute, Stage, is_money, unmet_requirements
+from benefits.stages import STAGE_ORDER, Category, GateFacts, RealisationRoute, Stage, is_money, unmet_requirements
 
 ENTITY = "benefit"
 EDITABLE = tuple(name for name in BenefitUpdate.model_fields if name != "reason")
@@ -495,3 +495,31 @@ class RegisterFilter:
             and (not self.no_route or benefit.route is None)
             and (self.owner is None or (benefit.owner or "").casefold() == self.owner.casefold())
         )
+
+
+@dataclass
+class RegisterView:
+    """An initiative's live benefits as its page shows them: by stage on the board, and as the filter keeps them."""
+
+    board: dict[str, list[BenefitRead]]
+    shown: list[BenefitRead]
+    total: int
+    owners: list[str]
+
+
+def register_view(*, session: Session, initiative_id: int, chosen: RegisterFilter) -> RegisterView:
+    """Every live benefit of the initiative by stage, those the filter keeps, and the owners to filter by."""
+    get_initiative(session=session, initiative_id=initiative_id)
+    benefits = session.exec(
+        select(Benefit)
+        .where(Benefit.initiative_id == initiative_id, col(Benefit.withdrawn).is_(False))
+        .options(*_loaded())
+        .order_by(col(Benefit.id))
+    ).all()
+    views = [benefit_view(benefit) for benefit in benefits]
+    return RegisterView(
+        board={stage.value: [view for view in views if view.stage == stage] for stage in STAGE_ORDER},
+        shown=[view for view in views if chosen.matches(view)],
+        total=len(views),
+        owners=sorted({view.owner for view in views if view.owner}),
+    )

@@ -175,3 +175,11 @@ MONEY_UNITS = ("GBP", "£")
 def is_money(unit: str | None) -> bool:
     """Whether a benefit's unit is money: GBP (or unset, which means GBP for a financial benefit)."""
     return unit is None or unit.strip().upper() in MONEY_UNITS
+
+
+def counts_as_money(category: Category | None, unit: str | None) -> bool:
+    """Whether a benefit is valued in pounds: financial (GBP, or no unit), or non-financial with GBP as its unit."""
+    # The appraisal's SQL (`appraisal._valued`) says the same in a query.
+    if category == Category.financial:
+        return is_money(unit)
+    return category == Category.non_financial and bool(unit) and is_money(unit)

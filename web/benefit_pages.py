@@ -13,7 +13,7 @@ from benefits.actors import Actor
 from benefits.authz import Action, allowed
 from benefits.errors import DomainError
 from benefits.models import BenefitRead, BenefitUpdate, ProfileEntryIn
-from benefits.stages import Category, is_money
+from benefits.stages import counts_as_money
 from web.charts import describe_profile, profile_svg
 from web.forms import FormFields, about_the_form, field_errors, problem_fields
 from web.render import problems_text, render
@@ -53,21 +53,14 @@ def _benefit_page(
                             initiative_id=view.initiative_id),
         "history": pipeline.benefit_history(session=session, benefit_id=view.id).items,
         "confirmations": pipeline.list_cash_confirmations(session=session, benefit_id=view.id).items,
-        "measures": _measures_of(session, view), **_profile_chart(session, view),
+        "measures": measures.tracking(session=session, benefit_id=view.id), **_profile_chart(session, view),
     }, status_code=status_code)  # fmt: skip
-
-
-def _measures_of(session: Any, view: BenefitRead) -> list[Any]:
-    """The measures of the benefit's initiative that track this benefit."""
-    found = measures.list_measures(session=session, initiative_id=view.initiative_id).items
-    tracking = measures.benefit_ids_of(session=session, measure_ids=[measure.id or 0 for measure in found])
-    return [measure for measure in found if view.id in tracking[measure.id or 0]]
 
 
 def _profile_chart(session: Any, view: BenefitRead) -> dict[str, Any]:
     """The profile against its approved baseline: the rows, the chart, and the chart in words."""
     rows = finance.profile_against_baseline(session=session, benefit_id=view.id)
-    money = is_money(view.unit) if view.category == Category.financial else bool(view.unit) and is_money(view.unit)
+    money = counts_as_money(view.category, view.unit)
     unit = "" if money else (view.unit or "")
     periods = [row.period for row in rows]
     baseline = [None if row.approved is None else float(row.approved) for row in rows]

@@ -36,9 +36,6 @@ def _initiative_page(
     block: str | None = None,
 ) -> HTMLResponse:  # fmt: skip
     initiative = initiatives.get_initiative(session=session, initiative_id=initiative_id)
-    page = register.list_benefits(session=session, initiative_id=initiative_id, limit=1000, offset=0, withdrawn=False)
-    views = [register.benefit_view(benefit) for benefit in page.items]
-    board = {stage.value: [view for view in views if view.stage == stage] for stage in STAGE_ORDER}
     query = query or {}
     filter_errors: dict[str, str] = {}
     try:
@@ -47,17 +44,18 @@ def _initiative_page(
         filter_errors = {problem.field or "form": problem.detail for problem in error.problems}
         chosen = RegisterFilter()
         status_code = 422
+    listed = register.register_view(session=session, initiative_id=initiative_id, chosen=chosen)
     may_edit = allowed(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     return render(request, "initiative.html", {
-        "actor": actor, "initiative": initiative, "board": board, "stages": [s.value for s in STAGE_ORDER],
-        "benefits": [view for view in views if chosen.matches(view)], "all_benefits": len(views),
-        "owners": sorted({view.owner for view in views if view.owner}), "routes": [r.value for r in RealisationRoute],
+        "actor": actor, "initiative": initiative, "board": listed.board, "stages": [s.value for s in STAGE_ORDER],
+        "benefits": listed.shown, "all_benefits": listed.total,
+        "owners": listed.owners, "routes": [r.value for r in RealisationRoute],
         "query": query, "filter_errors": filter_errors,
         "appraisal": appraisal.appraise(session=session, initiative_id=initiative_id),
         "may_edit": may_edit, "refused": refused or {},
         "editing": editing if may_edit else None, "row_errors": row_errors or {}, "row_values": row_values or {},
         "row_fields": ROW_FIELDS, "row_labels": ROW_LABELS,
-        "measures": measures.list_measures(session=session, initiative_id=initiative_id, limit=200, offset=0).items,
+        "measures": measures.list_measures(session=session, initiative_id=initiative_id).items,
     }, status_code=status_code, block=block)  # fmt: skip
 
 

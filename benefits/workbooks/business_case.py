@@ -30,7 +30,7 @@ from benefits.modelling.simulation import deterministic, simulate, summarise
 from benefits.models import Benefit, Initiative
 from benefits.models.appraisal import AppraisalRead
 from benefits.periods import Granularity, parse_period
-from benefits.stages import STAGE_ORDER, Category, RealisationRoute, is_money
+from benefits.stages import STAGE_ORDER, Category, RealisationRoute, counts_as_money
 from benefits.workbooks.cells import FACTOR, MONEY, NUMBER, SHARE, for_print, header_row, put, put_text, title, widths
 
 AS_OF = "Summary!$B$10"  # the export date, a plain reference: a defined name could clash with a node's name
@@ -53,13 +53,13 @@ class BenefitRow:
 
 
 def _line(benefit: Benefit) -> str:
-    if benefit.category == Category.financial and is_money(benefit.unit):
-        if benefit.route in (RealisationRoute.cash, RealisationRoute.capacity):
-            return str(benefit.route.value)
-        return UNDECIDED
-    if benefit.category == Category.non_financial and benefit.unit and is_money(benefit.unit):
+    if not counts_as_money(benefit.category, benefit.unit):
+        return ""
+    if benefit.category != Category.financial:
         return NON_CASH
-    return ""
+    if benefit.route in (RealisationRoute.cash, RealisationRoute.capacity):
+        return str(benefit.route.value)
+    return UNDECIDED
 
 
 def _period_start(label: str, start_month: int) -> date:
