@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from statistics import fmean
 from typing import Any
 
+import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
@@ -485,6 +486,33 @@ def chart(
         points=[ChartPointRead(**point.__dict__) for point in drawn.points],
         summary=describe(drawn, unit=measure.unit),
     )
+
+
+def signalling(*, session: Session) -> dict[int, int]:
+    """How many of each initiative's measures end on a special-cause point (two queries, however many measures)."""
+    every = session.exec(select(Measure).order_by(col(Measure.id))).all()
+    values: dict[int, list[tuple[dt.date, float]]] = defaultdict(list)
+    rows = session.execute(
+        sa.select(col(Observation.measure_id), col(Observation.observed_on), col(Observation.value)).order_by(
+            col(Observation.measure_id), col(Observation.observed_on)
+        )
+    )
+    for measure_id, observed_on, value in rows:
+        values[measure_id].append((observed_on, float(value)))
+    found: dict[int, int] = defaultdict(int)
+    for measure in every:
+        if not values.get(measure.id or 0):
+            continue
+        drawn = xmr_chart(
+            values[measure.id or 0],
+            direction=measure.direction,
+            baseline_points=measure.baseline_points,
+            rephase=[dt.date.fromisoformat(day) for day in measure.rephase],
+            screen_outliers=measure.screen_outliers,
+        )
+        if drawn.points and drawn.points[-1].signal is not None:
+            found[measure.initiative_id] += 1
+    return found
 
 
 def _phases(drawn: XmrChart) -> list[PhaseRead]:

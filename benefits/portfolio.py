@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, select
 from benefits import appraisal, finance, measures
 from benefits.columns import SCALE
 from benefits.ledger import LEDGER
-from benefits.models import Benefit, Initiative, Measure, Person
+from benefits.models import Benefit, Initiative, Person
 from benefits.periods import financial_year_of
 from benefits.stages import STAGE_ORDER, RealisationRoute
 
@@ -83,7 +83,7 @@ def portfolio_overview(*, session: Session, today: date | None = None) -> list[I
         at_risk[initiative_id] += _money(risk)
         by_year[(initiative_id, route, int(year))] += _money(raw)
     appraisals = appraisal.appraise_many(session=session, initiatives=initiatives)
-    signals = _signals(session=session)
+    signals = measures.signalling(session=session)
     overview = []
     for initiative in initiatives:
         assert initiative.id is not None
@@ -110,16 +110,6 @@ def portfolio_overview(*, session: Session, today: date | None = None) -> list[I
             )
         )
     return overview
-
-
-def _signals(*, session: Session) -> dict[int, int]:
-    """How many of each initiative's measures end on a special-cause point."""
-    found: dict[int, int] = defaultdict(int)
-    for measure in session.exec(select(Measure).order_by(col(Measure.id))).all():
-        chart = measures.chart(session=session, measure_id=measure.id or 0)
-        if chart.points and chart.points[-1].signal is not None:
-            found[measure.initiative_id] += 1
-    return found
 
 
 class OverviewColumn(StrEnum):

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session
 
-from benefits import appraisal, costs, finance, initiatives, portfolio
+from benefits import appraisal, costs, finance, initiatives, measures, portfolio
 from benefits.example import load_example
 from benefits.stages import Stage
 from tests.support.factories import make_benefit, make_initiative
@@ -32,6 +32,13 @@ def test_the_overview_condenses_the_appraisal_and_the_summary(session: Session) 
     assert example.cash_at_risk == sum(year.cash_at_risk for year in summary.years)
     assert [step.benefits for step in example.funnel] == [2, 2, 3, 3]
     assert example.signals == 4  # every measure of the example ends on special-cause improvement
+    # The batched count agrees with each measure's own chart, drawn one at a time.
+    one_by_one = sum(
+        1
+        for measure in measures.list_measures(session=session, initiative_id=example.id).items
+        if measures.chart(session=session, measure_id=measure.id or 0).points[-1].signal is not None
+    )
+    assert measures.signalling(session=session) == {example.id: one_by_one}
     empty = found["Empty"]
     assert (empty.economic_npv, empty.cash_this_year, [s.benefits for s in empty.funnel]) == (0, 0, [0, 0, 0, 0])
 
