@@ -33,7 +33,7 @@ LABELS = {"name": "Name", "kind": "Kind", "label": "Label", "unit": "Unit", "low
           "source": "Source or evidence"}  # fmt: skip
 NUMBERS = ("low", "value", "high")
 BLANK_ROWS = 3  # rows offered for new nodes
-MAX_ROWS = 2100  # a little over the most nodes a model holds, so an over-long form is refused by the model's rule
+MAX_ROWS = 2100  # a little over the most nodes a model holds; a form with more rows is refused, naming why
 # Which input a problem is about, so that input is marked invalid; any other problem marks the node's name.
 FORMULA_CODES = {"syntax_error", "number_too_large", "wrong_arguments", "too_long", "too_deep", "unknown_name",
                  "not_quantitative", "formula_missing", "formula_on_assumption", "division_by_zero", "not_a_number",
@@ -182,6 +182,8 @@ def read_form(form: dict[str, str]) -> Posted:
             nodes.append(node)
     links_text = form.get("links", "")
     other: list[str] = []
+    if f"name_{MAX_ROWS}" in form:  # rows past the last read are not dropped in silence
+        other.append(f"The form has more than {MAX_ROWS:,} rows; a model holds fewer nodes than that.")
     links = _read_links(links_text, other)
     return Posted(rows=rows, links_text=links_text, nodes=nodes, links=links, other=other)
 
@@ -203,6 +205,30 @@ def _place_problems(rows: list[Row], problems: list[Problem]) -> list[str]:
             formula = problem.code in FORMULA_CODES or problem.detail.startswith("formula")
             row.mark(problem.detail, "formula" if formula else VALUE_CODES.get(problem.code, "name"))
     return elsewhere
+
+
+def _stand_in(row: Row) -> NodeIn | None:
+    """A node standing in for a row that could not be read, so the rows that refer to it are not blamed too."""
+    kind = row.values["kind"] if row.values["kind"] in {kind.value for kind in NodeKind} else NodeKind.assumption
+    try:
+        return NodeIn(
+            name=row.values["name"], kind=kind, value=1.0 if kind == NodeKind.assumption else None,
+            formula=(row.values["formula"] or "0") if kind == NodeKind.derived else None,
+        )  # fmt: skip
+    except ValidationError:
+        return None
+
+
+def _check_typed(posted: Posted, stored: StoredModel) -> None:
+    """The model as typed, checked by the domain and kept nowhere; each problem put beside the row it names."""
+    unreadable = [row for row in posted.rows if row.problems and row.values["name"] and not row.removed]
+    stand_ins = [node for node in map(_stand_in, unreadable) if node is not None]
+    scenarios = cause_models.model_view(stored).scenarios
+    typed = ModelIn.model_construct(nodes=[*posted.nodes, *stand_ins], links=posted.links, scenarios=scenarios)
+    # A row that could not be read already says why; what the check finds of its stand-in is not news.
+    problems = [problem for problem in cause_models.problems_of(fields=typed)
+                if problem.node not in {row.values["name"] for row in unreadable}]  # fmt: skip
+    posted.other.extend(_place_problems([row for row in posted.rows if not row.problems], problems))
 
 
 def _fields(posted: Posted, stored: StoredModel) -> ModelIn | None:
@@ -280,11 +306,7 @@ def save_model(
     stored = cause_models.get_model(session=session, initiative_id=initiative_id)
     fields = _fields(posted, stored) if posted.readable else None
     if fields is None:  # nothing whole to keep: what could not be read is marked, and the rest checked
-        scenarios = cause_models.model_view(stored).scenarios
-        partial = ModelIn.model_construct(nodes=posted.nodes, links=posted.links, scenarios=scenarios)
-        posted.other.extend(
-            _place_problems([row for row in posted.rows if not row.problems], cause_models.problems_of(fields=partial))
-        )
+        _check_typed(posted, stored)
         return _model_page(request, session, actor, initiative_id, posted=posted, status_code=422)
     try:
         cause_models.replace_model(
@@ -312,11 +334,7 @@ def check_model(
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     posted = read_form(form)
     stored = cause_models.get_model(session=session, initiative_id=initiative_id)
-    scenarios = cause_models.model_view(stored).scenarios
-    checked = ModelIn.model_construct(nodes=posted.nodes, links=posted.links, scenarios=scenarios)
-    posted.other.extend(
-        _place_problems([row for row in posted.rows if not row.problems], cause_models.problems_of(fields=checked))
-    )
+    _check_typed(posted, stored)
     if not is_htmx(request):  # asked for as a page: the editor with the problems marked
         return _model_page(request, session, actor, initiative_id, posted=posted)
     initiative = initiatives.get_initiative(session=session, initiative_id=initiative_id)

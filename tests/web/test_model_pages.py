@@ -7,6 +7,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.web.conftest import screenshot, serious_accessibility_problems
 from tests.web.test_pages import _sign_in
+from web.model_pages import MAX_ROWS, read_form
 
 HOURS = "avoidable_calls_removed * handling_minutes_per_call / 60"  # hours_released in the example: 9,000
 
@@ -154,6 +155,8 @@ def test_an_unreadable_number_is_marked_on_its_row_and_nothing_is_kept(page: Pag
     expect(page.locator("#node-cost_per_phone_contact")).to_contain_text("“two pounds” is not a number")
     # Every row is still checked: the new assumption lacks its value.
     expect(page.locator("#node-extra_cost")).to_contain_text("an assumption needs a most-likely value")
+    # The formulas that use the unreadable row are not blamed for it: it still stands as a node.
+    expect(page.get_by_text("cost_per_phone_contact, which is not a node")).to_have_count(0)
     page.goto(model)
     expect(page.get_by_label("Most likely of cost_per_phone_contact")).to_have_value("2.83")
     expect(page.get_by_text("A draft with problems is kept")).to_have_count(0)
@@ -165,3 +168,11 @@ def test_a_save_without_the_form_token_changes_nothing(page: Page, site: str) ->
     assert answer.status == 403
     page.goto(model)
     expect(page.get_by_label("Formula of hours_released")).to_have_value(HOURS)
+
+
+def test_a_form_with_more_rows_than_a_model_holds_is_refused_by_name() -> None:
+    rows = {f"name_{index}": f"step_{index}" for index in range(MAX_ROWS + 1)}
+    posted = read_form(rows | {f"kind_{index}": "enabler" for index in range(MAX_ROWS + 1)})
+    assert not posted.readable
+    assert posted.other == [f"The form has more than {MAX_ROWS:,} rows; a model holds fewer nodes than that."]
+    assert read_form({"name_0": "step_0", "kind_0": "enabler"}).readable
