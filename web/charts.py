@@ -2,6 +2,7 @@
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -131,6 +132,29 @@ def value_axis(values: Sequence[float]) -> tuple[float, float, list[float]]:
     return low, high, [round(low + index * step, 9) for index in range(count + 1)]
 
 
+@dataclass(frozen=True)
+class _Plot:
+    """The plot area of a chart by period: where a value stands, and where each period's slot is centred."""
+
+    periods: int
+    low: float
+    high: float
+
+    @property
+    def slot(self) -> float:
+        """The width each period has."""
+        return (FRAME_W - FRAME_LEFT - FRAME_RIGHT) / self.periods
+
+    def y(self, value: float) -> float:
+        """How far down the picture a value stands."""
+        height = FRAME_H - FRAME_TOP - FRAME_BOTTOM
+        return FRAME_TOP + height - (value - self.low) / (self.high - self.low) * height
+
+    def centre(self, index: int) -> float:
+        """The middle of a period's slot."""
+        return FRAME_LEFT + self.slot * (index + 0.5)
+
+
 def _frame(
     ident: str, title: str, description: str, ticks: list[float], y: Any, label: Any, axis: str, across: str
 ) -> list[str]:
@@ -219,22 +243,15 @@ def cash_flow_svg(
     description: str,
     ident: str = "cash-flow",
 ) -> Markup:
-    """Each year's benefits (solid bars) and costs (hatched bars, drawn below the axis as money going out), and the
-    cumulative discounted net as a line with square markers, so print in black and white keeps every series apart.
-    """
+    """Each year's benefits, costs and cumulative discounted net, told apart in black and white."""
+    # Benefits are solid bars, costs hatched bars below the axis (money going out), the cumulative net a line with
+    # square markers: print in black and white keeps every series apart.
     if not years:
         return Markup("<p>No years to show yet.</p>")
     low, high, ticks = value_axis([*benefits, *(-cost for cost in costs), *cumulative])
-    plot_w, plot_h = FRAME_W - FRAME_LEFT - FRAME_RIGHT, FRAME_H - FRAME_TOP - FRAME_BOTTOM
-    slot = plot_w / len(years)
-    bar_w = min(slot * 0.32, 48.0)
-
-    def y(value: float) -> float:
-        return FRAME_TOP + plot_h - (value - low) / (high - low) * plot_h
-
-    def centre(index: int) -> float:
-        return FRAME_LEFT + slot * (index + 0.5)
-
+    plot = _Plot(len(years), low, high)
+    y, centre = plot.y, plot.centre
+    bar_w = min(plot.slot * 0.32, 48.0)
     parts = _frame(ident, title, description, ticks, y, _pounds_short, "Pounds (£)", "Financial year")
     hatch = f"url(#{ident}-hatch)"
     for index, year in enumerate(years):
@@ -292,22 +309,16 @@ def profile_svg(
     money: bool = False,
     ident: str = "profile-chart",
 ) -> Markup:
-    """A benefit's profile: actuals as hatched bars, the plan (re-forecast) as a solid line with dots, and the
-    approved baseline as a dashed line with squares; a missing value leaves a gap rather than a zero.
-    """
+    """A benefit's profile: actuals, the plan (re-forecast) and the approved baseline, by period."""
+    # Actuals are hatched bars, the plan a solid line with dots, the approved baseline a dashed line with squares;
+    # a missing value leaves a gap rather than a zero.
     if not periods:
         return Markup("<p>No profile yet.</p>")
     known = [value for series in (baseline, planned, actual) for value in series if value is not None]
     low, high, ticks = value_axis(known or [0.0])
-    plot_w, plot_h = FRAME_W - FRAME_LEFT - FRAME_RIGHT, FRAME_H - FRAME_TOP - FRAME_BOTTOM
-    slot = plot_w / len(periods)
-    bar_w = min(slot * 0.5, 56.0)
-
-    def y(value: float) -> float:
-        return FRAME_TOP + plot_h - (value - low) / (high - low) * plot_h
-
-    def centre(index: int) -> float:
-        return FRAME_LEFT + slot * (index + 0.5)
+    plot = _Plot(len(periods), low, high)
+    y, centre = plot.y, plot.centre
+    bar_w = min(plot.slot * 0.5, 56.0)
 
     def shown(value: float) -> str:
         return _pounds(value) if money else f"{_figure(value)}{' ' + unit if unit else ''}"
@@ -385,21 +396,14 @@ def cash_capacity_svg(
     description: str,
     ident: str = "cash-capacity",
 ) -> Markup:
-    """Each year's financial benefits as three bars side by side: cash-releasing (solid), capacity (hatched) and
-    not yet decided (open), so the split finance cares about reads in black and white too."""
+    """Each year's financial benefits as three bars side by side: cash-releasing, capacity and not yet decided."""
+    # Solid, hatched and open bars, so the split finance cares about reads in black and white too.
     if not years:
         return Markup("<p>No years to show yet.</p>")
     low, high, ticks = value_axis([*cash, *capacity, *undecided])
-    plot_w, plot_h = FRAME_W - FRAME_LEFT - FRAME_RIGHT, FRAME_H - FRAME_TOP - FRAME_BOTTOM
-    slot = plot_w / len(years)
-    bar_w = min(slot * 0.26, 40.0)
-
-    def y(value: float) -> float:
-        return FRAME_TOP + plot_h - (value - low) / (high - low) * plot_h
-
-    def centre(index: int) -> float:
-        return FRAME_LEFT + slot * (index + 0.5)
-
+    plot = _Plot(len(years), low, high)
+    y, centre = plot.y, plot.centre
+    bar_w = min(plot.slot * 0.26, 40.0)
     parts = _frame(ident, title, description, ticks, y, _pounds_short, "Pounds (£)", "Financial year")
     series = [("Cash-releasing", cash, FILL), ("Capacity", capacity, f"url(#{ident}-hatch)"),
               ("Not yet decided", undecided, PAPER)]  # fmt: skip

@@ -152,10 +152,8 @@ def _sort_links(query: OverviewQuery) -> dict[str, str]:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
-    """The portfolio: each initiative's funnel, NPVs, this year's cash and capacity, cash at risk and signals.
-
-    Sorted by any column and filtered by owner, name, cash at risk and signals; htmx asks for the table alone.
-    """
+    """The portfolio: each initiative's funnel, NPVs, cash and capacity, cash at risk and signals; sortable."""
+    # With htmx, the sort links and the filter form ask for the table alone.
     query, problems = _overview_query(request)
     overview = portfolio.portfolio_overview(session=session)
     context = {

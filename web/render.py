@@ -38,10 +38,7 @@ templates.env.filters["figure"] = figure
 def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200, block: str | None = None
 ) -> HTMLResponse:
-    """The page `name` with `context`, its forms carrying this browser's CSRF token.
-
-    With `block`, an htmx request (one with `HX-Request`) gets only that block of the page; any other gets it whole.
-    """
+    """The page `name` with `context` (or, for an htmx request, only its `block`), forms carrying the CSRF token."""
     context = {"csrf": csrf_token(request), **context}
     wanted = block if block and is_htmx(request) else None
     response = templates.TemplateResponse(request, name, context, status_code=status_code, block_name=wanted)
