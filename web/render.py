@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2_fragments.fastapi import Jinja2Blocks
 
+from benefits import audit
 from benefits.errors import DomainError
 from web.forms import is_htmx
 from web.session import csrf_token, remember_csrf
@@ -31,6 +32,44 @@ def figure(value: Decimal | float | None) -> str:
     return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
 
 
+def _said(value: Any) -> str:
+    """A value from the history as a line of text: blank as a dash, long text cut short."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float) and value == int(value):
+        value = int(value)
+    if isinstance(value, int | float):
+        return f"{value:,}"
+    text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[tuple[str, str, str]]:
+    """What one event of a history changed, field by field: (field, from, to); a profile by period."""
+    if not before or not after:  # a creation, or a record of something done (cash confirmed): nothing replaced
+        return []
+    old, new = audit.changed_fields(before, after)
+    found = []
+    for name in new:
+        if name == "profile" and isinstance(new[name], dict):
+            was = old.get(name) or {}
+            for period, amounts in new[name].items():
+                if was.get(period) != amounts:
+                    then = was.get(period) or {}
+                    found.append(
+                        (
+                            period,
+                            f"planned {_said(then.get('planned'))}, actual {_said(then.get('actual'))}",
+                            f"planned {_said(amounts.get('planned'))}, actual {_said(amounts.get('actual'))}",
+                        )
+                    )
+            found.extend((f"{period} removed", "", "") for period in was if period not in new[name])
+        else:
+            found.append((name.replace("_", " "), _said(old.get(name)), _said(new[name])))
+    return found
+
+
+templates.env.globals["changes"] = changes
 templates.env.filters["money"] = money
 templates.env.filters["figure"] = figure
 

@@ -84,6 +84,7 @@ def test_a_register_row_edits_in_place_and_shows_its_error_beside_the_input(page
     updates = page.get_by_role("listitem").filter(has_text="· updated")
     expect(updates).to_have_count(1)
     expect(updates).to_contain_text("Priya Patel")
+    expect(updates).to_contain_text("owner: Corporate Print Manager → Print Services Manager")
 
 
 def test_a_register_row_edits_without_javascript(no_scripts: Page, site: str) -> None:

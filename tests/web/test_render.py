@@ -1,0 +1,18 @@
+"""What the pages write from the domain's values: a history event's changes, money and figures."""
+
+from web.render import changes, figure, money
+
+
+def test_a_history_event_says_what_changed_field_by_field() -> None:
+    assert changes({"owner": "A", "estimate_likely": 450000.0, "unit": "GBP"},
+                   {"owner": "B", "estimate_likely": 45000.5, "unit": "GBP"}) == [
+        ("owner", "A", "B"), ("estimate likely", "450,000", "45,000.5")]  # fmt: skip
+    profile = changes({"profile": {"2026-27": {"planned": 10.0, "actual": None}, "2027-28": {"planned": 5.0}}},
+                      {"profile": {"2026-27": {"planned": 10.0, "actual": 9.0}}})  # fmt: skip
+    assert profile == [("2026-27", "planned 10, actual —", "planned 10, actual 9"), ("2027-28 removed", "", "")]
+    assert changes(None, {"title": "New"}) == [] and changes({"owner": None}, {"owner": "x" * 100})[0][2].endswith("…")
+
+
+def test_money_and_figures_are_written_as_in_the_uk() -> None:
+    assert (money(1655565.34), money(-40200), money(None)) == ("£1,655,565", "-£40,200", "—")
+    assert (figure(45000), figure(0.25), figure(1234.5)) == ("45,000", "0.25", "1,234.50")
