@@ -208,8 +208,15 @@ def install(app: FastAPI) -> None:
     async def unreadable(request: Request, error: Exception) -> Response:
         if request.url.path.startswith("/api/"):
             return await _answered(api_invalid(request, error))
-        context = {"heading": "Not found", "message": "There is no page at this address."}
-        return render(request, "refused.html", context, status_code=404)
+        assert isinstance(error, RequestValidationError)
+        where = [item["loc"] for item in error.errors() if item.get("loc")]
+        if any(place[0] == "path" for place in where):
+            context = {"heading": "Not found", "message": "There is no page at this address."}
+            return render(request, "refused.html", context, status_code=404)
+        asked = ", ".join(str(place[-1]) for place in where) or "the form"
+        context = {"heading": "Refused", "message": f"This page cannot take what was sent for {asked}. Nothing was "
+                   "changed: go back, and follow a link or use the form on the page."}  # fmt: skip
+        return render(request, "refused.html", context, status_code=422)
 
     app.add_exception_handler(SignInRequired, to_sign_in)
     app.add_exception_handler(CsrfRefused, refuse_form)

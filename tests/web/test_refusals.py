@@ -48,6 +48,9 @@ def test_an_address_with_no_page_gets_a_page_and_the_api_keeps_its_problems(page
         answer = page.goto(site + address)
         assert answer is not None and answer.status == 404, address
         expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    answer = page.goto(site + "/initiatives/1/appraisal?weighted=perhaps")
+    assert answer is not None and answer.status == 422
+    expect(page.get_by_role("alert")).to_contain_text("cannot take what was sent for weighted")
     api = page.request.get(site + "/api/v1/initiatives/abc")
     assert api.status in (401, 422) and api.headers["content-type"] == "application/problem+json"
 
