@@ -295,15 +295,21 @@ def model_page(
     return _model_page(request, session, actor, initiative_id, use_draft=draft, saved=saved)
 
 
+def _posted(
+    request: Request, session: Any, actor: Actor, initiative_id: int, form: dict[str, str]
+) -> tuple[Posted, StoredModel]:
+    """The editor's form, from someone who may edit the model, read beside the model as stored."""
+    check_csrf(request, form.get("csrf", ""))
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+    return read_form(form), cause_models.get_model(session=session, initiative_id=initiative_id)
+
+
 @router.post("/initiatives/{initiative_id}/model", response_class=HTMLResponse)
 def save_model(
     initiative_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields
 ) -> Response:
     """Replace the model with the form's; one with problems is kept as the draft and shown with each beside its node."""
-    check_csrf(request, form.get("csrf", ""))
-    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
-    posted = read_form(form)
-    stored = cause_models.get_model(session=session, initiative_id=initiative_id)
+    posted, stored = _posted(request, session, actor, initiative_id, form)
     fields = _fields(posted, stored) if posted.readable else None
     if fields is None:  # nothing whole to keep: what could not be read is marked, and the rest checked
         _check_typed(posted, stored)
@@ -330,10 +336,7 @@ def check_model(
     initiative_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields
 ) -> Response:
     """The model as typed, checked and not kept: an htmx request gets only the problems, each for its node's row."""
-    check_csrf(request, form.get("csrf", ""))
-    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
-    posted = read_form(form)
-    stored = cause_models.get_model(session=session, initiative_id=initiative_id)
+    posted, stored = _posted(request, session, actor, initiative_id, form)
     _check_typed(posted, stored)
     if not is_htmx(request):  # asked for as a page: the editor with the problems marked
         return _model_page(request, session, actor, initiative_id, posted=posted)
