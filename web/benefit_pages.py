@@ -16,7 +16,7 @@ from benefits.models import BenefitRead, BenefitUpdate, ProfileEntryIn
 from benefits.stages import counts_as_money
 from web.charts import describe_profile, profile_svg
 from web.forms import FormFields, about_the_form, field_errors, problem_fields
-from web.render import problems_text, render
+from web.render import problems_text, render, typed
 from web.session import PageActor, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -45,7 +45,7 @@ def _benefit_page(
     values: dict[str, Any] | None = None, status_code: int = 200,
 ) -> HTMLResponse:  # fmt: skip
     current = {name: getattr(view, name) for name in EDITABLE}
-    shown = {name: "" if value is None else getattr(value, "value", value) for name, value in current.items()}
+    shown = {name: typed(value) for name, value in current.items()}
     return render(request, "benefit.html", {
         "actor": actor, "benefit": view, "fields": EDITABLE, "labels": LABELS, "choices": CHOICES, "dates": DATES,
         "values": shown | (values or {}), "errors": errors or {}, "blank_rows": range(PROFILE_ROWS),

@@ -69,7 +69,17 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list
     return found
 
 
+def typed(value: Any) -> str:
+    """A value as it goes back into a form's input: an amount without the stored trailing zeros (338800, 0.25)."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value.is_finite() else str(value)
+    return str(getattr(value, "value", value))
+
+
 templates.env.globals["changes"] = changes
+templates.env.filters["typed"] = typed
 templates.env.filters["money"] = money
 templates.env.filters["figure"] = figure
 

@@ -1,6 +1,9 @@
 """What the pages write from the domain's values: a history event's changes, money and figures."""
 
-from web.render import changes, figure, money
+from datetime import date
+from decimal import Decimal
+
+from web.render import changes, figure, money, typed
 
 
 def test_a_history_event_says_what_changed_field_by_field() -> None:
@@ -16,3 +19,9 @@ def test_a_history_event_says_what_changed_field_by_field() -> None:
 def test_money_and_figures_are_written_as_in_the_uk() -> None:
     assert (money(1655565.34), money(-40200), money(None)) == ("£1,655,565", "-£40,200", "—")
     assert (figure(45000), figure(0.25), figure(1234.5)) == ("45,000", "0.25", "1,234.50")
+
+
+def test_an_amount_goes_back_into_its_input_without_stored_zeros() -> None:
+    assert [typed(Decimal(text)) for text in ("338800.0000", "0.0000", "286914.4479", "0.2500", "-12.5000")] == [
+        "338800", "0", "286914.4479", "0.25", "-12.5"]  # fmt: skip
+    assert (typed(None), typed("GBP"), typed(date(2026, 3, 31))) == ("", "GBP", "2026-03-31")
