@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func
 
-from benefits import audit, costs
+from benefits import audit, costs, listing
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.columns import SCALE, utc_now
@@ -124,9 +124,7 @@ def _among(column: Any, initiative_ids: Sequence[int]) -> Any:
     """A condition that keeps the rows of these initiatives (or of all, when they are many)."""
     if len(initiative_ids) == 1:
         return column == initiative_ids[0]
-    # Past costs.MANY_INITIATIVES, every initiative's rows are summed and the rest set aside: cheaper than a long IN
-    # list, and clear of the databases' limits on bound parameters.
-    return column.in_(initiative_ids) if len(initiative_ids) <= costs.MANY_INITIATIVES else sa.true()
+    return column.in_(initiative_ids) if len(initiative_ids) <= listing.MANY_IDS else sa.true()
 
 
 def _gather(

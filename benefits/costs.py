@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from benefits import audit
+from benefits import audit, listing
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.columns import quantize
@@ -93,10 +93,6 @@ def list_costs(
     )
 
 
-# Past this many initiatives, their cost lines are read whole and sifted rather than named in an IN list.
-MANY_INITIATIVES = 500
-
-
 def all_costs(*, session: Session, initiative_id: int) -> list[tuple[CostLine, list[CostAmount]]]:
     """Every cost line of an initiative with its amounts."""
     return costs_of(session=session, initiative_ids=[initiative_id])
@@ -107,8 +103,7 @@ def costs_of(*, session: Session, initiative_ids: Sequence[int]) -> list[tuple[C
     wanted = set(initiative_ids)
     if not wanted:
         return []
-    # Many initiatives are read whole and sifted here, clear of the databases' limits on bound parameters.
-    which = col(CostLine.initiative_id).in_(wanted) if len(wanted) <= MANY_INITIATIVES else sa.true()
+    which = col(CostLine.initiative_id).in_(wanted) if len(wanted) <= listing.MANY_IDS else sa.true()
     lines = [line for line in session.exec(select(CostLine).where(which).order_by(col(CostLine.id))).all()
              if line.initiative_id in wanted]  # fmt: skip
     amounts: dict[int, list[CostAmount]] = {line.id or 0: [] for line in lines}

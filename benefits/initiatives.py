@@ -1,7 +1,8 @@
 """Creating, reading, changing and deleting initiatives; all their queries live here."""
 
-from typing import Any
+from typing import Any, NamedTuple
 
+import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
@@ -49,6 +50,19 @@ def get_initiative(*, session: Session, initiative_id: int) -> Initiative:
     if initiative is None:
         raise NotFound(f"There is no initiative {initiative_id}.")
     return initiative
+
+
+class InitiativeName(NamedTuple):
+    """An initiative's id and name, for a list to choose from."""
+
+    id: int
+    name: str
+
+
+def initiative_names(*, session: Session) -> list[InitiativeName]:
+    """Every initiative's id and name, by name: all of them, however many (a choice must offer each)."""
+    rows = session.execute(sa.select(col(Initiative.id), col(Initiative.name)).order_by(col(Initiative.name)))
+    return [InitiativeName(int(initiative_id), name) for initiative_id, name in rows]
 
 
 def list_initiatives(

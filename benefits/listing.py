@@ -24,3 +24,8 @@ def paginate(*, session: Session, statement: SelectOfScalar[Any], limit: int, of
     total = session.exec(select(func.count()).select_from(statement.order_by(None).subquery())).one()
     items = session.exec(statement.limit(limit).offset(offset)).all()
     return Page(items=list(items), total=total, limit=limit, offset=offset)
+
+
+# Past this many ids, rows are read for all and sifted rather than named in an IN list: cheaper than a long list,
+# and clear of the databases' limits on bound parameters.
+MANY_IDS = 500

@@ -21,8 +21,7 @@ router = APIRouter(include_in_schema=False)
 DEFAULT_DAYS = "30"
 FIELD_HELP = {
     "name": "Give the token a name of 1 to 200 characters, such as the system that will use it.",
-    "expires_in_days": f"Give the number of days until the token expires, a whole number from 1 to "
-    f"{people.SELF_TOKEN_DAYS} (an admin can make longer-lived ones through the API).",
+    "expires_in_days": "Give the number of days until the token expires, as a whole number.",
 }
 
 
@@ -66,7 +65,8 @@ def create_token(request: Request, session: SessionDep, actor: PageActor, form: 
         return _tokens_page(request, session, actor, errors=errors, values=sent, status_code=422)
     except DomainError as error:
         session.rollback()
-        errors = {name: FIELD_HELP.get(name, message) for name, message in problem_fields(error).items()}
+        # The domain's rule in its own words (how long one's own tokens may live), beside the field it is about.
+        errors = {name: error.detail for name in problem_fields(error)}
         return _tokens_page(request, session, actor, errors=errors, values=sent, status_code=422)
     session.commit()
     return _tokens_page(request, session, actor, created=issued)

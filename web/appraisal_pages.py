@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from api.deps import ResourceId, SessionDep
 from benefits import appraisal, costs, initiatives, switching
 from benefits.actors import Actor
-from benefits.authz import Action, allowed
+from benefits.authz import Action, allowed, require
 from benefits.errors import DomainError
 from benefits.models.cost import CostKind, CostLineCreate
 from web.charts import cash_flow_svg, describe_cash_flow
@@ -131,6 +131,8 @@ def add_cost(
 ) -> Response:
     """Add a cost line with its amounts by year; anything wrong is said next to its field and nothing is saved."""
     check_csrf(request, form.get("csrf", ""))
+    # Who may add comes before what was typed: a forbidden form is refused whatever it holds.
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     fields, rows, errors = _cost_fields(form)
     values = {name: value for name, value in form.items() if name != "csrf"}
     try:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from api.deps import ResourceId, SessionDep
 from benefits import finance, measures, pipeline, register
 from benefits.actors import Actor
-from benefits.authz import Action, allowed
+from benefits.authz import Action, allowed, require
 from benefits.errors import DomainError
 from benefits.models import BenefitRead, BenefitUpdate, ProfileEntryIn
 from benefits.stages import counts_as_money
@@ -79,10 +79,17 @@ def benefit_page(benefit_id: ResourceId, request: Request, session: SessionDep, 
     return _benefit_page(request, session, actor, view)
 
 
+def _may_edit(session: Any, actor: Actor, benefit_id: int) -> None:
+    """Refuse, before reading what was typed, someone who may not edit the benefit's initiative."""
+    initiative_id = register.get_benefit(session=session, benefit_id=benefit_id).initiative_id
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+
+
 @router.post("/benefits/{benefit_id}/edit", response_class=HTMLResponse)
 def edit(benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields) -> Response:
     """Change the fields filled in (a blank field stays as it is); errors show next to their fields."""
     check_csrf(request, str(form.get("csrf", "")))
+    _may_edit(session, actor, benefit_id)
     sent = {name: str(form.get(name, "")).strip() for name in EDITABLE}
     changes = {name: value for name, value in sent.items() if value != ""}
     try:
@@ -112,6 +119,7 @@ def profile(
 ) -> Response:
     """Replace the profile with the rows filled in (a row with no period is dropped)."""
     check_csrf(request, str(form.get("csrf", "")))
+    _may_edit(session, actor, benefit_id)
     rows = []
     errors: dict[str, str] = {}
     for index in range(200):

@@ -1,5 +1,6 @@
 """Finance's pages: cash versus capacity, budgets, the cash to confirm, and the workbooks; and board reviews."""
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -35,27 +36,41 @@ def _finance_page(
     problems: dict[str, str] = {}
     initiative_id: int | None = None
     if query.get("initiative"):
-        if query["initiative"].isdigit() and len(query["initiative"]) < 10:
+        # Only ASCII digits make an id ("²" is a digit to Python, but no number int() reads).
+        if re.fullmatch(r"[0-9]{1,9}", query["initiative"]):
             initiative_id = int(query["initiative"])
         else:
             problems["initiative"] = "Choose an initiative from the list."
+    if query.get("weighted", "") not in ("", "1", "true", "on"):
+        problems["weighted"] = "Weighted is ticked (1) or left out."
+    years = {"from_year": query.get("from") or None, "to_year": query.get("to") or None}
+    weighted = query.get("weighted") in ("1", "true", "on")
     try:
         summary = finance.cash_capacity_summary_checked(
-            session=session, initiative_id=initiative_id, from_year=query.get("from") or None,
-            to_year=query.get("to") or None, weighted=query.get("weighted") == "1",
-        )  # fmt: skip
+            session=session, initiative_id=initiative_id, weighted=weighted, **years
+        )
     except DomainError as refused:
         session.rollback()
         if isinstance(refused, Forbidden):
             raise
-        problems.update({"initiative" if refused.code == "not_found" else "years": problems_text(refused)})
-        summary = finance.cash_capacity_summary(session=session)
+        # Whatever else was asked for still stands: only the filter refused is set aside.
+        if refused.code == "not_found":
+            problems["initiative"] = refused.detail
+            initiative_id = None
+        else:
+            problems["years"] = "; ".join(problem.detail for problem in refused.problems) or refused.detail
+            years = {"from_year": None, "to_year": None}
+        try:
+            summary = finance.cash_capacity_summary_checked(
+                session=session, initiative_id=initiative_id, weighted=weighted, **years
+            )
+        except DomainError:
+            session.rollback()
+            summary = finance.cash_capacity_summary(session=session, weighted=weighted)
     if problems:
         status_code = 422
     labels = [year.year for year in summary.years]
-    routes = {
-        name: [float(getattr(year, name)) for year in summary.years] for name in ("cash", "capacity", "undecided")
-    }
+    routes = {route: [float(getattr(year, route)) for year in summary.years] for route in ROUTES}
     described = charts.describe_cash_capacity(labels, **routes)
     chart = charts.cash_capacity_svg(labels, cash=routes["cash"], capacity=routes["capacity"],
                                      undecided=routes["undecided"], title="Cash versus capacity by year",
@@ -63,7 +78,7 @@ def _finance_page(
     return render(request, "finance.html", {
         "actor": actor, "summary": summary, "query": query, "problems": problems, "chart": chart,
         "described": described,
-        "initiatives": initiatives.list_initiatives(session=session, limit=500, offset=0).items,
+        "initiatives": initiatives.initiative_names(session=session),
         "to_confirm": finance.cash_to_confirm(session=session),
         "may_confirm": allowed(session=session, actor=actor, action=Action.confirm_cash), "error": error,
     }, status_code=status_code)  # fmt: skip
@@ -140,7 +155,7 @@ def _reviews_page(
     sent: dict[str, str] | None = None, status_code: int = 200,
 ) -> HTMLResponse:  # fmt: skip
     held = reviews.list_reviews(session=session, limit=200, offset=0).items
-    everything = initiatives.list_initiatives(session=session, limit=500, offset=0).items
+    everything = initiatives.initiative_names(session=session)
     choices = [i for i in everything if allowed(session=session, actor=actor, action=Action.record_review,
                                                 initiative_id=i.id)]  # fmt: skip
     return render(request, "reviews.html", {

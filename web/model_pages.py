@@ -211,10 +211,9 @@ def _stand_in(row: Row) -> NodeIn | None:
     """A node standing in for a row that could not be read, so the rows that refer to it are not blamed too."""
     kind = row.values["kind"] if row.values["kind"] in {kind.value for kind in NodeKind} else NodeKind.assumption
     try:
-        return NodeIn(
-            name=row.values["name"], kind=kind, value=1.0 if kind == NodeKind.assumption else None,
-            formula=(row.values["formula"] or "0") if kind == NodeKind.derived else None,
-        )  # fmt: skip
+        # A plain 1: neither the row's own (perhaps broken) formula nor a zero another formula might divide by.
+        return NodeIn(name=row.values["name"], kind=kind, value=1.0 if kind == NodeKind.assumption else None,
+                      formula="1" if kind == NodeKind.derived else None)  # fmt: skip
     except ValidationError:
         return None
 
@@ -226,8 +225,9 @@ def _check_typed(posted: Posted, stored: StoredModel) -> None:
     scenarios = cause_models.model_view(stored).scenarios
     typed = ModelIn.model_construct(nodes=[*posted.nodes, *stand_ins], links=posted.links, scenarios=scenarios)
     # A row that could not be read already says why; what the check finds of its stand-in is not news.
+    stood_in = {row.values["name"] for row in unreadable}
     problems = [problem for problem in cause_models.problems_of(fields=typed)
-                if problem.node not in {row.values["name"] for row in unreadable}]  # fmt: skip
+                if problem.node not in stood_in or problem.code == "name_repeated"]  # fmt: skip
     posted.other.extend(_place_problems([row for row in posted.rows if not row.problems], problems))
 
 

@@ -1,21 +1,17 @@
 """The pages: sign in and out, and the portfolio dashboard. Thin handlers over the domain, as the API's are."""
 
-import inspect
-from collections.abc import Awaitable
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, FastAPI, Form, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
 from api.deps import SessionDep
-from api.problems import status_for
 from benefits import people, portfolio
-from benefits.errors import DomainError, TooManyAttempts, Unauthenticated
+from benefits.errors import TooManyAttempts, Unauthenticated
 from benefits.portfolio import OverviewColumn, OverviewQuery, SortOrder
 from web import (
     account_pages,
@@ -26,10 +22,10 @@ from web import (
     initiative_pages,
     measure_pages,
     model_pages,
+    refusals,
 )
-from web.render import problems_text, render
+from web.render import render
 from web.session import (
-    CsrfRefused,
     PageActor,
     SignInRequired,
     check_csrf,
@@ -164,14 +160,6 @@ def dashboard(request: Request, session: SessionDep, actor: PageActor) -> HTMLRe
     return render(request, "dashboard.html", context, status_code=422 if problems else 200, block="table")
 
 
-async def _answered(answer: Response | Awaitable[Response]) -> Response:
-    """An exception handler's answer, whether it came awaitable or not."""
-    return await answer if inspect.isawaitable(answer) else answer
-
-
-EXPIRED = "Nothing was changed. Go back, reload the page and send the form again."
-
-
 def install(app: FastAPI) -> None:
     """Add the pages, their static files and their error handling to the app."""
     app.include_router(router)
@@ -189,36 +177,5 @@ def install(app: FastAPI) -> None:
         assert isinstance(error, SignInRequired)
         return RedirectResponse(f"/sign-in?next={quote(error.next_path)}", status_code=303)
 
-    async def refuse_form(request: Request, error: Exception) -> Response:
-        return render(request, "refused.html", {"heading": "That form had expired", "message": EXPIRED}, 403)
-
-    # A page answers a refusal with a page; the API keeps its problem+json. The API's handlers are taken as they
-    # stand, so each path still gets its own kind of answer.
-    api_refusal = app.exception_handlers[DomainError]
-    api_invalid = app.exception_handlers[RequestValidationError]
-
-    async def refuse(request: Request, error: Exception) -> Response:
-        if request.url.path.startswith("/api/"):
-            return await _answered(api_refusal(request, error))
-        assert isinstance(error, DomainError)
-        heading = {401: "Sign in first", 403: "Not allowed", 404: "Not found"}.get(status_for(error), "Refused")
-        context = {"heading": heading, "message": f"{problems_text(error)} Nothing was changed."}
-        return render(request, "refused.html", context, status_code=status_for(error))
-
-    async def unreadable(request: Request, error: Exception) -> Response:
-        if request.url.path.startswith("/api/"):
-            return await _answered(api_invalid(request, error))
-        assert isinstance(error, RequestValidationError)
-        where = [item["loc"] for item in error.errors() if item.get("loc")]
-        if any(place[0] == "path" for place in where):
-            context = {"heading": "Not found", "message": "There is no page at this address."}
-            return render(request, "refused.html", context, status_code=404)
-        asked = ", ".join(str(place[-1]) for place in where) or "the form"
-        context = {"heading": "Refused", "message": f"This page cannot take what was sent for {asked}. Nothing was "
-                   "changed: go back, and follow a link or use the form on the page."}  # fmt: skip
-        return render(request, "refused.html", context, status_code=422)
-
+    refusals.install(app)  # before the sign-in redirect, which is no refusal
     app.add_exception_handler(SignInRequired, to_sign_in)
-    app.add_exception_handler(CsrfRefused, refuse_form)
-    app.add_exception_handler(DomainError, refuse)
-    app.add_exception_handler(RequestValidationError, unreadable)

@@ -36,6 +36,8 @@ def _said(value: Any) -> str:
     """A value from the history as a line of text: blank as a dash, long text cut short."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float) and value == int(value):
         value = int(value)
     if isinstance(value, int | float):

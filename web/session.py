@@ -51,7 +51,8 @@ def remember_csrf(request: Request, response: Response) -> None:
 def check_csrf(request: Request, sent: str | None) -> None:
     """Refuse a form whose token is not the one this browser holds."""
     held = request.cookies.get(CSRF_COOKIE)
-    if not held or not sent or not secrets.compare_digest(held, sent):
+    # Compared as bytes: compare_digest refuses text that is not ASCII, and a form may send anything.
+    if not held or not sent or not secrets.compare_digest(held.encode(), sent.encode()):
         raise CsrfRefused()
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session
 
-from benefits import appraisal, costs, finance, initiatives, measures, portfolio
+from benefits import appraisal, finance, initiatives, listing, measures, portfolio
 from benefits.example import load_example
 from benefits.stages import Stage
 from tests.support.factories import make_benefit, make_initiative
@@ -48,8 +48,8 @@ def test_the_overview_condenses_the_appraisal_and_the_summary(session: Session) 
 def test_appraising_many_at_once_gives_each_initiative_its_own_appraisal(
     session: Session, many: int, weighted: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Both ways of gathering: initiatives named in the query, and (past MANY_INITIATIVES) all summed and sifted.
-    monkeypatch.setattr(costs, "MANY_INITIATIVES", many)
+    # Both ways of gathering: initiatives named in the query, and (past MANY_IDS) all summed and sifted.
+    monkeypatch.setattr(listing, "MANY_IDS", many)
     load_example(session=session)
     second = make_initiative(session, name="Second", base_year="2026-27")
     make_benefit(session, initiative=second, stage=Stage.planned, category="financial", unit="GBP", route="cash",

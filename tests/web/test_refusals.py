@@ -24,11 +24,11 @@ def test_a_viewer_forcing_each_form_is_refused_and_nothing_changes(page: Page, s
     forced = {
         f"{benefit}/move": {"to": "planned"},
         f"{benefit}/register-row": {"owner": "Someone else", "route": "cash", "estimate_likely": "1"},
-        f"{benefit}/edit": {"owner": "Someone else"},
+        f"{benefit}/edit": {"owner": "Someone else", "estimate_likely": "lots"},
         f"{benefit}/profile": {"period_0": "2027-28", "planned_0": "1"},
         f"{initiative}/model": {"name_0": "x", "kind_0": "assumption", "value_0": "zz"},
         f"{initiative}/model/check": {"name_0": "x", "kind_0": "assumption", "value_0": "zz"},
-        f"{initiative}/costs": {"title": "Forced", "kind": "revenue", "period_0": "2027-28", "amount_0": "5"},
+        f"{initiative}/costs": {"title": "Forced", "kind": "revenue", "period_0": "2027-28", "amount_0": "lots"},
         f"{site}/reviews": {"initiative_id": initiative.rsplit("/", 1)[1], "held_on": "2026-11-23"},
         f"{benefit}/confirm-cash": {"period": "2026-27", "amount": "1"},
     }
@@ -44,15 +44,41 @@ def test_a_viewer_forcing_each_form_is_refused_and_nothing_changes(page: Page, s
 
 def test_an_address_with_no_page_gets_a_page_and_the_api_keeps_its_problems(page: Page, site: str) -> None:
     _sign_in(page, site, "Victor Shaw")
-    for address in ("/initiatives/abc", "/initiatives/99999999", "/benefits/0", "/measures/999999/"):
+    for address in ("/initiatives/abc", "/initiatives/99999999", "/benefits/0", "/measures/999999/", "/no-such-page",
+                    "/initiatives/1/nothing-here"):  # fmt: skip
         answer = page.goto(site + address)
         assert answer is not None and answer.status == 404, address
         expect(page.get_by_role("heading", name="Not found")).to_be_visible()
     answer = page.goto(site + "/initiatives/1/appraisal?weighted=perhaps")
     assert answer is not None and answer.status == 422
     expect(page.get_by_role("alert")).to_contain_text("cannot take what was sent for weighted")
-    api = page.request.get(site + "/api/v1/initiatives/abc")
-    assert api.status in (401, 422) and api.headers["content-type"] == "application/problem+json"
+    answer = page.goto(site + "/finance?initiative=²&weighted=perhaps")
+    assert answer is not None and answer.status == 422
+    expect(page.locator("#problem-initiative")).to_have_text("Initiative: Choose an initiative from the list.")
+    wrong_way = page.request.put(site + "/finance")
+    assert wrong_way.status == 405 and "Not this way" in wrong_way.text()
+    assert wrong_way.headers["content-type"].startswith("text/html")
+    # The API answers its own paths as it always has.
+    for api_path, status in (("/api/v1/initiatives/abc", 401), ("/api/v1/no-such-thing", 404)):
+        api = page.request.get(site + api_path)
+        assert (api.status, api.headers["content-type"]) == (status, "application/problem+json"), api_path
+
+
+def test_a_refusal_to_an_htmx_request_takes_the_main_area(page: Page, site: str) -> None:
+    _sign_in(page, site, "Victor Shaw")
+    page.get_by_role("link", name="Customer Access Programme").click()
+    benefit = site + page.get_by_role("link", name=PRINTING).first.get_attribute("href")  # type: ignore[operator]
+    answer = page.request.post(f"{benefit}/register-row", headers={"HX-Request": "true"},
+                               form={"csrf": _csrf(page), "owner": "Someone else"})  # fmt: skip
+    assert answer.status == 403
+    assert (answer.headers["hx-retarget"], answer.headers["hx-reswap"]) == ("#main", "innerHTML")
+    assert "<html" not in answer.text() and "Not allowed" in answer.text()
+
+
+def test_a_form_token_that_is_not_plain_text_is_refused_not_a_failure(page: Page, site: str) -> None:
+    page.goto(site + "/sign-in")
+    answer = page.request.post(site + "/sign-in", form={"csrf": "é", "login": "Victor Shaw", "password": "x"})
+    assert answer.status == 403 and "That form had expired" in answer.text()
 
 
 @pytest.mark.parametrize("given", ["//evil.example", "/\\evil.example", "/\t/evil.example", "https://evil.example",

@@ -13,6 +13,7 @@ def test_a_history_event_says_what_changed_field_by_field() -> None:
     profile = changes({"profile": {"2026-27": {"planned": 10.0, "actual": None}, "2027-28": {"planned": 5.0}}},
                       {"profile": {"2026-27": {"planned": 10.0, "actual": 9.0}}})  # fmt: skip
     assert profile == [("2026-27", "planned 10, actual —", "planned 10, actual 9"), ("2027-28 removed", "", "")]
+    assert changes({"withdrawn": False}, {"withdrawn": True}) == [("withdrawn", "no", "yes")]
     assert changes(None, {"title": "New"}) == [] and changes({"owner": None}, {"owner": "x" * 100})[0][2].endswith("…")
 
 
