@@ -109,7 +109,8 @@ def test_a_workbook_download_says_it_is_preparing_then_how_much_arrived(page: Pa
     assert seen[0] == "Preparing the workbook…"
     assert f"Downloading: {kilobytes} of {kilobytes}" in seen  # the server said the length, so the bar can fill
     answer = page.request.get(site + "/finance/cash-capacity.xlsx")
-    assert answer.headers["content-length"] == str(len(answer.body())) == str(size)
+    # Made afresh, the workbook may differ by a few bytes (it is stamped with when it was made): its own length.
+    assert answer.headers["content-length"] == str(len(answer.body()))
     assert load_workbook(io.BytesIO(answer.body())).sheetnames[0] == "By year"
 
 
