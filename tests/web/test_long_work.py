@@ -117,6 +117,7 @@ def test_a_workbook_download_says_it_is_preparing_then_how_much_arrived(page: Pa
 def test_import_is_not_offered_to_a_viewer_nor_open_to_one(page: Page, site: str) -> None:
     _sign_in(page, site, "Victor Shaw")
     page.get_by_role("link", name="Customer Access Programme").click()
+    expect(page.get_by_role("heading", name="Customer Access Programme")).to_be_visible()
     expect(page.get_by_role("link", name="Import benefits")).to_have_count(0)
     answer = page.goto(page.url.split("#")[0] + "/import")
     assert answer is not None and answer.status == 403

@@ -17,6 +17,7 @@ def _csrf(page: Page) -> str:
 def test_a_viewer_forcing_each_form_is_refused_and_nothing_changes(page: Page, site: str) -> None:
     _sign_in(page, site, "Victor Shaw")
     page.get_by_role("link", name="Customer Access Programme").click()
+    expect(page.get_by_role("heading", name="Customer Access Programme")).to_be_visible()
     initiative = page.url.split("#")[0]
     benefit = site + page.get_by_role("link", name=PRINTING).first.get_attribute("href")  # type: ignore[operator]
     before = page.request.get(initiative).text()

@@ -29,6 +29,7 @@ def _addresses(page: Page, site: str) -> dict[str, str]:
     """Where the example's initiative, a benefit, a measure and a review live, found by following links."""
     page.goto(site + "/")
     page.get_by_role("link", name="Customer Access Programme").click()
+    expect(page.get_by_role("heading", name="Customer Access Programme")).to_be_visible()
     initiative = page.url.split("#")[0].removeprefix(site)
     benefit = page.get_by_role("link", name="Phone transactions shifted to the web").first.get_attribute("href")
     measure = page.get_by_role("link", name="Calls a month").get_attribute("href")
