@@ -14,7 +14,7 @@ from benefits.authz import Action, allowed, require
 from benefits.errors import DomainError
 from benefits.models.cost import CostKind, CostLineCreate
 from web.charts import cash_flow_svg, describe_cash_flow
-from web.forms import FormFields, about_the_form
+from web.forms import FormFields, about_the_form, typed_amount
 from web.render import problems_text, render
 from web.session import PageActor, check_csrf
 
@@ -80,7 +80,7 @@ def costs_page(initiative_id: ResourceId, request: Request, session: SessionDep,
 def _amount(text: str) -> Decimal | str:
     """Pounds as people type them (£25,000); left as typed when it is not a number, so validation names it."""
     try:
-        return Decimal(text.replace(",", "").replace("£", "").strip())
+        return typed_amount(text)
     except InvalidOperation:
         return text
 

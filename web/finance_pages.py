@@ -2,7 +2,7 @@
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -19,7 +19,7 @@ from benefits.models.review import ReviewCreate
 from benefits.workbooks.business_case import business_case_workbook
 from benefits.workbooks.finance_summary import byte_count, chunks, spooled_finance_workbook
 from web import charts
-from web.forms import PLAIN_WORDS, FormFields, about_the_form
+from web.forms import PLAIN_WORDS, FormFields, about_the_form, typed_amount
 from web.render import problems_text, render
 from web.session import PageActor, check_csrf
 
@@ -114,7 +114,7 @@ def confirm_cash(
     """Record that a budget went down by this amount for this period (finance, admin)."""
     check_csrf(request, csrf)
     try:
-        fields = CashConfirmationCreate(period=period, amount=Decimal(amount.replace(",", "").replace("£", "")),
+        fields = CashConfirmationCreate(period=period, amount=typed_amount(amount),
                                         note=note)  # fmt: skip
         pipeline.confirm_cash(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
     except (ValidationError, InvalidOperation):

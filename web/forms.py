@@ -4,6 +4,7 @@ A refusal that is not about what was typed (not allowed, not found) is not a for
 again, and the page-level handler answers with a refusal page and its own status.
 """
 
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -40,6 +41,11 @@ FormFields = Annotated[dict[str, str], Depends(form_fields)]
 def is_htmx(request: Request) -> bool:
     """Whether htmx sent the request (it then wants a fragment, not a page)."""
     return request.headers.get("HX-Request") == "true"
+
+
+def typed_amount(text: str) -> Decimal:
+    """A number as people type it into a form (£25,000 or 1,234.5); InvalidOperation when it is not one."""
+    return Decimal(text.replace(",", "").replace("£", "").strip())
 
 
 def field_errors(error: ValidationError) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """The measure page: its XmR chart drawn as SVG and explained in words, and observations by form or CSV."""
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -15,7 +15,7 @@ from benefits.authz import Action, allowed
 from benefits.errors import DomainError
 from benefits.models.measure import ObservationIn
 from web.charts import xmr_svg
-from web.forms import about_the_form
+from web.forms import about_the_form, typed_amount
 from web.render import problems_text, render
 from web.session import PageActor, check_csrf
 
@@ -68,7 +68,7 @@ def add_observation(
     """Record one observation (a date already recorded is replaced)."""
     check_csrf(request, csrf)
     try:
-        row = ObservationIn(date=date.fromisoformat(observed_on), value=Decimal(value.replace(",", "")), note=note)
+        row = ObservationIn(date=date.fromisoformat(observed_on), value=typed_amount(value), note=note)
     except (ValueError, ValidationError, InvalidOperation):
         message = "Give a date such as 2026-11-01 and a number."
         return _measure_page(request, session, actor, measure_id, message, status_code=422)

@@ -89,16 +89,12 @@ def _detail_rows(
 ) -> Iterator[Any]:
     """Each financial benefit's figures by year, from the ledger, streamed in initiative and benefit order."""
     entry = LEDGER.c
+    # One row a benefit and year: what it is grouped by is what it shows.
+    keys = (entry.initiative_id, col(Initiative.name), entry.benefit_id, col(Benefit.title), entry.stage,
+            entry.route, entry.cost_centre, entry.year)  # fmt: skip
     statement = (
         sa.select(
-            entry.initiative_id,
-            col(Initiative.name),
-            entry.benefit_id,
-            col(Benefit.title),
-            entry.stage,
-            entry.route,
-            entry.cost_centre,
-            entry.year,
+            *keys,
             func.sum(entry.value),
             func.sum(entry.planned),
             func.sum(func.coalesce(entry.approved, 0)),
@@ -108,16 +104,7 @@ def _detail_rows(
         .select_from(LEDGER)
         .join(Benefit, col(Benefit.id) == entry.benefit_id)
         .join(Initiative, col(Initiative.id) == entry.initiative_id)
-        .group_by(
-            col(Initiative.name),
-            entry.initiative_id,
-            entry.benefit_id,
-            col(Benefit.title),
-            entry.stage,
-            entry.route,
-            entry.cost_centre,
-            entry.year,
-        )
+        .group_by(*keys)
         .order_by(entry.initiative_id, entry.benefit_id, entry.year)
     )
     if initiative_id is not None:
