@@ -20,6 +20,7 @@ class Action(StrEnum):
     read_audit = "read_audit"
     set_appraisal = "set_appraisal"  # the portfolio's stage weights and default discount schedule
     set_budgets = "set_budgets"  # cost-centre budgets by year
+    manage_cost_centres = "manage_cost_centres"  # the list of cost centres budgets and claims name
     record_review = "record_review"  # a board review of an initiative (or, not for programme managers, the portfolio)
 
 
@@ -32,6 +33,7 @@ RULES: dict[Action, frozenset[Role]] = {
     Action.read_audit: frozenset({Role.admin, Role.finance, Role.board}),
     Action.set_appraisal: frozenset({Role.admin, Role.finance}),
     Action.set_budgets: frozenset({Role.admin, Role.finance}),
+    Action.manage_cost_centres: frozenset({Role.admin, Role.finance}),
     Action.record_review: frozenset({Role.admin, Role.board, Role.programme_manager}),
 }
 

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import SecretStr
 from sqlmodel import Session, select
 
-from benefits import cause_models, costs, initiatives, measures, people, pipeline, register, reviews
+from benefits import cause_models, cost_centres, costs, initiatives, measures, people, pipeline, register, reviews
 from benefits import finance as finance_module
 from benefits.actors import Actor, system_actor
 from benefits.models import (
@@ -25,7 +25,7 @@ from benefits.models import (
 )
 from benefits.models.cause_model import ModelIn
 from benefits.models.cost import CostLineCreate
-from benefits.models.finance import BudgetIn
+from benefits.models.finance import BudgetIn, CostCentreCreate
 from benefits.models.measure import MeasureCreate, ObservationIn
 from benefits.models.review import ReviewCreate
 from benefits.stages import STAGE_ORDER, Stage
@@ -73,6 +73,15 @@ def _make_people(
     return actors
 
 
+def _load_cost_centres(*, session: Session, specs: list[dict[str, Any]]) -> None:
+    """Put the example's cost centres on the list, leaving any already there as they are."""
+    listed = {centre.code for centre in cost_centres.all_cost_centres(session=session)}
+    for item in specs:
+        fields = CostCentreCreate.model_validate(item)
+        if fields.code not in listed:
+            cost_centres.create_cost_centre(session=session, fields=fields, actor=LOADER)
+
+
 def load_example(
     *,
     session: Session,
@@ -86,6 +95,7 @@ def load_example(
     fields = InitiativeCreate.model_validate(spec["initiative"])
     if session.exec(select(Initiative).where(Initiative.name == fields.name)).first() is not None:
         return None
+    _load_cost_centres(session=session, specs=spec.get("cost_centres", []))
     made = Credentials()
     admin = ensure_first_admin(session=session, name=admin_name, password=admin_password)
     if admin is not None:

@@ -74,7 +74,7 @@ def _refuse(code: str, detail: str) -> InvalidInput:
     return InvalidInput(detail, [Problem(code, detail, "file")])
 
 
-def _open(data: bytes) -> Workbook:
+def open_workbook(data: bytes) -> Workbook:
     """The workbook in `data`, or a clear refusal: too large, not a workbook, encrypted, linked to other files."""
     if len(data) > MAX_IMPORT_BYTES:
         raise _refuse("file_too_large", f"The file is larger than {MAX_IMPORT_BYTES // 2**20} MiB.")
@@ -139,7 +139,7 @@ def _cell(name: str, value: Any) -> Any:
 FORMULA = object()  # a cell holding a formula: its saved result is never imported, the field is left as it is
 
 
-def _plain(cell: Any) -> Any:
+def plain_value(cell: Any) -> Any:
     """A cell's value for the import: None when blank (spaces too), FORMULA for a formula, else the value."""
     value = getattr(cell, "value", None)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -236,7 +236,7 @@ def _row(
 
     def cell(index: int, named: str) -> Any:
         try:
-            return _plain(line[index]) if index < len(line) else None
+            return plain_value(line[index]) if index < len(line) else None
         except ValueError as error:
             problems.append(Problem("value_invalid", str(error), f"{where}, {named}"))
             return None
@@ -289,7 +289,7 @@ def import_benefits(*, session: Session, initiative_id: int, data: bytes, actor:
     """Create and update the initiative's benefits from a workbook: all rows, or none and every problem named."""
     initiative = get_initiative(session=session, initiative_id=initiative_id)
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
-    rows, problems = _rows(_open(data), initiative.granularity)
+    rows, problems = _rows(open_workbook(data), initiative.granularity)
     existing = _existing(session=session, initiative=initiative, rows=rows, problems=problems)
     valuations = _valuations(session=session, initiative_id=initiative_id, rows=rows, problems=problems)
     created: list[tuple[Benefit, SheetRow]] = []
