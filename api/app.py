@@ -8,6 +8,7 @@ from api.routes import (
     appraisal,
     audit,
     benefits,
+    cost_centres,
     finance,
     health,
     initiatives,
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(models.router)
     app.include_router(appraisal.router)
     app.include_router(finance.router)
+    app.include_router(cost_centres.router)
     app.include_router(measures.router)
     app.include_router(reviews.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)

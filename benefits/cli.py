@@ -7,12 +7,13 @@ import sys
 import click
 from pydantic import SecretStr, ValidationError
 
-from benefits import migrate, people
+from benefits import cost_centres, migrate, people
 from benefits.actors import system_actor
 from benefits.db import transaction
 from benefits.errors import DomainError
 from benefits.example import load_example
 from benefits.models import ApiTokenCreate, PersonCreate, Role
+from benefits.models.finance import CostCentreCreate
 from benefits.settings import get_settings
 
 
@@ -209,6 +210,58 @@ def export_finance(file: str, initiative_id: int | None, from_year: str | None, 
         _fail(error)
     os.replace(partial, file)
     click.echo(f"Wrote {file}: {written.rows:,} benefit-years, {written.cells:,} cells.")
+
+
+@main.group("cost-centres")
+def cost_centres_group() -> None:
+    """The managed list of cost centres that benefits, cost lines and budgets name."""
+
+
+@cost_centres_group.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--holder", default=None, help="Who holds the cost centre's budget.")
+def cost_centres_add(code: str, name: str, holder: str | None) -> None:
+    """Put the cost centre CODE, called NAME, on the list (the code is kept in capitals)."""
+    try:
+        fields = CostCentreCreate(code=code, name=name, budget_holder=holder)
+    except ValidationError as error:
+        lines = [f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in error.errors()]
+        raise click.ClickException("\n".join(lines)) from None
+    try:
+        with transaction() as session:
+            centre = cost_centres.create_cost_centre(session=session, fields=fields, actor=OPERATOR)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Added {centre.code} ({centre.name})")
+
+
+@cost_centres_group.command("list")
+def cost_centres_list() -> None:
+    """Print every cost centre by code: its name, budget holder and whether it is active."""
+    with transaction() as session:
+        centres = cost_centres.all_cost_centres(session=session)
+    if not centres:
+        click.echo("No cost centres yet: add one with `benefits cost-centres add CODE NAME`.")
+    for centre in centres:
+        state = "" if centre.active else "  (inactive)"
+        click.echo(f"{centre.code:<12} {centre.name:<40} {centre.budget_holder or '-'}{state}")
+
+
+@cost_centres_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def cost_centres_import(file: str) -> None:
+    """Add and change cost centres from the workbook FILE (Code, Name, Budget holder, Active): all rows, or none."""
+    from benefits.workbooks.register_import import MAX_IMPORT_BYTES
+
+    with open(file, "rb") as source:
+        content = source.read(MAX_IMPORT_BYTES + 1)
+    try:
+        with transaction() as session:
+            result = cost_centres.import_cost_centres(session=session, content=content, actor=OPERATOR)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Imported: {result.created:,} added, {result.updated:,} changed, {result.unchanged:,} unchanged.")
 
 
 @main.group("import")

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from benefits import audit, listing
+from benefits import audit, cost_centres, listing
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.columns import quantize
@@ -170,7 +170,7 @@ def create_cost(
         initiative_id=initiative_id,
         title=fields.title,
         kind=fields.kind,
-        cost_centre=fields.cost_centre,
+        cost_centre=cost_centres.canonical_code(session=session, code=fields.cost_centre),
         optimism_bias=fields.optimism_bias,
     )
     session.add(cost)
@@ -199,6 +199,11 @@ def update_cost(
     for name in ("title", "kind", "optimism_bias", "profile"):
         if name in sent and sent[name] is None:
             raise InvalidInput(f"{name} cannot be null.", [Problem("required", f"{name} cannot be null.", name)])
+    if "cost_centre" in sent:
+        # A line may keep naming a cost centre made inactive since; a new choice must be active.
+        sent["cost_centre"] = cost_centres.canonical_code(
+            session=session, code=sent["cost_centre"], allow_inactive=cost.cost_centre
+        )
     amounts = amounts_of(session=session, cost_ids=[cost_id])[cost_id]
     before = _snapshot(cost, amounts)
     for name in ("title", "kind", "cost_centre", "optimism_bias"):

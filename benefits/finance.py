@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from benefits import appraisal, audit
+from benefits import appraisal, audit, cost_centres
 from benefits.actors import Actor
 from benefits.appraisal import penny
 from benefits.authz import Action, require
@@ -42,21 +42,35 @@ def list_budgets(*, session: Session) -> list[Budget]:
 def replace_budgets(*, session: Session, budgets: list[BudgetIn], actor: Actor) -> list[Budget]:
     """Make the budgets exactly these lines (finance, admin)."""
     require(session=session, actor=actor, action=Action.set_budgets)
+    stored = list_budgets(session=session)
+    # A line kept exactly as it was may go on naming a cost centre made inactive since.
+    kept = {(b.cost_centre.upper(), b.year, b.amount) for b in stored}
+    checker = cost_centres.CodeChecker(session=session)
     seen: dict[tuple[str, str], int] = {}
     problems = []
+    lines = []
     for index, line in enumerate(budgets):
-        key = (line.cost_centre, line.year)
+        code = cost_centres.normalised(line.cost_centre)
+        allow = code if (code, line.year, line.amount) in kept else None
+        problem = checker.problem(line.cost_centre, field=f"[{index}].cost_centre", allow_inactive=allow)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        key = (code, line.year)
         if key in seen:
             problems.append(Problem("budget_repeated", f"{key[0]} {key[1]} is also row {seen[key]}.", f"[{index}]"))
         seen[key] = index
+        lines.append(Budget(cost_centre=code, year=line.year, amount=line.amount))
     if problems:
-        raise InvalidInput("Each cost centre has one budget a year.", problems)
-    before = {f"{b.cost_centre} {b.year}": b.amount for b in list_budgets(session=session)}
-    for budget in list_budgets(session=session):
+        named = all(problem.code == "budget_repeated" for problem in problems)
+        detail = "Each cost centre has one budget a year." if named else "Each budget names a listed cost centre."
+        raise InvalidInput(detail, problems)
+    before = {f"{b.cost_centre} {b.year}": b.amount for b in stored}
+    for budget in stored:
         session.delete(budget)
     session.flush()
-    for line in budgets:
-        session.add(Budget(cost_centre=line.cost_centre, year=line.year, amount=line.amount))
+    for budget in lines:
+        session.add(budget)
     session.flush()
     after = {f"{b.cost_centre} {b.year}": b.amount for b in list_budgets(session=session)}
     if audit.jsonable(before) != audit.jsonable(after):

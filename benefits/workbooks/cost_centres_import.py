@@ -111,6 +111,8 @@ def _read(lines: Iterator[tuple[Any, ...]]) -> tuple[list[CentreRow], list[Probl
 
 
 def _row(number: int, line: tuple[Any, ...], columns: dict[str, int], problems: list[Problem]) -> CentreRow | None:
+    """The row, or None when a cell of it is named in `problems` (once each: a bad row is not judged further)."""
+    already = len(problems)
     values: dict[str, Any] = {}
     for heading, index in columns.items():
         where = f"row {number}, {heading}"
@@ -128,9 +130,10 @@ def _row(number: int, line: tuple[Any, ...], columns: dict[str, int], problems: 
             values[heading] = _value(heading, value)
         except (ValueError, ValidationError) as error:
             problems.append(Problem("value_invalid", _message(error), where))
+    if len(problems) > already:
+        return None
     if "Code" not in values:
-        if not any(f"row {number}, Code" == problem.field for problem in problems):
-            problems.append(Problem("required", "Every row names a cost centre's code.", f"row {number}, Code"))
+        problems.append(Problem("required", "Every row names a cost centre's code.", f"row {number}, Code"))
         return None
     return CentreRow(
         number=number,

@@ -7,12 +7,14 @@ from typing import Any
 from pydantic import SecretStr
 from sqlmodel import Session
 
-from benefits import initiatives, people, pipeline, register
+from benefits import cost_centres, initiatives, people, pipeline, register
 from benefits.actors import Actor
+from benefits.errors import NotFound
 from benefits.models import (
     ApiTokenCreate,
     Benefit,
     BenefitCreate,
+    CostCentre,
     Initiative,
     InitiativeCreate,
     Person,
@@ -20,6 +22,7 @@ from benefits.models import (
     ProfileEntryIn,
     Role,
 )
+from benefits.models.finance import CostCentreCreate, CostCentreUpdate
 from benefits.stages import STAGE_ORDER, Stage
 
 TESTER = Actor(name="tester", role=Role.admin)
@@ -103,3 +106,19 @@ def make_benefit(
     for step in STAGE_ORDER[1 : stage.rank + 1]:
         pipeline.move_stage(session=session, benefit_id=benefit.id, to=step, reason=None, actor=TESTER)
     return register.get_benefit(session=session, benefit_id=benefit.id)
+
+
+def make_cost_centre(
+    session: Session, *, code: str = "CS100", name: str | None = None, active: bool = True
+) -> CostCentre:
+    """A cost centre on the list (the one listed under that code already, if any), made active or inactive."""
+    try:
+        centre = cost_centres.get_cost_centre(session=session, code=code)
+    except NotFound:
+        fields = CostCentreCreate(code=code, name=name or f"Cost centre {code.upper()}", budget_holder="Budget Holder")
+        centre = cost_centres.create_cost_centre(session=session, fields=fields, actor=TESTER)
+    if centre.active != active:
+        centre = cost_centres.update_cost_centre(
+            session=session, code=code, changes=CostCentreUpdate(active=active), expected_version=None, actor=TESTER
+        )
+    return centre

@@ -1,0 +1,79 @@
+"""The managed list of cost centres that benefits, cost lines and budgets name (kept by finance and admins)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
+
+from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, PagingDep, SessionDep, etag
+from api.problems import PROBLEM_RESPONSES
+from api.schemas import PageRead, page_read
+from benefits import cost_centres
+from benefits.columns import ShortText
+from benefits.models.finance import CostCentreCreate, CostCentreRead, CostCentreUpdate
+from benefits.workbooks.register_import import MAX_IMPORT_BYTES, ImportResult
+
+router = APIRouter(
+    prefix="/api/v1/cost-centres", tags=["cost centres"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN
+)
+
+# A code may hold a slash (CS/100), so the path takes it whole.
+CentrePath = Annotated[str, Path(min_length=1, max_length=40, description="The code, in any case.")]
+
+
+@router.get("", response_model=PageRead[CostCentreRead])
+def list_cost_centres(
+    session: SessionDep,
+    paging: PagingDep,
+    active: Annotated[bool | None, Query(description="Only active (true) or inactive (false) ones.")] = None,
+    q: Annotated[ShortText | None, Query(max_length=200, description="A word in the code or name.")] = None,
+) -> PageRead[CostCentreRead]:
+    """List the cost centres by code, filtered by whether they are active or by a word in the code or name."""
+    page = cost_centres.list_cost_centres(session=session, limit=paging.limit, offset=paging.offset, active=active, q=q)
+    return page_read(page, CostCentreRead.model_validate)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=CostCentreRead)
+def create_cost_centre(
+    fields: CostCentreCreate, session: SessionDep, actor: ActorDep, response: Response
+) -> CostCentreRead:
+    """Add a cost centre to the list (finance, admin); its code is kept in capitals."""
+    centre = cost_centres.create_cost_centre(session=session, fields=fields, actor=actor)
+    response.headers["ETag"] = etag(centre.version)
+    response.headers["Location"] = f"{router.prefix}/{centre.code}"
+    return CostCentreRead.model_validate(centre)
+
+
+@router.post("/import", response_model=ImportResult)
+def import_cost_centres(
+    file: Annotated[UploadFile, File(description="A workbook with the headings Code, Name, Budget holder, Active.")],
+    session: SessionDep,
+    actor: ActorDep,
+) -> ImportResult:
+    """Add and change cost centres from a workbook: every row applies, or none does and each bad cell is named."""
+    content = file.file.read(MAX_IMPORT_BYTES + 1)
+    return cost_centres.import_cost_centres(session=session, content=content, actor=actor)
+
+
+@router.get("/{code:path}", response_model=CostCentreRead)
+def get_cost_centre(code: CentrePath, session: SessionDep, response: Response) -> CostCentreRead:
+    """Read one cost centre; its code matches in any case."""
+    centre = cost_centres.get_cost_centre(session=session, code=code)
+    response.headers["ETag"] = etag(centre.version)
+    return CostCentreRead.model_validate(centre)
+
+
+@router.patch("/{code:path}", response_model=CostCentreRead)
+def update_cost_centre(
+    code: CentrePath,
+    changes: CostCentreUpdate,
+    session: SessionDep,
+    actor: ActorDep,
+    expected: ExpectedVersion,
+    response: Response,
+) -> CostCentreRead:
+    """Change a cost centre's name, budget holder or whether it is active; send If-Match with the ETag you read."""
+    centre = cost_centres.update_cost_centre(
+        session=session, code=code, changes=changes, expected_version=expected, actor=actor
+    )
+    response.headers["ETag"] = etag(centre.version)
+    return CostCentreRead.model_validate(centre)
