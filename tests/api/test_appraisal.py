@@ -10,7 +10,7 @@ from sqlmodel import Session
 from benefits import register
 from benefits.models import ProfileEntryIn
 from benefits.stages import Stage
-from tests.support.factories import TESTER, make_benefit, make_initiative
+from tests.support.factories import TESTER, make_benefit, make_cost_centre, make_initiative
 
 D = 1 / 1.035  # the Green Book's year-1 factor; year n is D ** n up to year 30
 
@@ -97,6 +97,7 @@ def test_the_two_bases_match_a_hand_computation(appraised: dict) -> None:
 def test_the_risk_adjusted_view_weights_each_benefit_by_its_stage(session: Session, client: TestClient) -> None:
     initiative = make_initiative(session, base_year="2026-27")
     idea = make_benefit(session, initiative=initiative, title="Idea", category="financial", route="cash")
+    make_cost_centre(session, code="C1")
     planned = make_benefit(session, initiative=initiative, stage=Stage.planned, title="Planned", route="cash",
                            cost_centre="C1")  # fmt: skip
     _profile(session, idea.id or 0, [("2026-27", 1000, None)])

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from benefits.models import AuditEvent, Role
 from tests.conftest import client_with_token
-from tests.support.factories import make_person, make_token
+from tests.support.factories import make_cost_centre, make_person, make_token
 
 
 def test_a_scripted_series_of_changes_leaves_one_event_each(session: Session, app: FastAPI) -> None:
@@ -21,6 +21,7 @@ def test_a_scripted_series_of_changes_leaves_one_event_each(session: Session, ap
     as_manager = client_with_token(app, make_token(session, person=manager))
     as_finance = client_with_token(app, make_token(session, person=finance))
     as_board = client_with_token(app, make_token(session, person=board))
+    make_cost_centre(session, code="CS100")
     session.commit()
     start = as_board.get("/api/v1/audit").json()["total"]
 

@@ -5,7 +5,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from benefits.stages import Stage
-from tests.support.factories import make_benefit, make_initiative
+from tests.support.factories import make_benefit, make_cost_centre, make_initiative
 
 
 @pytest.mark.parametrize(
@@ -74,6 +74,7 @@ def test_cash_confirmations_respect_withdrawal_change_the_etag_and_block_deletio
     client: TestClient, session: Session
 ) -> None:
     initiative = make_initiative(session)
+    make_cost_centre(session, code="CS1")
     cash = make_benefit(session, initiative=initiative, category="financial", route="cash", cost_centre="CS1")
     url = f"/api/v1/benefits/{cash.id}"
     before = client.get(url).headers["ETag"]

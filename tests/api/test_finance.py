@@ -13,7 +13,7 @@ from benefits import finance, initiatives, ledger, pipeline, register
 from benefits.models import BenefitUpdate, CashConfirmationCreate, InitiativeUpdate, ProfileEntryIn
 from benefits.models.finance import BudgetIn
 from benefits.stages import Category, RealisationRoute, Stage
-from tests.support.factories import TESTER, make_benefit, make_initiative
+from tests.support.factories import TESTER, make_benefit, make_cost_centre, make_initiative
 
 TODAY = date(2026, 11, 23)  # in 2026-27: that year has started, 2027-28 has not
 
@@ -32,6 +32,7 @@ def _profile(session: Session, benefit_id: int, rows: list[tuple[str, int | None
 
 def test_the_summary_splits_routes_and_finds_risk_and_double_counting(session: Session, client: TestClient) -> None:
     initiative = make_initiative(session)
+    make_cost_centre(session, code="CS1")
     assert initiative.id is not None
     first = make_benefit(
         session, initiative=initiative, title="A", category="financial", route="cash", cost_centre="CS1"
@@ -159,6 +160,7 @@ def test_filters_are_checked_and_withdrawn_cash_confirmations_left_out(session: 
     assert client.get("/api/v1/finance/cash-capacity", params={"from": "2030-32"}).status_code == 422
     assert client.get("/api/v1/finance/cash-capacity", params={"initiative_id": 999999}).status_code == 404
     initiative = make_initiative(session)
+    make_cost_centre(session, code="CS9")
     gone = make_benefit(session, initiative=initiative, category="financial", route="cash", cost_centre="CS9")
     _profile(session, gone.id or 0, [("2026-27", 10, None)])
     pipeline.confirm_cash(
@@ -172,6 +174,7 @@ def test_filters_are_checked_and_withdrawn_cash_confirmations_left_out(session: 
 
 def test_quarters_roll_up_and_each_period_is_at_risk_once_it_has_started(session: Session) -> None:
     initiative = make_initiative(session, granularity="quarter")
+    make_cost_centre(session, code="CS7")
     cash = make_benefit(session, initiative=initiative, category="financial", route="cash", cost_centre="CS7")
     quarters: list[tuple[str, int | None, int | None]] = [(f"2026-27 Q{n}", 100, None) for n in (1, 2, 3, 4)]
     quarters.append(("2027-28 Q1", 40, None))
@@ -205,6 +208,7 @@ def test_quarters_roll_up_and_each_period_is_at_risk_once_it_has_started(session
 
 def test_budgets_are_compared_with_what_the_whole_portfolio_claims(session: Session, client: TestClient) -> None:
     first, second = make_initiative(session, name="First"), make_initiative(session, name="Second")
+    make_cost_centre(session, code="CS9")
     for initiative, planned in ((first, 700), (second, 600)):
         benefit = make_benefit(
             session, initiative=initiative, category="financial", route="cash", cost_centre="CS9", title="Cash"
@@ -223,6 +227,7 @@ def test_budgets_are_compared_with_what_the_whole_portfolio_claims(session: Sess
 
 def test_the_summary_sets_the_plan_beside_the_approved_baseline(session: Session) -> None:
     initiative = make_initiative(session)
+    make_cost_centre(session, code="CS3")
     benefit = make_benefit(
         session, initiative=initiative, stage=Stage.planned, category="financial", route="cash", cost_centre="CS3"
     )
@@ -249,6 +254,8 @@ def test_the_ledger_always_equals_one_rebuilt_from_the_sources(session: Session)
         return sorted((tuple(v for k, v in sorted(row.items()) if k != "id") for row in rows), key=repr)
 
     initiative = make_initiative(session)
+    for code in ("CS1", "CS2"):
+        make_cost_centre(session, code=code)
     cash = make_benefit(session, initiative=initiative, stage=Stage.planned, category="financial", route="cash",
                         cost_centre="CS1")  # fmt: skip
     other = make_benefit(session, initiative=initiative, category="financial", is_disbenefit=True, title="Other")

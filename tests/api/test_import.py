@@ -14,7 +14,7 @@ from benefits.example import load_example
 from benefits.models import Benefit, Initiative
 from benefits.workbooks import register_import
 from benefits.workbooks.business_case import business_case_workbook
-from tests.support.factories import make_initiative
+from tests.support.factories import make_cost_centre, make_initiative
 
 
 def _upload(client: TestClient, initiative_id: int, content: bytes) -> Any:
@@ -35,6 +35,7 @@ def _count(session: Session) -> int:
 
 def test_the_template_fills_a_register(session: Session, client: TestClient) -> None:
     initiative = make_initiative(session, base_year="2026-27")
+    make_cost_centre(session, code="CS9")
     session.commit()
     template = client.get("/api/v1/benefits/import-template.xlsx")
     assert template.status_code == 200

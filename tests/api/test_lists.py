@@ -4,7 +4,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from benefits.stages import Stage
-from tests.support.factories import make_benefit, make_initiative
+from tests.support.factories import make_benefit, make_cost_centre, make_initiative
 
 
 def test_benefits_filter_and_paginate(client: TestClient, session: Session) -> None:
@@ -12,6 +12,7 @@ def test_benefits_filter_and_paginate(client: TestClient, session: Session) -> N
     make_benefit(session, initiative=initiative, title="Idea", owner="Ann", category="non_financial")
     make_benefit(session, initiative=initiative, stage=Stage.scoped, title="Scoped", owner="Ann")
     make_benefit(session, initiative=initiative, stage=Stage.planned, title="Capacity", owner="Bob")
+    make_cost_centre(session, code="C1")
     make_benefit(session, initiative=initiative, stage=Stage.planned, title="Cash", route="cash", cost_centre="C1")
     session.commit()
     url = f"/api/v1/initiatives/{initiative.id}/benefits"

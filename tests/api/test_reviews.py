@@ -12,7 +12,7 @@ from benefits.models.measure import MeasureCreate, ObservationIn
 from benefits.reviews import variance_status
 from benefits.stages import Category, RealisationRoute, Stage
 from benefits.xmr import Direction
-from tests.support.factories import TESTER, make_benefit, make_initiative
+from tests.support.factories import TESTER, make_benefit, make_cost_centre, make_initiative
 
 
 @pytest.mark.parametrize(
@@ -38,6 +38,7 @@ def _months(start_year: int, count: int) -> list[str]:
 
 def test_what_changed_between_two_reviews(session: Session, client: TestClient) -> None:
     initiative = make_initiative(session)
+    make_cost_centre(session, code="CS1")
     planned = make_benefit(session, initiative=initiative, stage=Stage.planned, title="Planned", category="financial",
                            route="cash", cost_centre="CS1")  # fmt: skip
     idea = make_benefit(session, initiative=initiative, title="Idea")

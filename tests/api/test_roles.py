@@ -1,5 +1,6 @@
 """The role matrix, proved over every endpoint: who may do what, and who is refused with 403."""
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -7,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from openpyxl import Workbook
 from sqlmodel import Session
 
 from benefits import cause_models, costs, measures, people, reviews
@@ -17,7 +19,14 @@ from benefits.models.measure import MeasureCreate, ObservationIn
 from benefits.models.review import ReviewCreate
 from benefits.workbooks.register_import import import_template
 from tests.conftest import client_with_token
-from tests.support.factories import TESTER, make_benefit, make_initiative, make_person, make_token
+from tests.support.factories import (
+    TESTER,
+    make_benefit,
+    make_cost_centre,
+    make_initiative,
+    make_person,
+    make_token,
+)
 
 EVERYONE = {"admin", "pm_owner", "pm_member", "pm_other", "finance", "board", "viewer"}
 RULES = {
@@ -31,6 +40,7 @@ RULES = {
     "audit": {"admin", "finance", "board"},
     "appraisal_settings": {"admin", "finance"},
     "budgets": {"admin", "finance"},
+    "cost_centres": {"admin", "finance"},
     "review": {"admin", "pm_owner", "pm_member", "board"},
 }
 
@@ -50,6 +60,7 @@ class World:
     measure: int
     review: int
     spare: int  # an initiative with no record, owned and shared like the first, for the delete
+    code: str = "CS200"  # a cost centre on the list, which the benefit names
 
 
 SMALL_MODEL: dict[str, Any] = {
@@ -101,6 +112,11 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("edit", "POST", "/api/v1/measures/{measure}/assumption", lambda w: {"assumption": "calls", "last_points": 1}),
     ("edit", "POST", "/api/v1/benefits/{benefit}/actuals-from-measure", lambda w: {"measure_id": w.measure}),
     ("budgets", "PUT", "/api/v1/finance/budgets", lambda w: [{"cost_centre": "CS1", "year": "2026-27", "amount": 5}]),
+    ("read", "GET", "/api/v1/cost-centres", None),
+    ("read", "GET", "/api/v1/cost-centres/{code}", None),
+    ("cost_centres", "POST", "/api/v1/cost-centres", lambda w: {"code": f"NEW{w.initiative}", "name": "New"}),
+    ("cost_centres", "PATCH", "/api/v1/cost-centres/{code}", lambda w: {"budget_holder": "Someone"}),
+    ("cost_centres", "POST", "/api/v1/cost-centres/import", lambda w: {FILES: _centres_workbook()}),
     (
         "edit",
         "POST",
@@ -143,8 +159,21 @@ OPEN = {("POST", "/api/v1/auth/token")}
 FILES = "upload"  # a case whose body is a file upload
 
 
+def _centres_workbook() -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Code", "Name"])
+    sheet.append(["CS300", "Libraries"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
     owner = cast["pm_owner"]
+    for code in ("CS1", "CS100", "CS200"):
+        make_cost_centre(session, code=code)
     initiative = make_initiative(session, owner_id=owner.id)
     assert initiative.id is not None
     people.set_initiative_members(

@@ -12,7 +12,7 @@ from benefits.db import make_engine
 from benefits.models import Benefit, ProfileEntry
 from benefits.workbooks.register_import import import_benefits
 from tests.conftest import FreshDatabase
-from tests.support.factories import TESTER, make_initiative
+from tests.support.factories import TESTER, make_cost_centre, make_initiative
 
 ROWS = 20_000
 TARGET = 15.0
@@ -41,6 +41,8 @@ def test_import_of_a_large_register(fresh_databases: FreshDatabase, database_kin
     content = _register()
     with Session(engine) as session:
         initiative = make_initiative(session, name="Large register")
+        for number in range(50):
+            make_cost_centre(session, code=f"CC{number}")
         session.commit()
         started = time.perf_counter()
         result = import_benefits(session=session, initiative_id=initiative.id or 0, data=content, actor=TESTER)

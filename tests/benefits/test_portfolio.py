@@ -9,7 +9,7 @@ from sqlmodel import Session
 from benefits import appraisal, finance, initiatives, listing, measures, portfolio
 from benefits.example import load_example
 from benefits.stages import Stage
-from tests.support.factories import make_benefit, make_initiative
+from tests.support.factories import make_benefit, make_cost_centre, make_initiative
 
 TODAY = date(2026, 11, 23)
 
@@ -52,6 +52,7 @@ def test_appraising_many_at_once_gives_each_initiative_its_own_appraisal(
     monkeypatch.setattr(listing, "MANY_IDS", many)
     load_example(session=session)
     second = make_initiative(session, name="Second", base_year="2026-27")
+    make_cost_centre(session, code="CS9")
     make_benefit(session, initiative=second, stage=Stage.planned, category="financial", unit="GBP", route="cash",
                  cost_centre="CS9")  # fmt: skip
     make_benefit(session, initiative=second, stage=Stage.delivered, title="Rework avoided", category="financial",

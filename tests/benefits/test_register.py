@@ -9,7 +9,7 @@ from benefits import audit, initiatives, pipeline, register
 from benefits.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from benefits.models import BenefitCreate, BenefitUpdate, CashConfirmationCreate, InitiativeUpdate, ProfileEntryIn
 from benefits.stages import Category, RealisationRoute, Stage
-from tests.support.factories import TESTER, make_benefit, make_initiative
+from tests.support.factories import TESTER, make_benefit, make_cost_centre, make_initiative
 
 
 def test_new_benefits_start_as_opportunities_and_the_trail_records_who_added_them(session: Session) -> None:
@@ -179,6 +179,7 @@ def test_only_opportunities_can_be_deleted_others_are_withdrawn(session: Session
 
 def test_cash_is_confirmed_only_for_cash_benefits_and_unlocks_delivery(session: Session) -> None:
     initiative = make_initiative(session)
+    make_cost_centre(session, code="CS100")
     cash = make_benefit(
         session, initiative=initiative, stage=Stage.planned, route="cash", cost_centre="CS100", evidence="Ledger"
     )

@@ -42,7 +42,7 @@ def move_to_planned_after_a_refusal(page: Page, site: str, scripts: bool = True)
     refused.get_by_role("link").first.click()
     expect(page.get_by_role("heading", name=PRINTING)).to_be_visible()
     page.get_by_label("Realisation route").select_option("cash")
-    page.get_by_label("Cost centre (cash)").fill("CS300")
+    page.get_by_label("Cost centre (cash)").fill("corp310")  # on the example's list, in any case
     page.get_by_label("Baseline", exact=True).fill("0")
     page.get_by_label("Baseline date").fill("2026-03-31")
     page.get_by_label("Target", exact=True).fill("42000")

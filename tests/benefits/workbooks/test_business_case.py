@@ -13,7 +13,7 @@ from benefits.appraisal import penny
 from benefits.example import load_example
 from benefits.models import Initiative
 from benefits.workbooks.business_case import business_case_workbook
-from tests.support.factories import make_benefit, make_initiative
+from tests.support.factories import make_benefit, make_cost_centre, make_initiative
 from tests.support.spreadsheet import recalculate
 
 AS_OF = date(2026, 11, 23)
@@ -94,6 +94,7 @@ def test_changing_an_assumption_moves_the_workbook_as_the_service_does(
 
 def test_text_from_users_is_always_text(session: Session, libreoffice: str, tmp_path: Path) -> None:
     initiative = make_initiative(session, name="=1+1 initiative")
+    make_cost_centre(session, code="CC1")
     created = [
         make_benefit(session, initiative=initiative, title=payload, owner=payload, cost_centre="CC1")
         for payload in INJECTIONS
