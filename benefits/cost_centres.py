@@ -144,8 +144,11 @@ def _listed(names: list[str]) -> str:
 def _unknown(typed: str, active_codes: Iterable[str], field: str) -> Problem:
     """The refusal of a code not on the list, suggesting the nearest active codes."""
     near = difflib.get_close_matches(normalised(typed), list(active_codes), n=3, cutoff=0.5)
-    suggestion = f"did you mean {_listed(near)}? Name one on the list, or" if near else "name one on the list, or"
-    detail = f"{typed} is not on the list of cost centres; {suggestion} ask for it to be added: {HOW_TO_ADD}."
+    guess = f"; did you mean {_listed(near)}?" if near else "."
+    detail = (
+        f"{typed} is not on the list of cost centres{guess} Name a listed code, or ask finance or an admin to add "
+        f"{normalised(typed)} under /api/v1/cost-centres (or `benefits cost-centres add`)."
+    )
     return Problem("cost_centre_unknown", detail, field)
 
 
