@@ -8,6 +8,7 @@ from api.routes import (
     appraisal,
     audit,
     benefits,
+    confirmations,
     cost_centres,
     finance,
     health,
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(workbooks.router)
     app.include_router(initiatives.router)
     app.include_router(benefits.router)
+    app.include_router(confirmations.router)
     app.include_router(people.router)
     app.include_router(tokens.router)
     app.include_router(tokens.auth_router)

@@ -33,7 +33,7 @@ from benefits.models.appraisal import (
 )
 from benefits.models.initiative import ScheduleKey
 from benefits.periods import Period, financial_year_of, parse_period
-from benefits.stages import MONEY_UNITS, Category, RealisationRoute
+from benefits.stages import MONEY_UNITS, Category, MeasuredAs, RealisationRoute
 
 SETTINGS_KEY = "appraisal"
 PENNY = Decimal("0.01")
@@ -98,6 +98,7 @@ class YearTotals:
 
     benefits: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     approved: Decimal = Decimal(0)
+    original: Decimal = Decimal(0)
     costs: Decimal = Decimal(0)
     uplift: Decimal = Decimal(0)
 
@@ -110,6 +111,7 @@ def valued_benefits(initiative_id: int) -> Any:
 # What makes a benefit's money count, whichever initiatives are asked about (`stages.counts_as_money`, as SQL).
 _valued = (
     col(Benefit.withdrawn).is_(False),
+    col(Benefit.measured_as) != MeasuredAs.level,  # a level is never summed across years
     sa.or_(
         sa.and_(
             col(Benefit.category) == Category.financial,
@@ -164,18 +166,25 @@ def _gather(
         weight = weights[stage_name] if weights is not None else Decimal(1)
         found[initiative_id][int(start)].benefits[route_column] += weight * Decimal(int(raw or 0)).scaleb(-SCALE)
     approved_year = func.substr(ApprovedBaseline.period, 1, 4)
+    baseline_amount = sign * sa.type_coerce(ApprovedBaseline.planned, sa.BigInteger)
+    in_force = col(ApprovedBaseline.version) == col(Benefit.baseline_version)
     approved = (
-        sa.select(col(Benefit.initiative_id), approved_year,
-                  func.sum(sign * sa.type_coerce(ApprovedBaseline.planned, sa.BigInteger)))
+        sa.select(
+            col(Benefit.initiative_id),
+            approved_year,
+            func.sum(sa.case((in_force, baseline_amount), else_=0)),
+            func.sum(sa.case((col(ApprovedBaseline.version) == 1, baseline_amount), else_=0)),
+        )
         .select_from(ApprovedBaseline)
         .join(Benefit, col(Benefit.id) == col(ApprovedBaseline.benefit_id))
         .where(which, *_valued)
         .group_by(col(Benefit.initiative_id), approved_year)
-    )  # fmt: skip
-    for initiative_id, start, raw in session.execute(approved).all():
+    )
+    for initiative_id, start, current, original in session.execute(approved).all():
         if initiative_id not in found:
             continue
-        found[initiative_id][int(start)].approved += Decimal(int(raw or 0)).scaleb(-SCALE)
+        found[initiative_id][int(start)].approved += Decimal(int(current or 0)).scaleb(-SCALE)
+        found[initiative_id][int(start)].original += Decimal(int(original or 0)).scaleb(-SCALE)
     for line, amounts in costs.costs_of(session=session, initiative_ids=initiative_ids):
         if line.initiative_id not in found:
             continue
@@ -257,6 +266,7 @@ def _appraisal(
                 **{route: penny(value) for route, value in by_route.items()},
                 benefits=penny(benefits_total),
                 approved_baseline=penny(totals_year.approved),
+                original_baseline=penny(totals_year.original),
                 costs=penny(totals_year.costs),
                 optimism_bias=penny(totals_year.uplift),
                 net=penny(net),

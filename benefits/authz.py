@@ -15,7 +15,11 @@ class Action(StrEnum):
     create_initiative = "create_initiative"
     edit_initiative = "edit_initiative"  # the initiative, its register, profiles, stages and members
     decide_route = "decide_route"  # a benefit's realisation route, cost centre and redeployment
-    confirm_cash = "confirm_cash"  # finance's confirmation that a budget went down
+    confirm_cash = "confirm_cash"  # finance's confirmation that a budget went down, and reversing one
+    confirm_redeployment = "confirm_redeployment"  # that released capacity went where planned, and reversing one
+    decide_approved_route = "decide_approved_route"  # the route of a benefit past planned: finance's decision
+    rebaseline = "rebaseline"  # approve a new baseline version, or decline a request for one
+    request_rebaseline = "request_rebaseline"  # ask for a re-baseline, with a reason
     manage_people = "manage_people"  # people, and tokens of others
     read_audit = "read_audit"
     set_appraisal = "set_appraisal"  # the portfolio's stage weights and default discount schedule
@@ -29,6 +33,10 @@ RULES: dict[Action, frozenset[Role]] = {
     Action.edit_initiative: frozenset({Role.admin, Role.programme_manager}),
     Action.decide_route: frozenset({Role.admin, Role.programme_manager, Role.finance}),
     Action.confirm_cash: frozenset({Role.admin, Role.finance}),
+    Action.confirm_redeployment: frozenset({Role.admin, Role.finance}),
+    Action.decide_approved_route: frozenset({Role.admin, Role.finance}),
+    Action.rebaseline: frozenset({Role.admin, Role.finance, Role.board}),
+    Action.request_rebaseline: frozenset({Role.admin, Role.programme_manager}),
     Action.manage_people: frozenset({Role.admin}),
     Action.read_audit: frozenset({Role.admin, Role.finance, Role.board}),
     Action.set_appraisal: frozenset({Role.admin, Role.finance}),
@@ -38,7 +46,9 @@ RULES: dict[Action, frozenset[Role]] = {
 }
 
 # A programme manager does these only in initiatives they own or are a member of.
-SCOPED_FOR_PROGRAMME_MANAGERS = frozenset({Action.edit_initiative, Action.decide_route, Action.record_review})
+SCOPED_FOR_PROGRAMME_MANAGERS = frozenset(
+    {Action.edit_initiative, Action.decide_route, Action.record_review, Action.request_rebaseline}
+)
 
 
 def is_member(*, session: Session, person_id: int, initiative_id: int) -> bool:

@@ -122,3 +122,7 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2
 Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_no_nul)]
 LongText = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_no_nul)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000), AfterValidator(_no_nul)]
+# A reason that must be given: acts that correct the record (reversals, re-baselines) always say why.
+RequiredReason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000), AfterValidator(_no_nul)
+]

@@ -10,7 +10,18 @@ from typing import Any
 from pydantic import SecretStr
 from sqlmodel import Session, select
 
-from benefits import cause_models, cost_centres, costs, initiatives, measures, people, pipeline, register, reviews
+from benefits import (
+    cause_models,
+    confirmations,
+    cost_centres,
+    costs,
+    initiatives,
+    measures,
+    people,
+    pipeline,
+    register,
+    reviews,
+)
 from benefits import finance as finance_module
 from benefits.actors import Actor, system_actor
 from benefits.models import (
@@ -176,26 +187,34 @@ def _load_measures_and_reviews(
 def _after_first_review(
     *, session: Session, benefit_id: int, item: dict[str, Any], manager: Actor, finance: Actor
 ) -> None:
-    """What moved on a benefit between the two reviews: a re-forecast, cash confirmed, stage moves."""
+    """What moved on a benefit between the two reviews: a re-forecast, money confirmed, stage moves."""
     moved = item["first_review"]
     if "profile" in moved:
         rows = [ProfileEntryIn.model_validate(row) for row in item["profile"]]
         register.replace_profile(session=session, benefit_id=benefit_id, rows=rows, expected_version=None,
                                  actor=manager, reason=moved["reforecast_reason"])  # fmt: skip
-    for confirmation in item.get("cash_confirmations", []):
-        if confirmation.get("after_first_review"):
-            fields = CashConfirmationCreate.model_validate(
-                {k: v for k, v in confirmation.items() if k != "after_first_review"}
-            )
-            pipeline.confirm_cash(session=session, benefit_id=benefit_id, fields=fields, actor=finance)
+    _confirm(session=session, benefit_id=benefit_id, item=item, finance=finance, after_first_review=True)
     for stage in STAGE_ORDER[Stage(moved["stage"]).rank + 1 : Stage(item["stage"]).rank + 1]:
         pipeline.move_stage(session=session, benefit_id=benefit_id, to=stage, reason=moved.get("reason"), actor=manager)
 
 
-def _confirmation(spec: dict[str, Any]) -> CashConfirmationCreate:
-    return CashConfirmationCreate.model_validate(
-        {key: value for key, value in spec.items() if key != "after_first_review"}
-    )
+# Finance's confirmations in the example: cash taken out of budgets, and capacity redeployed.
+_CONFIRMING = {
+    "cash_confirmations": confirmations.confirm_cash,
+    "redeployment_confirmations": confirmations.confirm_redeployment,
+}
+
+
+def _confirm(
+    *, session: Session, benefit_id: int, item: dict[str, Any], finance: Actor, after_first_review: bool
+) -> None:
+    """Finance confirms what the example says it confirmed, before or after the first review."""
+    for key, confirm in _CONFIRMING.items():
+        for spec in item.get(key, []):
+            if bool(spec.get("after_first_review")) != after_first_review:
+                continue
+            fields = CashConfirmationCreate.model_validate({k: v for k, v in spec.items() if k != "after_first_review"})
+            confirm(session=session, benefit_id=benefit_id, fields=fields, actor=finance)
 
 
 def _load_benefit(*, session: Session, initiative_id: int, item: dict[str, Any], manager: Actor, finance: Actor) -> int:
@@ -214,14 +233,7 @@ def _load_benefit(*, session: Session, initiative_id: int, item: dict[str, Any],
         register.replace_profile(
             session=session, benefit_id=benefit.id, rows=rows, expected_version=None, actor=manager
         )
-    for confirmation in item.get("cash_confirmations", []):
-        if not confirmation.get("after_first_review"):
-            pipeline.confirm_cash(
-                session=session,
-                benefit_id=benefit.id,
-                fields=_confirmation(confirmation),
-                actor=finance,
-            )
+    _confirm(session=session, benefit_id=benefit.id, item=item, finance=finance, after_first_review=False)
     # Each stage is reached through its gate, so the example obeys the same rules as users do.
     for stage in STAGE_ORDER[1 : Stage(first.get("stage", item["stage"])).rank + 1]:
         pipeline.move_stage(session=session, benefit_id=benefit.id, to=stage, reason="Worked example", actor=manager)

@@ -86,22 +86,42 @@ def cash_confirmed() -> Any:
     return sa.case((entry.route == RealisationRoute.cash.value, entry.confirmed), else_=0)
 
 
+def _started(today: date) -> Any:
+    return LEDGER.c.starts_month <= today.year * 12 + today.month - 1
+
+
+def capacity_not_redeployed(today: date) -> Any:
+    """A ledger entry's capacity not yet redeployed: planned capacity not confirmed, once its period has started."""
+    entry = LEDGER.c
+    shortfall = entry.planned - entry.redeployed
+    return sa.case(
+        ((entry.route == RealisationRoute.capacity.value) & _started(today) & (shortfall > 0), shortfall), else_=0
+    )
+
+
+def capacity_redeployed() -> Any:
+    """A ledger entry's capacity confirmed as redeployed, counted only while the benefit is capacity."""
+    entry = LEDGER.c
+    return sa.case((entry.route == RealisationRoute.capacity.value, entry.redeployed), else_=0)
+
+
 def cash_at_risk(today: date) -> Any:
     """A ledger entry's cash at risk: planned cash not confirmed, once its period has started (each stands alone)."""
     entry = LEDGER.c
     shortfall = entry.planned - entry.confirmed
-    started = entry.starts_month <= today.year * 12 + today.month - 1
-    return sa.case(((entry.route == RealisationRoute.cash.value) & started & (shortfall > 0), shortfall), else_=0)
+    return sa.case(
+        ((entry.route == RealisationRoute.cash.value) & _started(today) & (shortfall > 0), shortfall), else_=0
+    )
 
 
 @dataclass(frozen=True)
 class CashToConfirm:
-    """A started period of a cash-releasing benefit whose planned cash finance has not all confirmed."""
+    """A started period of a cash (or capacity) benefit whose planned money finance has not all confirmed."""
 
     benefit_id: int
     benefit: str
     initiative: str
-    cost_centre: str | None
+    cost_centre: str | None  # for capacity: where the benefit says the capacity is redeployed
     period: str
     planned: Decimal
     confirmed: Decimal
@@ -114,19 +134,35 @@ class CashToConfirm:
 
 def cash_to_confirm(*, session: Session, today: date | None = None) -> list[CashToConfirm]:
     """Every started period of a cash-releasing benefit with planned cash not yet confirmed, oldest first."""
+    return _to_confirm(session=session, shortfall=cash_at_risk(today or date.today()), confirmed=LEDGER.c.confirmed)
+
+
+def capacity_to_confirm(*, session: Session, today: date | None = None) -> list[CashToConfirm]:
+    """Every started period of a capacity benefit whose planned capacity is not yet confirmed as redeployed."""
     entry = LEDGER.c
-    day = today or date.today()
+    return _to_confirm(
+        session=session,
+        shortfall=capacity_not_redeployed(today or date.today()),
+        confirmed=entry.redeployed,
+        extra=col(Benefit.redeployment),
+    )
+
+
+def _to_confirm(*, session: Session, shortfall: Any, confirmed: Any, extra: Any = None) -> list[CashToConfirm]:
+    entry = LEDGER.c
+    where = entry.cost_centre if extra is None else extra
     rows = session.execute(
-        sa.select(entry.benefit_id, col(Benefit.title), col(Initiative.name), entry.cost_centre, entry.period,
-                  entry.planned, entry.confirmed)
+        sa.select(
+            entry.benefit_id, col(Benefit.title), col(Initiative.name), where, entry.period, entry.planned, confirmed
+        )
         .join(Benefit, col(Benefit.id) == entry.benefit_id)
         .join(Initiative, col(Initiative.id) == entry.initiative_id)
-        .where(cash_at_risk(day) > 0)
+        .where(shortfall > 0)
         .order_by(entry.starts_month, col(Initiative.name), col(Benefit.title))
-    )  # fmt: skip
+    )
     return [
-        CashToConfirm(benefit_id, title, name, centre, period, _money(planned), _money(confirmed))
-        for benefit_id, title, name, centre, period, planned, confirmed in rows
+        CashToConfirm(benefit_id, title, name, place, period, _money(planned), _money(done))
+        for benefit_id, title, name, place, period, planned, done in rows
     ]
 
 
@@ -171,6 +207,9 @@ class _Year:
     by_stage: dict[str, dict[str, Decimal]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Decimal)))
     planned: Decimal = Decimal(0)
     approved: Decimal = Decimal(0)
+    capacity_planned: Decimal = Decimal(0)
+    redeployed: Decimal = Decimal(0)
+    not_redeployed: Decimal = Decimal(0)
 
 
 def cash_capacity_summary(
@@ -194,6 +233,7 @@ def cash_capacity_summary(
         return weights[stage] if weighted else Decimal(1)
 
     entry = LEDGER.c
+    day = today or date.today()
     in_years = []
     if from_year:
         in_years.append(entry.year >= parse_period(from_year).start_year)
@@ -210,8 +250,10 @@ def cash_capacity_summary(
             func.sum(entry.planned),
             func.sum(func.coalesce(entry.approved, 0)),
             func.sum(cash_confirmed()),
-            func.sum(cash_at_risk(today or date.today())),
+            func.sum(cash_at_risk(day)),
             func.sum(sa.case((is_cash, entry.first_of_year), else_=0)),
+            func.sum(capacity_redeployed()),
+            func.sum(capacity_not_redeployed(day)),
         )
         .where(*in_years)
         .group_by(entry.route, entry.stage, entry.cost_centre, entry.year)
@@ -220,12 +262,17 @@ def cash_capacity_summary(
         grouped = grouped.where(entry.initiative_id == initiative_id)
     years: dict[int, _Year] = defaultdict(_Year)
     places: dict[tuple[str, int], _Place] = defaultdict(_Place)
-    for route, stage, centre, start, value, planned, approved, confirmed, risk, count in session.execute(grouped):
+    for row in session.execute(grouped):
+        route, stage, centre, start, value, planned, approved, confirmed, risk, count, redeployed, idle = row
         share = weight(stage)
         year = years[start]
         year.by_stage[stage][route] += _money(value) * share
         year.planned += _money(planned) * share
         year.approved += _money(approved) * share
+        if route == RealisationRoute.capacity.value:
+            year.capacity_planned += _money(planned) * share
+            year.redeployed += _money(redeployed)
+            year.not_redeployed += _money(idle) * share
         if route == RealisationRoute.cash.value:
             place = places[(centre or NO_CENTRE, start)]
             place.planned += _money(planned) * share
@@ -299,6 +346,9 @@ def _assemble(
                 cash_planned=sum((place.planned for place in in_year), Decimal(0)),
                 cash_confirmed=sum((place.confirmed for place in in_year), Decimal(0)),
                 cash_at_risk=sum((place.at_risk for place in in_year), Decimal(0)),
+                capacity_planned=year.capacity_planned,
+                capacity_redeployed=year.redeployed,
+                capacity_not_redeployed=year.not_redeployed,
             )
         )
     by_centre = []

@@ -186,7 +186,8 @@ def delete_initiative(
     benefits = session.exec(
         select(Benefit)
         .where(Benefit.initiative_id == initiative_id)
-        .options(selectinload(Benefit.profile), selectinload(Benefit.cash_confirmations))  # type: ignore[arg-type]
+        .options(selectinload(Benefit.profile), selectinload(Benefit.cash_confirmations),
+                 selectinload(Benefit.redeployment_confirmations))  # type: ignore[arg-type]
         .order_by(col(Benefit.id))
         .with_for_update(of=Benefit)
         .execution_options(populate_existing=True)

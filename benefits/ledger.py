@@ -2,9 +2,9 @@
 
 The cash-versus-capacity summary reads this one narrow table instead of joining each profile row to its benefit,
 which is what keeps a portfolio summary fast. The ledger is derived data: whenever a flush writes a benefit, a
-profile entry, an approved baseline, a cash confirmation or an initiative, the entries of the benefits concerned
-are rebuilt from their sources in the same transaction. Writes that bypass the ORM's flush (bulk Core inserts or
-updates of those tables) must call `refresh` themselves, as the benchmark's bulk loader does.
+profile entry, an approved baseline, a cash or redeployment confirmation or an initiative, the entries of the
+benefits concerned are rebuilt from their sources in the same transaction. Writes that bypass the ORM's flush
+(bulk Core inserts or updates of those tables) must call `refresh` themselves, as the benchmark's bulk loader does.
 """
 
 from collections.abc import Collection
@@ -16,12 +16,20 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, col, func
 
-from benefits.models import ApprovedBaseline, Benefit, CashConfirmation, Initiative, LedgerEntry, ProfileEntry
+from benefits.models import (
+    ApprovedBaseline,
+    Benefit,
+    CashConfirmation,
+    Initiative,
+    LedgerEntry,
+    ProfileEntry,
+    RedeploymentConfirmation,
+)
 from benefits.stages import MONEY_UNITS, Category, RealisationRoute
 
 _TOUCHED_BENEFITS = "ledger_benefits"
 _TOUCHED_INITIATIVES = "ledger_initiatives"
-_SOURCES = (ProfileEntry, ApprovedBaseline, CashConfirmation)
+_SOURCES = (ProfileEntry, ApprovedBaseline, CashConfirmation, RedeploymentConfirmation)
 LEDGER: sa.Table = LedgerEntry.__table__  # type: ignore[attr-defined]
 
 
@@ -43,21 +51,36 @@ def _entries(benefit_ids: Collection[int] | None) -> sa.Select[Any]:
         statement = sa.select(model.benefit_id, model.period, sort_key)
         return statement if benefit_ids is None else statement.where(model.benefit_id.in_(benefit_ids))
 
+    # Only the baseline in force counts: earlier versions are kept, but the ledger compares with the current one.
+    in_force = (col(Benefit.id) == col(ApprovedBaseline.benefit_id)) & (
+        col(Benefit.baseline_version) == col(ApprovedBaseline.version)
+    )
+    approved_keys = sa.select(
+        col(ApprovedBaseline.benefit_id), col(ApprovedBaseline.period), col(ApprovedBaseline.sort_key)
+    ).join(Benefit, in_force)
+    if benefit_ids is not None:
+        approved_keys = approved_keys.where(col(ApprovedBaseline.benefit_id).in_(benefit_ids))
     periods = sa.union(
         keys(ProfileEntry, ProfileEntry.sort_key),
-        keys(ApprovedBaseline, ApprovedBaseline.sort_key),
+        approved_keys,
         keys(CashConfirmation, _sort_key(CashConfirmation.period)),
+        keys(RedeploymentConfirmation, _sort_key(RedeploymentConfirmation.period)),
     ).subquery("periods")
     raw = sa.BigInteger
-    confirmed = (
-        sa.select(
-            col(CashConfirmation.benefit_id),
-            col(CashConfirmation.period),
-            func.sum(sa.type_coerce(CashConfirmation.amount, raw)).label("amount"),
+
+    def confirmed_by_period(model: Any, name: str) -> Any:
+        return (
+            sa.select(
+                col(model.benefit_id),
+                col(model.period),
+                func.sum(sa.type_coerce(model.amount, raw)).label("amount"),
+            )
+            .group_by(col(model.benefit_id), col(model.period))
+            .subquery(name)
         )
-        .group_by(col(CashConfirmation.benefit_id), col(CashConfirmation.period))
-        .subquery("confirmed")
-    )
+
+    confirmed = confirmed_by_period(CashConfirmation, "confirmed")
+    redeployed = confirmed_by_period(RedeploymentConfirmation, "redeployed")
     sign = sa.case((col(Benefit.is_disbenefit), -1), else_=1)
     planned = sa.type_coerce(ProfileEntry.planned, raw)
     actual = sa.type_coerce(ProfileEntry.actual, raw)
@@ -80,6 +103,7 @@ def _entries(benefit_ids: Collection[int] | None) -> sa.Select[Any]:
             sign * func.coalesce(planned, 0),
             sign * sa.type_coerce(ApprovedBaseline.planned, raw),
             func.coalesce(confirmed.c.amount, 0),
+            func.coalesce(redeployed.c.amount, 0),
             sa.case((func.row_number().over(partition_by=(periods.c.benefit_id, year), order_by=key) == 1, 1), else_=0),
         )
         .select_from(periods)
@@ -92,10 +116,14 @@ def _entries(benefit_ids: Collection[int] | None) -> sa.Select[Any]:
         .outerjoin(
             ApprovedBaseline,
             (col(ApprovedBaseline.benefit_id) == periods.c.benefit_id)
-            & (col(ApprovedBaseline.period) == periods.c.period),
+            & (col(ApprovedBaseline.period) == periods.c.period)
+            & (col(ApprovedBaseline.version) == col(Benefit.baseline_version)),
         )
         .outerjoin(
             confirmed, (confirmed.c.benefit_id == periods.c.benefit_id) & (confirmed.c.period == periods.c.period)
+        )
+        .outerjoin(
+            redeployed, (redeployed.c.benefit_id == periods.c.benefit_id) & (redeployed.c.period == periods.c.period)
         )
         .where(col(Benefit.category) == Category.financial, col(Benefit.withdrawn).is_(False), counted_as_money())
     )
@@ -114,11 +142,12 @@ _COLUMNS = [
     "planned",
     "approved",
     "confirmed",
+    "redeployed",
     "first_of_year",
 ]
 
 
-BATCH = 2_000  # benefits per statement: three IN lists of this size stay within SQLite's bound parameters
+BATCH = 2_000  # benefits per statement: four IN lists of this size stay within SQLite's bound parameters
 
 
 def refresh(*, connection: sa.Connection, benefit_ids: Collection[int] | None) -> None:

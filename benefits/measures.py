@@ -39,6 +39,7 @@ from benefits.models.measure import (
     PhaseRead,
 )
 from benefits.periods import Period, period_of
+from benefits.stages import MeasuredAs
 from benefits.xmr import Direction, XmrChart, xmr_chart
 
 ENTITY = "measure"
@@ -399,7 +400,8 @@ def assumption_from_measure(
 
 
 def actuals_from_measure(*, session: Session, benefit_id: int, fields: ActualsFromMeasure, actor: Actor) -> Benefit:
-    """Write a benefit's actuals per period from a linked measure, as improvement on the benefit's baseline."""
+    """Write a benefit's actuals per period from a linked measure: a change as the improvement on the benefit's
+    baseline, a level as the period's mean level."""
     benefit = register.get_benefit(session=session, benefit_id=benefit_id, for_update=True)
     measure = get_measure(session=session, measure_id=fields.measure_id)
     if benefit_id not in benefit_ids_of(session=session, measure_ids=[fields.measure_id])[fields.measure_id]:
@@ -407,7 +409,13 @@ def actuals_from_measure(*, session: Session, benefit_id: int, fields: ActualsFr
             "The measure does not evidence this benefit; link them first.",
             [Problem("measure_not_linked", "link the measure to the benefit", "measure_id")],
         )
-    if benefit.baseline_value is None:
+    level = benefit.measured_as == MeasuredAs.level
+    if level and fields.aggregate == "sum":
+        raise InvalidInput(
+            "This benefit is kept as a level, and levels are never added up: use the mean.",
+            [Problem("aggregate_not_for_levels", "send aggregate 'mean' for a level", "aggregate")],
+        )
+    if benefit.baseline_value is None and not level:
         raise InvalidInput(
             "The benefit has no baseline to measure improvement from.",
             [Problem("baseline_missing", "set the benefit's baseline value", "baseline_value")],
@@ -429,9 +437,13 @@ def actuals_from_measure(*, session: Session, benefit_id: int, fields: ActualsFr
     # A dis-benefit's profile holds the size of the harm: less improvement is more harm.
     if benefit.is_disbenefit:
         better = -better
-    baseline = benefit.baseline_value
+    baseline = benefit.baseline_value or Decimal(0)
     actuals: dict[str, Decimal] = {}
     for period, values in by_period.items():
+        if level:
+            # A level's actual is the period's level itself, as its profile plans levels.
+            actuals[period.label] = sum(values, Decimal(0)) / len(values) * fields.multiplier
+            continue
         if fields.aggregate == "sum":
             gain = sum((value - baseline for value in values), Decimal(0))
         else:
@@ -448,7 +460,8 @@ def actuals_from_measure(*, session: Session, benefit_id: int, fields: ActualsFr
             "A derived actual is out of range; check the multiplier.",
             [Problem("value_out_of_range", "actuals are at most 1e12 either way", "multiplier")],
         ) from error
-    why = fields.reason or f"Actuals derived from measure '{measure.name}' ({fields.aggregate} against the baseline)"
+    basis = "the period's mean level" if level else f"{fields.aggregate} against the baseline"
+    why = fields.reason or f"Actuals derived from measure '{measure.name}' ({basis})"
     return register.replace_profile(
         session=session, benefit_id=benefit_id, rows=profile, expected_version=None, actor=actor, reason=why
     )

@@ -1,31 +1,48 @@
 """The benefits register: adding, reading, changing, profiling, withdrawing and deleting benefits."""
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
-from benefits import audit, cause_models
+from benefits import audit, cause_models, cost_centres
 from benefits.actors import Actor
-from benefits.authz import Action, require
+from benefits.authz import Action, allowed, require
 from benefits.columns import utc_now
-from benefits.errors import Conflict, InvalidInput, NotFound, Problem
+from benefits.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
 from benefits.initiatives import check_version, get_initiative
 from benefits.listing import Page
 from benefits.models import (
+    ApprovedBaseline,
     Benefit,
     BenefitCreate,
     BenefitRead,
     BenefitUpdate,
+    CashConfirmation,
     GateRead,
     ProfileEntry,
     ProfileEntryIn,
     ProfileEntryRead,
+    RedeploymentConfirmation,
 )
+from benefits.models.baseline import BaselinePeriodRead, BaselineRead
 from benefits.periods import Period, PeriodError, parse_period_for
-from benefits.stages import STAGE_ORDER, Category, GateFacts, RealisationRoute, Stage, is_money, unmet_requirements
+from benefits.stages import (
+    STAGE_ORDER,
+    Category,
+    GateFacts,
+    MeasuredAs,
+    RealisationRoute,
+    Stage,
+    is_money,
+    profile_size,
+    unmet_requirements,
+)
 
 ENTITY = "benefit"
 EDITABLE = tuple(name for name in BenefitUpdate.model_fields if name != "reason")
@@ -37,6 +54,9 @@ def _loaded() -> list[Any]:
     return [
         selectinload(Benefit.profile),  # type: ignore[arg-type]
         selectinload(Benefit.cash_confirmations),  # type: ignore[arg-type]
+        selectinload(Benefit.redeployment_confirmations),  # type: ignore[arg-type]
+        selectinload(Benefit.baseline_versions),  # type: ignore[arg-type]
+        selectinload(Benefit.baseline_rows),  # type: ignore[arg-type]
         selectinload(Benefit.initiative),  # type: ignore[arg-type]
     ]
 
@@ -61,6 +81,20 @@ def get_benefit(*, session: Session, benefit_id: int, for_update: bool = False) 
     return benefit
 
 
+Confirmation = CashConfirmation | RedeploymentConfirmation
+
+
+def held(entries: Sequence[Confirmation]) -> Decimal:
+    """What stands confirmed: the sum of the entries, reversals (negative) included."""
+    return sum((entry.amount for entry in entries), Decimal(0))
+
+
+def standing(entries: Sequence[Confirmation]) -> list[Confirmation]:
+    """The confirmations that stand: neither reversals nor reversed."""
+    reversed_ids = {entry.corrects_id for entry in entries if entry.corrects_id is not None}
+    return [entry for entry in entries if entry.corrects_id is None and entry.id not in reversed_ids]
+
+
 def gate_facts(benefit: Benefit) -> GateFacts:
     """What the stage gates look at, read off a loaded benefit."""
     return GateFacts(
@@ -82,14 +116,16 @@ def gate_facts(benefit: Benefit) -> GateFacts:
         planned_periods=sum(1 for entry in benefit.profile if entry.planned is not None),
         actual_periods=sum(1 for entry in benefit.profile if entry.actual is not None),
         evidence=benefit.evidence,
-        cash_confirmations=len(benefit.cash_confirmations),
+        cash_confirmations=len(standing(benefit.cash_confirmations)),
+        is_disbenefit=benefit.is_disbenefit,
+        redeployment_confirmations=len(standing(benefit.redeployment_confirmations)),
     )
 
 
 def key_figures(benefit: Benefit) -> dict[str, Any]:
     """The figures kept with every stage move, so a board sees what the benefit looked like then."""
-    planned = [entry.planned for entry in benefit.profile if entry.planned is not None]
-    actual = [entry.actual for entry in benefit.profile if entry.actual is not None]
+    planned = [entry.planned for entry in benefit.profile]
+    actual = [entry.actual for entry in benefit.profile]
     return {
         "estimate_low": benefit.estimate_low,
         "estimate_likely": benefit.estimate_likely,
@@ -97,12 +133,31 @@ def key_figures(benefit: Benefit) -> dict[str, Any]:
         "baseline_value": benefit.baseline_value,
         "target_value": benefit.target_value,
         "route": benefit.route,
-        "cash_confirmed_total": sum(c.amount for c in benefit.cash_confirmations)
-        if benefit.cash_confirmations
-        else None,
-        "planned_total": sum(planned) if planned else None,
-        "actual_total": sum(actual) if actual else None,
+        "cash_confirmed_total": held(benefit.cash_confirmations) if benefit.cash_confirmations else None,
+        "redeployed_total": held(benefit.redeployment_confirmations) if benefit.redeployment_confirmations else None,
+        "baseline_version": benefit.baseline_version,
+        "planned_total": profile_size(planned, benefit.measured_as),
+        "actual_total": profile_size(actual, benefit.measured_as),
     }
+
+
+def baseline_views(benefit: Benefit) -> list[BaselineRead]:
+    """Every baseline the benefit has had approved, oldest first, each with its periods and size."""
+    rows: dict[int, list[ApprovedBaseline]] = defaultdict(list)
+    for row in benefit.baseline_rows:
+        rows[row.version].append(row)
+    return [
+        BaselineRead(
+            version=version.version,
+            kind=version.kind,
+            reason=version.reason,
+            approved_by=version.approved_by,
+            approved_at=version.approved_at,
+            total=profile_size([row.planned for row in rows[version.version]], benefit.measured_as),
+            periods=[BaselinePeriodRead(period=row.period, planned=row.planned) for row in rows[version.version]],
+        )
+        for version in benefit.baseline_versions
+    ]
 
 
 def benefit_view(benefit: Benefit) -> BenefitRead:
@@ -114,6 +169,7 @@ def benefit_view(benefit: Benefit) -> BenefitRead:
         benefit,
         update={
             "profile": [ProfileEntryRead.model_validate(entry) for entry in benefit.profile],
+            "baselines": baseline_views(benefit),
             "gate": GateRead.model_validate(
                 {"next_stage": next_stage, "missing": [problem.__dict__ for problem in missing]}
             ),
@@ -142,6 +198,24 @@ def _consistency_problems(benefit: Benefit, *, check_unit: bool = True) -> list[
                 "unit",
             )
         )
+    if benefit.category == Category.financial and benefit.measured_as == MeasuredAs.level:
+        problems.append(
+            Problem(
+                "level_not_money",
+                "A financial benefit is money each period, a change summed over the years; "
+                "keep a level (such as a satisfaction rate) as a non-financial benefit.",
+                "measured_as",
+            )
+        )
+    if benefit.measured_as != MeasuredAs.level:
+        for name in ("estimate_low", "estimate_likely", "estimate_high", "target_value"):
+            value = getattr(benefit, name)
+            if value is not None and value < 0:
+                problems.append(Problem("negative_value", _NEGATIVE, name))
+    if benefit.measured_as != MeasuredAs.level and "profile" not in sa.inspect(benefit).unloaded:
+        for index, entry in enumerate(benefit.profile):
+            if entry.planned is not None and entry.planned < 0:
+                problems.append(Problem("negative_value", _NEGATIVE, f"profile[{index}].planned"))
     if benefit.category != Category.financial and benefit.route is not None:
         problems.append(
             Problem("route_not_financial", "Only a financial benefit has a realisation route; clear it.", "route")
@@ -157,6 +231,10 @@ def _consistency_problems(benefit: Benefit, *, check_unit: bool = True) -> list[
 
 
 ESTIMATE_FIELDS = ("estimate_low", "estimate_likely", "estimate_high")
+_NEGATIVE = (
+    "A benefit's values are sizes, never below zero: enter a harm as a dis-benefit (is_disbenefit) with a positive "
+    "size, and a worsening as an actual."
+)
 
 
 def _value_from_model(*, session: Session, benefit: Benefit, sent: set[str]) -> None:
@@ -254,6 +332,7 @@ def create_benefit(*, session: Session, initiative_id: int, fields: BenefitCreat
     get_initiative(session=session, initiative_id=initiative_id)
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     benefit = Benefit.model_validate(fields, update={"initiative_id": initiative_id, "stage": Stage.opportunity})
+    benefit.cost_centre = cost_centres.canonical_code(session=session, code=benefit.cost_centre)
     _value_from_model(session=session, benefit=benefit, sent=fields.model_fields_set)
     _settle(benefit)
     session.add(benefit)
@@ -285,11 +364,17 @@ def update_benefit(
     for name in ("title", "quantified", "is_disbenefit", "description", "evidence"):
         if name in sent and sent[name] is None:
             raise InvalidInput(f"{name} cannot be null.", [Problem("required", f"{name} cannot be null.", name)])
+    if "cost_centre" in sent:
+        sent["cost_centre"] = cost_centres.canonical_code(
+            session=session, code=sent["cost_centre"], allow_inactive=benefit.cost_centre
+        )
     before = _snapshot(benefit)
+    refuse_route_change(session=session, benefit=benefit, sent=sent, actor=actor)
     for name, value in sent.items():
         setattr(benefit, name, value)
     _value_from_model(session=session, benefit=benefit, sent=set(sent))
     _settle(benefit, check_unit=bool({"unit", "category"} & set(sent)))
+    keep_money_where_confirmed(benefit, before)
     _keep_stage_bar(benefit)
     audit.record_update(
         session=session,
@@ -303,6 +388,59 @@ def update_benefit(
         reason=reason,
     )
     return benefit
+
+
+def refuse_route_change(*, session: Session, benefit: Benefit, sent: dict[str, Any], actor: Actor) -> None:
+    """Past planned, how and where a benefit's value is taken is finance's decision, not the programme's."""
+    changing = sorted(name for name in ROUTE_FIELDS & set(sent) if sent[name] != getattr(benefit, name))
+    if not changing or Stage(benefit.stage).rank < Stage.planned.rank:
+        return
+    if not allowed(
+        session=session, actor=actor, action=Action.decide_approved_route, initiative_id=benefit.initiative_id
+    ):
+        raise Forbidden(
+            f"This benefit is {benefit.stage.value}: its {', '.join(changing)} can now be changed by finance or an "
+            "admin only. Ask finance to change it, or move the benefit back to scoped with a reason first.",
+            [
+                Problem("route_is_finance_decision", "Finance decides the route of a planned benefit.", name)
+                for name in changing
+            ],
+        )
+
+
+def keep_money_where_confirmed(benefit: Benefit, before: dict[str, Any]) -> None:
+    """Confirmed cash stays with its route and cost centre, confirmed redeployment with its route, until reversed."""
+    problems = []
+    cash = held(benefit.cash_confirmations)
+    if cash > 0 and before["route"] == RealisationRoute.cash:
+        for name in ("route", "cost_centre"):
+            if getattr(benefit, name) != before[name]:
+                problems.append(
+                    Problem(
+                        "confirmed_cash_held",
+                        f"£{cash:,.2f} of cash is confirmed against "
+                        f"{before['cost_centre']}; finance must reverse each confirmation, with a "
+                        "reason, before the route or cost centre changes.",
+                        name,
+                    )
+                )
+    redeployed = held(benefit.redeployment_confirmations)
+    if redeployed > 0 and before["route"] == RealisationRoute.capacity and benefit.route != RealisationRoute.capacity:
+        problems.append(
+            Problem(
+                "confirmed_redeployment_held",
+                f"£{redeployed:,.2f} of capacity is confirmed as "
+                "redeployed; finance must reverse each confirmation, with a reason, before the "
+                "route changes.",
+                "route",
+            )
+        )
+    if problems:
+        raise Conflict(
+            "Confirmed money cannot move until finance reverses its confirmations.",
+            problems,
+            code="confirmed_money_held",
+        )
 
 
 def _parse_profile(rows: Sequence[ProfileEntryIn], benefit: Benefit) -> list[tuple[Period, ProfileEntryIn]]:
@@ -325,6 +463,9 @@ def _parse_profile(rows: Sequence[ProfileEntryIn], benefit: Benefit) -> list[tup
             )
             continue
         seen[period.label] = index
+        if row.planned is not None and row.planned < 0 and benefit.measured_as != MeasuredAs.level:
+            problems.append(Problem("negative_value", _NEGATIVE, f"profile[{index}].planned"))
+            continue
         parsed.append((period, row))
     if problems:
         raise InvalidInput("The profile has rows that cannot be used.", problems)
@@ -405,6 +546,15 @@ def withdraw_benefit(
         raise InvalidInput(
             "Say why the benefit is withdrawn.", [Problem("reason_required", "Give a reason.", "reason")]
         )
+    cash, redeployed = held(benefit.cash_confirmations), held(benefit.redeployment_confirmations)
+    if cash > 0 or redeployed > 0:
+        confirmed = "cash" if cash > 0 else "redeployed capacity"
+        raise Conflict(
+            f"This benefit holds confirmed {confirmed}; a withdrawn benefit's money would drop out of every total. "
+            "Finance must reverse the confirmations, with a reason, first.",
+            [Problem("confirmed_money_held", f"£{max(cash, redeployed):,.2f} confirmed.", "reason")],
+            code="confirmed_money_held",
+        )
     benefit.withdrawn, benefit.withdrawn_reason, benefit.updated_at = True, reason, utc_now()
     session.flush()
     audit.record(
@@ -442,8 +592,8 @@ def deletion_refusal(benefit: Benefit) -> str | None:
     """Why a benefit may not be deleted, or None: one that ever left opportunity, or holds cash, is kept."""
     if benefit.furthest_stage != Stage.opportunity:
         return f"This benefit has reached {benefit.furthest_stage}, so it cannot be deleted."
-    if benefit.cash_confirmations:
-        return "Finance has confirmed cash against this benefit, so it cannot be deleted."
+    if benefit.cash_confirmations or benefit.redeployment_confirmations:
+        return "Finance has confirmed money against this benefit, so it cannot be deleted."
     return None
 
 

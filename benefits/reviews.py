@@ -5,24 +5,25 @@ Variance rule: a benefit with an approved baseline compares its forecast (actual
 otherwise, over its whole profile) with the baseline's total; dis-benefits count negative, so a shortfall is
 always a lower figure. The shortfall as a share of the baseline's size gives the status: `on_track` within 5%,
 `at_risk` from 5% to 15%, `off_track` beyond 15% (a zero baseline is on track unless the forecast is below it).
+A benefit kept as a level is never summed: its last period's forecast level is compared with the baseline's last
+level, and the shortfall is a share of the improvement the baseline promised over the benefit's starting value.
+Each benefit is compared with the baseline in force and with baseline 1, the original approval.
 """
 
 from collections import defaultdict
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from benefits import audit, measures
+from benefits import audit, measures, register
 from benefits.actors import Actor
 from benefits.authz import Action, require
-from benefits.columns import SCALE
 from benefits.errors import NotFound
 from benefits.initiatives import get_initiative
 from benefits.listing import Page, paginate
-from benefits.models import ApprovedBaseline, AuditEvent, Benefit, Measure
+from benefits.models import AuditEvent, Benefit, Measure
 from benefits.models.review import (
     ActionItem,
     BenefitNoteRead,
@@ -36,18 +37,25 @@ from benefits.models.review import (
     ValueChangeRead,
     VarianceRead,
 )
+from benefits.stages import MeasuredAs, profile_size
 
 ENTITY = "review"
 AT_RISK_BEYOND = Decimal("0.05")
 OFF_TRACK_BEYOND = Decimal("0.15")
 
 
-def variance_status(baseline: Decimal, forecast: Decimal) -> tuple[Decimal, float | None, str]:
-    """Variance, its share of the baseline, and the status by the module's documented rule."""
+def variance_status(
+    baseline: Decimal, forecast: Decimal, start: Decimal | None = None
+) -> tuple[Decimal, float | None, str]:
+    """Variance, its share of the baseline, and the status by the module's documented rule.
+
+    `start` is a level's starting value: its shortfall is then a share of the promised improvement.
+    """
     variance = forecast - baseline
-    if baseline == 0:
+    size = abs(baseline - start) if start is not None and baseline != start else abs(baseline)
+    if size == 0:
         return variance, None, "on_track" if variance >= 0 else "off_track"
-    share = variance / abs(baseline)
+    share = variance / size
     if share >= -AT_RISK_BEYOND:
         status = "on_track"
     elif share >= -OFF_TRACK_BEYOND:
@@ -61,44 +69,39 @@ def _benefits_in(statement: Any, initiative_id: int | None) -> Any:
     return statement if initiative_id is None else statement.where(col(Benefit.initiative_id) == initiative_id)
 
 
+def _signed_size(values: list[Decimal | None], *, benefit: Benefit) -> str | None:
+    """A run of values as the snapshot keeps it: the size (total, or last level), negative for a dis-benefit."""
+    size = profile_size(values, benefit.measured_as)
+    return None if size is None else str(-size if benefit.is_disbenefit else size)
+
+
 def snapshot(*, session: Session, initiative_id: int | None) -> dict[str, Any]:
     """The register as it stands: each benefit's stage, route and totals; each measure's signals."""
-    loaded = [selectinload(Benefit.profile), selectinload(Benefit.cash_confirmations)]  # type: ignore[arg-type]
-    benefits = session.exec(_benefits_in(select(Benefit), initiative_id).options(*loaded)).all()
-    sign = sa.case((col(Benefit.is_disbenefit), -1), else_=1)
-    baselines = dict(
-        session.execute(
-            _benefits_in(
-                sa.select(
-                    col(ApprovedBaseline.benefit_id),
-                    func.sum(sign * sa.type_coerce(ApprovedBaseline.planned, sa.BigInteger)),
-                )
-                .join(Benefit, col(Benefit.id) == col(ApprovedBaseline.benefit_id))
-                .group_by(col(ApprovedBaseline.benefit_id)),
-                initiative_id,
-            )
-        ).all()
-    )
-    register = {}
+    benefits = session.exec(_benefits_in(select(Benefit), initiative_id).options(*register.loaded_relations())).all()
+    register_rows = {}
     for benefit in benefits:
-        signed = Decimal(-1 if benefit.is_disbenefit else 1)
-        planned = sum((entry.planned or Decimal(0) for entry in benefit.profile), Decimal(0)) * signed
-        forecast = sum(
-            (entry.actual if entry.actual is not None else entry.planned or Decimal(0) for entry in benefit.profile),
-            Decimal(0),
-        )
-        baseline = baselines.get(benefit.id)
-        register[str(benefit.id)] = {
+        sized = partial(_signed_size, benefit=benefit)
+        versions: dict[int, list[Decimal | None]] = defaultdict(list)
+        for row in benefit.baseline_rows:
+            versions[row.version].append(row.planned)
+        level = benefit.measured_as == MeasuredAs.level
+        register_rows[str(benefit.id)] = {
             "title": benefit.title,
             "stage": benefit.stage.value,
             "withdrawn": benefit.withdrawn,
             "withdrawn_reason": benefit.withdrawn_reason,
             "route": benefit.route.value if benefit.route else None,
             "cost_centre": benefit.cost_centre,
-            "planned": str(planned),
-            "forecast": str(forecast * signed),
-            "baseline": None if baseline is None else str(Decimal(int(baseline)).scaleb(-SCALE)),
-            "confirmed": str(sum((row.amount for row in benefit.cash_confirmations), Decimal(0))),
+            "measured_as": benefit.measured_as.value,
+            "start": str(benefit.baseline_value) if level and benefit.baseline_value is not None else None,
+            "planned": sized([entry.planned for entry in benefit.profile]) or "0",
+            "forecast": sized([entry.planned if entry.actual is None else entry.actual for entry in benefit.profile])
+            or "0",
+            "baseline_version": benefit.baseline_version,
+            "baseline": sized(versions[benefit.baseline_version]) if benefit.baseline_version else None,
+            "original_baseline": sized(versions[1]) if benefit.baseline_version else None,
+            "confirmed": str(register.held(benefit.cash_confirmations)),
+            "redeployed": str(register.held(benefit.redeployment_confirmations)),
         }
     in_scope = select(Measure).order_by(col(Measure.id))
     if initiative_id is not None:
@@ -115,7 +118,7 @@ def snapshot(*, session: Session, initiative_id: int | None) -> dict[str, Any]:
                 if point.signal is not None
             ],
         }
-    return {"benefits": register, "measures": signals}
+    return {"benefits": register_rows, "measures": signals}
 
 
 def get_review(*, session: Session, review_id: int) -> Review:
@@ -169,7 +172,11 @@ def variances(review_snapshot: dict[str, Any]) -> list[VarianceRead]:
         if row["baseline"] is None or row["withdrawn"]:
             continue
         baseline, forecast = Decimal(row["baseline"]), Decimal(row["forecast"])
-        variance, share, status = variance_status(baseline, forecast)
+        # Snapshots taken before baselines had versions knew one baseline, the original.
+        original = Decimal(row.get("original_baseline") or row["baseline"])
+        start = Decimal(row["start"]) if row.get("start") is not None else None
+        variance, share, status = variance_status(baseline, forecast, start)
+        from_original, original_share, original_status = variance_status(original, forecast, start)
         found.append(
             VarianceRead(
                 benefit_id=int(benefit_id),
@@ -179,6 +186,12 @@ def variances(review_snapshot: dict[str, Any]) -> list[VarianceRead]:
                 variance=variance,
                 variance_share=share,
                 status=status,
+                measured_as=row.get("measured_as", MeasuredAs.change.value),
+                baseline_version=row.get("baseline_version") or 1,
+                original_baseline=original,
+                original_variance=from_original,
+                original_variance_share=original_share,
+                original_status=original_status,
             )
         )
     return sorted(found, key=lambda item: item.benefit_id)
@@ -240,6 +253,8 @@ def compare(
     reforecast: list[ValueChangeRead] = []
     routes: list[RouteDecisionRead] = []
     cash: list[ValueChangeRead] = []
+    redeployed: list[ValueChangeRead] = []
+    rebaselined: list[ValueChangeRead] = []
     for key, now in new_benefits.items():
         then = old_benefits.get(key)
         benefit_id = int(key)
@@ -252,7 +267,16 @@ def compare(
             continue
         if then["stage"] != now["stage"]:
             moved.append((benefit_id, now["title"], then["stage"], now["stage"]))
-        for field, bucket in (("planned", reforecast), ("confirmed", cash)):
+        for field, bucket in (
+            ("planned", reforecast),
+            ("confirmed", cash),
+            ("redeployed", redeployed),
+            ("baseline", rebaselined),
+        ):
+            if then.get(field) is None or now.get(field) is None:
+                continue
+            if field == "baseline" and then.get("baseline_version") == now.get("baseline_version"):
+                continue
             if Decimal(then[field]) != Decimal(now[field]):
                 bucket.append(
                     ValueChangeRead(benefit_id=benefit_id, title=now["title"], old=Decimal(then[field]),
@@ -291,6 +315,8 @@ def compare(
         reforecasts=reforecast,
         routes_decided=routes,
         cash_confirmed=cash,
+        redeployment_confirmed=redeployed,
+        rebaselines=rebaselined,
         signals=signals,
     )
 

@@ -45,6 +45,13 @@ class RealisationRoute(StrEnum):
     undecided = "undecided"
 
 
+class MeasuredAs(StrEnum):
+    """Whether a quantified benefit's values are a change (calls removed, summed over periods) or a level (98%)."""
+
+    change = "change"
+    level = "level"
+
+
 class Confidence(StrEnum):
     """How sure the owner is of the estimate."""
 
@@ -76,6 +83,8 @@ class GateFacts:
     actual_periods: int
     evidence: str
     cash_confirmations: int
+    is_disbenefit: bool = False
+    redeployment_confirmations: int = 0
 
 
 def _blank(text: str | None) -> bool:
@@ -155,6 +164,14 @@ def _delivered_bar(facts: GateFacts) -> list[Problem]:
                 "cash_confirmations",
             )
         )
+    if facts.route is RealisationRoute.capacity and not facts.is_disbenefit and facts.redeployment_confirmations == 0:
+        problems.append(
+            Problem(
+                "redeployment_confirmation_missing",
+                "Finance must confirm that the released capacity was redeployed as planned (who, when, how much).",
+                "redeployment_confirmations",
+            )
+        )
     return problems
 
 
@@ -169,6 +186,14 @@ def unmet_requirements(facts: GateFacts, stage: Stage) -> list[Problem]:
     return problems
 
 
+def profile_size(values: "list[Decimal | None]", measured_as: MeasuredAs | str | None) -> Decimal | None:
+    """A run of period values as one figure: a change's total, or a level's last value (levels are never summed)."""
+    known = [value for value in values if value is not None]
+    if not known:
+        return None
+    return known[-1] if measured_as == MeasuredAs.level else sum(known, Decimal(0))
+
+
 MONEY_UNITS = ("GBP", "£")
 
 
@@ -177,9 +202,16 @@ def is_money(unit: str | None) -> bool:
     return unit is None or unit.strip().upper() in MONEY_UNITS
 
 
-def counts_as_money(category: Category | None, unit: str | None) -> bool:
-    """Whether a benefit is valued in pounds: financial (GBP, or no unit), or non-financial with GBP as its unit."""
+def counts_as_money(
+    category: Category | None, unit: str | None, measured_as: MeasuredAs | str | None = MeasuredAs.change
+) -> bool:
+    """Whether a benefit is valued in pounds: financial (GBP, or no unit), or non-financial with GBP as its unit.
+
+    A level is never money to be summed: only a change counts.
+    """
     # The appraisal's SQL (`appraisal._valued`) says the same in a query.
+    if measured_as == MeasuredAs.level:
+        return False
     if category == Category.financial:
         return is_money(unit)
     return category == Category.non_financial and bool(unit) and is_money(unit)

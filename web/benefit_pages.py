@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep
-from benefits import finance, measures, pipeline, register
+from benefits import confirmations, finance, measures, pipeline, register
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
 from benefits.errors import DomainError
@@ -52,7 +52,7 @@ def _benefit_page(
         "may_edit": allowed(session=session, actor=actor, action=Action.edit_initiative,
                             initiative_id=view.initiative_id),
         "history": pipeline.benefit_history(session=session, benefit_id=view.id).items,
-        "confirmations": pipeline.list_cash_confirmations(session=session, benefit_id=view.id).items,
+        "confirmations": confirmations.list_cash_confirmations(session=session, benefit_id=view.id).items,
         "measures": measures.tracking(session=session, benefit_id=view.id), **_profile_chart(session, view),
     }, status_code=status_code)  # fmt: skip
 
@@ -60,7 +60,7 @@ def _benefit_page(
 def _profile_chart(session: Any, view: BenefitRead) -> dict[str, Any]:
     """The profile against its approved baseline: the rows, the chart, and the chart in words."""
     rows = finance.profile_against_baseline(session=session, benefit_id=view.id)
-    money = counts_as_money(view.category, view.unit)
+    money = counts_as_money(view.category, view.unit, view.measured_as)
     unit = "" if money else (view.unit or "")
     periods = [row.period for row in rows]
     baseline = [None if row.approved is None else float(row.approved) for row in rows]

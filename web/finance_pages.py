@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep
-from benefits import finance, initiatives, pipeline, reviews
+from benefits import confirmations, finance, initiatives, reviews
 from benefits.actors import Actor
 from benefits.authz import Action, allowed
 from benefits.errors import DomainError, Forbidden
@@ -116,7 +116,7 @@ def confirm_cash(
     try:
         fields = CashConfirmationCreate(period=period, amount=typed_amount(amount),
                                         note=note)  # fmt: skip
-        pipeline.confirm_cash(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
+        confirmations.confirm_cash(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
     except (ValidationError, InvalidOperation):
         session.rollback()
         return _finance_page(request, session, actor, "The amount must be a number of pounds.", status_code=422)

@@ -1,4 +1,4 @@
-"""One benefit: its fields, profile, stage moves, withdrawal, history and finance confirmations."""
+"""One benefit: its fields, profile, stage moves, withdrawal, history, baselines and finance confirmations."""
 
 from typing import Annotated
 
@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, PagingDep, ResourceId, SessionDep, etag
 from api.problems import PROBLEM_RESPONSES
 from api.schemas import PageRead, page_read
-from benefits import measures, pipeline, register
+from benefits import baselines, confirmations, measures, pipeline, register
 from benefits.columns import Reason
 from benefits.models import (
     AuditEventRead,
@@ -17,7 +17,8 @@ from benefits.models import (
     CashConfirmationRead,
     ProfileEntryIn,
 )
-from benefits.models.benefit import TransitionRequest, WithdrawRequest
+from benefits.models.baseline import BaselineRead, RebaselineCreate, RebaselineRequestCreate, RebaselineRequestRead
+from benefits.models.benefit import RedeploymentConfirmationRead, TransitionRequest, WithdrawRequest
 from benefits.models.measure import ActualsFromMeasure
 
 router = APIRouter(prefix="/api/v1/benefits", tags=["benefits"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN)
@@ -148,17 +149,85 @@ def confirm_cash(
     benefit_id: ResourceId, fields: CashConfirmationCreate, session: SessionDep, actor: ActorDep, response: Response
 ) -> CashConfirmationRead:
     """Record finance's confirmation that the benefit's budget went down for a period."""
-    confirmation = pipeline.confirm_cash(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
+    confirmation = confirmations.confirm_cash(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
     response.headers["ETag"] = etag(1)  # a confirmation never changes
-    return CashConfirmationRead.model_validate(confirmation)
+    return confirmations.views(session=session, entries=[confirmation], kind=confirmations.CASH)[0]
 
 
 @router.get("/{benefit_id}/cash-confirmations", response_model=PageRead[CashConfirmationRead])
 def list_cash_confirmations(
     benefit_id: ResourceId, session: SessionDep, paging: PagingDep
 ) -> PageRead[CashConfirmationRead]:
-    """A benefit's finance confirmations, oldest first."""
-    page = pipeline.list_cash_confirmations(
+    """A benefit's cash confirmations and their reversals, oldest first."""
+    page = confirmations.list_cash_confirmations(
         session=session, benefit_id=benefit_id, limit=paging.limit, offset=paging.offset
     )
     return page_read(page, CashConfirmationRead.model_validate)
+
+
+@router.post(
+    "/{benefit_id}/redeployment-confirmations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RedeploymentConfirmationRead,
+)
+def confirm_redeployment(
+    benefit_id: ResourceId, fields: CashConfirmationCreate, session: SessionDep, actor: ActorDep, response: Response
+) -> CashConfirmationRead:
+    """Record finance's confirmation that the benefit's released capacity was redeployed as it says, for a period."""
+    entry = confirmations.confirm_redeployment(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
+    response.headers["ETag"] = etag(1)  # a confirmation never changes
+    return confirmations.views(session=session, entries=[entry], kind=confirmations.REDEPLOYMENT)[0]
+
+
+@router.get("/{benefit_id}/redeployment-confirmations", response_model=PageRead[RedeploymentConfirmationRead])
+def list_redeployment_confirmations(
+    benefit_id: ResourceId, session: SessionDep, paging: PagingDep
+) -> PageRead[CashConfirmationRead]:
+    """A benefit's redeployment confirmations and their reversals, oldest first."""
+    page = confirmations.list_redeployment_confirmations(
+        session=session, benefit_id=benefit_id, limit=paging.limit, offset=paging.offset
+    )
+    return page_read(page, RedeploymentConfirmationRead.model_validate)
+
+
+@router.get("/{benefit_id}/baselines", response_model=list[BaselineRead])
+def list_baselines(benefit_id: ResourceId, session: SessionDep) -> list[BaselineRead]:
+    """Every baseline approved for the benefit, oldest first; none is ever replaced."""
+    return register.baseline_views(register.get_benefit(session=session, benefit_id=benefit_id))
+
+
+@router.post("/{benefit_id}/baselines", status_code=status.HTTP_201_CREATED, response_model=BenefitRead)
+def rebaseline(
+    benefit_id: ResourceId,
+    fields: RebaselineCreate,
+    session: SessionDep,
+    actor: ActorDep,
+    expected: ExpectedVersion,
+    response: Response,
+) -> BenefitRead:
+    """Re-baseline (finance, board, admin): the current plan becomes the next baseline version, with the reason."""
+    benefit = baselines.rebaseline(
+        session=session, benefit_id=benefit_id, fields=fields, expected_version=expected, actor=actor
+    )
+    response.headers["ETag"] = etag(benefit.version)
+    return register.benefit_view(benefit)
+
+
+@router.post(
+    "/{benefit_id}/rebaseline-requests", status_code=status.HTTP_201_CREATED, response_model=RebaselineRequestRead
+)
+def request_rebaseline(
+    benefit_id: ResourceId, fields: RebaselineRequestCreate, session: SessionDep, actor: ActorDep
+) -> RebaselineRequestRead:
+    """Ask finance, the board or an admin to re-baseline the benefit, saying why."""
+    request = baselines.request_rebaseline(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
+    return RebaselineRequestRead.model_validate(request, from_attributes=True)
+
+
+@router.get("/{benefit_id}/rebaseline-requests", response_model=PageRead[RebaselineRequestRead])
+def list_rebaseline_requests(
+    benefit_id: ResourceId, session: SessionDep, paging: PagingDep
+) -> PageRead[RebaselineRequestRead]:
+    """The benefit's requests to re-baseline and how each was decided, oldest first."""
+    page = baselines.list_requests(session=session, benefit_id=benefit_id, limit=paging.limit, offset=paging.offset)
+    return page_read(page, lambda row: RebaselineRequestRead.model_validate(row, from_attributes=True))

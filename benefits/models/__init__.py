@@ -1,7 +1,8 @@
 """The model families: XBase, XCreate, XUpdate, X (the table) and XRead for each entity."""
 
-from benefits.models.appraisal import ApprovedBaseline, AppSetting
+from benefits.models.appraisal import AppSetting
 from benefits.models.audit import AuditEvent, AuditEventRead
+from benefits.models.baseline import ApprovedBaseline, BaselineVersion, RebaselineRequest
 from benefits.models.benefit import (
     Benefit,
     BenefitCreate,
@@ -14,10 +15,11 @@ from benefits.models.benefit import (
     ProfileEntry,
     ProfileEntryIn,
     ProfileEntryRead,
+    RedeploymentConfirmation,
 )
 from benefits.models.cause_model import CauseModel, ModelDraft, ModelLink, ModelNode
 from benefits.models.cost import CostAmount, CostLine
-from benefits.models.finance import Budget, LedgerEntry
+from benefits.models.finance import Budget, CostCentre, LedgerEntry
 from benefits.models.initiative import Initiative, InitiativeCreate, InitiativeRead, InitiativeUpdate
 from benefits.models.measure import Measure, MeasureBenefit, Observation
 from benefits.models.person import (
@@ -46,6 +48,7 @@ __all__ = [
     "ApprovedBaseline",
     "AuditEvent",
     "AuditEventRead",
+    "BaselineVersion",
     "Benefit",
     "BenefitCreate",
     "BenefitRead",
@@ -56,6 +59,7 @@ __all__ = [
     "CashConfirmationRead",
     "CauseModel",
     "CostAmount",
+    "CostCentre",
     "CostLine",
     "GateRead",
     "Initiative",
@@ -79,6 +83,8 @@ __all__ = [
     "ProfileEntry",
     "ProfileEntryIn",
     "ProfileEntryRead",
+    "RebaselineRequest",
+    "RedeploymentConfirmation",
     "Review",
     "Role",
     "SignIn",

@@ -1,4 +1,4 @@
-"""Appraisal settings, approved baselines, and the appraisal as the API returns it."""
+"""Appraisal settings, and the appraisal as the API returns it."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -9,7 +9,7 @@ from pydantic import BaseModel, PlainSerializer
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from benefits.columns import ScaledDecimal, UtcDateTime, utc_now
+from benefits.columns import UtcDateTime, utc_now
 
 Weight = Annotated[Decimal, PydanticField(ge=0, le=1, decimal_places=4)]
 # Money is kept exact and shown rounded half-up to the penny.
@@ -51,20 +51,6 @@ class AppraisalSettings(BaseModel):
     default_discount_schedule: Literal["green_book", "green_book_health"] = "green_book"
 
 
-class ApprovedBaseline(SQLModel, table=True):
-    """A benefit's profile as approved when it moved to planned; re-forecasts never change it."""
-
-    __tablename__ = "approved_baseline"
-    __table_args__ = (sa.UniqueConstraint("benefit_id", "period"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    benefit_id: int = Field(foreign_key="benefit.id", ondelete="CASCADE", index=True)
-    period: str = Field(max_length=12)
-    sort_key: int
-    planned: Decimal | None = Field(default=None, sa_type=ScaledDecimal)
-    approved_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
-
-
 class AppraisalPeriod(BaseModel):
     """One year of the appraisal."""
 
@@ -75,7 +61,8 @@ class AppraisalPeriod(BaseModel):
     undecided: Money
     non_cash: Money
     benefits: Money
-    approved_baseline: Money
+    approved_baseline: Money = PydanticField(description="The approved baseline in force (the latest version).")
+    original_baseline: Money = PydanticField(description="Baseline 1, as first approved.")
     costs: Money
     optimism_bias: Money
     net: Money

@@ -16,12 +16,14 @@ from benefits.columns import (
     Name,
     Quantity,
     Reason,
+    RequiredReason,
     ScaledDecimal,
     ShortText,
     UtcDateTime,
     utc_now,
 )
-from benefits.stages import Category, Confidence, RealisationRoute, Stage
+from benefits.models.baseline import ApprovedBaseline, BaselineRead, BaselineVersion
+from benefits.stages import Category, Confidence, MeasuredAs, RealisationRoute, Stage
 
 if TYPE_CHECKING:
     from benefits.models.initiative import Initiative
@@ -40,6 +42,12 @@ class BenefitBase(SQLModel):
     quantified: bool = Field(default=True, description="False for a benefit judged qualitatively.")
     unit: Code | None = Field(default=None, max_length=40, description="GBP for money; calls, %, hours ...")
     is_disbenefit: bool = Field(default=False, description="A dis-benefit counts as a negative benefit.")
+    measured_as: MeasuredAs = Field(
+        default=MeasuredAs.change,
+        sa_type=EnumText(MeasuredAs, 8),
+        description="change: each period's value is an improvement, summed over periods (calls removed, GBP "
+        "saved); level: each period's value is a level, never summed (satisfaction 98%).",
+    )
     route: RealisationRoute | None = Field(
         default=None,
         sa_type=EnumText(RealisationRoute),
@@ -86,6 +94,7 @@ class BenefitUpdate(SQLModel):
     quantified: bool | None = None
     unit: Code | None = None
     is_disbenefit: bool | None = None
+    measured_as: MeasuredAs | None = None
     route: RealisationRoute | None = None
     cost_centre: Code | None = None
     redeployment: ShortText | None = None
@@ -116,6 +125,10 @@ class Benefit(BenefitBase, table=True):
     )
     withdrawn: bool = Field(default=False)
     withdrawn_reason: str | None = Field(default=None, sa_type=sa.Text)
+    baseline_version: int | None = Field(
+        default=None,
+        description="The approved baseline in force: 1 at first approval, one more each re-baseline.",
+    )
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
@@ -131,6 +144,21 @@ class Benefit(BenefitBase, table=True):
         },
     )
     cash_confirmations: list["CashConfirmation"] = Relationship(
+        back_populates="benefit",
+        sa_relationship_kwargs={"lazy": "raise", "cascade": "all, delete-orphan", "passive_deletes": True},
+    )
+    # Read only: baselines are written by `benefits.baselines`, never through the benefit, and never deleted.
+    baseline_versions: list[BaselineVersion] = Relationship(
+        sa_relationship_kwargs={"lazy": "raise", "viewonly": True, "order_by": "BaselineVersion.version"}
+    )
+    baseline_rows: list[ApprovedBaseline] = Relationship(
+        sa_relationship_kwargs={
+            "lazy": "raise",
+            "viewonly": True,
+            "order_by": "(ApprovedBaseline.version, ApprovedBaseline.sort_key)",
+        }
+    )
+    redeployment_confirmations: list["RedeploymentConfirmation"] = Relationship(
         back_populates="benefit",
         sa_relationship_kwargs={"lazy": "raise", "cascade": "all, delete-orphan", "passive_deletes": True},
     )
@@ -176,34 +204,79 @@ class ProfileEntryRead(SQLModel):
 
 
 class CashConfirmationCreate(SQLModel):
-    """Finance's confirmation that a budget was reduced for a period."""
+    """A confirmation for a period: cash taken out of a budget, or capacity redeployed as planned.
+
+    A period outside the benefit's profile, or an amount beyond the period's forecast (its actual where recorded,
+    its plan otherwise) less what is already confirmed, is refused unless `override_reason` says why.
+    """
 
     model_config = FORBID_UNKNOWN
 
     period: str = Field(max_length=12)
     amount: Quantity
     note: LongText = ""
+    override_reason: Reason | None = Field(
+        default=None, description="Why a confirmation outside the profile or beyond the forecast is right; kept."
+    )
 
 
-class CashConfirmation(SQLModel, table=True):
-    """A confirmed budget reduction: who, when, how much, for which period."""
+class ReversalCreate(BaseModel):
+    """Reverse a confirmation that was wrong: a new entry of the opposite amount that names it, and why."""
+
+    model_config = {"extra": "forbid"}
+
+    reason: RequiredReason
+
+
+class _ConfirmationColumns(SQLModel):
+    """What every confirmation keeps: the period, the amount (negative for a reversal), who, when and why."""
+
+    period: str = Field(max_length=12)
+    amount: Decimal = Field(sa_type=ScaledDecimal)
+    confirmed_by: str = Field(max_length=200)
+    confirmed_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    note: str = Field(default="", sa_type=sa.Text)
+    override_reason: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class CashConfirmation(_ConfirmationColumns, table=True):
+    """A confirmed budget reduction, or the reversal of one; never changed or deleted once written."""
 
     __tablename__ = "cash_confirmation"
     __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     benefit_id: int = Field(foreign_key="benefit.id", ondelete="CASCADE", index=True)
-    period: str = Field(max_length=12)
-    amount: Decimal = Field(sa_type=ScaledDecimal)
-    confirmed_by: str = Field(max_length=200)
-    confirmed_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
-    note: str = Field(default="", sa_type=sa.Text)
+    corrects_id: int | None = Field(
+        default=None, foreign_key="cash_confirmation.id", unique=True, description="The entry this one reverses."
+    )
 
     benefit: Benefit = Relationship(back_populates="cash_confirmations", sa_relationship_kwargs={"lazy": "raise"})
 
 
+class RedeploymentConfirmation(_ConfirmationColumns, table=True):
+    """A confirmation that released capacity went where the benefit says, or the reversal of one; append-only."""
+
+    __tablename__ = "redeployment_confirmation"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    benefit_id: int = Field(foreign_key="benefit.id", ondelete="CASCADE", index=True)
+    corrects_id: int | None = Field(
+        default=None,
+        foreign_key="redeployment_confirmation.id",
+        unique=True,
+        description="The entry this one reverses.",
+    )
+    redeployment: str = Field(default="", max_length=200, description="Where the benefit said the capacity goes.")
+
+    benefit: Benefit = Relationship(
+        back_populates="redeployment_confirmations", sa_relationship_kwargs={"lazy": "raise"}
+    )
+
+
 class CashConfirmationRead(SQLModel):
-    """A finance confirmation as the API returns it."""
+    """A confirmation (or a reversal, with a negative amount) as the API returns it."""
 
     id: int
     benefit_id: int
@@ -212,6 +285,15 @@ class CashConfirmationRead(SQLModel):
     confirmed_by: str
     confirmed_at: datetime
     note: str
+    override_reason: str | None
+    corrects_id: int | None = Field(description="The entry this one reverses; null for a confirmation.")
+    reversed_by_id: int | None = Field(default=None, description="The entry that reverses this one, if any.")
+
+
+class RedeploymentConfirmationRead(CashConfirmationRead):
+    """A redeployment confirmation (or a reversal) as the API returns it."""
+
+    redeployment: str
 
 
 class GateProblemRead(BaseModel):
@@ -243,6 +325,10 @@ class BenefitRead(BenefitBase):
     updated_at: datetime
     profile: list[ProfileEntryRead]
     gate: GateRead
+    baseline_version: int | None = Field(description="The approved baseline in force; null before approval.")
+    baselines: list[BaselineRead] = Field(
+        default_factory=list, description="Every baseline ever approved, oldest first; none is ever replaced."
+    )
 
 
 class TransitionRequest(BaseModel):

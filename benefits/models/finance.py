@@ -1,15 +1,22 @@
 """Budgets by cost centre and year, and the cash-versus-capacity summary as the API returns it."""
 
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import BaseModel, PlainSerializer, field_validator
+from pydantic import BaseModel, PlainSerializer, StringConstraints, field_validator
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from benefits.columns import Code, Quantity, ScaledDecimal
+from benefits.columns import FORBID_UNKNOWN, Code, Name, Quantity, ScaledDecimal, ShortText, UtcDateTime, utc_now
 from benefits.periods import parse_period
+
+# A cost-centre code: letters, digits and - _ . / only, kept in capitals so `cs200` and `CS200` are one code.
+CentreCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._/-]+$"),
+]
 
 
 def _penny(value: Decimal) -> float:
@@ -18,6 +25,58 @@ def _penny(value: Decimal) -> float:
 
 
 Money = Annotated[Decimal, PlainSerializer(_penny, return_type=float, when_used="json")]
+
+
+class CostCentre(SQLModel, table=True):
+    """A cost centre on the managed list: benefits, cost lines and budgets name one by its code."""
+
+    __tablename__ = "cost_centre"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, description="Kept in capitals; matched without regard to case.")
+    name: str = Field(max_length=200)
+    budget_holder: str | None = Field(default=None, max_length=200)
+    active: bool = Field(default=True, description="An inactive cost centre can no longer be named by new claims.")
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+    @sa.orm.declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, object]:  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class CostCentreCreate(SQLModel):
+    """A new cost centre: its code, its name and who holds its budget."""
+
+    model_config = FORBID_UNKNOWN
+
+    code: CentreCode
+    name: Name
+    budget_holder: ShortText | None = None
+    active: bool = True
+
+
+class CostCentreUpdate(SQLModel):
+    """A change to a cost centre; its code never changes, since claims are matched on it."""
+
+    model_config = FORBID_UNKNOWN
+
+    name: Name | None = None
+    budget_holder: ShortText | None = None
+    active: bool | None = None
+
+
+class CostCentreRead(SQLModel):
+    """A cost centre as the API returns it."""
+
+    id: int
+    code: str
+    name: str
+    budget_holder: str | None
+    active: bool
+    version: int
+    created_at: datetime
 
 
 class Budget(SQLModel, table=True):
@@ -53,6 +112,7 @@ class LedgerEntry(SQLModel, table=True):
             "planned",
             "approved",
             "confirmed",
+            "redeployed",
             "starts_month",
             "first_of_year",
             "benefit_id",
@@ -72,6 +132,7 @@ class LedgerEntry(SQLModel, table=True):
     planned: int = Field(default=0, sa_type=sa.BigInteger)
     approved: int | None = Field(default=None, sa_type=sa.BigInteger, description="The approved baseline.")
     confirmed: int = Field(default=0, sa_type=sa.BigInteger, description="Cash finance confirmed as taken.")
+    redeployed: int = Field(default=0, sa_type=sa.BigInteger, description="Capacity confirmed as redeployed.")
     first_of_year: int = Field(
         default=0, description="1 on the benefit's first period in its financial year, so a sum counts benefits."
     )
@@ -107,6 +168,11 @@ class YearRoutes(BaseModel):
     cash_planned: Money
     cash_confirmed: Money
     cash_at_risk: Money
+    capacity_planned: Money = PydanticField(description="Capacity planned to be released and redeployed.")
+    capacity_redeployed: Money = PydanticField(description="Capacity confirmed as redeployed where planned.")
+    capacity_not_redeployed: Money = PydanticField(
+        description="Planned capacity of started periods not yet confirmed as redeployed."
+    )
 
 
 class StageRoutes(BaseModel):

@@ -67,6 +67,14 @@ class VarianceRead(BaseModel):
     variance: Amount
     variance_share: float | None = PydanticField(description="Variance over the approved baseline's size.")
     status: str = PydanticField(description="on_track, at_risk or off_track.")
+    measured_as: str = PydanticField(
+        default="change", description="change: totals compared; level: the last period's level compared."
+    )
+    baseline_version: int = PydanticField(default=1, description="The approved baseline in force.")
+    original_baseline: Amount = PydanticField(description="Baseline 1, as first approved.")
+    original_variance: Amount = PydanticField(description="The forecast less baseline 1.")
+    original_variance_share: float | None
+    original_status: str = PydanticField(description="The status against baseline 1.")
 
 
 class ReviewRead(BaseModel):
@@ -148,4 +156,8 @@ class ChangesRead(BaseModel):
     reforecasts: list[ValueChangeRead]
     routes_decided: list[RouteDecisionRead]
     cash_confirmed: list[ValueChangeRead]
+    redeployment_confirmed: list[ValueChangeRead] = PydanticField(default_factory=list)
+    rebaselines: list[ValueChangeRead] = PydanticField(
+        default_factory=list, description="Benefits re-baselined since the last review: old and new baseline."
+    )
     signals: list[SignalRead]

@@ -53,7 +53,7 @@ class BenefitRow:
 
 
 def _line(benefit: Benefit) -> str:
-    if not counts_as_money(benefit.category, benefit.unit):
+    if not counts_as_money(benefit.category, benefit.unit, benefit.measured_as):
         return ""
     if benefit.category != Category.financial:
         return NON_CASH

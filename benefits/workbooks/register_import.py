@@ -21,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 
-from benefits import audit, cause_models, ledger, register
+from benefits import audit, cause_models, cost_centres, ledger, register
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.columns import MAX_ROW_ID, Quantity, utc_now
@@ -295,8 +295,11 @@ def import_benefits(*, session: Session, initiative_id: int, data: bytes, actor:
     created: list[tuple[Benefit, SheetRow]] = []
     changed: list[tuple[Benefit, dict[str, Any], SheetRow]] = []
     unchanged = 0
+    centres = cost_centres.CodeChecker(session=session)
     for row in rows:
         where = f"row {row.number}"
+        if not _listed_cost_centre(row, centres, existing.get(row.benefit_id or 0), problems, where):
+            continue
         if row.benefit_id is None:
             benefit = _new_benefit(row, initiative, valuations, problems, where)
             if benefit is not None:
@@ -306,6 +309,13 @@ def import_benefits(*, session: Session, initiative_id: int, data: bytes, actor:
         if current is None:
             continue  # already reported
         before = register.snapshot(current) | {"profile": _profile_of(current)}
+        try:
+            # The same rules as the API: past planned the route is finance's, and confirmed money stays put.
+            sent = {name: row.fields[name] for name in register.ROUTE_FIELDS if name in row.fields}
+            register.refuse_route_change(session=session, benefit=current, sent=sent, actor=actor)
+        except DomainError as error:
+            problems.extend(_located(error, where))
+            continue
         if _update_benefit(current, before, row, valuations, problems, where):
             changed.append((current, before, row))
         else:
@@ -437,8 +447,26 @@ def _update_benefit(
         return False
     try:
         register.check_benefit(benefit, check_unit=bool({"unit", "category"} & set(changes)))
+        register.keep_money_where_confirmed(benefit, before)
     except DomainError as error:
         problems.extend(_located(error, where))
+    return True
+
+
+def _listed_cost_centre(
+    row: SheetRow, centres: cost_centres.CodeChecker, current: Benefit | None, problems: list[Problem], where: str
+) -> bool:
+    """Write the row's cost centre as listed (any case matches); False, with the problem, if it is not listed."""
+    code = row.fields.get("cost_centre")
+    if not code:
+        return True
+    problem = centres.problem(
+        str(code), field=f"{where}, {HEADINGS['cost_centre']}", allow_inactive=current.cost_centre if current else None
+    )
+    if problem is not None:
+        problems.append(problem)
+        return False
+    row.fields["cost_centre"] = cost_centres.normalised(str(code))
     return True
 
 

@@ -183,7 +183,7 @@ def test_years_before_the_base_year_are_kept_and_compounded(session: Session, cl
 def test_a_long_horizon_appraises_without_error(session: Session, client: TestClient) -> None:
     initiative = make_initiative(session, base_year="2026-27")
     benefit = make_benefit(session, initiative=initiative, category="financial", route="cash")
-    _profile(session, benefit.id or 0, [("2026-27", -100, None), ("2200-01", 1000, None)])
+    _profile(session, benefit.id or 0, [("2026-27", None, -100), ("2200-01", 1000, None)])
     session.commit()
     assert client.get(f"/api/v1/initiatives/{initiative.id}/appraisal").status_code == 200
 

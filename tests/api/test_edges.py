@@ -78,15 +78,36 @@ def test_cash_confirmations_respect_withdrawal_change_the_etag_and_block_deletio
     cash = make_benefit(session, initiative=initiative, category="financial", route="cash", cost_centre="CS1")
     url = f"/api/v1/benefits/{cash.id}"
     before = client.get(url).headers["ETag"]
-    confirmed = client.post(f"{url}/cash-confirmations", json={"period": "2026-27", "amount": 10})
+    # The benefit has no profile yet, so finance must say why it confirms anyway.
+    unprofiled = client.post(f"{url}/cash-confirmations", json={"period": "2026-27", "amount": 10})
+    assert unprofiled.status_code == 409
+    assert unprofiled.json()["errors"][0]["code"] == "period_outside_profile"
+    confirmed = client.post(
+        f"{url}/cash-confirmations",
+        json={"period": "2026-27", "amount": 10, "override_reason": "Budget cut before the profile was written"},
+    )
     assert confirmed.status_code == 201
+    assert confirmed.json()["override_reason"] == "Budget cut before the profile was written"
     assert confirmed.headers["ETag"]
     assert client.get(url).headers["ETag"] != before
     assert client.delete(url).status_code == 409
+    # Withdrawing would drop confirmed cash from every total: finance reverses it first.
+    held = client.post(f"{url}/withdraw", json={"reason": "Budget line closed"})
+    assert held.status_code == 409
+    assert held.json()["code"] == "confirmed_money_held"
+    reversal = client.post(
+        f"/api/v1/cash-confirmations/{confirmed.json()['id']}/reversal", json={"reason": "Confirmed in error"}
+    )
+    assert reversal.status_code == 201
     assert client.post(f"{url}/withdraw", json={"reason": "Budget line closed"}).status_code == 200
-    again = client.post(f"{url}/cash-confirmations", json={"period": "2027-28", "amount": 10})
+    again = client.post(f"{url}/cash-confirmations", json={"period": "2027-28", "amount": 10, "override_reason": "x"})
     assert again.status_code == 409
-    assert client.get(f"{url}/cash-confirmations").json()["total"] == 1
+    entries = client.get(f"{url}/cash-confirmations").json()["items"]
+    assert [(entry["amount"], entry["corrects_id"], entry["reversed_by_id"]) for entry in entries] == [
+        (10, None, entries[1]["id"]),
+        (-10, entries[0]["id"], None),
+    ]
+    assert client.delete(url).status_code == 409  # its confirmations are its record
 
 
 def test_nulls_and_unknown_fields_are_named_not_ignored(client: TestClient) -> None:

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
-from benefits import finance, initiatives, ledger, pipeline, register
+from benefits import confirmations, finance, initiatives, ledger, pipeline, register
 from benefits.models import BenefitUpdate, CashConfirmationCreate, InitiativeUpdate, ProfileEntryIn
 from benefits.models.finance import BudgetIn
 from benefits.stages import Category, RealisationRoute, Stage
@@ -48,7 +48,7 @@ def test_the_summary_splits_routes_and_finds_risk_and_double_counting(session: S
     _profile(session, second.id or 0, [("2026-27", 300, 250)])
     _profile(session, undecided.id or 0, [("2026-27", 70, None)])
     _profile(session, dis.id or 0, [("2026-27", 5, None)])
-    pipeline.confirm_cash(
+    confirmations.confirm_cash(
         session=session,
         benefit_id=first.id or 0,
         fields=CashConfirmationCreate(period="2026-27", amount=Decimal(600)),
@@ -163,7 +163,7 @@ def test_filters_are_checked_and_withdrawn_cash_confirmations_left_out(session: 
     make_cost_centre(session, code="CS9")
     gone = make_benefit(session, initiative=initiative, category="financial", route="cash", cost_centre="CS9")
     _profile(session, gone.id or 0, [("2026-27", 10, None)])
-    pipeline.confirm_cash(
+    confirmations.confirm_cash(
         session=session, benefit_id=gone.id or 0, fields=CashConfirmationCreate(period="2026-27", amount=Decimal(10)),
         actor=TESTER,
     )  # fmt: skip
@@ -179,7 +179,7 @@ def test_quarters_roll_up_and_each_period_is_at_risk_once_it_has_started(session
     quarters: list[tuple[str, int | None, int | None]] = [(f"2026-27 Q{n}", 100, None) for n in (1, 2, 3, 4)]
     quarters.append(("2027-28 Q1", 40, None))
     _profile(session, cash.id or 0, quarters)
-    pipeline.confirm_cash(
+    confirmations.confirm_cash(
         session=session,
         benefit_id=cash.id or 0,
         fields=CashConfirmationCreate(period="2026-27 Q1", amount=Decimal(150)),
@@ -261,7 +261,7 @@ def test_the_ledger_always_equals_one_rebuilt_from_the_sources(session: Session)
     other = make_benefit(session, initiative=initiative, category="financial", is_disbenefit=True, title="Other")
     _profile(session, other.id or 0, [("2026-27", 10, None), ("2027-28", 20, 5)])
     steps = [
-        lambda: pipeline.confirm_cash(session=session, benefit_id=cash.id or 0,
+        lambda: confirmations.confirm_cash(session=session, benefit_id=cash.id or 0,
                                       fields=CashConfirmationCreate(period="2027-28", amount=Decimal(9)), actor=TESTER),
         lambda: register.update_benefit(session=session, benefit_id=cash.id or 0,
                                         changes=BenefitUpdate(cost_centre="CS2"), expected_version=None, actor=TESTER),

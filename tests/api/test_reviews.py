@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from benefits import measures, pipeline, register
+from benefits import confirmations, measures, pipeline, register
 from benefits.models import BenefitUpdate, CashConfirmationCreate, ProfileEntryIn
 from benefits.models.measure import MeasureCreate, ObservationIn
 from benefits.reviews import variance_status
@@ -90,7 +90,7 @@ def test_what_changed_between_two_reviews(session: Session, client: TestClient) 
         actor=TESTER,
     )  # fmt: skip
     confirmation = CashConfirmationCreate(period="2026-27", amount=Decimal(40))
-    pipeline.confirm_cash(session=session, benefit_id=planned.id or 0, fields=confirmation, actor=TESTER)
+    confirmations.confirm_cash(session=session, benefit_id=planned.id or 0, fields=confirmation, actor=TESTER)
     shifted = [ObservationIn(date=day, value=Decimal(90)) for day in _months(2025, 8)]
     measures.record_observations(session=session, measure_id=measure.id or 0, rows=shifted, actor=TESTER)
     session.commit()

@@ -4,6 +4,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -11,12 +12,14 @@ from fastapi import FastAPI
 from openpyxl import Workbook
 from sqlmodel import Session
 
-from benefits import cause_models, costs, measures, people, reviews
-from benefits.models import Person, Role
+from benefits import baselines, cause_models, confirmations, costs, measures, people, register, reviews
+from benefits.models import CashConfirmationCreate, Person, ProfileEntryIn, Role
+from benefits.models.baseline import RebaselineRequestCreate
 from benefits.models.cause_model import ModelIn
 from benefits.models.cost import CostKind, CostLineCreate
 from benefits.models.measure import MeasureCreate, ObservationIn
 from benefits.models.review import ReviewCreate
+from benefits.stages import Stage
 from benefits.workbooks.register_import import import_template
 from tests.conftest import client_with_token
 from tests.support.factories import (
@@ -42,6 +45,8 @@ RULES = {
     "budgets": {"admin", "finance"},
     "cost_centres": {"admin", "finance"},
     "review": {"admin", "pm_owner", "pm_member", "board"},
+    "rebaseline": {"admin", "finance", "board"},
+    "request": {"admin", "pm_owner", "pm_member"},
 }
 
 
@@ -60,6 +65,11 @@ class World:
     measure: int
     review: int
     spare: int  # an initiative with no record, owned and shared like the first, for the delete
+    planned: int  # a planned capacity benefit, re-forecast since approval, with an open request to re-baseline
+    planned_too: int  # another planned benefit, with no request yet
+    redeployed_entry: int  # a redeployment confirmation of `planned`
+    cash_entry: int  # a cash confirmation of another benefit
+    request: int  # the open request to re-baseline `planned`
     code: str = "CS200"  # a cost centre on the list, which the benefit names
 
 
@@ -145,6 +155,21 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
         "/api/v1/benefits/{benefit}/cash-confirmations",
         lambda w: {"period": "2026-27", "amount": 10, "note": "Cut"},
     ),
+    ("read", "GET", "/api/v1/benefits/{benefit}/redeployment-confirmations", None),
+    (
+        "cash",
+        "POST",
+        "/api/v1/benefits/{planned}/redeployment-confirmations",
+        lambda w: {"period": "2026-27", "amount": 10, "note": "Rota"},
+    ),
+    ("cash", "POST", "/api/v1/cash-confirmations/{cash_entry}/reversal", lambda w: {"reason": "Keyed twice"}),
+    ("cash", "POST", "/api/v1/redeployment-confirmations/{redeployed_entry}/reversal", lambda w: {"reason": "No"}),
+    ("read", "GET", "/api/v1/benefits/{planned}/baselines", None),
+    ("rebaseline", "POST", "/api/v1/benefits/{planned}/baselines", lambda w: {"reason": "Scope grew"}),
+    ("request", "POST", "/api/v1/benefits/{planned_too}/rebaseline-requests", lambda w: {"reason": "Scope grew"}),
+    ("read", "GET", "/api/v1/benefits/{planned}/rebaseline-requests", None),
+    ("read", "GET", "/api/v1/rebaseline-requests", None),
+    ("rebaseline", "POST", "/api/v1/rebaseline-requests/{request}/decline", lambda w: {"reason": "Hold to it"}),
     ("people", "POST", "/api/v1/users", lambda w: {"name": "Newcomer", "role": "viewer"}),
     ("people", "PATCH", "/api/v1/users/{stranger}", lambda w: {"email": "s@example.org"}),
     ("people", "POST", "/api/v1/tokens", lambda w: {"person_id": w.stranger, "name": "theirs"}),
@@ -190,6 +215,39 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
         estimate_likely=2,
         estimate_high=3,
         baseline_value=100,
+    )
+    register.replace_profile(
+        session=session,
+        benefit_id=benefit.id or 0,
+        rows=[ProfileEntryIn(period="2026-27", planned=Decimal(100))],
+        expected_version=None,
+        actor=TESTER,
+    )
+    planned, planned_too = (
+        make_benefit(session, initiative=initiative, stage=Stage.planned, title=title, owner="Owner")
+        for title in ("Hours released", "Visits avoided")
+    )
+    reforecast = [
+        ProfileEntryIn(period="2026-27", planned=Decimal(50), actual=Decimal(45)),
+        ProfileEntryIn(period="2027-28", planned=Decimal(120)),
+    ]
+    for one in (planned, planned_too):
+        register.replace_profile(
+            session=session, benefit_id=one.id or 0, rows=reforecast, expected_version=None, actor=TESTER
+        )
+    ten = CashConfirmationCreate(period="2026-27", amount=Decimal(10))
+    redeployed = confirmations.confirm_redeployment(
+        session=session, benefit_id=planned.id or 0, fields=ten, actor=TESTER
+    )
+    cashed = make_benefit(
+        session, initiative=initiative, category="financial", route="cash", cost_centre="CS1", title="Cash"
+    )
+    register.replace_profile(
+        session=session, benefit_id=cashed.id or 0, rows=reforecast, expected_version=None, actor=TESTER
+    )
+    cash_entry = confirmations.confirm_cash(session=session, benefit_id=cashed.id or 0, fields=ten, actor=TESTER)
+    request = baselines.request_rebaseline(
+        session=session, benefit_id=planned.id or 0, fields=RebaselineRequestCreate(reason="Scope"), actor=TESTER
     )
     cause_models.replace_model(
         session=session,
@@ -238,6 +296,11 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
         measure=measure.id or 0,
         review=review.id or 0,
         spare=spare.id or 0,
+        planned=planned.id or 0,
+        planned_too=planned_too.id or 0,
+        redeployed_entry=redeployed.id or 0,
+        cash_entry=cash_entry.id or 0,
+        request=request.id or 0,
     )
 
 
@@ -277,7 +340,12 @@ def test_the_table_covers_every_endpoint(app: FastAPI) -> None:
             path.replace("{cost}", "{cost_id}")
             .replace("{measure}", "{measure_id}")
             .replace("{review}", "{review_id}")
-            .replace("{spare}", "{initiative_id}"),
+            .replace("{spare}", "{initiative_id}")
+            .replace("{planned}", "{benefit_id}")
+            .replace("{planned_too}", "{benefit_id}")
+            .replace("{cash_entry}", "{confirmation_id}")
+            .replace("{redeployed_entry}", "{confirmation_id}")
+            .replace("{request}", "{request_id}"),
         )
         for method, path in covered
     }
@@ -307,7 +375,8 @@ def test_each_role_may_do_exactly_what_the_matrix_says(
             refusals.append((method, path))
     writes_refused = {(m, p) for m, p in refusals if m != "GET"}
     if role_name in {"viewer", "board"}:
-        # No write is open to viewers or board members, but their own credentials and (board) recording reviews.
-        open_to_them = {"self", "read", "review"} if role_name == "board" else {"self", "read"}
+        # No write is open to viewers or board members, but their own credentials and (board) recording reviews
+        # and deciding re-baselines.
+        open_to_them = {"self", "read", "review", "rebaseline"} if role_name == "board" else {"self", "read"}
         writes = {(m, p) for rule, m, p, _ in CASES if m != "GET" and rule not in open_to_them}
         assert writes_refused == writes

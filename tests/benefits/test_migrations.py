@@ -61,10 +61,12 @@ def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path) -> None:
     engine.dispose()
 
 
-def _ledger(engine: sa.Engine) -> list[tuple]:
+def _ledger(engine: sa.Engine, leave_out: frozenset[str] = frozenset()) -> list[tuple]:
     with engine.connect() as connection:
         rows = connection.execute(sa.text("SELECT * FROM ledger_entry")).mappings().all()
-    return sorted((tuple(value for key, value in sorted(row.items()) if key != "id") for row in rows), key=repr)
+    return sorted(
+        (tuple(value for key, value in sorted(row.items()) if key not in {"id", *leave_out}) for row in rows), key=repr
+    )
 
 
 def test_the_ledger_revision_fills_the_ledger_as_the_domain_keeps_it(fresh_databases: FreshDatabase) -> None:
@@ -74,14 +76,16 @@ def test_the_ledger_revision_fills_the_ledger_as_the_domain_keeps_it(fresh_datab
     with Session(engine) as session:
         load_example(session=session)
         session.commit()
-    kept = _ledger(engine)
+    # Redeployment confirmations came later than the ledger: going back past them drops them, and so their sums.
+    later = frozenset({"redeployed"})
+    kept = _ledger(engine, later)
     assert len(kept) > 20
     migrate.downgrade(url, "4739ff3708b2")  # the revision before the ledger: the table goes
     assert "ledger_entry" not in _tables(url)
     migrate.upgrade(url)
-    assert _ledger(engine) == kept
+    assert _ledger(engine, later) == kept
     with Session(engine) as session:
         ledger.rebuild(session=session)
         session.commit()
-    assert _ledger(engine) == kept
+    assert _ledger(engine, later) == kept
     engine.dispose()

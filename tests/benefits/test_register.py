@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session
 
-from benefits import audit, initiatives, pipeline, register
+from benefits import audit, confirmations, initiatives, pipeline, register
 from benefits.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from benefits.models import BenefitCreate, BenefitUpdate, CashConfirmationCreate, InitiativeUpdate, ProfileEntryIn
 from benefits.stages import Category, RealisationRoute, Stage
@@ -187,14 +187,14 @@ def test_cash_is_confirmed_only_for_cash_benefits_and_unlocks_delivery(session: 
     assert cash.id is not None and capacity.id is not None
     confirmation = CashConfirmationCreate(period="2026-27", amount=Decimal("45.00"), note="Budget cut")
     with pytest.raises(Conflict, match="cash-releasing"):
-        pipeline.confirm_cash(session=session, benefit_id=capacity.id, fields=confirmation, actor=TESTER)
+        confirmations.confirm_cash(session=session, benefit_id=capacity.id, fields=confirmation, actor=TESTER)
     with pytest.raises(Conflict) as refused:
         pipeline.move_stage(session=session, benefit_id=cash.id, to=Stage.delivered, reason=None, actor=TESTER)
     assert [p.code for p in refused.value.problems] == ["finance_confirmation_missing"]
-    pipeline.confirm_cash(session=session, benefit_id=cash.id, fields=confirmation, actor=TESTER)
+    confirmations.confirm_cash(session=session, benefit_id=cash.id, fields=confirmation, actor=TESTER)
     moved = pipeline.move_stage(session=session, benefit_id=cash.id, to=Stage.delivered, reason=None, actor=TESTER)
     assert moved.stage == Stage.delivered
-    [stored] = pipeline.list_cash_confirmations(session=session, benefit_id=cash.id).items
+    [stored] = confirmations.list_cash_confirmations(session=session, benefit_id=cash.id).items
     assert (stored.amount, stored.confirmed_by, stored.period) == (Decimal("45"), "tester", "2026-27")
 
 

@@ -7,13 +7,14 @@ from typing import Any
 from pydantic import SecretStr
 from sqlmodel import Session
 
-from benefits import cost_centres, initiatives, people, pipeline, register
+from benefits import confirmations, cost_centres, initiatives, people, pipeline, register
 from benefits.actors import Actor
 from benefits.errors import NotFound
 from benefits.models import (
     ApiTokenCreate,
     Benefit,
     BenefitCreate,
+    CashConfirmationCreate,
     CostCentre,
     Initiative,
     InitiativeCreate,
@@ -104,6 +105,14 @@ def make_benefit(
         rows.append(ProfileEntryIn(period="2027-28", planned=Decimal("100")))
         register.replace_profile(session=session, benefit_id=benefit.id, rows=rows, expected_version=None, actor=TESTER)
     for step in STAGE_ORDER[1 : stage.rank + 1]:
+        if step is Stage.delivered and benefit.route == "capacity" and not benefit.is_disbenefit:
+            # Finance confirms the first year's capacity went where the benefit says, as the gate asks.
+            confirmations.confirm_redeployment(
+                session=session,
+                benefit_id=benefit.id,
+                fields=CashConfirmationCreate(period="2026-27", amount=Decimal("45")),
+                actor=TESTER,
+            )
         pipeline.move_stage(session=session, benefit_id=benefit.id, to=step, reason=None, actor=TESTER)
     return register.get_benefit(session=session, benefit_id=benefit.id)
 
