@@ -3,7 +3,6 @@
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
 from benefits import audit
@@ -186,8 +185,7 @@ def delete_initiative(
     benefits = session.exec(
         select(Benefit)
         .where(Benefit.initiative_id == initiative_id)
-        .options(selectinload(Benefit.profile), selectinload(Benefit.cash_confirmations),
-                 selectinload(Benefit.redeployment_confirmations))  # type: ignore[arg-type]
+        .options(*register.loaded_relations())
         .order_by(col(Benefit.id))
         .with_for_update(of=Benefit)
         .execution_options(populate_existing=True)

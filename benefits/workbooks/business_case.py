@@ -18,19 +18,19 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from benefits import appraisal as appraisal_module
-from benefits import cause_models, costs, measures
+from benefits import cause_models, costs, finance, measures, register
 from benefits.initiatives import get_initiative
 from benefits.modelling.expressions import to_excel
 from benefits.modelling.graph import CheckedModel
 from benefits.modelling.simulation import deterministic, simulate, summarise
 from benefits.models import Benefit, Initiative
 from benefits.models.appraisal import AppraisalRead
+from benefits.models.finance import YearRoutes
 from benefits.periods import Granularity, parse_period
-from benefits.stages import STAGE_ORDER, Category, RealisationRoute, counts_as_money
+from benefits.stages import STAGE_ORDER, Category, MeasuredAs, RealisationRoute, counts_as_money, profile_size
 from benefits.workbooks.cells import FACTOR, MONEY, NUMBER, SHARE, for_print, header_row, put, put_text, title, widths
 
 AS_OF = "Summary!$B$10"  # the export date, a plain reference: a defined name could clash with a node's name
@@ -69,7 +69,7 @@ def _period_start(label: str, start_month: int) -> date:
 
 
 def _rows(*, session: Session, initiative: Initiative, as_of: date) -> list[BenefitRow]:
-    loaded = [selectinload(Benefit.profile), selectinload(Benefit.cash_confirmations)]  # type: ignore[arg-type]
+    loaded = register.loaded_relations()
     benefits = session.exec(
         select(Benefit)
         .where(Benefit.initiative_id == initiative.id, col(Benefit.withdrawn).is_(False))
@@ -164,13 +164,18 @@ def business_case_workbook(*, session: Session, initiative_id: int, as_of: date 
     summary = book.active
     assert summary is not None
     summary.title = "Summary"
-    names = ("Assumptions", "Model", "Benefits", "Costs", "Appraisal", "Cash v capacity", "Pipeline", "Notes")
+    names = (
+        "Assumptions", "Model", "Benefits", "Baselines", "Costs", "Appraisal", "Cash v capacity", "Pipeline", "Notes"
+    )  # fmt: skip
     sheets = {name: book.create_sheet(name) for name in names}
     most_likely = _model_sheets(book, sheets["Assumptions"], sheets["Model"], model)
     _benefits_sheet(sheets["Benefits"], rows, layout, most_likely, initiative)
     _costs_sheet(sheets["Costs"], lines, layout, initiative)
     _appraisal_sheet(sheets["Appraisal"], appraised, layout, schedule.bands, initiative)
+    _baselines_sheet(sheets["Baselines"], rows, layout)
     _cash_sheet(sheets["Cash v capacity"], layout)
+    capacity = finance.cash_capacity_summary(session=session, initiative_id=initiative_id, today=day)
+    _capacity_columns(sheets["Cash v capacity"], layout, {row.year: row for row in capacity.years})
     _pipeline_sheet(sheets["Pipeline"], layout, settings.stage_weights.model_dump())
     _summary_sheet(book, summary, initiative, appraised, layout, day)
     _notes_sheet(sheets["Notes"])
@@ -443,6 +448,60 @@ def _appraisal_sheet(
     for_print(sheet, "4:4", "A:A")
 
 
+def _baselines_sheet(sheet: Worksheet, rows: list[BenefitRow], layout: Layout) -> None:
+    """Every baseline ever approved, one row a version: none is replaced, so variance has both ends."""
+    title(sheet, "Baselines", "Each approved baseline by financial year: the first approval and every re-baseline.")
+    heads = ["Id", "Title", "Version", "Kind", "In force", "Approved by", "Approved on", "Reason"]
+    header_row(sheet, 4, heads + [_label(year) for year in layout.years] + ["Total"])
+    r = FIRST_ROW
+    for item in rows:
+        benefit = item.benefit
+        by_version: dict[int, dict[int, Decimal]] = defaultdict(dict)
+        for row in benefit.baseline_rows:
+            year = row.sort_key // 10
+            by_version[row.version][year] = by_version[row.version].get(year, Decimal(0)) + (row.planned or 0)
+        for version in benefit.baseline_versions:
+            texts = [str(benefit.id), benefit.title, "", version.kind.value,
+                     "Yes" if version.version == benefit.baseline_version else "No", version.approved_by,
+                     f"{version.approved_at:%Y-%m-%d}", version.reason or ""]  # fmt: skip
+            for column, text in enumerate(texts, start=1):
+                put_text(sheet, r, column, text)
+            put(sheet, r, 1, benefit.id)
+            put(sheet, r, 3, version.version)
+            amounts = by_version[version.version]
+            money = MONEY if item.line else NUMBER
+            for index, year in enumerate(layout.years):
+                if year in amounts:
+                    put(sheet, r, len(heads) + 1 + index, amounts[year], money)
+            first = get_column_letter(len(heads) + 1)
+            last = get_column_letter(len(heads) + len(layout.years))
+            periods = [row.planned for row in benefit.baseline_rows if row.version == version.version]
+            size = (
+                # A level is never summed: its size is the last level approved.
+                profile_size(periods, benefit.measured_as)
+                if benefit.measured_as == MeasuredAs.level
+                else f"=SUM({first}{r}:{last}{r})"
+            )
+            put(sheet, r, len(heads) + len(layout.years) + 1, size, money)
+            r += 1
+    sheet.freeze_panes = "C5"
+    widths(sheet, {1: 6, 2: 44, 8: 40}, default=14, last=len(heads) + len(layout.years) + 1)
+    for_print(sheet, "3:4", "A:B")
+
+
+def _capacity_columns(sheet: Worksheet, layout: Layout, years: dict[str, YearRoutes]) -> None:
+    """Capacity confirmed as redeployed, and not yet redeployed, beside the cash columns (the service's figures)."""
+    header_row(sheet, 4, ["Capacity redeployed", "Not yet redeployed"], 7)
+    for index, year in enumerate(layout.years):
+        found = years.get(_label(year))
+        put(sheet, FIRST_ROW + index, 7, found.capacity_redeployed if found else Decimal(0), MONEY)
+        put(sheet, FIRST_ROW + index, 8, found.capacity_not_redeployed if found else Decimal(0), MONEY)
+    total = FIRST_ROW + len(layout.years)
+    for column in (7, 8):
+        letter = get_column_letter(column)
+        put(sheet, total, column, f"=SUM({letter}{FIRST_ROW}:{letter}{total - 1})", MONEY)
+
+
 def _cash_sheet(sheet: Worksheet, layout: Layout) -> None:
     title(sheet, "Cash v capacity", "Financial benefits by year and route, and by year, stage and route.")
     header_row(sheet, 4, ["Year", "Cash-releasing", "Capacity", "Undecided", "Cash confirmed", "Cash at risk"])
@@ -574,7 +633,12 @@ NOTES = [
                   "the bands below); years before year 0 compound forward at the year-1 rate. Economic: all monetised "
                   "benefits; financial: cash-releasing only. Payback: the first year after which the cumulative "
                   "financial net never goes negative again."),
-    ("Cash v capacity", "Financial benefits' forecast by route, year and stage, and cash confirmed and at risk."),
+    ("Baselines", "Every approved baseline, one row a version: baseline 1 from the first move to planned, and each "
+                  "re-baseline after it, with who approved it, when and why. None is ever replaced; 'In force' marks "
+                  "the one variance is measured against, beside the original. A level's total is its last level."),
+    ("Cash v capacity", "Financial benefits' forecast by route, year and stage, and cash confirmed and at risk; "
+                        "capacity confirmed as redeployed, and planned capacity of started years not yet "
+                        "redeployed (the service's figures as of the export date)."),
     ("Pipeline", "Monetised forecast by stage, weighted by the portfolio's stage weights."),
 ]  # fmt: skip
 

@@ -30,7 +30,7 @@ from benefits.workbooks.cells import HEADER_FILL, HEADER_FONT, MONEY, clean_text
 DETAIL = "Benefits by year"
 DETAIL_COLUMNS = [
     "Initiative id", "Initiative", "Benefit id", "Benefit", "Stage", "Route", "Cost centre", "Year", "Forecast",
-    "Planned", "Approved baseline", "Cash confirmed", "Cash at risk",
+    "Planned", "Approved baseline", "Cash confirmed", "Cash at risk", "Capacity redeployed", "Not yet redeployed",
 ]  # fmt: skip
 ROUTES = ("cash", "capacity", "undecided")
 
@@ -100,6 +100,8 @@ def _detail_rows(
             func.sum(func.coalesce(entry.approved, 0)),
             func.sum(finance.cash_confirmed()),
             func.sum(finance.cash_at_risk(today)),
+            func.sum(finance.capacity_redeployed()),
+            func.sum(finance.capacity_not_redeployed(today)),
         )
         .select_from(LEDGER)
         .join(Benefit, col(Benefit.id) == entry.benefit_id)
@@ -156,7 +158,8 @@ def write_finance_workbook(
         ["Cash versus capacity", f"for {scope}, years {from_year or 'all'} to {to_year or 'all'}, as of {day}"],
         ["Weighted", "yes: each figure is weighted by its stage" if weighted else "no"],
         [DETAIL, "Each financial benefit's forecast (actuals where recorded, plan otherwise), plan, approved "
-                 "baseline, cash confirmed and cash at risk by financial year; dis-benefits negative."],
+                 "baseline, cash confirmed and at risk, and capacity redeployed and not yet redeployed (planned "
+                 "capacity of started years not confirmed as redeployed) by financial year; dis-benefits negative."],
         ["By year, Initiatives, Stages", "Live SUMIFS over the detail sheet."],
         ["Cost centres", "Cash claimed against each budget across the whole portfolio (values), the budget "
                          "finance entered, what is left (a formula), and this selection's cash confirmed and at risk."],
@@ -176,14 +179,14 @@ def _write_detail(sheet: _Sheet, rows: Iterator[Any], weights: dict[str, Decimal
     shares = {stage: float(weight) for stage, weight in (weights or {}).items()}
     for row in rows:
         initiative_id, name, benefit_id, title, stage, route, centre, start = row[:8]
-        value, planned, approved, confirmed, risk = row[8:]
+        value, planned, approved, confirmed, risk, redeployed, idle = row[8:]
         share = shares.get(stage, 1.0) / 10**SCALE
         label = labels.get(start) or labels.setdefault(start, Period(start).label)
         sheet.append([
             initiative_id, sheet.text(name), benefit_id, sheet.text(title), stage, route, sheet.text(centre), label,
             # PostgreSQL sums whole numbers as numeric (Decimal), SQLite as int: float() takes either.
             float(value) * share, float(planned) * share, float(approved) * share, float(confirmed) / 10**SCALE,
-            float(risk) * share,
+            float(risk) * share, float(redeployed) / 10**SCALE, float(idle) * share,
         ])  # fmt: skip
         count += 1
     sheet.written.rows = count
@@ -197,7 +200,8 @@ def _column(name: str, end: int) -> str:
 
 
 def _write_by_year(sheet: _Sheet, years: list[str], end: int) -> None:
-    sheet.header(["Year", "Cash-releasing", "Capacity", "Undecided", "Cash confirmed", "Cash at risk"])
+    sheet.header(["Year", "Cash-releasing", "Capacity", "Undecided", "Cash confirmed", "Cash at risk",
+                  "Capacity redeployed", "Not yet redeployed"])  # fmt: skip
     year, route, forecast = _column("Year", end), _column("Route", end), _column("Forecast", end)
     for index, label in enumerate(years):
         r = index + 2
@@ -205,9 +209,11 @@ def _write_by_year(sheet: _Sheet, years: list[str], end: int) -> None:
         cells += [sheet.money(f'=SUMIFS({forecast},{year},$A{r},{route},"{name}")') for name in ROUTES]
         cells.append(sheet.money(f"=SUMIFS({_column('Cash confirmed', end)},{year},$A{r})"))
         cells.append(sheet.money(f"=SUMIFS({_column('Cash at risk', end)},{year},$A{r})"))
+        cells.append(sheet.money(f"=SUMIFS({_column('Capacity redeployed', end)},{year},$A{r})"))
+        cells.append(sheet.money(f"=SUMIFS({_column('Not yet redeployed', end)},{year},$A{r})"))
         sheet.append(cells)
     total = len(years) + 2
-    sheet.append(["Total", *[sheet.money(f"=SUM({c}2:{c}{total - 1})") for c in "BCDEF"]])
+    sheet.append(["Total", *[sheet.money(f"=SUM({c}2:{c}{total - 1})") for c in "BCDEFGH"]])
 
 
 def _write_by_centre(sheet: _Sheet, summary: Any, end: int) -> None:

@@ -4,12 +4,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
 from benefits import confirmations, finance, initiatives, ledger, pipeline, register
+from benefits.errors import Conflict
 from benefits.models import BenefitUpdate, CashConfirmationCreate, InitiativeUpdate, ProfileEntryIn
 from benefits.models.finance import BudgetIn
 from benefits.stages import Category, RealisationRoute, Stage
@@ -92,7 +94,7 @@ portfolios = st.lists(
         st.sampled_from(["cash", "capacity", "undecided", "non_financial"]),
         st.booleans(),
         st.lists(
-            st.tuples(st.integers(2025, 2031), st.integers(-5000, 5000), st.one_of(st.none(), st.integers(0, 5000))),
+            st.tuples(st.integers(2025, 2031), st.integers(0, 5000), st.one_of(st.none(), st.integers(0, 5000))),
             max_size=4,
             unique_by=lambda row: row[0],
         ),
@@ -155,7 +157,7 @@ def test_the_worked_example_reconciles_year_by_year(session: Session) -> None:
     assert session.exec(select(Benefit).where(Benefit.route == "cash")).first() is not None
 
 
-def test_filters_are_checked_and_withdrawn_cash_confirmations_left_out(session: Session, client: TestClient) -> None:
+def test_filters_are_checked_and_reversed_then_withdrawn_cash_left_out(session: Session, client: TestClient) -> None:
     assert client.get("/api/v1/finance/cash-capacity", params={"from": "2030-31", "to": "2026-27"}).status_code == 422
     assert client.get("/api/v1/finance/cash-capacity", params={"from": "2030-32"}).status_code == 422
     assert client.get("/api/v1/finance/cash-capacity", params={"initiative_id": 999999}).status_code == 404
@@ -167,6 +169,11 @@ def test_filters_are_checked_and_withdrawn_cash_confirmations_left_out(session: 
         session=session, benefit_id=gone.id or 0, fields=CashConfirmationCreate(period="2026-27", amount=Decimal(10)),
         actor=TESTER,
     )  # fmt: skip
+    with pytest.raises(Conflict, match="confirmed cash"):
+        register.withdraw_benefit(session=session, benefit_id=gone.id or 0, reason="x", expected_version=None,
+                                  actor=TESTER)  # fmt: skip
+    [entry] = confirmations.list_cash_confirmations(session=session, benefit_id=gone.id or 0).items
+    confirmations.reverse_cash(session=session, confirmation_id=entry.id, reason="Not taken", actor=TESTER)
     register.withdraw_benefit(session=session, benefit_id=gone.id or 0, reason="x", expected_version=None, actor=TESTER)
     summary = finance.cash_capacity_summary(session=session, initiative_id=initiative.id, today=TODAY)
     assert summary.years == [] and summary.by_cost_centre == []
@@ -182,7 +189,7 @@ def test_quarters_roll_up_and_each_period_is_at_risk_once_it_has_started(session
     confirmations.confirm_cash(
         session=session,
         benefit_id=cash.id or 0,
-        fields=CashConfirmationCreate(period="2026-27 Q1", amount=Decimal(150)),
+        fields=CashConfirmationCreate(period="2026-27 Q1", amount=Decimal(150), override_reason="Q2's cut came early"),
         actor=TESTER,
     )
     summary = finance.cash_capacity_summary(session=session, initiative_id=initiative.id, today=TODAY)
@@ -260,9 +267,12 @@ def test_the_ledger_always_equals_one_rebuilt_from_the_sources(session: Session)
                         cost_centre="CS1")  # fmt: skip
     other = make_benefit(session, initiative=initiative, category="financial", is_disbenefit=True, title="Other")
     _profile(session, other.id or 0, [("2026-27", 10, None), ("2027-28", 20, 5)])
+    made: list[Any] = []
     steps = [
-        lambda: confirmations.confirm_cash(session=session, benefit_id=cash.id or 0,
-                                      fields=CashConfirmationCreate(period="2027-28", amount=Decimal(9)), actor=TESTER),
+        lambda: made.append(confirmations.confirm_cash(session=session, benefit_id=cash.id or 0,
+                            fields=CashConfirmationCreate(period="2027-28", amount=Decimal(9)), actor=TESTER)),
+        lambda: confirmations.reverse_cash(session=session, confirmation_id=made[0].id, reason="Keyed in error",
+                                           actor=TESTER),
         lambda: register.update_benefit(session=session, benefit_id=cash.id or 0,
                                         changes=BenefitUpdate(cost_centre="CS2"), expected_version=None, actor=TESTER),
         lambda: register.update_benefit(session=session, benefit_id=other.id or 0,

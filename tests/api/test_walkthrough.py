@@ -101,12 +101,18 @@ def test_a_benefit_walks_from_opportunity_to_delivered_through_every_gate(client
 
     not_yet = client.post(f"{url}/transitions", json={"to": "delivered"})
     assert not_yet.status_code == 409
-    assert _codes(not_yet) == {"actuals_missing", "evidence_missing"}
+    assert _codes(not_yet) == {"actuals_missing", "evidence_missing", "redeployment_confirmation_missing"}
 
     current = client.get(url).json()["profile"]
     current[0]["actual"] = 58900
     assert client.put(f"{url}/profile", json=current, params={"reason": "First year's actuals"}).status_code == 200
     assert client.patch(url, json={"evidence": "CRM call logs"}).status_code == 200
+    redeployed = client.post(
+        f"{url}/redeployment-confirmations",
+        json={"period": "2026-27", "amount": 58900, "note": "Advisers moved to casework (rotas)"},
+    )
+    assert redeployed.status_code == 201, redeployed.text
+    assert redeployed.json()["redeployment"] == client.get(url).json()["redeployment"]
 
     delivered = client.post(f"{url}/transitions", json={"to": "delivered", "reason": "Realised in year one"})
     assert delivered.status_code == 200, delivered.text

@@ -8,12 +8,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from benefits import appraisal, finance, switching
+from benefits import appraisal, baselines, finance, switching
 from benefits.appraisal import penny
 from benefits.example import load_example
-from benefits.models import Initiative
+from benefits.models import Benefit, Initiative
+from benefits.models.baseline import RebaselineCreate
 from benefits.workbooks.business_case import business_case_workbook
-from tests.support.factories import make_benefit, make_cost_centre, make_initiative
+from tests.support.factories import TESTER, make_benefit, make_cost_centre, make_initiative
 from tests.support.spreadsheet import recalculate
 
 AS_OF = date(2026, 11, 23)
@@ -117,8 +118,8 @@ def test_the_workbook_is_laid_out_for_finance(session: Session, example: int) ->
     from io import BytesIO
 
     book = load_workbook(BytesIO(business_case_workbook(session=session, initiative_id=example, as_of=AS_OF)))
-    assert book.sheetnames == ["Summary", "Assumptions", "Model", "Benefits", "Costs", "Appraisal", "Cash v capacity",
-                               "Pipeline", "Notes"]  # fmt: skip
+    assert book.sheetnames == ["Summary", "Assumptions", "Model", "Benefits", "Baselines", "Costs", "Appraisal",
+                               "Cash v capacity", "Pipeline", "Notes"]  # fmt: skip
     assert {"phone_calls_a_year", "capacity_value"} <= set(book.defined_names)
     benefits = book["Benefits"]
     assert benefits.freeze_panes == "C5" and benefits.auto_filter.ref.startswith("A4:")
@@ -129,3 +130,31 @@ def test_the_workbook_is_laid_out_for_finance(session: Session, example: int) ->
     assert model.cell(capacity, 4).value.startswith("=") and model.cell(capacity, 4).data_type == "f"
     assert book["Summary"]._charts, "the summary carries a chart of benefits and costs by year"
     assert book["Appraisal"]["B15"].number_format == "0.0000"
+
+
+def test_every_baseline_and_the_capacity_not_yet_redeployed_reach_the_workbook(
+    session: Session, example: int, libreoffice: str, tmp_path: Path
+) -> None:
+    titled = {benefit.title: benefit for benefit in session.exec(select(Benefit)).all()}
+    library = titled["Library staff time given to assisted digital support"]
+    # The library's plan was re-forecast after approval; finance re-baselines it.
+    baselines.rebaseline(session=session, benefit_id=library.id or 0, expected_version=None, actor=TESTER,
+                         fields=RebaselineCreate(reason="Bookings re-forecast"))  # fmt: skip
+    written = tmp_path / "business-case.xlsx"
+    written.write_bytes(business_case_workbook(session=session, initiative_id=example, as_of=AS_OF))
+    book = load_workbook(recalculate(written), data_only=True)
+    rows = [row for row in book["Baselines"].iter_rows(min_row=5, values_only=True) if row[0] is not None]
+    kept = {(row[0], row[2]): row for row in rows}
+    assert (library.id, 1) in kept and (library.id, 2) in kept
+    assert kept[(library.id, 1)][4] == "No" and kept[(library.id, 2)][4] == "Yes"
+    assert kept[(library.id, 2)][7] == "Bookings re-forecast"
+    # Baseline 1 is the plan approved first (34,000 then 33,600 a year); baseline 2 the re-forecast (28,000 a year).
+    assert kept[(library.id, 1)][-1] == 14000 + 34000 + 3 * 33600
+    assert kept[(library.id, 2)][-1] == 14000 + 4 * 28000
+    satisfaction = titled["Customer satisfaction raised"]
+    assert kept[(satisfaction.id, 1)][-1] == 98  # a level's size is its last level, never a sum
+    summary = finance.cash_capacity_summary(session=session, initiative_id=example, today=AS_OF)
+    sheet = book["Cash v capacity"]
+    shown = {sheet.cell(r, 1).value: (sheet.cell(r, 7).value, sheet.cell(r, 8).value) for r in range(5, 10)}
+    assert shown == {year.year: (year.capacity_redeployed, year.capacity_not_redeployed) for year in summary.years}
+    assert shown["2026-27"] == (58900, 63675 - 58900)
