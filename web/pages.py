@@ -17,6 +17,7 @@ from web import (
     account_pages,
     appraisal_pages,
     benefit_pages,
+    cost_centre_pages,
     finance_pages,
     import_pages,
     initiative_pages,
@@ -168,6 +169,7 @@ def install(app: FastAPI) -> None:
     app.include_router(import_pages.router)
     app.include_router(benefit_pages.router)
     app.include_router(finance_pages.router)
+    app.include_router(cost_centre_pages.router)
     app.include_router(measure_pages.router)
     app.include_router(model_pages.router)
     app.include_router(appraisal_pages.router)
