@@ -148,7 +148,7 @@ def confirm(*, session: Session, benefit_id: int, fields: CashConfirmationCreate
         amount=fields.amount,
         confirmed_by=actor.name,
         note=fields.note,
-        override_reason=override if doubts else None,
+        override_reason=override,  # kept whenever given: what finance wrote is never dropped
         **extra,
     )
     session.add(entry)

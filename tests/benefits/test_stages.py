@@ -81,7 +81,11 @@ def test_a_decided_route_needs_its_destination() -> None:
     assert codes(replace(COMPLETE, cost_centre=""), Stage.planned) == ["cost_centre_missing"]
     capacity = replace(COMPLETE, route=RealisationRoute.capacity, cost_centre=None)
     assert codes(capacity, Stage.planned) == ["redeployment_missing"]
-    assert codes(replace(capacity, redeployment="Casework"), Stage.delivered) == []
+    # Delivered capacity also needs finance to confirm the time went where the benefit says; a dis-benefit does not.
+    assert codes(replace(capacity, redeployment="Casework"), Stage.delivered) == ["redeployment_confirmation_missing"]
+    redeployed = replace(capacity, redeployment="Casework", redeployment_confirmations=1)
+    assert codes(redeployed, Stage.delivered) == []
+    assert codes(replace(capacity, redeployment="Casework", is_disbenefit=True), Stage.delivered) == []
     assert codes(replace(COMPLETE, route=RealisationRoute.undecided), Stage.planned) == ["route_undecided"]
 
 
