@@ -1,5 +1,6 @@
-"""The benefit page: details, gate checklist, edits to its fields and its profile."""
+"""The benefit page: details, gate checklist, edits to its fields and its profile, its baselines and its ledgers."""
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -8,12 +9,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep
-from benefits import confirmations, finance, measures, pipeline, register
+from benefits import baselines, confirmations, finance, measures, pipeline, register
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
-from benefits.errors import DomainError
+from benefits.errors import DomainError, NotFound
 from benefits.models import BenefitRead, BenefitUpdate, ProfileEntryIn
-from benefits.stages import counts_as_money
+from benefits.models.baseline import (
+    BaselineRead,
+    RebaselineCreate,
+    RebaselineDecline,
+    RebaselineRequestCreate,
+    RequestStatus,
+)
+from benefits.models.benefit import ReversalCreate
+from benefits.stages import RealisationRoute, counts_as_money
 from web.charts import describe_profile, profile_svg
 from web.forms import FormFields, about_the_form, field_errors, problem_fields
 from web.render import problems_text, render, typed
@@ -41,20 +50,54 @@ PROFILE_ROWS = 3  # blank rows offered for new periods
 
 
 def _benefit_page(
-    request: Request, session: Any, actor: Actor, view: BenefitRead, errors: dict[str, str] | None = None,
+    request: Request, session: Any, actor: Actor, benefit_id: int, errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None, status_code: int = 200,
 ) -> HTMLResponse:  # fmt: skip
+    benefit = register.get_benefit(session=session, benefit_id=benefit_id)
+    view = register.benefit_view(benefit)
     current = {name: getattr(view, name) for name in EDITABLE}
     shown = {name: typed(value) for name, value in current.items()}
+    may = {
+        name: allowed(session=session, actor=actor, action=action, initiative_id=view.initiative_id)
+        for name, action in MAY.items()
+    }
+    redeployed = confirmations.list_redeployment_confirmations(session=session, benefit_id=view.id).items
     return render(request, "benefit.html", {
         "actor": actor, "benefit": view, "fields": EDITABLE, "labels": LABELS, "choices": CHOICES, "dates": DATES,
         "values": shown | (values or {}), "errors": errors or {}, "blank_rows": range(PROFILE_ROWS),
-        "may_edit": allowed(session=session, actor=actor, action=Action.edit_initiative,
-                            initiative_id=view.initiative_id),
+        "may_edit": may["edit"], "may": may,
         "history": pipeline.benefit_history(session=session, benefit_id=view.id).items,
         "confirmations": confirmations.list_cash_confirmations(session=session, benefit_id=view.id).items,
+        "cash_held": register.held(benefit.cash_confirmations),
+        "redeployments": redeployed, "redeployed_held": register.held(benefit.redeployment_confirmations),
+        "shows_capacity": view.route == RealisationRoute.capacity or bool(redeployed),
+        "requests": baselines.list_requests(session=session, benefit_id=view.id).items,
+        "baseline_periods": _baseline_periods(view.baselines, view.baseline_version),
         "measures": measures.tracking(session=session, benefit_id=view.id), **_profile_chart(session, view),
     }, status_code=status_code)  # fmt: skip
+
+
+# What each control on the page needs; a control is shown only to those allowed it.
+MAY = {
+    "edit": Action.edit_initiative,
+    "rebaseline": Action.rebaseline,
+    "request_rebaseline": Action.request_rebaseline,
+    "reverse_cash": Action.confirm_cash,
+    "reverse_redeployment": Action.confirm_redeployment,
+}
+
+
+def _baseline_periods(
+    versions: list[BaselineRead], in_force: int | None
+) -> list[tuple[str, Decimal | None, Decimal | None]]:
+    """Each period of baseline 1 and of the baseline in force: (period, baseline 1, in force)."""
+    if not versions:
+        return []
+    first = {row.period: row.planned for row in versions[0].periods}
+    chosen = next((version for version in versions if version.version == in_force), versions[-1])
+    current = {row.period: row.planned for row in chosen.periods}
+    # Labels such as 2026-27 and 2026-27 Q1 sort as the periods do.
+    return [(period, first.get(period), current.get(period)) for period in sorted(first | current)]
 
 
 def _profile_chart(session: Any, view: BenefitRead) -> dict[str, Any]:
@@ -74,15 +117,19 @@ def _profile_chart(session: Any, view: BenefitRead) -> dict[str, Any]:
 
 @router.get("/benefits/{benefit_id}", response_class=HTMLResponse)
 def benefit_page(benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor) -> Response:
-    """A benefit: its fields, what its next stage still needs, its profile and its history."""
-    view = register.benefit_view(register.get_benefit(session=session, benefit_id=benefit_id))
-    return _benefit_page(request, session, actor, view)
+    """A benefit: its fields, what its next stage still needs, its profile, baselines, ledgers and history."""
+    return _benefit_page(request, session, actor, benefit_id)
 
 
 def _may_edit(session: Any, actor: Actor, benefit_id: int) -> None:
     """Refuse, before reading what was typed, someone who may not edit the benefit's initiative."""
+    _may(session, actor, benefit_id, Action.edit_initiative)
+
+
+def _may(session: Any, actor: Actor, benefit_id: int, action: Action) -> None:
+    """Refuse, before reading what was typed, someone who may not take `action` on the benefit."""
     initiative_id = register.get_benefit(session=session, benefit_id=benefit_id).initiative_id
-    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+    require(session=session, actor=actor, action=action, initiative_id=initiative_id)
 
 
 @router.post("/benefits/{benefit_id}/edit", response_class=HTMLResponse)
@@ -109,8 +156,7 @@ def edit(benefit_id: ResourceId, request: Request, session: SessionDep, actor: P
 def _refused_edit(
     request: Request, session: Any, actor: Actor, benefit_id: int, errors: dict[str, str], sent: dict[str, str]
 ) -> HTMLResponse:
-    view = register.benefit_view(register.get_benefit(session=session, benefit_id=benefit_id))
-    return _benefit_page(request, session, actor, view, errors, sent, status_code=422)
+    return _benefit_page(request, session, actor, benefit_id, errors, sent, status_code=422)
 
 
 @router.post("/benefits/{benefit_id}/profile", response_class=HTMLResponse)
@@ -144,7 +190,173 @@ def profile(
             session.rollback()
             errors["profile"] = problems_text(about_the_form(error))
     if errors:
-        view = register.benefit_view(register.get_benefit(session=session, benefit_id=benefit_id))
-        return _benefit_page(request, session, actor, view, errors, status_code=422)
+        return _benefit_page(request, session, actor, benefit_id, errors, status_code=422)
     session.commit()
     return RedirectResponse(f"/benefits/{benefit_id}#profile", status_code=303)
+
+
+def _refused_form(
+    request: Request,
+    session: Any,
+    actor: Actor,
+    benefit_id: int,
+    prefix: str,
+    error: ValidationError | DomainError,
+    reason: str,
+    *,
+    shown: bool = True,
+) -> HTMLResponse:
+    """The page again with the refusal beside the form `prefix` names and the reason typed kept in it.
+
+    A form no longer on the page (its request decided, its entry reversed meanwhile) has its refusal said above
+    the list it was in, `{prefix}` cut to the list's name.
+    """
+    found = field_errors(error) if isinstance(error, ValidationError) else problem_fields(error)
+    place = prefix if shown else prefix.split("_")[0] + "_list"
+    # A domain refusal's headline goes above the form, and each problem beside its field (the rest with the headline).
+    errors: dict[str, str] = {place: error.detail} if isinstance(error, DomainError) else {}
+    for name, text in found.items():
+        key = f"{place}_reason" if name == "reason" and shown else place
+        if text not in errors.get(key, ""):
+            errors[key] = f"{errors[key]} {text}" if key in errors else text
+    return _benefit_page(request, session, actor, benefit_id, errors, {f"{prefix}_reason": reason}, status_code=422)
+
+
+def _one_request(session: Any, benefit_id: int, request_id: int) -> bool:
+    """Whether the benefit's request to re-baseline is still open; NotFound when the benefit has no such request."""
+    asked = {item.id: item for item in baselines.list_requests(session=session, benefit_id=benefit_id).items}
+    if request_id not in asked:
+        raise NotFound(f"Benefit {benefit_id} has no request {request_id} to re-baseline.")
+    return asked[request_id].status is RequestStatus.open
+
+
+@router.post("/benefits/{benefit_id}/rebaseline", response_class=HTMLResponse)
+def rebaseline(
+    benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields
+) -> Response:
+    """Approve the current plan as the next baseline, with the reason; naming a request approves it."""
+    check_csrf(request, str(form.get("csrf", "")))
+    _may(session, actor, benefit_id, Action.rebaseline)
+    request_id = str(form.get("request_id", "")).strip()
+    named = re.fullmatch(r"[0-9]{1,9}", request_id) is not None
+    shown = _one_request(session, benefit_id, int(request_id)) if named else True
+    prefix = f"approve_{request_id}" if named else "rebaseline"
+    reason = str(form.get("reason", ""))
+    try:
+        fields = RebaselineCreate.model_validate({"reason": reason, "request_id": request_id or None})
+        baselines.rebaseline(session=session, benefit_id=benefit_id, fields=fields, expected_version=None, actor=actor)
+    except (ValidationError, DomainError) as error:
+        session.rollback()
+        return _refused_form(request, session, actor, benefit_id, prefix, error, reason, shown=shown)
+    session.commit()
+    return RedirectResponse(f"/benefits/{benefit_id}#baselines", status_code=303)
+
+
+@router.post("/benefits/{benefit_id}/rebaseline-requests", response_class=HTMLResponse)
+def request_rebaseline(
+    benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields
+) -> Response:
+    """Ask finance, the board or an admin to re-baseline, saying why the approved baseline no longer holds."""
+    check_csrf(request, str(form.get("csrf", "")))
+    _may(session, actor, benefit_id, Action.request_rebaseline)
+    reason = str(form.get("reason", ""))
+    try:
+        fields = RebaselineRequestCreate.model_validate({"reason": reason})
+        baselines.request_rebaseline(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
+    except (ValidationError, DomainError) as error:
+        session.rollback()
+        return _refused_form(request, session, actor, benefit_id, "request", error, reason)
+    session.commit()
+    return RedirectResponse(f"/benefits/{benefit_id}#baselines", status_code=303)
+
+
+@router.post("/benefits/{benefit_id}/rebaseline-requests/{request_id}/decline", response_class=HTMLResponse)
+def decline_request(
+    benefit_id: ResourceId,
+    request_id: ResourceId,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    form: FormFields,
+) -> Response:
+    """Decline a request to re-baseline, with the reason; the baseline in force stays."""
+    check_csrf(request, str(form.get("csrf", "")))
+    _may(session, actor, benefit_id, Action.rebaseline)
+    shown = _one_request(session, benefit_id, request_id)
+    reason = str(form.get("reason", ""))
+    try:
+        fields = RebaselineDecline.model_validate({"reason": reason})
+        baselines.decline_request(session=session, request_id=request_id, fields=fields, actor=actor)
+    except (ValidationError, DomainError) as error:
+        session.rollback()
+        return _refused_form(request, session, actor, benefit_id, f"decline_{request_id}", error, reason, shown=shown)
+    session.commit()
+    return RedirectResponse(f"/benefits/{benefit_id}#baselines", status_code=303)
+
+
+# Each ledger: who may write to it, its entries, and how one is reversed.
+LEDGERS = {
+    "cash": (Action.confirm_cash, confirmations.list_cash_confirmations, confirmations.reverse_cash),
+    "redeployment": (
+        Action.confirm_redeployment,
+        confirmations.list_redeployment_confirmations,
+        confirmations.reverse_redeployment,
+    ),
+}
+
+
+def _reverse(
+    kind: str,
+    benefit_id: int,
+    confirmation_id: int,
+    request: Request,
+    session: Any,
+    actor: Actor,
+    form: dict[str, str],
+) -> Response:
+    check_csrf(request, str(form.get("csrf", "")))
+    action, entries, reverse = LEDGERS[kind]
+    _may(session, actor, benefit_id, action)
+    entry = next(
+        (item for item in entries(session=session, benefit_id=benefit_id).items if item.id == confirmation_id), None
+    )
+    if entry is None:
+        raise NotFound(f"Benefit {benefit_id} has no {kind} confirmation {confirmation_id}.")
+    standing = entry.corrects_id is None and entry.reversed_by_id is None
+    reason = str(form.get("reason", ""))
+    try:
+        fields = ReversalCreate.model_validate({"reason": reason})
+        reverse(session=session, confirmation_id=confirmation_id, reason=fields.reason, actor=actor)
+    except (ValidationError, DomainError) as error:
+        session.rollback()
+        return _refused_form(
+            request, session, actor, benefit_id, f"{kind}_{confirmation_id}", error, reason, shown=standing
+        )
+    session.commit()
+    return RedirectResponse(f"/benefits/{benefit_id}#{kind}-ledger", status_code=303)
+
+
+@router.post("/benefits/{benefit_id}/cash-confirmations/{confirmation_id}/reverse", response_class=HTMLResponse)
+def reverse_cash(
+    benefit_id: ResourceId,
+    confirmation_id: ResourceId,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    form: FormFields,
+) -> Response:
+    """Reverse a cash confirmation with the reason (finance, admins); the entry stays, corrected by a new one."""
+    return _reverse("cash", benefit_id, confirmation_id, request, session, actor, form)
+
+
+@router.post("/benefits/{benefit_id}/redeployment-confirmations/{confirmation_id}/reverse", response_class=HTMLResponse)
+def reverse_redeployment(
+    benefit_id: ResourceId,
+    confirmation_id: ResourceId,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    form: FormFields,
+) -> Response:
+    """Reverse a confirmation of redeployed capacity with the reason (finance, admins); the entry stays."""
+    return _reverse("redeployment", benefit_id, confirmation_id, request, session, actor, form)

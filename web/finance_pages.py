@@ -1,4 +1,5 @@
-"""Finance's pages: cash versus capacity, budgets, the cash to confirm, and the workbooks; and board reviews."""
+"""Finance's pages: cash versus capacity, budgets, the cash and capacity to confirm, and the workbooks; and board
+reviews."""
 
 import re
 from datetime import date
@@ -10,16 +11,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep
-from benefits import confirmations, finance, initiatives, reviews
+from benefits import confirmations, finance, initiatives, register, reviews
 from benefits.actors import Actor
-from benefits.authz import Action, allowed
-from benefits.errors import DomainError, Forbidden
+from benefits.authz import Action, allowed, require
+from benefits.errors import DomainError, Forbidden, NotFound
 from benefits.models import CashConfirmationCreate
 from benefits.models.review import ReviewCreate
+from benefits.stages import counts_as_money
 from benefits.workbooks.business_case import business_case_workbook
 from benefits.workbooks.finance_summary import byte_count, chunks, spooled_finance_workbook
 from web import charts
-from web.forms import PLAIN_WORDS, FormFields, about_the_form, typed_amount
+from web.forms import PLAIN_WORDS, FormFields, about_the_form, field_errors, problem_fields, typed_amount
 from web.render import problems_text, render
 from web.session import PageActor, check_csrf
 
@@ -30,7 +32,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _finance_page(
     request: Request, session: Any, actor: Actor, error: str | None = None, status_code: int = 200,
-    query: dict[str, str] | None = None,
+    query: dict[str, str] | None = None, refusal: dict[str, Any] | None = None, notice: dict[str, Any] | None = None,
 ) -> HTMLResponse:  # fmt: skip
     query = query or {}
     problems: dict[str, str] = {}
@@ -75,12 +77,23 @@ def _finance_page(
     chart = charts.cash_capacity_svg(labels, cash=routes["cash"], capacity=routes["capacity"],
                                      undecided=routes["undecided"], title="Cash versus capacity by year",
                                      description=described)  # fmt: skip
+    cash_rows, capacity_rows = finance.cash_to_confirm(session=session), finance.capacity_to_confirm(session=session)
+    if refusal:
+        # Said beside its form when the form's row is still there; otherwise (all confirmed meanwhile) up top.
+        rows = cash_rows if refusal["kind"] == "cash" else capacity_rows
+        placed = [row for row in rows if row.benefit_id == refusal["benefit_id"] and row.period == refusal["period"]]
+        if placed:
+            error = f"{error} The problems are beside the form for {placed[0].benefit}, {placed[0].period}, below."
+        else:
+            error = " ".join([error or "", refusal["headline"], *refusal["errors"].values(), *refusal["rest"]])
     return render(request, "finance.html", {
         "actor": actor, "summary": summary, "query": query, "problems": problems, "chart": chart,
         "described": described,
         "initiatives": initiatives.initiative_names(session=session),
-        "to_confirm": finance.cash_to_confirm(session=session),
-        "may_confirm": allowed(session=session, actor=actor, action=Action.confirm_cash), "error": error,
+        "to_confirm": cash_rows, "capacity_to_confirm": capacity_rows,
+        "may_confirm": allowed(session=session, actor=actor, action=Action.confirm_cash),
+        "may_confirm_capacity": allowed(session=session, actor=actor, action=Action.confirm_redeployment),
+        "error": error, "refused": refusal or {}, "notice": notice,
     }, status_code=status_code)  # fmt: skip
 
 
@@ -93,11 +106,45 @@ def finance_page(
     from_year: Annotated[str, Query(alias="from")] = "",
     to_year: Annotated[str, Query(alias="to")] = "",
     weighted: str = "",
+    confirmed: str = "",
+    benefit: str = "",
+    entry: str = "",
 ) -> Response:
-    """Cash versus capacity by year, route, stage and cost centre, budgets and flags, the cash to confirm."""
+    """Cash versus capacity by year, route, stage and cost centre, budgets and flags, the cash and capacity to confirm.
+
+    After a confirmation, `?confirmed=cash|redeployment&benefit={id}&entry={id}` says what was confirmed.
+    """
     # Kept short so an address edited by hand is answered with a message on the page, never a bare refusal.
     query = {"initiative": initiative[:20], "from": from_year[:20], "to": to_year[:20], "weighted": weighted[:5]}
-    return _finance_page(request, session, actor, query=query)
+    notice = _confirmed(session, confirmed, benefit, entry)
+    return _finance_page(request, session, actor, query=query, notice=notice)
+
+
+# The two ledgers a confirmation on this page writes to: who may, how, how its entries are read back, and the
+# page's section that lists what is still to confirm.
+KINDS = {
+    "cash": (Action.confirm_cash, confirmations.confirm_cash, confirmations.list_cash_confirmations, "to-confirm"),
+    "redeployment": (
+        Action.confirm_redeployment,
+        confirmations.confirm_redeployment,
+        confirmations.list_redeployment_confirmations,
+        "capacity-to-confirm",
+    ),
+}
+
+
+def _confirmed(session: Any, kind: str, benefit_id: str, entry_id: str) -> dict[str, Any] | None:
+    """What a confirmation just made confirmed, read back from its ledger (an address naming none says nothing)."""
+    ids = [re.fullmatch(r"[0-9]{1,9}", text) for text in (benefit_id, entry_id)]
+    if kind not in KINDS or not all(ids):
+        return None
+    try:
+        benefit = register.get_benefit(session=session, benefit_id=int(benefit_id))
+        entries = KINDS[kind][2](session=session, benefit_id=int(benefit_id)).items
+    except NotFound:
+        return None
+    found = next((item for item in entries if item.id == int(entry_id) and item.corrects_id is None), None)
+    return None if found is None else {"kind": kind, "benefit": benefit.title, "entry": found}
 
 
 @router.post("/benefits/{benefit_id}/confirm-cash", response_class=HTMLResponse)
@@ -109,22 +156,78 @@ def confirm_cash(
     period: Annotated[str, Form(max_length=12)],
     amount: Annotated[str, Form(max_length=40)],
     note: Annotated[str, Form(max_length=2000)] = "",
+    override_reason: Annotated[str, Form(max_length=2000)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Record that a budget went down by this amount for this period (finance, admin)."""
     check_csrf(request, csrf)
+    sent = {"period": period, "amount": amount, "note": note, "override_reason": override_reason}
+    return _confirm(request, session, actor, "cash", benefit_id, sent)
+
+
+@router.post("/benefits/{benefit_id}/confirm-redeployment", response_class=HTMLResponse)
+def confirm_redeployment(
+    benefit_id: ResourceId,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    period: Annotated[str, Form(max_length=12)],
+    amount: Annotated[str, Form(max_length=40)],
+    note: Annotated[str, Form(max_length=2000)] = "",
+    override_reason: Annotated[str, Form(max_length=2000)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Record that a capacity benefit's released capacity went where it says, for this period (finance, admin)."""
+    check_csrf(request, csrf)
+    sent = {"period": period, "amount": amount, "note": note, "override_reason": override_reason}
+    return _confirm(request, session, actor, "redeployment", benefit_id, sent)
+
+
+def _confirm(
+    request: Request, session: Any, actor: Actor, kind: str, benefit_id: int, sent: dict[str, str]
+) -> Response:
+    """Confirm, then send the browser to the page saying what was; a refusal is said beside the form's fields."""
+    action, confirm, _, section = KINDS[kind]
+    # Refused before what was typed is read, so someone who may not confirm learns nothing more.
+    initiative_id = register.get_benefit(session=session, benefit_id=benefit_id).initiative_id
+    require(session=session, actor=actor, action=action, initiative_id=initiative_id)
     try:
-        fields = CashConfirmationCreate(period=period, amount=typed_amount(amount),
-                                        note=note)  # fmt: skip
-        confirmations.confirm_cash(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
-    except (ValidationError, InvalidOperation):
+        fields = CashConfirmationCreate(
+            period=sent["period"],
+            amount=typed_amount(sent["amount"]),
+            note=sent["note"],
+            override_reason=sent["override_reason"].strip() or None,
+        )
+        entry = confirm(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
+    except (ValidationError, InvalidOperation, DomainError) as error:
         session.rollback()
-        return _finance_page(request, session, actor, "The amount must be a number of pounds.", status_code=422)
-    except DomainError as error:
-        session.rollback()
-        return _finance_page(request, session, actor, problems_text(about_the_form(error)), status_code=422)
+        refusal = {
+            "kind": kind,
+            "benefit_id": benefit_id,
+            "period": sent["period"],
+            "sent": sent,
+            **_confirmation_errors(error),
+        }
+        return _finance_page(request, session, actor, "Nothing was confirmed.", status_code=422, refusal=refusal)
     session.commit()
-    return RedirectResponse("/finance#to-confirm", status_code=303)
+    return RedirectResponse(
+        f"/finance?confirmed={kind}&benefit={benefit_id}&entry={entry.id}#{section}", status_code=303
+    )
+
+
+FIELDS = ("amount", "note", "override_reason")  # a confirmation's fields a person types
+
+
+def _confirmation_errors(error: ValidationError | InvalidOperation | DomainError) -> dict[str, Any]:
+    """A refused confirmation's headline, its problems by the field typed in, and the rest (period, route...)."""
+    if isinstance(error, DomainError):
+        found, headline = problem_fields(error), error.detail
+    elif isinstance(error, ValidationError):
+        found, headline = field_errors(error), ""
+    else:
+        found, headline = {"amount": "Enter a number of pounds, such as 30000."}, ""
+    rest = [text for name, text in found.items() if name not in FIELDS and text != headline]
+    return {"headline": headline, "errors": {name: found[name] for name in FIELDS if name in found}, "rest": rest}
 
 
 @router.get("/finance/cash-capacity.xlsx")
@@ -229,4 +332,19 @@ def review_page(review_id: ResourceId, request: Request, session: SessionDep, ac
     return render(request, "review.html", {
         "actor": actor, "review": reviews.review_view(review), "scope": scope,
         "changes": reviews.changes(session=session, review_id=review_id),
+        "units": _units(session, review.initiative_id),
     })  # fmt: skip
+
+
+def _units(session: Any, initiative_id: int | None) -> dict[int, str | None]:
+    """Each benefit's unit as the review writes its figures: None for pounds, otherwise the unit ("" for none)."""
+    # The snapshot keeps figures, not units; a benefit deleted since is written as a bare figure.
+    scope = (
+        [initiative_id] if initiative_id is not None else [i.id for i in initiatives.initiative_names(session=session)]
+    )
+    units: dict[int, str | None] = {}
+    for each in scope:
+        for benefit in register.list_benefits(session=session, initiative_id=each, limit=100_000, offset=0).items:
+            money = counts_as_money(benefit.category, benefit.unit, benefit.measured_as)
+            units[benefit.id or 0] = None if money else (benefit.unit or "")
+    return units
