@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from sqlmodel import Session, col, select
 
-from benefits import audit
+from benefits import audit, register
 from benefits.actors import Actor
 from benefits.appraisal import penny
 from benefits.authz import Action, require
@@ -241,6 +241,10 @@ def reverse(*, session: Session, confirmation_id: int, reason: str, actor: Actor
         reason=why,
     )
     session.expire(benefit, ["cash_confirmations", "redeployment_confirmations"])
+    benefit = get_benefit(session=session, benefit_id=original.benefit_id)
+    register.step_back_until_confirmed(
+        session=session, benefit=benefit, actor=actor, reason=f"Confirmation {confirmation_id} reversed: {why}"
+    )
     return entry
 
 

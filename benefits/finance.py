@@ -404,8 +404,11 @@ class ProfileAgainstBaseline:
 
 
 def profile_against_baseline(*, session: Session, benefit_id: int) -> list[ProfileAgainstBaseline]:
-    """A benefit's periods in order: the baseline approved when it moved to planned beside its profile now."""
-    baseline = session.exec(select(ApprovedBaseline).where(ApprovedBaseline.benefit_id == benefit_id)).all()
+    """A benefit's periods in order: the approved baseline in force beside its profile now."""
+    in_force = sa.select(col(Benefit.baseline_version)).where(col(Benefit.id) == benefit_id).scalar_subquery()
+    baseline = session.exec(
+        select(ApprovedBaseline).where(ApprovedBaseline.benefit_id == benefit_id, ApprovedBaseline.version == in_force)
+    ).all()
     profile = session.exec(select(ProfileEntry).where(ProfileEntry.benefit_id == benefit_id)).all()
     order = {row.period: row.sort_key for row in baseline} | {row.period: row.sort_key for row in profile}
     approved = {row.period: row.planned for row in baseline}

@@ -287,6 +287,37 @@ def _keep_stage_bar(benefit: Benefit) -> None:
         )
 
 
+# What only finance's confirmations can give: a benefit short of nothing else steps back rather than refusing them.
+CONFIRMATION_GATES = frozenset({"finance_confirmation_missing", "redeployment_confirmation_missing"})
+
+
+def step_back_until_confirmed(*, session: Session, benefit: Benefit, actor: Actor, reason: str) -> Stage | None:
+    """After finance corrects a confirmation or a route, a delivered benefit whose money is no longer confirmed goes
+    back to planned, the move kept with the correction's reason; any other shortfall is refused as always."""
+    stage = Stage(benefit.stage)
+    problems = unmet_requirements(gate_facts(benefit), stage)
+    if not problems:
+        return None
+    if {problem.code for problem in problems} - CONFIRMATION_GATES or stage is not Stage.delivered:
+        _keep_stage_bar(benefit)
+    benefit.stage, benefit.updated_at = Stage.planned, utc_now()
+    session.flush()
+    assert benefit.id is not None
+    audit.record(
+        session=session,
+        actor=actor,
+        action="stage_moved",
+        entity=ENTITY,
+        entity_id=benefit.id,
+        initiative_id=benefit.initiative_id,
+        before={"stage": stage},
+        after={"stage": Stage.planned},
+        context={"figures": key_figures(benefit), "because": [problem.code for problem in problems]},
+        reason=reason,
+    )
+    return Stage.planned
+
+
 def _refuse_if_withdrawn(benefit: Benefit) -> None:
     if benefit.withdrawn:
         raise Conflict(
@@ -375,7 +406,9 @@ def update_benefit(
     _value_from_model(session=session, benefit=benefit, sent=set(sent))
     _settle(benefit, check_unit=bool({"unit", "category"} & set(sent)))
     keep_money_where_confirmed(benefit, before)
-    _keep_stage_bar(benefit)
+    route_decision = bool(sent) and set(sent) <= ROUTE_FIELDS
+    if not route_decision:
+        _keep_stage_bar(benefit)
     audit.record_update(
         session=session,
         actor=actor,
@@ -387,6 +420,9 @@ def update_benefit(
         after=_snapshot(benefit),
         reason=reason,
     )
+    if route_decision:
+        # A new route is confirmed afresh: a delivered benefit goes back to planned until finance confirms it.
+        step_back_until_confirmed(session=session, benefit=benefit, actor=actor, reason=reason or "Route changed")
     return benefit
 
 

@@ -211,9 +211,39 @@ def test_after_reversing_its_cash_finance_can_change_a_delivered_benefits_route(
     reversal = {"reason": "Booked against the wrong benefit"}
     _ok(as_finance.post(f"/api/v1/cash-confirmations/{confirmation_id}/reversal", json=reversal), 201)
     assert _years(client, initiative_id)["2026-27"]["cash_confirmed"] == 0
+    # With no cash confirmed it no longer meets the bar for delivered: it steps back to planned, with the reason.
+    benefit = _ok(client.get(url))
+    assert (benefit["stage"], benefit["gate"]["next_stage"]) == ("planned", "delivered")
+    moves = [event for event in _ok(client.get(f"{url}/history"))["items"] if event["action"] == "stage_moved"]
+    assert (moves[-1]["before"], moves[-1]["after"]) == ({"stage": "delivered"}, {"stage": "planned"})
+    assert moves[-1]["reason"] == f"Confirmation {confirmation_id} reversed: Booked against the wrong benefit"
 
-    changed = _ok(as_finance.patch(url, json={"route": "capacity", "redeployment": "x"}))
-    assert (changed["route"], changed["redeployment"]) == ("capacity", "x")
+    changed = _ok(as_finance.patch(url, json={"route": "capacity", "redeployment": "x", "reason": "Posts kept"}))
+    assert (changed["route"], changed["redeployment"], changed["stage"]) == ("capacity", "x", "planned")
+    assert [code["code"] for code in changed["gate"]["missing"]] == ["redeployment_confirmation_missing"]
+
+
+def test_a_delivered_benefits_new_route_steps_it_back_until_finance_confirms_it(
+    session: Session, app: FastAPI, client: TestClient
+) -> None:
+    initiative = make_initiative(session)
+    benefit = make_benefit(session, initiative=initiative, stage=Stage.delivered, title="Hours released")
+    url = f"/api/v1/benefits/{benefit.id}"
+    as_finance = _as(app, session, Role.finance)
+    [entry] = _ok(client.get(f"{url}/redeployment-confirmations"))["items"]
+    # Redeployed capacity holds the route; once finance reverses it, its route can change, and the benefit is
+    # planned again until the new route's money is confirmed.
+    held = as_finance.patch(url, json={"route": "undecided"})
+    assert held.status_code == 409 and held.json()["code"] == "confirmed_money_held"
+    _ok(
+        as_finance.post(f"/api/v1/redeployment-confirmations/{entry['id']}/reversal", json={"reason": "Not moved"}), 201
+    )
+    assert _ok(client.get(url))["stage"] == "planned"
+    # A change that leaves out what the new route needs is refused, not stepped around.
+    short = as_finance.patch(url, json={"route": "cash"})
+    assert short.status_code == 409 and short.json()["code"] == "stage_bar_broken"
+    assert [problem["code"] for problem in short.json()["errors"]] == ["cost_centre_missing"]
+    assert _ok(client.get(url))["route"] == "capacity"
 
 
 def test_confirmations_are_checked_against_the_profile_and_corrected_by_reversal(

@@ -32,7 +32,7 @@ def test_the_map_draws_the_chain_left_to_right_and_each_box_opens_its_page(page:
     chain = [
         "Enabler: One front office for 80 services, with a CRM",
         "Change: Services redesigned to remove the causes of avoidable contact",
-        "Assumption: Share of failure demand the redesign removes",
+        "Assumption: Share of calls still avoidable after the redesign",
         "Derived: Avoidable calls removed a year",
         "Measure: Share of avoidable contact",
         "Benefit: Avoidable phone contact removed",
@@ -146,8 +146,8 @@ def test_an_unreadable_number_is_marked_on_its_row_and_nothing_is_kept(page: Pag
     model = _initiative_url(page, site, "Priya Patel") + "/model"
     page.goto(model)
     page.get_by_label("Most likely of cost_per_phone_contact").fill("two pounds")
-    page.get_by_label("Name, row 26").fill("extra_cost")
-    page.get_by_label("Kind, row 26").select_option("assumption")
+    page.get_by_label("Name, row 27").fill("extra_cost")
+    page.get_by_label("Kind, row 27").select_option("assumption")
     page.get_by_role("button", name="Save the model").click()
     value = page.get_by_label("Most likely of cost_per_phone_contact")
     expect(value).to_have_attribute("aria-invalid", "true")
