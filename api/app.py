@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from api.docs import install_docs
 from api.limits import BodySizeLimit
 from api.problems import install_problem_handlers
 from api.routes import (
@@ -33,7 +34,9 @@ DESCRIPTION = (
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ASGI application; it holds no state between requests, so many workers can serve one database."""
     settings = settings or get_settings()
-    app = FastAPI(title="Benefits realisation", version="0.1.0", description=DESCRIPTION)
+    # /docs and /redoc are served from local files (api.docs), so they work on a network without the internet.
+    app = FastAPI(title="Benefits realisation", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None)
+    install_docs(app)
     install_problem_handlers(app)
     app.include_router(health.router)
     # Before the benefits router, so /benefits/import-template.xlsx is not taken for a benefit's id.
