@@ -9,12 +9,20 @@ from api.deps import ResourceId, SessionDep
 from benefits import initiatives
 from benefits.authz import Action, require
 from benefits.errors import DomainError, Problem
-from benefits.workbooks.register_import import MAX_IMPORT_BYTES, import_benefits
+from benefits.workbooks.register_import import MAX_IMPORT_BYTES, import_benefits, import_template
+from web.finance_pages import XLSX
 from web.forms import about_the_form
 from web.render import render
 from web.session import PageActor, check_csrf
 
 router = APIRouter(include_in_schema=False)
+
+
+@router.get("/import-template.xlsx")
+def import_template_workbook(actor: PageActor) -> Response:
+    """The import template (the same workbook as the API's), for a signed-in person."""
+    headers = {"Content-Disposition": 'attachment; filename="benefits-import-template.xlsx"'}
+    return Response(import_template(), media_type=XLSX, headers=headers)
 
 
 @router.get("/initiatives/{initiative_id}/import", response_class=HTMLResponse)
