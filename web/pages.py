@@ -23,6 +23,7 @@ from web import (
     initiative_pages,
     measure_pages,
     model_pages,
+    people_pages,
     refusals,
 )
 from web.render import render
@@ -173,6 +174,7 @@ def install(app: FastAPI) -> None:
     app.include_router(measure_pages.router)
     app.include_router(model_pages.router)
     app.include_router(appraisal_pages.router)
+    app.include_router(people_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     async def to_sign_in(request: Request, error: Exception) -> Response:
