@@ -25,6 +25,7 @@ from benefits.models.benefit import ReversalCreate
 from benefits.stages import RealisationRoute, counts_as_money
 from web.charts import describe_profile, profile_svg
 from web.forms import FormFields, about_the_form, field_errors, problem_fields
+from web.initiative_forms import benefit_forms
 from web.render import problems_text, render, typed
 from web.session import PageActor, check_csrf
 
@@ -74,6 +75,7 @@ def _benefit_page(
         "requests": baselines.list_requests(session=session, benefit_id=view.id).items,
         "baseline_periods": _baseline_periods(view.baselines, view.baseline_version),
         "measures": measures.tracking(session=session, benefit_id=view.id), **_profile_chart(session, view),
+        **benefit_forms(session, benefit, values or {}),
     }, status_code=status_code)  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from api.deps import SessionDep
 from benefits import people, portfolio
+from benefits.authz import Action, allowed
 from benefits.errors import TooManyAttempts, Unauthenticated
 from benefits.portfolio import OverviewColumn, OverviewQuery, SortOrder
 from web import (
@@ -20,10 +21,10 @@ from web import (
     cost_centre_pages,
     finance_pages,
     import_pages,
+    initiative_forms,
     initiative_pages,
     measure_pages,
     model_pages,
-    people_pages,
     refusals,
 )
 from web.render import render
@@ -158,6 +159,7 @@ def dashboard(request: Request, session: SessionDep, actor: PageActor) -> HTMLRe
         "actor": actor, "any_initiatives": bool(overview), "owners": portfolio.owners_of(overview), "query": query,
         "initiatives": portfolio.arrange_overview(overview, query=query), "columns": COLUMNS,
         "sort_links": _sort_links(query), "problems": problems,
+        "may_create": allowed(session=session, actor=actor, action=Action.create_initiative),
     }  # fmt: skip
     return render(request, "dashboard.html", context, status_code=422 if problems else 200, block="table")
 
@@ -166,6 +168,7 @@ def install(app: FastAPI) -> None:
     """Add the pages, their static files and their error handling to the app."""
     app.include_router(router)
     app.include_router(account_pages.router)
+    app.include_router(initiative_forms.router)
     app.include_router(initiative_pages.router)
     app.include_router(import_pages.router)
     app.include_router(benefit_pages.router)
@@ -174,7 +177,6 @@ def install(app: FastAPI) -> None:
     app.include_router(measure_pages.router)
     app.include_router(model_pages.router)
     app.include_router(appraisal_pages.router)
-    app.include_router(people_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     async def to_sign_in(request: Request, error: Exception) -> Response:
