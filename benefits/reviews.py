@@ -25,7 +25,9 @@ from benefits.initiatives import get_initiative
 from benefits.listing import Page, paginate
 from benefits.models import AuditEvent, Benefit, Measure
 from benefits.models.review import (
-    ActionItem,
+    ActionRead,
+    ActionStatus,
+    ActionUpdate,
     BenefitNoteRead,
     ChangesRead,
     Review,
@@ -134,9 +136,10 @@ def record_review(*, session: Session, fields: ReviewCreate, actor: Actor) -> Re
     if fields.initiative_id is not None:
         get_initiative(session=session, initiative_id=fields.initiative_id)
     require(session=session, actor=actor, action=Action.record_review, initiative_id=fields.initiative_id)
+    agreed = [item.model_dump(mode="json") for item in fields.actions]
     review = Review(
         **fields.model_dump(exclude={"actions"}),
-        actions=[item.model_dump(mode="json") for item in fields.actions],
+        actions=agreed + _still_open(session=session, initiative_id=fields.initiative_id, agreed=agreed),
         snapshot=snapshot(session=session, initiative_id=fields.initiative_id),
         recorded_by=actor.name,
     )
@@ -150,6 +153,48 @@ def record_review(*, session: Session, fields: ReviewCreate, actor: Actor) -> Re
         entity_id=review.id or 0,
         initiative_id=review.initiative_id,
         after=fields.model_dump(mode="json"),
+    )
+    return review
+
+
+def _still_open(*, session: Session, initiative_id: int | None, agreed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The previous review's open actions, carried into the next one of the same scope (unless agreed again)."""
+    scope = col(Review.initiative_id).is_(None) if initiative_id is None else col(Review.initiative_id) == initiative_id
+    last = session.exec(select(Review).where(scope).order_by(col(Review.id).desc())).first()
+    if last is None:
+        return []
+    again = {item["action"] for item in agreed}
+    return [
+        item | {"carried_from": item.get("carried_from") or last.id}
+        for item in last.actions
+        if item.get("status", ActionStatus.open.value) == ActionStatus.open.value and item["action"] not in again
+    ]
+
+
+def set_action_status(*, session: Session, review_id: int, number: int, fields: ActionUpdate, actor: Actor) -> Review:
+    """Mark one of a review's actions open, done or dropped; the change is kept in the trail."""
+    review = session.get(Review, review_id, with_for_update=True)
+    if review is None:
+        raise NotFound(f"There is no review {review_id}.")
+    require(session=session, actor=actor, action=Action.record_review, initiative_id=review.initiative_id)
+    if not 1 <= number <= len(review.actions):
+        raise NotFound(f"Review {review_id} has no action {number}; it has {len(review.actions)}.")
+    actions = [dict(item) for item in review.actions]
+    item = actions[number - 1]
+    before = item.get("status", ActionStatus.open.value)
+    item["status"] = fields.status.value
+    review.actions = actions  # a new list, so the JSON column is seen to change
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="action_updated",
+        entity=ENTITY,
+        entity_id=review_id,
+        initiative_id=review.initiative_id,
+        before={"action": item["action"], "status": before},
+        after={"action": item["action"], "status": fields.status.value},
+        reason=fields.note or None,
     )
     return review
 
@@ -206,7 +251,7 @@ def review_view(review: Review) -> ReviewRead:
         title=review.title,
         attendees=review.attendees,
         decisions=review.decisions,
-        actions=[ActionItem.model_validate(item) for item in review.actions],
+        actions=[ActionRead.model_validate(item | {"number": index}) for index, item in enumerate(review.actions, 1)],
         notes=review.notes,
         recorded_by=review.recorded_by,
         recorded_at=review.recorded_at,

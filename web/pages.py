@@ -25,7 +25,9 @@ from web import (
     initiative_pages,
     measure_pages,
     model_pages,
+    people_pages,
     refusals,
+    review_pages,
 )
 from web.render import render
 from web.session import (
@@ -173,10 +175,12 @@ def install(app: FastAPI) -> None:
     app.include_router(import_pages.router)
     app.include_router(benefit_pages.router)
     app.include_router(finance_pages.router)
+    app.include_router(review_pages.router)
     app.include_router(cost_centre_pages.router)
     app.include_router(measure_pages.router)
     app.include_router(model_pages.router)
     app.include_router(appraisal_pages.router)
+    app.include_router(people_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     async def to_sign_in(request: Request, error: Exception) -> Response:

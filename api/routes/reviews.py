@@ -2,13 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from api.deps import SIGNED_IN, ActorDep, PagingDep, ResourceId, SessionDep
 from api.problems import PROBLEM_RESPONSES
 from api.schemas import PageRead, page_read
 from benefits import reviews
-from benefits.models.review import ChangesRead, ReviewCreate, ReviewRead
+from benefits.models.review import ActionUpdate, ChangesRead, ReviewCreate, ReviewRead
 
 router = APIRouter(prefix="/api/v1/reviews", tags=["reviews"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN)
 
@@ -42,3 +42,16 @@ def get_review(review_id: ResourceId, session: SessionDep) -> ReviewRead:
 def review_changes(review_id: ResourceId, session: SessionDep) -> ChangesRead:
     """What changed since the previous review of the same scope: benefits, stages, values, routes, cash, signals."""
     return reviews.changes(session=session, review_id=review_id)
+
+
+@router.patch("/{review_id}/actions/{number}", response_model=ReviewRead)
+def update_action(
+    review_id: ResourceId,
+    number: Annotated[int, Path(ge=1, le=200)],
+    fields: ActionUpdate,
+    session: SessionDep,
+    actor: ActorDep,
+) -> ReviewRead:
+    """Mark the review's action `number` (from 1) open, done or dropped; open actions carry into the next review."""
+    review = reviews.set_action_status(session=session, review_id=review_id, number=number, fields=fields, actor=actor)
+    return reviews.review_view(review)

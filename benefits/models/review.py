@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -15,14 +16,39 @@ from benefits.columns import FORBID_UNKNOWN, LongText, Name, RowId, ShortText, U
 Amount = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
 
+class ActionStatus(StrEnum):
+    """Where a board's action stands: open until it is done, or dropped."""
+
+    open = "open"
+    done = "done"
+    dropped = "dropped"
+
+
 class ActionItem(BaseModel):
-    """An action the board agreed, with its owner."""
+    """An action the board agreed, with its owner and where it stands."""
 
     model_config = {"extra": "forbid"}
 
     action: Name
     owner: Name
     due: dt.date | None = None
+    status: ActionStatus = ActionStatus.open
+
+
+class ActionRead(ActionItem):
+    """An action as a review shows it: its number in the review, and the review it was carried from, if any."""
+
+    number: int = PydanticField(description="Its place in the review's actions, from 1.")
+    carried_from: int | None = PydanticField(default=None, description="The earlier review that agreed it.")
+
+
+class ActionUpdate(BaseModel):
+    """A change to an action's status, with an optional note of why."""
+
+    model_config = {"extra": "forbid"}
+
+    status: ActionStatus
+    note: ShortText = ""
 
 
 class ReviewCreate(SQLModel):
@@ -86,7 +112,7 @@ class ReviewRead(BaseModel):
     title: str
     attendees: list[str]
     decisions: list[str]
-    actions: list[ActionItem]
+    actions: list[ActionRead]
     notes: str
     recorded_by: str
     recorded_at: dt.datetime

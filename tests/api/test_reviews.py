@@ -133,3 +133,52 @@ def test_changes_follow_recording_order_and_show_deleted_benefits(session: Sessi
     assert [(b["title"], b["detail"]) for b in changed["benefits_removed"]] == [("Soon deleted", "deleted")]
     refused = client.delete(f"/api/v1/initiatives/{initiative.id}")
     assert refused.status_code == 409 and refused.json()["errors"][0]["code"] == "delete_refused"
+
+
+def test_a_portfolio_review_marks_its_actions_and_carries_the_open_ones_into_the_next(
+    session: Session, client: TestClient
+) -> None:
+    first = client.post(
+        "/api/v1/reviews",
+        json={
+            "held_on": "2026-07-15",
+            "title": "Portfolio board, July",
+            "actions": [
+                {"action": "Confirm the CS200 reduction", "owner": "Frank Okafor", "due": "2026-10-31"},
+                {"action": "Find an owner for abandoned calls", "owner": "Priya Patel"},
+                {"action": "Re-profile the library sessions", "owner": "Priya Patel"},
+            ],
+        },
+    )
+    assert first.status_code == 201, first.text
+    review = first.json()
+    assert review["initiative_id"] is None
+    assert [(a["number"], a["status"]) for a in review["actions"]] == [(1, "open"), (2, "open"), (3, "open")]
+    url = f"/api/v1/reviews/{review['id']}/actions"
+    done = client.patch(f"{url}/1", json={"status": "done", "note": "Finance confirmed £84,700"})
+    assert done.status_code == 200, done.text
+    assert [a["status"] for a in done.json()["actions"]] == ["done", "open", "open"]
+    assert client.patch(f"{url}/3", json={"status": "dropped"}).status_code == 200
+    assert client.patch(f"{url}/4", json={"status": "done"}).status_code == 404
+    assert client.patch(f"{url}/1", json={"status": "finished"}).status_code == 422
+    trail = client.get("/api/v1/audit", params={"entity": "review", "entity_id": review["id"]}).json()["items"]
+    updates = [event for event in trail if event["action"] == "action_updated"]
+    assert {(e["after"]["action"], e["after"]["status"]) for e in updates} == {
+        ("Confirm the CS200 reduction", "done"),
+        ("Re-profile the library sessions", "dropped"),
+    }
+
+    # An initiative's review does not take the portfolio's actions; the next portfolio review does.
+    initiative = make_initiative(session, name="Elsewhere")
+    session.commit()
+    other = client.post("/api/v1/reviews", json={"held_on": "2026-08-01", "initiative_id": initiative.id}).json()
+    assert other["actions"] == []
+    second = client.post(
+        "/api/v1/reviews",
+        json={"held_on": "2026-10-20", "actions": [{"action": "Publish the benefits report", "owner": "Board"}]},
+    ).json()
+    # Only the one still open is carried, numbered after what this review agreed, naming where it came from.
+    assert [(a["number"], a["action"], a["status"], a["carried_from"]) for a in second["actions"]] == [
+        (1, "Publish the benefits report", "open", None),
+        (2, "Find an owner for abandoned calls", "open", review["id"]),
+    ]

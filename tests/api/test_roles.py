@@ -18,7 +18,7 @@ from benefits.models.baseline import RebaselineRequestCreate
 from benefits.models.cause_model import ModelIn
 from benefits.models.cost import CostKind, CostLineCreate
 from benefits.models.measure import MeasureCreate, ObservationIn
-from benefits.models.review import ReviewCreate
+from benefits.models.review import ActionItem, ReviewCreate
 from benefits.stages import Stage
 from benefits.workbooks.register_import import import_template
 from tests.conftest import client_with_token
@@ -71,6 +71,7 @@ class World:
     cash_entry: int  # a cash confirmation of another benefit
     request: int  # the open request to re-baseline `planned`
     code: str = "CS200"  # a cost centre on the list, which the benefit names
+    number: int = 1  # the review's one action
 
 
 SMALL_MODEL: dict[str, Any] = {
@@ -113,6 +114,7 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("read", "GET", "/api/v1/reviews/{review}", None),
     ("read", "GET", "/api/v1/reviews/{review}/changes", None),
     ("review", "POST", "/api/v1/reviews", lambda w: {"initiative_id": w.initiative, "held_on": "2026-11-23"}),
+    ("review", "PATCH", "/api/v1/reviews/{review}/actions/{number}", lambda w: {"status": "done"}),
     ("read", "GET", "/api/v1/measures/{measure}", None),
     ("read", "GET", "/api/v1/measures/{measure}/observations", None),
     ("read", "GET", "/api/v1/measures/{measure}/chart", None),
@@ -281,7 +283,13 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
         session=session, initiative_id=spare.id or 0, person_ids=[cast["pm_member"].id or 0], actor=TESTER
     )
     review = reviews.record_review(
-        session=session, fields=ReviewCreate(initiative_id=initiative.id, held_on=date(2026, 10, 1)), actor=TESTER
+        session=session,
+        fields=ReviewCreate(
+            initiative_id=initiative.id,
+            held_on=date(2026, 10, 1),
+            actions=[ActionItem(action="Confirm the CS200 reduction", owner="Finance")],
+        ),
+        actor=TESTER,
     )
     session.commit()
     return World(
