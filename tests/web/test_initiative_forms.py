@@ -26,9 +26,12 @@ def _status(page: Page, text: str) -> None:
     expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
 
 
-def _add_benefit(page: Page, fields: dict[str, str], selects: dict[str, str], ticks: dict[str, bool]) -> None:
+def _add_benefit(
+    page: Page, fields: dict[str, str], selects: dict[str, str], ticks: dict[str, bool], scripts: bool
+) -> None:
     page.get_by_role("link", name="Add a benefit").click()
     expect(page.get_by_role("heading", name=re.compile("Add a benefit to"))).to_be_visible()
+    _accessible(page, scripts)
     for label, value in fields.items():
         page.get_by_label(label, exact=True).fill(value)
     for label, value in selects.items():
@@ -89,6 +92,7 @@ def create_and_add(page: Page, site: str, name: str, scripts: bool = True) -> st
          "Evidence for the figures": "Post room budgets for 2025-26."},
         {"Kind of benefit": "financial", "How it is realised (financial benefits)": "cash", "How confident": "high"},
         {},
+        scripts,
     )  # fmt: skip
     expect(page.get_by_label("Cost centre (cash)")).to_have_value("CORP310")
     expect(page.get_by_label("Estimate: most likely")).to_have_value("45000")
@@ -101,6 +105,7 @@ def create_and_add(page: Page, site: str, name: str, scripts: bool = True) -> st
          "Where freed capacity goes (capacity route)": "Casework backlog", "Most likely estimate": "12,500"},
         {"Kind of benefit": "financial", "How it is realised (financial benefits)": "capacity"},
         {},
+        scripts,
     )  # fmt: skip
     expect(page.get_by_label("Redeployed to (capacity)")).to_have_value("Casework backlog")
     page.get_by_role("link", name="Back to the initiative").click()
@@ -110,6 +115,7 @@ def create_and_add(page: Page, site: str, name: str, scripts: bool = True) -> st
          "Target value": "90"},
         {"Kind of benefit": "non_financial", "Values are": "level"},
         {"Quantified (measured in numbers)": True, "A dis-benefit (a harm, entered as a positive size)": False},
+        scripts,
     )  # fmt: skip
     expect(page.get_by_label("Values are", exact=True)).to_have_value("level")
     page.get_by_role("link", name="Back to the initiative").click()
