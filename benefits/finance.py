@@ -4,6 +4,7 @@ The sums run in the database over the finance ledger's whole ten-thousandths, so
 databases.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -78,6 +79,30 @@ def replace_budgets(*, session: Session, budgets: list[BudgetIn], actor: Actor) 
             session=session, actor=actor, action="replaced", entity="budgets", entity_id=1, before=before, after=after
         )
     return list_budgets(session=session)
+
+
+def import_budgets(*, session: Session, content: bytes, actor: Actor) -> list[Budget]:
+    """Set the budgets a workbook names (finance, admin); those it does not name stay; all or nothing."""
+    from benefits.workbooks.budgets_import import read_budgets  # openpyxl loads only when a workbook comes
+
+    require(session=session, actor=actor, action=Action.set_budgets)
+    sent = read_budgets(content)
+    named = {(cost_centres.normalised(line.cost_centre), line.year) for line in sent}
+    kept = [
+        BudgetIn(cost_centre=b.cost_centre, year=b.year, amount=b.amount)
+        for b in list_budgets(session=session)
+        if (b.cost_centre, b.year) not in named
+    ]
+    try:
+        return replace_budgets(session=session, budgets=kept + sent, actor=actor)
+    except InvalidInput as error:
+        # The lines were numbered after those kept: name the workbook's rows instead.
+        def row_of(field: str | None) -> str | None:
+            found = re.match(r"\[(\d+)\]", field or "")
+            return f"row {int(found.group(1)) - len(kept) + 2}, Cost centre" if found else field
+
+        problems = [Problem(p.code, p.detail, row_of(p.field)) for p in error.problems]
+        raise InvalidInput(error.detail, problems) from error
 
 
 def cash_confirmed() -> Any:

@@ -18,6 +18,7 @@ from web import (
     account_pages,
     appraisal_pages,
     benefit_pages,
+    budget_pages,
     cost_centre_pages,
     finance_pages,
     import_pages,
@@ -175,6 +176,7 @@ def install(app: FastAPI) -> None:
     app.include_router(import_pages.router)
     app.include_router(benefit_pages.router)
     app.include_router(finance_pages.router)
+    app.include_router(budget_pages.router)
     app.include_router(review_pages.router)
     app.include_router(cost_centre_pages.router)
     app.include_router(measure_pages.router)
