@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
-from benefits import audit, cause_models, register
+from benefits import audit, cause_models, formatting, register
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.errors import InvalidInput, NotFound, Problem
@@ -547,12 +547,9 @@ def _phases(drawn: XmrChart) -> list[PhaseRead]:
 
 
 def _figure(value: float) -> str:
-    """A figure as a person reads it: thousands separated, no more places than it needs."""
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if abs(value) >= 10:
-        return f"{value:,.1f}"
-    return f"{value:.3g}"
+    """A figure as a person reads it: thousands separated, fewer places the larger it is, rounded half-up."""
+    size = abs(value)
+    return formatting.quantity(value, places=0 if size >= 1000 else 1 if size >= 10 else 2, fixed=False)
 
 
 def describe(drawn: XmrChart, *, unit: str = "") -> str:

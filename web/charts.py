@@ -7,6 +7,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from benefits import formatting
 from benefits.models.measure import ChartRead
 
 WIDTH, HEIGHT = 760, 300
@@ -15,7 +16,7 @@ LEFT, RIGHT, TOP, BOTTOM = 76, 16, 16, 40
 
 def _tick(value: float) -> str:
     """An axis label as people write figures: 49,790 or 0.301."""
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    return formatting.significant(value)
 
 
 def xmr_svg(chart: ChartRead, *, title: str, unit: str = "") -> Markup:
@@ -67,7 +68,7 @@ def xmr_svg(chart: ChartRead, *, title: str, unit: str = "") -> Markup:
     parts.append(f'<polyline points="{path}" fill="none" stroke="#1f4e79" stroke-width="2"/>')
     for index, point in enumerate(points):
         cx, cy = x(index), y(point.value)
-        label = escape(f"{point.date.isoformat()}: {point.value:,.4g}{' ' + unit if unit else ''}, "
+        label = escape(f"{point.date.isoformat()}: {formatting.quantity(point.value, unit)}, "
                        f"{point.point_type.replace('_', ' ')}")  # fmt: skip
         if point.point_type.endswith("improvement"):
             shape = f'<rect x="{cx - 5:.1f}" y="{cy - 5:.1f}" width="10" height="10" fill="#005ea5"/>'
@@ -96,22 +97,17 @@ INK, FILL, PAPER = "#1b1b1b", "#1f4e79", "#ffffff"
 
 def _pounds(value: float) -> str:
     """Pounds in full, as a table writes them: £1,234 or -£1,234."""
-    return f"{'-' if value < 0 else ''}£{abs(value):,.0f}"
+    return formatting.money(value, pence=False)
 
 
 def _pounds_short(value: float) -> str:
     """An axis label in pounds, shortened: £1.5m, £250k, -£800k, £0."""
-    size, sign = abs(value), "-" if value < 0 else ""
-    if size >= 1_000_000:
-        return f"{sign}£{size / 1_000_000:,.3g}m"
-    if size >= 1_000:
-        return f"{sign}£{size / 1_000:,.3g}k"
-    return f"{sign}£{size:,.0f}"
+    return formatting.money_short(value)
 
 
 def _figure(value: float) -> str:
     """A figure with thousands separated and at most two decimal places, none when it is whole."""
-    return f"{value:,.0f}" if value == round(value) else f"{value:,.2f}"
+    return formatting.quantity(value)
 
 
 def _nice_step(span: float, intervals: int = 4) -> float:

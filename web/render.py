@@ -1,5 +1,6 @@
 """Rendering a page: the templates, their filters, and the CSRF token every form carries."""
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -8,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2_fragments.fastapi import Jinja2Blocks
 
-from benefits import audit
+from benefits import audit, formatting
 from benefits.errors import DomainError
 from web.forms import is_htmx
 from web.session import csrf_token, remember_csrf
@@ -17,19 +18,17 @@ templates = Jinja2Blocks(directory=Path(__file__).resolve().parent / "templates"
 
 
 def money(value: Decimal | float | None) -> str:
-    """Pounds as people write them: £1,234 or -£1,234 (no pence on summaries)."""
-    if value is None:
-        return "—"
-    amount = Decimal(str(value))
-    return f"{'-' if amount < 0 else ''}£{abs(amount):,.0f}"
+    """Pounds as people write them on a summary: £1,234 or -£1,234, rounded half-up (benefits.formatting)."""
+    return formatting.money(value, pence=False)
 
 
 def figure(value: Decimal | float | None) -> str:
     """A figure with thousands separated and at most two decimal places, none when it is whole."""
-    if value is None:
-        return "—"
-    amount = Decimal(str(value))
-    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+    return formatting.quantity(value)
+
+
+# A stored amount that arrives as text in a history ("40200.0000"), shown as a figure rather than raw.
+_STORED_NUMBER = re.compile(r"-?\d+\.\d+")
 
 
 def _said(value: Any) -> str:
@@ -38,10 +37,8 @@ def _said(value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float) and value == int(value):
-        value = int(value)
-    if isinstance(value, int | float):
-        return f"{value:,}"
+    if isinstance(value, int | float | Decimal) or (isinstance(value, str) and _STORED_NUMBER.fullmatch(value)):
+        return formatting.quantity(value, fixed=False)
     text = str(value)
     return text if len(text) <= 80 else text[:79] + "…"
 
@@ -84,6 +81,7 @@ templates.env.globals["changes"] = changes
 templates.env.filters["typed"] = typed
 templates.env.filters["money"] = money
 templates.env.filters["figure"] = figure
+templates.env.filters["percent"] = formatting.percent
 
 
 def render(
