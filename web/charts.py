@@ -424,3 +424,138 @@ def describe_cash_capacity(years: Sequence[str], cash: Sequence[float], capacity
     span = years[0] if len(years) == 1 else f"{years[0]} to {years[-1]}"
     return (f"From {span}: {_pounds(sum(cash))} cash-releasing, {_pounds(sum(capacity))} capacity and "
             f"{_pounds(sum(undecided))} not yet decided.")  # fmt: skip
+
+
+def _at(low: float, high: float, start: float, length: float) -> Any:
+    """Where a value stands along an axis running from `start` for `length`, `low` to `high`."""
+    span = (high - low) or 1.0
+    return lambda value: start + (value - low) / span * length
+
+
+def histogram_svg(
+    edges: Sequence[float],
+    counts: Sequence[int],
+    *,
+    percentiles: Sequence[tuple[str, float]],
+    shown: Any,
+    title: str,
+    description: str,
+    across: str,
+    ident: str = "histogram",
+) -> Markup:
+    """Monte Carlo samples of one output as a histogram, with its percentiles (P10, P50, P90) marked as lines."""
+    # Bars are solid; P50 is a solid line and P10 and P90 dashed ones, each named at its top, so the marks read in
+    # black and white and are spoken as well (each bar and line has a title).
+    if not counts:
+        return Markup("<p>No samples to show.</p>")
+    _, top, ticks = value_axis([float(count) for count in counts])
+    plot = _Plot(len(counts), 0.0, top)
+    x = _at(edges[0], edges[-1], FRAME_LEFT, FRAME_W - FRAME_LEFT - FRAME_RIGHT)
+    parts = _frame(ident, title, description, ticks, plot.y, _tick, "Samples", across)
+    for index, count in enumerate(counts):
+        left, right = x(edges[index]), x(edges[index + 1])
+        parts.append(_bar(left, max(right - left, 0.5), plot.y(count), plot.y(0), FILL,
+                          f"{shown(edges[index])} to {shown(edges[index + 1])}: {count:,} samples"))  # fmt: skip
+    for name, value in percentiles:
+        dash = "" if name == "P50" else "6 4"
+        spot = x(value)
+        parts.append(f'<g><title>{escape(f"{name}: {shown(value)}")}</title>'
+                     f'<line x1="{spot:.1f}" x2="{spot:.1f}" y1="{FRAME_TOP + 14}" y2="{plot.y(0):.1f}" stroke="{INK}" '
+                     f'stroke-width="2.5" stroke-dasharray="{dash}"/>'
+                     f'<text x="{spot:.1f}" y="{FRAME_TOP + 10}" text-anchor="middle" font-size="11">'
+                     f"{escape(name)}</text></g>")  # fmt: skip
+    for index, anchor in ((0, "start"), (len(edges) // 2, "middle"), (len(edges) - 1, "end")):
+        parts.append(f'<text x="{x(edges[index]):.1f}" y="{FRAME_H - FRAME_BOTTOM + 16}" text-anchor="{anchor}" '
+                     f'font-size="11">{escape(shown(edges[index]))}</text>')  # fmt: skip
+    parts.extend(_key([
+        (f'<rect x="0" y="-6" width="18" height="12" fill="{FILL}" stroke="{INK}"/>', "Samples in the range"),
+        (f'<line x1="0" x2="18" y1="0" y2="0" stroke="{INK}" stroke-width="2.5"/>', "P50 (median)"),
+        (f'<line x1="0" x2="18" y1="0" y2="0" stroke="{INK}" stroke-width="2.5" stroke-dasharray="6 4"/>',
+         "P10 and P90"),
+    ]))  # fmt: skip
+    parts.append("</svg>")
+    # Every piece of text in the SVG went through escape(); the rest is numbers and fixed markup.
+    return Markup("".join(parts))  # noqa: S704
+
+
+def describe_histogram(name: str, samples: int, percentiles: Sequence[tuple[str, float]], shown: Any) -> str:
+    """The histogram in words: how many samples, their range of outcomes and where the percentiles fall."""
+    marks = ", ".join(f"{label} {shown(value)}" for label, value in percentiles)
+    return f"{samples:,} Monte Carlo samples of {name}: {marks}. The table below gives the count in each range."
+
+
+TORNADO_ROW, TORNADO_GAP = 30, 8
+
+
+def tornado_svg(
+    bars: Sequence[Any], *, centre: float, shown: Any, title: str, description: str, across: str,
+    ident: str = "tornado",
+) -> Markup:  # fmt: skip
+    """A tornado: for each assumption (widest first), the output at its low and at its high about the central value.
+
+    `bars` carry `assumption`, `output_at_low` and `output_at_high`; the part of a bar where the assumption is at
+    its low is hatched and the part at its high solid, and each end is labelled with the output there.
+    """
+    if not bars:
+        return Markup("<p>No assumption has a range, so nothing moves this output.</p>")
+    left = min(max(len(bar.assumption) for bar in bars) * 7 + 20, 300)
+    width, right = FRAME_W, 110
+    height = FRAME_TOP + 24 + len(bars) * TORNADO_ROW + 70
+    ends = [value for bar in bars for value in (bar.output_at_low, bar.output_at_high)] + [centre]
+    low, high = min(ends), max(ends)
+    margin = (high - low) * 0.02 or abs(centre) * 0.05 or 1.0
+    x = _at(low - margin, high + margin, left, width - left - right)
+    bottom = FRAME_TOP + 24 + len(bars) * TORNADO_ROW
+    hatch = f"url(#{ident}-hatch)"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="{ident}-title {ident}-desc" class="chart" id="{ident}">',
+        f'<title id="{ident}-title">{escape(title)}</title>',
+        f'<desc id="{ident}-desc">{escape(description)}</desc>',
+        f'<defs><pattern id="{ident}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{PAPER}"/>'
+        f'<line x1="0" y1="0" x2="0" y2="6" stroke="{INK}" stroke-width="2"/></pattern></defs>',
+        f'<line x1="{x(centre):.1f}" x2="{x(centre):.1f}" y1="{FRAME_TOP + 16}" y2="{bottom:.1f}" stroke="{INK}" '
+        f'stroke-width="1.5"/>',
+        f'<text x="{x(centre):.1f}" y="{FRAME_TOP + 8}" text-anchor="middle" font-size="11">'
+        f"{escape('At most likely: ' + shown(centre))}</text>",
+    ]
+    for index, bar in enumerate(bars):
+        top = FRAME_TOP + 24 + index * TORNADO_ROW + TORNADO_GAP / 2
+        tall = TORNADO_ROW - TORNADO_GAP
+        words = f"{bar.assumption}: {shown(bar.output_at_low)} at its low, {shown(bar.output_at_high)} at its high"
+        parts.append(f"<g><title>{escape(words)}</title>")
+        for value, fill in ((bar.output_at_low, hatch), (bar.output_at_high, FILL)):
+            start, end = sorted((x(centre), x(value)))
+            parts.append(f'<rect x="{start:.1f}" y="{top:.1f}" width="{max(end - start, 1):.1f}" height="{tall}" '
+                         f'fill="{fill}" stroke="{INK}"/>')  # fmt: skip
+        parts.append("</g>")
+        middle = top + tall / 2 + 4
+        parts.append(f'<text x="{left - 8}" y="{middle:.1f}" text-anchor="end" font-size="12">'
+                     f"{escape(bar.assumption)}</text>")  # fmt: skip
+        for value in (bar.output_at_low, bar.output_at_high):
+            after = value >= centre
+            spot = x(value) + (6 if after else -6)
+            parts.append(f'<text x="{spot:.1f}" y="{middle:.1f}" text-anchor="{"start" if after else "end"}" '
+                         f'font-size="11">{escape(shown(value))}</text>')  # fmt: skip
+    parts.append(f'<text x="{(left + width - right) / 2:.1f}" y="{bottom + 24:.1f}" text-anchor="middle" '
+                 f'font-size="12">{escape(across)}</text>')  # fmt: skip
+    for offset, (swatch, words) in enumerate((
+        (f'<rect x="0" y="-6" width="18" height="12" fill="{hatch}" stroke="{INK}"/>', "Assumption at its low"),
+        (f'<rect x="0" y="-6" width="18" height="12" fill="{FILL}" stroke="{INK}"/>', "Assumption at its high"),
+    )):  # fmt: skip
+        parts.append(f'<g transform="translate({left + offset * 220} {bottom + 50:.1f})">{swatch}'
+                     f'<text x="26" y="5" font-size="12">{escape(words)}</text></g>')  # fmt: skip
+    parts.append("</svg>")
+    # Every piece of text in the SVG went through escape(); the rest is numbers and fixed markup.
+    return Markup("".join(parts))  # noqa: S704
+
+
+def describe_tornado(output: str, bars: Sequence[Any], shown: Any) -> str:
+    """The tornado in words: which assumption moves the output most, and by how much."""
+    if not bars:
+        return f"No assumption has a range, so nothing moves {output}."
+    first = bars[0]
+    return (f"{len(bars)} assumptions ranked by how far each moves {output} from its low to its high. The widest is "
+            f"{first.assumption}: {shown(first.output_at_low)} at its low and {shown(first.output_at_high)} at its "
+            "high. The table below lists every bar.")  # fmt: skip

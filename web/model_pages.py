@@ -1,12 +1,15 @@
 """An initiative's cause-and-effect model: the map of its chain, and the editor that checks as its author types."""
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep
@@ -16,13 +19,14 @@ from benefits.authz import Action, allowed, require
 from benefits.cause_models import StoredModel
 from benefits.errors import DomainError, InvalidModel, ModelKeptAsDraft, Problem
 from benefits.modelling.graph import Distribution, NodeKind
-from benefits.modelling.simulation import deterministic
+from benefits.modelling.simulation import deterministic, simulate
 from benefits.models import Benefit
-from benefits.models.cause_model import LinkIn, ModelIn, NodeIn
+from benefits.models.cause_model import EvaluationRead, EvaluationRequest, LinkIn, ModelIn, NodeIn
 from benefits.models.measure import MeasureRead
-from web.forms import FormFields, about_the_form, is_htmx
+from web import charts
+from web.forms import FormFields, about_the_form, field_errors, is_htmx
 from web.map_svg import MapEdge, MapNode, lay_out, map_svg
-from web.render import render
+from web.render import figure, money, render
 from web.session import PageActor, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -251,9 +255,134 @@ def _values_now(stored: StoredModel) -> dict[str, float]:
         return {}
 
 
+DEFAULT_SAMPLES, DEFAULT_SEED = 10_000, 1  # as the API's evaluation, and as a benefit's estimate is drawn
+HISTOGRAM_BINS = 30
+PERCENTILES = ("P10", "P50", "P90")
+
+
+def shown(value: float, unit: str) -> str:
+    """A model value with its unit, rounded for people: £89,123 a year, 9,000 hours a year, 0.15 share."""
+    if unit.upper().startswith("GBP"):
+        rest = unit[3:].strip()
+        # Pence matter in a cost per contact (£2.83); in larger sums they are noise.
+        pounds = money(value) if abs(value) >= 100 else f"{'-' if value < 0 else ''}£{abs(value):,.2f}"
+        return pounds + (f" {rest}" if rest else "")
+    if abs(value) >= 100:
+        number = figure(round(value))
+    elif abs(value) >= 1 or value == 0:
+        number = figure(value)
+    else:
+        number = f"{value:.2g}"
+    return number + (f" {unit}" if unit else "")
+
+
+@dataclass
+class Results:
+    """The Monte Carlo evaluation the page shows (what was asked, as typed), or why there is none."""
+
+    asked: dict[str, str]
+    outputs: list[tuple[str, str]]
+    errors: dict[str, str] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)
+    evaluation: EvaluationRead | None = None
+    output: str = ""
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    histogram: Markup | None = None
+    histogram_rows: list[tuple[str, str, int]] = field(default_factory=list)
+    tornado: Markup | None = None
+    tornado_rows: list[dict[str, str]] = field(default_factory=list)
+    links: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """Whether what was asked could not be evaluated."""
+        return bool(self.errors or self.refused)
+
+
+def _asked(query: Mapping[str, str]) -> dict[str, str]:
+    return {"output": query.get("output", "").strip(), "samples": query.get("samples", str(DEFAULT_SAMPLES)).strip(),
+            "seed": query.get("seed", str(DEFAULT_SEED)).strip()}  # fmt: skip
+
+
+def _request(results: Results) -> EvaluationRequest | None:
+    """What was asked, read as the API reads it; each input that cannot be taken is named in `errors`."""
+    numbers: dict[str, int] = {}
+    for name, words in (("samples", "Samples"), ("seed", "Seed")):
+        typed = results.asked[name].replace(",", "").replace("_", "")
+        try:
+            numbers[name] = int(typed)
+        except ValueError:
+            results.errors[name] = f"{words}: “{results.asked[name]}” is not a whole number"
+    if results.errors:
+        return None
+    try:
+        return EvaluationRequest(output=results.asked["output"] or None, **numbers)
+    except ValidationError as error:
+        for name, message in field_errors(error).items():
+            results.errors[name] = f"{name.capitalize()}: {message}"
+        return None
+
+
+def _results(session: Any, stored: StoredModel, query: Mapping[str, str], initiative_id: int) -> Results | None:
+    """Every node's value and spread by Monte Carlo, with a histogram and tornado for the chosen output."""
+    if not stored.nodes:
+        return None
+    units = {node.name: node.unit for node in stored.nodes}
+    labels = {node.name: node.label or node.name for node in stored.nodes}
+    quantitative = [node.name for node in stored.nodes if node.kind in (NodeKind.assumption, NodeKind.derived)]
+    results = Results(asked=_asked(query), outputs=[(name, labels[name]) for name in quantitative])
+    request = _request(results)
+    if request is None:
+        return results
+    try:
+        evaluation = cause_models.evaluate(session=session, initiative_id=initiative_id, request=request)
+    except DomainError as error:
+        results.refused = [error.detail] + [f"{p.node}: {p.detail}" if p.node else p.detail for p in error.problems]
+        return results
+    results.evaluation = evaluation
+    for name, summary in evaluation.nodes.items():
+        unit = units.get(name, "")
+        results.nodes.append({"name": name, "label": labels.get(name, name)} | {
+            key: shown(getattr(summary, key), unit) for key in ("value", "mean", "p10", "p50", "p90")})  # fmt: skip
+    if evaluation.sensitivity is None:
+        return results
+    output = results.output = evaluation.sensitivity.output
+    base = f"/initiatives/{initiative_id}/model?samples={request.samples}&seed={request.seed}&output="
+    results.links = [(name, label, base + quote(name) + "#results") for name, label in results.outputs]
+    unit, summary = units.get(output, ""), evaluation.nodes[output]
+
+    def say(value: float) -> str:
+        return shown(value, unit)
+
+    drawn = simulate(cause_models.checked_model(stored), samples=request.samples, seed=request.seed)[output]
+    counts, edges = np.histogram(drawn, bins=HISTOGRAM_BINS)
+    marks = list(zip(PERCENTILES, (summary.p10, summary.p50, summary.p90), strict=True))
+    results.histogram = charts.histogram_svg(
+        [float(edge) for edge in edges], [int(count) for count in counts], percentiles=marks, shown=say,
+        title=f"Distribution of {output} ({labels.get(output, output)})",
+        description=charts.describe_histogram(output, request.samples, marks, say),
+        across=f"{labels.get(output, output)}{f' ({unit})' if unit else ''}",
+    )  # fmt: skip
+    results.histogram_rows = [(say(float(edges[i])), say(float(edges[i + 1])), int(count))
+                              for i, count in enumerate(counts)]  # fmt: skip
+    bars = evaluation.sensitivity.bars
+    results.tornado = charts.tornado_svg(
+        bars, centre=summary.value, shown=say, title=f"Tornado of {output}: which assumptions move it most",
+        description=charts.describe_tornado(output, bars, say),
+        across=f"{labels.get(output, output)}{f' ({unit})' if unit else ''}",
+    )  # fmt: skip
+    results.tornado_rows = [{
+        "assumption": bar.assumption, "label": labels.get(bar.assumption, bar.assumption),
+        "low": shown(bar.low, units.get(bar.assumption, "")), "high": shown(bar.high, units.get(bar.assumption, "")),
+        "at_low": say(bar.output_at_low), "at_high": say(bar.output_at_high), "swing": say(bar.swing),
+    } for bar in bars]  # fmt: skip
+    return results
+
+
 def _model_page(
     request: Request, session: Any, actor: Actor, initiative_id: int, *, posted: Posted | None = None,
-    use_draft: bool = True, status_code: int = 200, saved: bool = False,
+    use_draft: bool = True, status_code: int = 200, saved: bool = False, query: Mapping[str, str] | None = None,
+    added: str = "", template_refused: list[str] | None = None,
 ) -> HTMLResponse:  # fmt: skip
     initiative = initiatives.get_initiative(session=session, initiative_id=initiative_id)
     stored = cause_models.get_model(session=session, initiative_id=initiative_id)
@@ -274,7 +403,13 @@ def _model_page(
         while rows and rows[-1].empty:  # blank rows sent back are offered again, not added to
             rows.pop()
         rows = rows + [_blank(len(rows) + offset) for offset in range(BLANK_ROWS)]
+    results = _results(session, stored, query or {}, initiative_id)
+    if results is not None and results.failed and status_code == 200:
+        status_code = 422  # what was asked cannot be evaluated: the page says why
+    offered = cause_models.templates()
+    added_name = next((template.name for template in offered if template.key == added), "")
     return render(request, "model.html", _context(initiative, rows, links_text, other) | {
+        "results": results, "templates": offered, "added": added_name, "template_refused": template_refused or [],
         "actor": actor, "may_edit": may_edit, "draft": draft, "has_draft": stored.draft is not None,
         "values_now": _values_now(stored), "saved": saved, "checked": posted is not None,
         "kinds": [kind.value for kind in NodeKind], "distributions": [d.value for d in Distribution],
@@ -292,7 +427,9 @@ def model_page(
 ) -> Response:
     """The model's nodes and links: a form for those who may edit it (its draft, if one is kept), a table for others."""
     saved = request.query_params.get("saved") == "1"
-    return _model_page(request, session, actor, initiative_id, use_draft=draft, saved=saved)
+    added = request.query_params.get("added", "")
+    return _model_page(request, session, actor, initiative_id, use_draft=draft, saved=saved,
+                       query=request.query_params, added=added)  # fmt: skip
 
 
 def _posted(
@@ -344,6 +481,29 @@ def check_model(
     context = _context(initiative, posted.rows, posted.links_text, posted.other)
     return render(request, "model.html", context | {"actor": actor, "partial": True, "checked": True},
                   block="problems")  # fmt: skip
+
+
+@router.post("/initiatives/{initiative_id}/model/template", response_class=HTMLResponse)
+def apply_template(
+    initiative_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields
+) -> Response:
+    """Add a template's nodes and links to the model; a refusal is shown beside the templates, with its reasons."""
+    check_csrf(request, form.get("csrf", ""))
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+    template = form.get("template", "")
+    try:
+        cause_models.add_template(
+            session=session, initiative_id=initiative_id, template=template, expected_version=None, actor=actor
+        )
+    except DomainError as error:
+        if isinstance(error, ModelKeptAsDraft):
+            session.commit()  # keep the draft, as the API does; the model itself is unchanged
+        else:
+            session.rollback()
+        reasons = [error.detail] + [f"{p.node}: {p.detail}" if p.node else p.detail for p in error.problems]
+        return _model_page(request, session, actor, initiative_id, status_code=422, template_refused=reasons)
+    session.commit()
+    return RedirectResponse(f"/initiatives/{initiative_id}/model?added={quote(template)}", status_code=303)
 
 
 def _chain(
