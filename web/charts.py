@@ -499,12 +499,12 @@ def tornado_svg(
     if not bars:
         return Markup("<p>No assumption has a range, so nothing moves this output.</p>")
     left = min(max(len(bar.assumption) for bar in bars) * 7 + 20, 300)
-    width, right = FRAME_W, 110
+    width, room = FRAME_W + 100, 116  # room beside the bars for the output at each end
     height = FRAME_TOP + 24 + len(bars) * TORNADO_ROW + 70
     ends = [value for bar in bars for value in (bar.output_at_low, bar.output_at_high)] + [centre]
     low, high = min(ends), max(ends)
     margin = (high - low) * 0.02 or abs(centre) * 0.05 or 1.0
-    x = _at(low - margin, high + margin, left, width - left - right)
+    x = _at(low - margin, high + margin, left + room, width - left - 2 * room)
     bottom = FRAME_TOP + 24 + len(bars) * TORNADO_ROW
     hatch = f"url(#{ident}-hatch)"
     parts = [
@@ -533,12 +533,12 @@ def tornado_svg(
         middle = top + tall / 2 + 4
         parts.append(f'<text x="{left - 8}" y="{middle:.1f}" text-anchor="end" font-size="12">'
                      f"{escape(bar.assumption)}</text>")  # fmt: skip
-        for value in (bar.output_at_low, bar.output_at_high):
+        for value in dict.fromkeys((bar.output_at_low, bar.output_at_high)):  # one label where both ends meet
             after = value >= centre
             spot = x(value) + (6 if after else -6)
             parts.append(f'<text x="{spot:.1f}" y="{middle:.1f}" text-anchor="{"start" if after else "end"}" '
                          f'font-size="11">{escape(shown(value))}</text>')  # fmt: skip
-    parts.append(f'<text x="{(left + width - right) / 2:.1f}" y="{bottom + 24:.1f}" text-anchor="middle" '
+    parts.append(f'<text x="{(left + width) / 2:.1f}" y="{bottom + 24:.1f}" text-anchor="middle" '
                  f'font-size="12">{escape(across)}</text>')  # fmt: skip
     for offset, (swatch, words) in enumerate((
         (f'<rect x="0" y="-6" width="18" height="12" fill="{hatch}" stroke="{INK}"/>', "Assumption at its low"),

@@ -4,6 +4,7 @@ The template is applied to an initiative the test makes, so the example's model 
 """
 
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import httpx2
@@ -12,6 +13,8 @@ from playwright.sync_api import Page, expect
 from tests.web.conftest import screenshot, serious_accessibility_problems
 from tests.web.test_account_pages import _make_token, _open_tokens
 from tests.web.test_model_pages import _initiative_url
+from web import charts
+from web.model_pages import shown
 
 OUTPUT = "capacity_value"
 
@@ -145,3 +148,20 @@ def test_a_template_is_added_to_a_new_initiatives_model(page: Page, site: str) -
     expect(page.get_by_role("alert").filter(has_text="The template was not added")).to_contain_text(
         "channel_shift_saving"
     )
+
+
+def test_values_are_shown_with_their_units_and_rounded_for_people() -> None:
+    assert shown(254_712.4, "GBP a year") == "£254,712 a year"
+    assert shown(2.83, "GBP") == "£2.83"
+    assert shown(9000.0, "hours a year") == "9,000 hours a year"
+    assert shown(6.923077, "FTE") == "6.92 FTE"
+    assert shown(0.1512345, "share") == "0.15 share"
+
+
+def test_the_charts_escape_their_words_and_take_an_output_that_never_moves() -> None:
+    flat = charts.histogram_svg([4.0, 4.5, 5.0], [10, 0], percentiles=[("P50", 4.0)], shown=str, title="<b>",
+                                description="a & b", across="x")  # fmt: skip
+    assert "&lt;b&gt;" in flat and "a &amp; b" in flat and "<b>" not in flat
+    bar = SimpleNamespace(assumption="<script>", output_at_low=1.0, output_at_high=1.0)
+    still = charts.tornado_svg([bar], centre=1.0, shown=str, title="t", description="d", across="x")
+    assert "<script>" not in still and still.count(">1.0</text>") == 1  # both ends meet: labelled once
