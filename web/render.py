@@ -54,18 +54,18 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list
             was = old.get(name) or {}
             for period, amounts in new[name].items():
                 if was.get(period) != amounts:
-                    then = was.get(period) or {}
-                    found.append(
-                        (
-                            period,
-                            f"planned {_said(then.get('planned'))}, actual {_said(then.get('actual'))}",
-                            f"planned {_said(amounts.get('planned'))}, actual {_said(amounts.get('actual'))}",
-                        )
-                    )
+                    found.append((period, _period_said(was.get(period)), _period_said(amounts)))
             found.extend((f"{period} removed", "", "") for period in was if period not in new[name])
         else:
             found.append((name.replace("_", " "), _said(old.get(name)), _said(new[name])))
     return found
+
+
+def _period_said(amounts: Any) -> str:
+    """One period of a profile: a benefit's planned and actual, or a cost line's amount."""
+    if isinstance(amounts, dict):
+        return f"planned {_said(amounts.get('planned'))}, actual {_said(amounts.get('actual'))}"
+    return _said(amounts)
 
 
 def typed(value: Any) -> str:

@@ -13,6 +13,9 @@ def test_a_history_event_says_what_changed_field_by_field() -> None:
     profile = changes({"profile": {"2026-27": {"planned": 10.0, "actual": None}, "2027-28": {"planned": 5.0}}},
                       {"profile": {"2026-27": {"planned": 10.0, "actual": 9.0}}})  # fmt: skip
     assert profile == [("2026-27", "planned 10, actual —", "planned 10, actual 9"), ("2027-28 removed", "", "")]
+    # A cost line's profile is an amount a period, not a plan and an actual.
+    cost = changes({"profile": {"2026-27": 450000.0}}, {"profile": {"2026-27": 480000.0, "2027-28": 1.5}})
+    assert cost == [("2026-27", "450,000", "480,000"), ("2027-28", "—", "1.5")]
     assert changes({"withdrawn": False}, {"withdrawn": True}) == [("withdrawn", "no", "yes")]
     assert changes(None, {"title": "New"}) == [] and changes({"owner": None}, {"owner": "x" * 100})[0][2].endswith("…")
 
