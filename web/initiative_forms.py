@@ -46,7 +46,7 @@ INITIATIVE_FIELDS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
     ("granularity", "Profiles by", "select", [("year", "financial year"), ("quarter", "quarter")]),
     ("discount_schedule", "Discount schedule", "select",
      [("", "the portfolio's default")] + [(key.value, key.value.replace("_", " ")) for key in ScheduleKey]),
-    ("discount_rate", "Flat discount rate (for a flat schedule: 3.5% or 0.035)", "text", []),
+    ("discount_rate", "Flat discount rate (for a flat schedule, such as 3.5%)", "text", []),
 ]  # fmt: skip
 # A benefit's fields as the forms offer them (labels unlike the details form's, so each names one input).
 BENEFIT_FIELDS: list[tuple[str, str, str, list[tuple[str, str]]]] = [

@@ -29,6 +29,7 @@ def figure(value: Decimal | float | None) -> str:
 
 # A stored amount that arrives as text in a history ("40200.0000"), shown as a figure rather than raw.
 _STORED_NUMBER = re.compile(r"-?\d+\.\d+")
+_STORED_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def _said(value: Any) -> str:
@@ -39,8 +40,25 @@ def _said(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, int | float | Decimal) or (isinstance(value, str) and _STORED_NUMBER.fullmatch(value)):
         return formatting.quantity(value, fixed=False)
-    text = str(value)
+    if isinstance(value, str) and _STORED_MOMENT.match(value):
+        return value[:16].replace("T", " ")  # a moment kept to the microsecond, read to the minute
+    text = _plain(value)
     return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _plain(value: Any) -> str:
+    """A nested value (a model's nodes, a profile) as words, each number rounded as a page shows it."""
+    if value is None or value == "" or (isinstance(value, dict | list | tuple) and not value):
+        return "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_plain(item)}" for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(item) for item in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float | Decimal):
+        return formatting.quantity(value, fixed=False)
+    return str(value)
 
 
 def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[tuple[str, str, str]]:

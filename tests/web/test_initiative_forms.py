@@ -59,7 +59,7 @@ def create_and_add(page: Page, site: str, name: str, scripts: bool = True) -> st
     page.get_by_label("Base year of the appraisal (year 0, e.g. 2026-27)").fill("2026-27")
     page.get_by_label("Profiles by").select_option("year")
     page.get_by_label("Discount schedule").select_option("flat")
-    page.get_by_label("Flat discount rate (for a flat schedule: 3.5% or 0.035)").fill("3.5%")
+    page.get_by_label("Flat discount rate (for a flat schedule, such as 3.5%)").fill("3.5%")
     page.get_by_role("button", name="Create the initiative").click()
     _status(page, "Initiative created.")
     expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
@@ -69,7 +69,7 @@ def create_and_add(page: Page, site: str, name: str, scripts: bool = True) -> st
 
     # Edit: every field is there with what was saved, and members are chosen from the people.
     page.get_by_role("link", name="Edit the initiative").click()
-    expect(page.get_by_label("Flat discount rate (for a flat schedule: 3.5% or 0.035)")).to_have_value("0.035")
+    expect(page.get_by_label("Flat discount rate (for a flat schedule, such as 3.5%)")).to_have_value("0.035")
     expect(page.get_by_label("Start date")).to_have_value("2026-04-01")
     _accessible(page, scripts)
     page.get_by_label("Sponsor", exact=True).fill("Chief Executive")

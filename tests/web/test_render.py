@@ -29,3 +29,10 @@ def test_an_amount_goes_back_into_its_input_without_stored_zeros() -> None:
     assert [typed(Decimal(text)) for text in ("338800.0000", "0.0000", "286914.4479", "0.2500", "-12.5000")] == [
         "338800", "0", "286914.4479", "0.25", "-12.5"]  # fmt: skip
     assert (typed(None), typed("GBP"), typed(date(2026, 3, 31))) == ("", "GBP", "2026-03-31")
+
+
+def test_nested_values_and_moments_in_a_history_read_as_a_page_shows_them() -> None:
+    moment = changes({"expires_at": None}, {"expires_at": "2026-12-07T23:36:32.929611+00:00"})
+    assert moment == [("expires at", "—", "2026-12-07 23:36")]
+    nested = changes({"nodes": []}, {"nodes": [{"name": "calls", "value": 32.459016}]})
+    assert nested == [("nodes", "—", "name: calls; value: 32.46")]
