@@ -3,11 +3,12 @@
 import getpass
 import os
 import sys
+from pathlib import Path
 
 import click
 from pydantic import SecretStr, ValidationError
 
-from benefits import cost_centres, migrate, people
+from benefits import backup, cost_centres, migrate, people
 from benefits.actors import system_actor
 from benefits.db import transaction
 from benefits.errors import DomainError
@@ -80,6 +81,32 @@ def downgrade(revision: str) -> None:
     url = get_settings().database_url
     migrate.downgrade(url, revision)
     click.echo(f"Database at revision {migrate.current(url) or 'base'}")
+
+
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(file: Path) -> None:
+    """Copy the whole database to FILE while it serves (SQLite's online backup, or pg_dump)."""
+    try:
+        backup.backup(url=get_settings().database_url, file=file)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Backed up to {file}")
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite a database that already holds tables.")
+def db_restore(file: Path, replace: bool) -> None:
+    """Put the database back as FILE holds it (into an empty database unless --replace)."""
+    url = get_settings().database_url
+    try:
+        backup.restore(url=url, file=file, replace=replace)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Restored from {file}; database at revision {migrate.current(url) or 'base'}")
+    if migrate.current(url) != migrate.head():
+        click.echo("The backup is from an older version: run `benefits db upgrade` before serving.")
 
 
 @main.group()
