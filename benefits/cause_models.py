@@ -39,6 +39,7 @@ VALUATION_SAMPLES = 10_000
 VALUATION_SEED = 1
 # One evaluation draws at most this many values (samples x quantitative nodes), to bound its time and memory.
 MAX_SAMPLE_CELLS = 2_000_000
+MAX_SCENARIOS = 100  # as many as a whole model sent to the API may carry
 
 
 @dataclass
@@ -462,3 +463,143 @@ def add_template(
     return replace_model(
         session=session, initiative_id=initiative_id, fields=merged, expected_version=expected_version, actor=actor
     )
+
+
+def _scenario_refusals(scenario: ScenarioIn, others: list[ScenarioIn], checked: CheckedModel) -> list[Problem]:
+    """What stops a scenario joining the others: a name already taken, an override of no assumption, no value."""
+    problems = []
+    if any(other.name.casefold() == scenario.name.casefold() for other in others):
+        problems.append(Problem("scenario_repeated", f"another scenario is called {scenario.name}", field="name"))
+    assumptions = {node.name for node in checked.assumptions}
+    problems += [
+        Problem("unknown_assumption", f"{name} is not an assumption of the model", field="overrides", node=name)
+        for name in scenario.overrides
+        if name not in assumptions
+    ]
+    if not problems:
+        try:
+            deterministic(checked, scenario.overrides)
+        except InvalidModel as error:  # such as a division by zero at the overridden values
+            problems += [
+                Problem(p.code, f"with these overrides {p.node} has no value: {p.detail}", "overrides", p.node)
+                for p in error.problems
+            ]
+    return problems
+
+
+def _stored_scenarios(stored: StoredModel) -> list[ScenarioIn]:
+    return [ScenarioIn.model_validate(scenario) for scenario in (stored.record.scenarios if stored.record else [])]
+
+
+def _keep_scenarios(
+    *, session: Session, initiative_id: int, stored: StoredModel, scenarios: list[ScenarioIn], actor: Actor,
+    action: str, before: ScenarioIn | None, after: ScenarioIn | None,
+) -> StoredModel:  # fmt: skip
+    """Store the scenarios (a new list, so the JSON column sees the change) and record what changed."""
+    record = stored.record or CauseModel(initiative_id=initiative_id)
+    record.scenarios = [scenario.model_dump() for scenario in scenarios]
+    record.updated_at = utc_now()
+    session.add(record)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action=action,
+        entity=ENTITY,
+        entity_id=initiative_id,
+        initiative_id=initiative_id,
+        before=None if before is None else {"scenario": before.model_dump()},
+        after=None if after is None else {"scenario": after.model_dump()},
+    )
+    return get_model(session=session, initiative_id=initiative_id)
+
+
+def save_scenario(
+    *,
+    session: Session,
+    initiative_id: int,
+    scenario: ScenarioIn,
+    replacing: str | None,
+    expected_version: frozenset[int] | None,
+    actor: Actor,
+) -> StoredModel:
+    """Add a scenario, or replace the one called `replacing` in its place; the nodes and links are untouched."""
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+    stored = get_model(session=session, initiative_id=initiative_id)
+    check_version(current=stored.version, expected=expected_version, what="model")
+    if not stored.nodes:
+        raise InvalidInput(
+            "This initiative has no model yet; add its assumptions first.",
+            [Problem("no_model", "a scenario overrides the model's assumptions", field="name")],
+        )
+    scenarios = _stored_scenarios(stored)
+    names = [existing.name for existing in scenarios]
+    if replacing is not None and replacing not in names:
+        raise NotFound(f"There is no scenario called {replacing}.")
+    if replacing is None and len(scenarios) >= MAX_SCENARIOS:
+        raise InvalidInput(
+            f"A model holds at most {MAX_SCENARIOS} scenarios; delete one first.",
+            [Problem("too_many_scenarios", f"at most {MAX_SCENARIOS} scenarios", field="name")],
+        )
+    others = [existing for existing in scenarios if existing.name != replacing]
+    problems = _scenario_refusals(scenario, others, checked_model(stored))
+    if problems:
+        raise InvalidInput(f"The scenario {scenario.name} cannot be kept as it is.", problems)
+    before = None
+    if replacing is None:
+        scenarios.append(scenario)
+    else:
+        position = names.index(replacing)
+        before, scenarios[position] = scenarios[position], scenario
+    return _keep_scenarios(
+        session=session, initiative_id=initiative_id, stored=stored, scenarios=scenarios, actor=actor,
+        action="scenario_saved", before=before, after=scenario,
+    )  # fmt: skip
+
+
+def delete_scenario(
+    *, session: Session, initiative_id: int, name: str, expected_version: frozenset[int] | None, actor: Actor
+) -> StoredModel:
+    """Delete one scenario; the trail keeps what it was."""
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+    stored = get_model(session=session, initiative_id=initiative_id)
+    check_version(current=stored.version, expected=expected_version, what="model")
+    scenarios = _stored_scenarios(stored)
+    gone = next((scenario for scenario in scenarios if scenario.name == name), None)
+    if gone is None:
+        raise NotFound(f"There is no scenario called {name}.")
+    kept = [scenario for scenario in scenarios if scenario is not gone]
+    return _keep_scenarios(
+        session=session, initiative_id=initiative_id, stored=stored, scenarios=kept, actor=actor,
+        action="scenario_deleted", before=gone, after=None,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ScenarioOutcome:
+    """One scenario's value of an output at most-likely values with its overrides, or why it has none."""
+
+    scenario: ScenarioIn
+    value: float | None
+    problem: str | None = None
+
+
+def scenario_outcomes(*, session: Session, initiative_id: int, output: str) -> tuple[float, list[ScenarioOutcome]]:
+    """The output at most-likely values (the base case), and under each stored scenario's overrides."""
+    stored = get_model(session=session, initiative_id=initiative_id)
+    if not stored.nodes:
+        raise NotFound("This initiative has no model yet.")
+    checked = checked_model(stored)
+    if output not in checked.order:
+        raise InvalidModel(
+            f"{output} is not a node with a value.", [Problem("unknown_output", "not a node with a value", node=output)]
+        )
+    base = deterministic(checked)[output]
+    outcomes = []
+    for scenario in _stored_scenarios(stored):
+        try:
+            outcomes.append(ScenarioOutcome(scenario, deterministic(checked, scenario.overrides)[output]))
+        except InvalidModel as error:  # a scenario stored before the model changed under it
+            said = "; ".join(problem.detail for problem in error.problems) or error.detail
+            outcomes.append(ScenarioOutcome(scenario, None, said))
+    return base, outcomes
