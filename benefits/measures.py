@@ -40,10 +40,20 @@ from benefits.models.measure import (
 )
 from benefits.periods import Period, period_of
 from benefits.stages import MeasuredAs
-from benefits.xmr import Direction, XmrChart, xmr_chart
+from benefits.xmr import Assurance, Direction, XmrChart, assurance, xmr_chart
 
 ENTITY = "measure"
-EDITABLE = ("name", "unit", "direction", "model_node", "description", "baseline_points", "screen_outliers")
+EDITABLE = (
+    "name",
+    "unit",
+    "direction",
+    "model_node",
+    "description",
+    "cadence",
+    "target",
+    "baseline_points",
+    "screen_outliers",
+)
 
 
 def get_measure(*, session: Session, measure_id: int) -> Measure:
@@ -218,7 +228,7 @@ def update_measure(
     check_version(current=measure.version, expected=expected_version, what="measure")
     sent = changes.model_dump(exclude_unset=True)
     reason = sent.pop("reason", None)
-    for name in ("name", "direction", "screen_outliers", "unit", "description"):
+    for name in ("name", "direction", "screen_outliers", "unit", "description", "cadence"):
         if name in sent and sent[name] is None:
             raise InvalidInput(f"{name} cannot be null.", [Problem("required", f"{name} cannot be null.", name)])
     benefit_ids = benefit_ids_of(session=session, measure_ids=[measure_id])[measure_id]
@@ -498,7 +508,40 @@ def chart(
         phases=_phases(drawn),
         points=[ChartPointRead(**point.__dict__) for point in drawn.points],
         summary=describe(drawn, unit=measure.unit),
+        **_assurance_of(drawn, target=measure.target, direction=measure.direction, unit=measure.unit),
     )
+
+
+def _assurance_of(drawn: XmrChart, *, target: Decimal | None, direction: Direction, unit: str) -> dict[str, Any]:
+    """The chart's target, its assurance against the latest phase's limits, and that reading in words."""
+    if target is None:
+        return {"target": None, "assurance": None, "assurance_text": ""}
+    goal = float(target)
+    if not drawn.phases:
+        return {"target": goal, "assurance": None, "assurance_text": ""}
+    limits = drawn.phases[-1]
+    reading = assurance(target=goal, lpl=limits.lpl, upl=limits.upl, direction=direction)
+    return {
+        "target": goal,
+        "assurance": reading,
+        "assurance_text": describe_assurance(reading, target=goal, lpl=limits.lpl, upl=limits.upl, unit=unit),
+    }
+
+
+def describe_assurance(reading: Assurance | None, *, target: float, lpl: float, upl: float, unit: str = "") -> str:
+    """The Making Data Count assurance reading in words: will the process, as it runs, meet its target?"""
+    suffix = f" {unit}" if unit else ""
+    shown = f"The target, {_figure(target)}{suffix},"
+    limits = f"the process limits ({_figure(lpl)} to {_figure(upl)}{suffix})"
+    if reading is None:
+        return f"{shown} cannot be read as met or missed: the measure has no better direction."
+    if reading is Assurance.hit_and_miss:
+        return (f"{shown} lies between {limits}: the process will sometimes meet it and sometimes not "
+                "(hit and miss).")  # fmt: skip
+    if reading is Assurance.consistently_fail:
+        return (f"{shown} lies beyond {limits} on the better side: the process will consistently fail to meet "
+                "it unless something changes.")  # fmt: skip
+    return f"{shown} lies beyond {limits} on the worse side: the process will consistently meet it."
 
 
 def signalling(*, session: Session) -> dict[int, int]:
@@ -540,6 +583,7 @@ def _phases(drawn: XmrChart) -> list[PhaseRead]:
                 mean_moving_range=limits.mean_moving_range,
                 lpl=limits.lpl,
                 upl=limits.upl,
+                upper_range_limit=limits.upper_range_limit,
                 screened_moving_ranges=limits.screened,
             )
         )

@@ -13,6 +13,7 @@ from statistics import fmean
 
 LIMIT_FACTOR = 2.66  # 3 / d2 with d2 = 1.128: three sigma from the mean moving range
 SCREEN_FACTOR = 3.267  # the upper range limit: a moving range at or above 3.267 x the mean is screened out
+RANGE_LIMIT_FACTOR = 3.268  # the moving-range chart's upper range limit, D4 for ranges of two (as Wheeler writes it)
 RUN_LENGTH = 7  # points on one side of the centre line
 TREND_LENGTH = 7  # points each above (or below) the one before
 TRIAL_BELOW = 12  # limits from fewer points than this are trial limits
@@ -33,6 +34,14 @@ class Signal(StrEnum):
     trend = "trend"
     two_of_three = "two_of_three"
     run = "run"
+
+
+class Assurance(StrEnum):
+    """Whether the process, as it runs, will meet its target (the Making Data Count assurance icons)."""
+
+    hit_and_miss = "hit_and_miss"  # the target lies within the limits: sometimes met, sometimes not
+    consistently_fail = "consistently_fail"  # beyond the limits on the better side: out of the process's reach
+    consistently_pass = "consistently_pass"  # noqa: S105  (not a password) beyond the limits on the worse side
 
 
 class PointType(StrEnum):
@@ -62,6 +71,11 @@ class Limits:
     def lpl(self) -> float:
         """The lower natural process limit."""
         return self.mean - LIMIT_FACTOR * self.mean_moving_range
+
+    @property
+    def upper_range_limit(self) -> float:
+        """The moving-range chart's upper range limit: 3.268 x the mean moving range."""
+        return RANGE_LIMIT_FACTOR * self.mean_moving_range
 
     @property
     def sigma(self) -> float:
@@ -252,3 +266,16 @@ def xmr_chart(
         phase_limits.append(limits)
         points.extend(_phase_points(dates, values, number, limits, direction))
     return XmrChart(points=points, phases=phase_limits, trial=trial)
+
+
+def assurance(*, target: float, lpl: float, upl: float, direction: Direction) -> Assurance | None:
+    """Will a process with these limits meet the target? None when the measure has no better direction.
+
+    A target on a limit counts as within it: the process reaches it now and then.
+    """
+    if direction is Direction.neutral:
+        return None
+    if lpl <= target <= upl:
+        return Assurance.hit_and_miss
+    beyond_better_side = target > upl if direction is Direction.increase else target < lpl
+    return Assurance.consistently_fail if beyond_better_side else Assurance.consistently_pass

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from enum import StrEnum
 from typing import Literal
 
 import sqlalchemy as sa
@@ -23,10 +24,19 @@ from benefits.columns import (
     UtcDateTime,
     utc_now,
 )
-from benefits.xmr import Direction
+from benefits.xmr import Assurance, Direction
 
 MAX_OBSERVATIONS_PER_CALL = 10_000
 MAX_REPHASES = 50
+
+
+class Cadence(StrEnum):
+    """How often a measure is observed."""
+
+    weekly = "weekly"
+    monthly = "monthly"
+    quarterly = "quarterly"
+    yearly = "yearly"
 
 
 class MeasureBase(SQLModel):
@@ -41,6 +51,12 @@ class MeasureBase(SQLModel):
     )
     model_node: Code | None = Field(default=None, max_length=60, description="The model node the measure evidences.")
     description: LongText = Field(default="", sa_type=sa.Text)
+    cadence: Cadence = Field(
+        default=Cadence.monthly, sa_type=EnumText(Cadence, 12), description="How often it is observed."
+    )
+    target: Quantity | None = Field(
+        default=None, sa_type=ScaledDecimal, description="The value aimed for, in the measure's unit."
+    )
     baseline_points: int | None = Field(
         default=None, ge=2, le=1000, description="Fix each phase's limits from its first N points."
     )
@@ -67,6 +83,8 @@ class MeasureUpdate(SQLModel):
     direction: Direction | None = None
     model_node: Code | None = None
     description: LongText | None = None
+    cadence: Cadence | None = None
+    target: Quantity | None = None
     baseline_points: int | None = PydanticField(default=None, ge=2, le=1000)
     screen_outliers: bool | None = None
     benefit_ids: list[RowId] | None = PydanticField(default=None, max_length=500)
@@ -176,6 +194,7 @@ class PhaseRead(BaseModel):
     mean_moving_range: float
     lpl: float
     upl: float
+    upper_range_limit: float = PydanticField(description="The moving-range chart's limit: 3.268 x the mean.")
     screened_moving_ranges: int
 
 
@@ -191,6 +210,13 @@ class ChartRead(BaseModel):
     phases: list[PhaseRead]
     points: list[ChartPointRead]
     summary: str
+    target: float | None = PydanticField(default=None, description="The measure's target, if it has one.")
+    assurance: Assurance | None = PydanticField(
+        default=None,
+        description="Against the latest phase's limits: hit_and_miss, consistently_fail or consistently_pass; "
+        "null without a target, observations or a better direction.",
+    )
+    assurance_text: str = PydanticField(default="", description="The assurance reading in words.")
 
 
 class AssumptionFromMeasure(BaseModel):

@@ -104,6 +104,42 @@ def test_the_chart_follows_the_measure_settings_and_the_query(session: Session, 
     assert client.get("/api/v1/measures/999999/chart").status_code == 404
 
 
+def test_a_measure_keeps_its_cadence_and_target_and_the_chart_reads_the_target(
+    session: Session, client: TestClient
+) -> None:
+    _, plain = _measure(session, client)
+    assert plain["cadence"] == "monthly" and plain["target"] is None  # the defaults
+    _, measure = _measure(session, client, cadence="weekly", target=7)
+    assert (measure["cadence"], measure["target"]) == ("weekly", 7.0)
+    url = f"/api/v1/measures/{measure['id']}"
+    rows = [{"date": f"2025-0{n + 1}-01", "value": value} for n, value in enumerate([10, 12, 11, 13, 12])]
+    assert client.post(f"{url}/observations", json=rows).status_code == 200
+    chart = client.get(f"{url}/chart").json()
+    # Mean 11.6, mean moving range 1.5: limits 7.61 to 15.59, range limit 4.902. Fewer calls is better, so a
+    # target of 7 lies beyond the lower limit, on the better side: out of the process's reach.
+    assert chart["phases"][0]["upper_range_limit"] == pytest.approx(3.268 * 1.5)
+    assert (chart["target"], chart["assurance"]) == (7.0, "consistently_fail")
+    assert "consistently fail to meet it unless something changes" in chart["assurance_text"]
+    assert "7 calls" in chart["assurance_text"] and "7.61 to 15.6 calls" in chart["assurance_text"]
+
+    changed = client.patch(url, json={"cadence": "quarterly", "target": 14, "reason": "The board's new aim"})
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["cadence"], changed.json()["target"]) == ("quarterly", 14.0)
+    inside = client.get(f"{url}/chart").json()
+    assert inside["assurance"] == "hit_and_miss" and "sometimes meet it and sometimes not" in inside["assurance_text"]
+    event = audit.events_for(session=session, entity="measure", entity_id=measure["id"])[-1]
+    assert event.reason == "The board's new aim"
+    assert (event.before or {})["target"] == 7 and (event.after or {})["target"] == 14
+
+    cleared = client.patch(url, json={"target": None})
+    assert cleared.json()["target"] is None
+    untargeted = client.get(f"{url}/chart").json()
+    assert (untargeted["target"], untargeted["assurance"], untargeted["assurance_text"]) == (None, None, "")
+    refused = client.patch(url, json={"cadence": "daily"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "cadence"
+    assert client.patch(url, json={"cadence": None}).status_code == 422
+
+
 def _month(n: int, year: int = 2025) -> str:
     return f"{year + (n + 3) // 12}-{(n + 3) % 12 + 1:02d}-01"  # n = 0 is April of `year`
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from benefits.xmr import Direction, PointType, Signal, limits_of, xmr_chart
+from benefits.xmr import Assurance, Direction, PointType, Signal, assurance, limits_of, xmr_chart
 
 
 def _months(count: int, start: date = date(2024, 4, 1)) -> list[date]:
@@ -114,3 +114,38 @@ def test_a_baseline_fixes_the_limits_from_the_first_points() -> None:
     assert {point.mean for point in fixed.points} == {11}
     free = xmr_chart(_dated(values))
     assert free.points[0].mean == pytest.approx(sum(values) / len(values))
+
+
+def test_the_moving_range_chart_limit_is_3_268_mean_moving_ranges_in_each_phase() -> None:
+    values = [10.0, 12, 11, 13, 12, 20, 24, 22]
+    dates = _months(len(values))
+    chart = xmr_chart(list(zip(dates, values, strict=True)), rephase=[dates[5]])
+    # Phase one: moving ranges 2, 1, 2, 1, mean 1.5, limit 4.902. Phase two: 4, 2, mean 3, limit 9.804.
+    assert [limits.mean_moving_range for limits in chart.phases] == [pytest.approx(1.5), pytest.approx(3.0)]
+    assert [limits.upper_range_limit for limits in chart.phases] == [pytest.approx(4.902), pytest.approx(9.804)]
+
+
+# Limits of [10, 12, 11, 13, 12]: 7.61 to 15.59, worked out in the first test.
+LPL, UPL = 11.6 - 3.99, 11.6 + 3.99
+
+
+@pytest.mark.parametrize(
+    ("target", "direction", "expected"),
+    [
+        (14.0, Direction.increase, Assurance.hit_and_miss),
+        (14.0, Direction.decrease, Assurance.hit_and_miss),
+        (UPL, Direction.increase, Assurance.hit_and_miss),  # on a limit: reached now and then
+        (LPL, Direction.decrease, Assurance.hit_and_miss),
+        (16.0, Direction.increase, Assurance.consistently_fail),  # more wanted than the process ever gives
+        (7.0, Direction.increase, Assurance.consistently_pass),  # less wanted than it ever gives
+        (7.0, Direction.decrease, Assurance.consistently_fail),
+        (16.0, Direction.decrease, Assurance.consistently_pass),
+        (16.0, Direction.neutral, None),  # no better side, so no reading
+        (14.0, Direction.neutral, None),
+    ],
+)
+def test_assurance_reads_the_target_against_the_limits(
+    target: float, direction: Direction, expected: Assurance | None
+) -> None:
+    limits = limits_of([10, 12, 11, 13, 12])
+    assert assurance(target=target, lpl=limits.lpl, upl=limits.upl, direction=direction) is expected
