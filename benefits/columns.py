@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, PlainSerializer, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, StringConstraints
 from pydantic import Field as PydanticField
 from sqlmodel import SQLModel
 from sqlmodel.main import SQLModelConfig
@@ -100,8 +100,25 @@ def _instant(moment: datetime) -> datetime:
         raise ValueError("the time is out of range") from error
 
 
+def _written_as_a_moment(value: object) -> object:
+    # Pydantic reads a number (or a numeric string, as a query string sends it) as seconds since 1970; the schema
+    # says date-time, so `?until=0.5` is refused rather than read as a moment in 1970.
+    numeric = isinstance(value, int | float) or (isinstance(value, str) and _looks_numeric(value))
+    if numeric:
+        raise ValueError("give a date and time such as 2026-12-01T09:00:00Z, not a number")
+    return value
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 # A moment a client sends, in UTC (naive times are taken as UTC).
-Instant = Annotated[datetime, AfterValidator(_instant)]
+Instant = Annotated[datetime, BeforeValidator(_written_as_a_moment), AfterValidator(_instant)]
 
 # Write models refuse fields they do not know, so a misspelt or read-only field is an error, not ignored.
 FORBID_UNKNOWN = SQLModelConfig(extra="forbid")

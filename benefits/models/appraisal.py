@@ -11,7 +11,12 @@ from sqlmodel import Field, SQLModel
 
 from benefits.columns import UtcDateTime, utc_now
 
-Weight = Annotated[Decimal, PydanticField(ge=0, le=1, decimal_places=4)]
+# A weight is a number in JSON, as every other quantity is; it is kept exact as a Decimal inside.
+Weight = Annotated[
+    Decimal,
+    PydanticField(ge=0, le=1, decimal_places=4),
+    PlainSerializer(float, return_type=float, when_used="json"),
+]
 # Money is kept exact and shown rounded half-up to the penny.
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 

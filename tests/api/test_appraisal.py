@@ -108,6 +108,8 @@ def test_the_risk_adjusted_view_weights_each_benefit_by_its_stage(session: Sessi
     assert weighted["periods"][0]["cash"] == 0.1 * 1000 + 0.8 * 1000
     changed = client.put("/api/v1/settings/appraisal", json={"stage_weights": {"opportunity": 0, "planned": 0.5}})
     assert changed.status_code == 200, changed.text
+    # Weights are numbers in JSON, as every other quantity is (a generated client reads them as floats).
+    assert changed.json()["stage_weights"] == {"opportunity": 0, "scoped": 0.4, "planned": 0.5, "delivered": 1}
     again = client.get(f"/api/v1/initiatives/{initiative.id}/appraisal", params={"weighted": True}).json()
     assert again["periods"][0]["cash"] == 500
 

@@ -74,6 +74,17 @@ def test_the_trail_cannot_be_changed_through_the_api(app: FastAPI, admin_token: 
         assert client.request(method, "/api/v1/audit/1", json={}).status_code in (404, 405)
 
 
+def test_the_trail_filters_by_moments_written_as_dates_never_as_numbers(app: FastAPI, admin_token: str) -> None:
+    client = client_with_token(app, admin_token)
+    for written in ("0.5", "1700000000", "-1"):
+        refused = client.get("/api/v1/audit", params={"until": written})
+        assert refused.status_code == 422, written
+        assert "until" in refused.text
+        assert "2026-12-01T09:00:00Z" in refused.text
+    assert client.get("/api/v1/audit", params={"until": "2026-12-01T09:00:00Z"}).status_code == 200
+    assert client.get("/api/v1/audit", params={"since": "2026-12-01"}).status_code == 200
+
+
 @pytest.fixture
 def all_logs(caplog: pytest.LogCaptureFixture, engine: Engine) -> Iterator[pytest.LogCaptureFixture]:
     """Every log record at DEBUG, SQL statements and their values included (asked for before the session)."""
