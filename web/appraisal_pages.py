@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep
@@ -14,7 +14,7 @@ from benefits.authz import Action, allowed, require
 from benefits.errors import DomainError
 from benefits.models.cost import CostKind, CostLineCreate
 from web.charts import cash_flow_svg, describe_cash_flow
-from web.forms import FormFields, about_the_form, typed_amount
+from web.forms import FormFields, about_the_form, redirect_done, typed_amount
 from web.render import problems_text, render
 from web.session import PageActor, check_csrf
 
@@ -59,11 +59,14 @@ def appraisal_page(
 
 def _costs_page(
     request: Request, session: Any, actor: Actor, initiative_id: int, errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None, status_code: int = 200,
+    values: dict[str, str] | None = None, status_code: int = 200, added: str = "",
 ) -> HTMLResponse:  # fmt: skip
+    table = costs.cost_table(session=session, initiative_id=initiative_id)
+    # The line just added, named as it is stored (the address only says which).
+    subject = next((f"“{item.line.title}”" for item in table.lines if str(item.line.id) == added), "")
     return render(request, "costs.html", {
         "actor": actor, "initiative": initiatives.get_initiative(session=session, initiative_id=initiative_id),
-        "table": costs.cost_table(session=session, initiative_id=initiative_id),
+        "table": table, "done_subject": subject,
         "appraisal": appraisal.appraise(session=session, initiative_id=initiative_id),
         "may_edit": allowed(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id),
         "kinds": [kind.value for kind in CostKind], "rows": range(COST_ROWS), "errors": errors or {},
@@ -72,9 +75,14 @@ def _costs_page(
 
 
 @router.get("/initiatives/{initiative_id}/costs", response_class=HTMLResponse)
-def costs_page(initiative_id: ResourceId, request: Request, session: SessionDep, actor: PageActor) -> Response:
-    """An initiative's cost lines by year with their totals, and a form to add one."""
-    return _costs_page(request, session, actor, initiative_id)
+def costs_page(
+    initiative_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, line: str = ""
+) -> Response:
+    """An initiative's cost lines by year with their totals, and a form to add one.
+
+    After one is added, `?done=cost_added&line={id}` says so, naming it.
+    """
+    return _costs_page(request, session, actor, initiative_id, added=line[:20])
 
 
 def _amount(text: str) -> Decimal | str:
@@ -154,4 +162,4 @@ def add_cost(
             errors["form"] = error.detail
         return _costs_page(request, session, actor, initiative_id, errors, values, status_code=422)
     session.commit()
-    return RedirectResponse(f"/initiatives/{initiative_id}/costs#cost-{line.id}", status_code=303)
+    return redirect_done(f"/initiatives/{initiative_id}/costs#cost-{line.id}", "cost_added", line=str(line.id))

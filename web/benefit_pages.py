@@ -1,14 +1,19 @@
-"""The benefit page: details, gate checklist, edits to its fields and its profile, its baselines and its ledgers."""
+"""The benefit page: details, gate checklist, edits to its fields and its profile, its baselines and its ledgers.
+
+Every form here ends on this page saying what it did (`?done=`, `_done.html`; post/redirect/get), or shows the
+page again, answered 422 (409 for a rule the benefit's state breaks), with the refusal beside what was typed.
+"""
 
 import re
 from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep
+from api.problems import status_for
 from benefits import baselines, confirmations, finance, measures, pipeline, register
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
@@ -22,9 +27,9 @@ from benefits.models.baseline import (
     RequestStatus,
 )
 from benefits.models.benefit import ReversalCreate
-from benefits.stages import RealisationRoute, counts_as_money
+from benefits.stages import STAGE_ORDER, RealisationRoute, Stage, counts_as_money
 from web.charts import describe_profile, profile_svg
-from web.forms import FormFields, about_the_form, field_errors, problem_fields
+from web.forms import FormFields, about_the_form, field_errors, problem_fields, redirect_done
 from web.initiative_forms import benefit_forms
 from web.render import problems_text, render, typed
 from web.session import PageActor, check_csrf
@@ -52,10 +57,11 @@ PROFILE_ROWS = 3  # blank rows offered for new periods
 
 def _benefit_page(
     request: Request, session: Any, actor: Actor, benefit_id: int, errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None, status_code: int = 200,
+    values: dict[str, Any] | None = None, status_code: int = 200, done: str = "",
 ) -> HTMLResponse:  # fmt: skip
     benefit = register.get_benefit(session=session, benefit_id=benefit_id)
     view = register.benefit_view(benefit)
+    current_rank = Stage(view.stage).rank
     current = {name: getattr(view, name) for name in EDITABLE}
     shown = {name: typed(value) for name, value in current.items()}
     may = {
@@ -76,7 +82,25 @@ def _benefit_page(
         "baseline_periods": _baseline_periods(view.baselines, view.baseline_version),
         "measures": measures.tracking(session=session, benefit_id=view.id), **_profile_chart(session, view),
         **benefit_forms(session, benefit, values or {}),
+        "earlier_stages": [stage.value for stage in STAGE_ORDER if stage.rank < current_rank],
+        "done_subject": moved_to(view) if done == "moved" else "",
     }, status_code=status_code)  # fmt: skip
+
+
+def moved_to(view: BenefitRead) -> str:
+    """The benefit a move just moved and where it is now: “Title” to scoped (read back, never from the address)."""
+    return f"“{view.title}” to {view.stage.value}"
+
+
+def refused_move(
+    request: Request, session: Any, actor: Actor, benefit_id: int, error: DomainError, *, to: str, reason: str
+) -> HTMLResponse:
+    """The benefit page again with a refused move said beside the move forms, the stage chosen and reason kept."""
+    # The headline and every problem (a gate's missing items), each also said beside its field where it has one.
+    said = " ".join([error.detail, *(problem.detail for problem in error.problems if problem.detail != error.detail)])
+    errors = {"move": said, **{f"move_{name}": text for name, text in problem_fields(error).items()}}
+    values = {"move_to": to, "move_reason": reason}
+    return _benefit_page(request, session, actor, benefit_id, errors, values, status_code=status_for(error))
 
 
 # What each control on the page needs; a control is shown only to those allowed it.
@@ -118,9 +142,14 @@ def _profile_chart(session: Any, view: BenefitRead) -> dict[str, Any]:
 
 
 @router.get("/benefits/{benefit_id}", response_class=HTMLResponse)
-def benefit_page(benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor) -> Response:
-    """A benefit: its fields, what its next stage still needs, its profile, baselines, ledgers and history."""
-    return _benefit_page(request, session, actor, benefit_id)
+def benefit_page(
+    benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, done: str = ""
+) -> Response:
+    """A benefit: its fields, what its next stage still needs, its profile, baselines, ledgers and history.
+
+    After a form on it, `?done=` says what was done (`_done.html`).
+    """
+    return _benefit_page(request, session, actor, benefit_id, done=done[:30])
 
 
 def _may_edit(session: Any, actor: Actor, benefit_id: int) -> None:
@@ -152,7 +181,7 @@ def edit(benefit_id: ResourceId, request: Request, session: SessionDep, actor: P
         session.rollback()
         return _refused_edit(request, session, actor, benefit_id, problem_fields(error), sent)
     session.commit()
-    return RedirectResponse(f"/benefits/{benefit_id}", status_code=303)
+    return redirect_done(f"/benefits/{benefit_id}#done", "details")
 
 
 def _refused_edit(
@@ -194,7 +223,7 @@ def profile(
     if errors:
         return _benefit_page(request, session, actor, benefit_id, errors, status_code=422)
     session.commit()
-    return RedirectResponse(f"/benefits/{benefit_id}#profile", status_code=303)
+    return redirect_done(f"/benefits/{benefit_id}#done", "profiled")
 
 
 def _refused_form(
@@ -251,7 +280,7 @@ def rebaseline(
         session.rollback()
         return _refused_form(request, session, actor, benefit_id, prefix, error, reason, shown=shown)
     session.commit()
-    return RedirectResponse(f"/benefits/{benefit_id}#baselines", status_code=303)
+    return redirect_done(f"/benefits/{benefit_id}#done", "rebaselined")
 
 
 @router.post("/benefits/{benefit_id}/rebaseline-requests", response_class=HTMLResponse)
@@ -269,7 +298,7 @@ def request_rebaseline(
         session.rollback()
         return _refused_form(request, session, actor, benefit_id, "request", error, reason)
     session.commit()
-    return RedirectResponse(f"/benefits/{benefit_id}#baselines", status_code=303)
+    return redirect_done(f"/benefits/{benefit_id}#done", "rebaseline_requested")
 
 
 @router.post("/benefits/{benefit_id}/rebaseline-requests/{request_id}/decline", response_class=HTMLResponse)
@@ -293,7 +322,7 @@ def decline_request(
         session.rollback()
         return _refused_form(request, session, actor, benefit_id, f"decline_{request_id}", error, reason, shown=shown)
     session.commit()
-    return RedirectResponse(f"/benefits/{benefit_id}#baselines", status_code=303)
+    return redirect_done(f"/benefits/{benefit_id}#done", "request_declined")
 
 
 # Each ledger: who may write to it, its entries, and how one is reversed.
@@ -335,7 +364,7 @@ def _reverse(
             request, session, actor, benefit_id, f"{kind}_{confirmation_id}", error, reason, shown=standing
         )
     session.commit()
-    return RedirectResponse(f"/benefits/{benefit_id}#{kind}-ledger", status_code=303)
+    return redirect_done(f"/benefits/{benefit_id}#done", f"{kind}_reversed")
 
 
 @router.post("/benefits/{benefit_id}/cash-confirmations/{confirmation_id}/reverse", response_class=HTMLResponse)

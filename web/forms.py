@@ -6,8 +6,10 @@ again, and the page-level handler answers with a refusal page and its own status
 
 from decimal import Decimal
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from benefits.errors import DomainError, Forbidden, NotFound, TooManyAttempts, Unauthenticated
@@ -41,6 +43,13 @@ FormFields = Annotated[dict[str, str], Depends(form_fields)]
 def is_htmx(request: Request) -> bool:
     """Whether htmx sent the request (it then wants a fragment, not a page)."""
     return request.headers.get("HX-Request") == "true"
+
+
+def redirect_done(path: str, done: str, **more: str | int) -> RedirectResponse:
+    """Post/redirect/get: the page at `path` whose status message (`_done.html`, by `?done=`) says what was done."""
+    path, _, anchor = path.partition("#")
+    return RedirectResponse(f"{path}?{urlencode({'done': done, **more})}" + (f"#{anchor}" if anchor else ""),
+                            status_code=303)  # fmt: skip
 
 
 def typed_amount(text: str) -> Decimal:

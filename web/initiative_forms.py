@@ -8,10 +8,9 @@ from contextlib import suppress
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep
@@ -24,7 +23,7 @@ from benefits.models.benefit import Benefit
 from benefits.models.initiative import Initiative, ScheduleKey
 from benefits.periods import Granularity, Period, financial_year_of, parse_period
 from benefits.stages import Confidence, RealisationRoute
-from web.forms import FormFields, about_the_form, field_errors, problem_fields, typed_amount
+from web.forms import FormFields, about_the_form, field_errors, problem_fields, redirect_done, typed_amount
 from web.render import render, typed
 from web.session import PageActor, check_csrf
 
@@ -88,13 +87,7 @@ def _unreadable(text: str) -> str:
     return f"“{text.strip()}” is not an amount: type a number, such as 45,000."
 
 
-def _done(path: str, done: str, **more: str) -> RedirectResponse:
-    """Post/redirect/get: the page that says, in its status message, what was just done."""
-    anchor = ""
-    if "#" in path:
-        path, anchor = path.split("#", 1)
-        anchor = "#" + anchor
-    return RedirectResponse(f"{path}?{urlencode({'done': done, **more})}{anchor}", status_code=303)
+_done = redirect_done  # every form here ends on the page that says what it did
 
 
 # --- initiatives ---------------------------------------------------------------------------------------------

@@ -2,8 +2,11 @@
 
 The register filters by stage, route and owner, and its rows edit in place: with htmx a row swaps itself for its
 form and back; without JavaScript the same form is a row of the whole page (`?edit=ID`) posted as a plain form.
+A plain form post ends on the page saying what it did (`?done=`, post/redirect/get); an htmx one gets back the
+fragment it swaps in, the same message in its own status region.
 """
 
+from decimal import InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -11,14 +14,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep
+from api.problems import status_for
 from benefits import appraisal, initiatives, measures, pipeline, register
 from benefits.actors import Actor
 from benefits.authz import Action, allowed
 from benefits.errors import DomainError, InvalidInput, Problem
-from benefits.models import BenefitUpdate
+from benefits.models import BenefitRead, BenefitUpdate
 from benefits.register import RegisterFilter
 from benefits.stages import STAGE_ORDER, RealisationRoute, Stage
-from web.forms import FormFields, about_the_form, field_errors, is_htmx, problem_fields
+from web import benefit_pages
+from web.forms import FormFields, about_the_form, field_errors, is_htmx, problem_fields, redirect_done, typed_amount
 from web.render import render
 from web.session import PageActor, check_csrf
 
@@ -33,7 +38,7 @@ def _initiative_page(
     request: Request, session: Any, actor: Actor, initiative_id: int, *,
     refused: dict[int, list[Problem]] | None = None, query: dict[str, str] | None = None, editing: int | None = None,
     row_errors: dict[str, str] | None = None, row_values: dict[str, str] | None = None, status_code: int = 200,
-    block: str | None = None,
+    block: str | None = None, done: str = "", done_benefit: str = "",
 ) -> HTMLResponse:  # fmt: skip
     initiative = initiatives.get_initiative(session=session, initiative_id=initiative_id)
     query = query or {}
@@ -56,7 +61,21 @@ def _initiative_page(
         "editing": editing if may_edit else None, "row_errors": row_errors or {}, "row_values": row_values or {},
         "row_fields": ROW_FIELDS, "row_labels": ROW_LABELS,
         "measures": measures.list_measures(session=session, initiative_id=initiative_id).items,
+        **_said(done, done_benefit, [view for views in listed.board.values() for view in views]),
+        "done_now": done if is_htmx(request) else "",  # the fragment's own region; a page says it at the top
     }, status_code=status_code, block=block)  # fmt: skip
+
+
+# What a message names, read back from the benefit the address names (the address's own text is never shown).
+SUBJECTS = {"moved": benefit_pages.moved_to, "row_saved": lambda view: f"“{view.title}”"}
+
+
+def _said(done: str, benefit_id: str, shown: list[BenefitRead]) -> dict[str, str]:
+    """The status message's subject for `_done.html`: the benefit the address names, if it is on this page."""
+    view = next((view for view in shown if str(view.id) == benefit_id), None)
+    if done not in SUBJECTS or view is None:
+        return {}
+    return {"done_subject": SUBJECTS[done](view)}
 
 
 @router.get("/initiatives/{initiative_id}", response_class=HTMLResponse)
@@ -69,10 +88,16 @@ def initiative_page(
     route: str = "",
     owner: str = "",
     edit: int | None = None,
+    done: str = "",
+    benefit: str = "",
 ) -> Response:
-    """An initiative: key figures, the stage board, and the register filtered by stage, route and owner."""
+    """An initiative: key figures, the stage board, and the register filtered by stage, route and owner.
+
+    After a move or a row saved, `?done=moved|row_saved&benefit={id}` says what was done to which benefit.
+    """
     query = {"stage": stage[:40], "route": route[:40], "owner": owner[:200]}
-    return _initiative_page(request, session, actor, initiative_id, query=query, editing=edit, block="register")
+    return _initiative_page(request, session, actor, initiative_id, query=query, editing=edit, block="register",
+                            done=done[:20], done_benefit=benefit[:20])  # fmt: skip
 
 
 @router.post("/benefits/{benefit_id}/move", response_class=HTMLResponse)
@@ -84,32 +109,47 @@ def move(
     to: Annotated[Stage, Form()],
     csrf: Annotated[str, Form(max_length=100)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
+    page: Annotated[str, Form(max_length=20)] = "initiative",
 ) -> Response:
-    """Move a benefit; a refused move shows its gate's missing items beside the benefit."""
+    """Move a benefit forward, or back with a reason; a refused move says why beside the benefit.
+
+    `page=benefit` when the benefit's own page sent it: that page is where the move is then said, or refused.
+    """
     check_csrf(request, csrf)
     benefit = register.get_benefit(session=session, benefit_id=benefit_id)
     initiative_id = benefit.initiative_id
+    from_benefit = page == "benefit"
     try:
         pipeline.move_stage(session=session, benefit_id=benefit_id, to=to, reason=reason or None, actor=actor)
     except DomainError as error:
         session.rollback()
-        problems = about_the_form(error).problems or [Problem(error.code, error.detail)]
+        refused = about_the_form(error)
+        if from_benefit:
+            return benefit_pages.refused_move(request, session, actor, benefit_id, refused, to=to.value, reason=reason)
+        problems = refused.problems or [Problem(error.code, error.detail)]
         return _initiative_page(request, session, actor, initiative_id, refused={benefit_id: problems},
-                                status_code=409)  # fmt: skip
+                                status_code=status_for(refused), block="board")  # fmt: skip
     session.commit()
-    return RedirectResponse(f"/initiatives/{initiative_id}#benefit-{benefit_id}", status_code=303)
+    if from_benefit:
+        return redirect_done(f"/benefits/{benefit_id}", "moved")
+    if is_htmx(request):  # the board swaps itself for the board after the move, its status region saying so
+        return _initiative_page(request, session, actor, initiative_id, block="board", done="moved",
+                                done_benefit=str(benefit_id))  # fmt: skip
+    return redirect_done(f"/initiatives/{initiative_id}#benefit-{benefit_id}", "moved", benefit=benefit_id)
 
 
 def _row(
     request: Request, session: Any, actor: Actor, benefit_id: int, *, editing: bool,
     errors: dict[str, str] | None = None, values: dict[str, str] | None = None, status_code: int = 200,
+    done: str = "",
 ) -> HTMLResponse:  # fmt: skip
     view = register.benefit_view(register.get_benefit(session=session, benefit_id=benefit_id))
+    said = _said(done, str(benefit_id), [view])
     may_edit = allowed(session=session, actor=actor, action=Action.edit_initiative, initiative_id=view.initiative_id)
     return render(request, "_register_row.html", {
         "benefit": view, "may_edit": may_edit, "editing": view.id if editing and may_edit else None,
         "row_errors": errors or {}, "row_values": values or {}, "row_fields": ROW_FIELDS, "row_labels": ROW_LABELS,
-        "routes": [r.value for r in RealisationRoute],
+        "routes": [r.value for r in RealisationRoute], "done_now": done, "done_id": f"row-{view.id}-done", **said,
     }, status_code=status_code)  # fmt: skip
 
 
@@ -135,10 +175,16 @@ def save_register_row(
     # A row edits what it shows: a blank owner or route clears it, a blank estimate is refused by the domain.
     changes: dict[str, Any] = {name: value or None for name, value in sent.items()}
     errors: dict[str, str] = {}
+    if sent["estimate_likely"]:
+        try:  # read as people write it (£12,000 or 12,000)
+            changes["estimate_likely"] = typed_amount(sent["estimate_likely"])
+        except InvalidOperation:
+            errors["estimate_likely"] = f"“{sent['estimate_likely']}” is not an amount: type a number, such as 45,000."
     try:
-        fields = BenefitUpdate.model_validate(changes)
-        register.update_benefit(session=session, benefit_id=benefit_id, changes=fields, expected_version=None,
-                                actor=actor)  # fmt: skip
+        if not errors:  # nothing is saved while a value cannot be read
+            fields = BenefitUpdate.model_validate(changes)
+            register.update_benefit(session=session, benefit_id=benefit_id, changes=fields, expected_version=None,
+                                    actor=actor)  # fmt: skip
     except ValidationError as error:
         session.rollback()
         errors = field_errors(error)
@@ -154,6 +200,6 @@ def save_register_row(
                                 row_values=sent, status_code=422)  # fmt: skip
     session.commit()
     if is_htmx(request):
-        return _row(request, session, actor, benefit_id, editing=False)
+        return _row(request, session, actor, benefit_id, editing=False, done="row_saved")
     initiative_id = register.get_benefit(session=session, benefit_id=benefit_id).initiative_id
-    return RedirectResponse(f"/initiatives/{initiative_id}#row-{benefit_id}", status_code=303)
+    return redirect_done(f"/initiatives/{initiative_id}#row-{benefit_id}", "row_saved", benefit=benefit_id)
