@@ -301,14 +301,17 @@ def import_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def import_benefits_command(initiative_id: int, file: str) -> None:
     """Create and update initiative INITIATIVE_ID's benefits from the workbook FILE: all rows, or none."""
-    from benefits.workbooks.register_import import MAX_IMPORT_BYTES, import_benefits
+    from benefits.workbooks.register_import import MAX_IMPORT_BYTES, apply_register, read_register
 
     with open(file, "rb") as source:
         data = source.read(MAX_IMPORT_BYTES + 1)
     click.echo(f"Reading {file} ...", err=True)
     try:
+        # Read before the transaction opens: a long read holds no lock that the service's requests wait on.
+        sheet = read_register(data, file_name=os.path.basename(file))
+        click.echo(f"Applying {len(sheet.rows):,} rows ...", err=True)
         with transaction() as session:
-            result = import_benefits(session=session, initiative_id=initiative_id, data=data, actor=OPERATOR)
+            result = apply_register(session=session, initiative_id=initiative_id, sheet=sheet, actor=OPERATOR)
     except DomainError as error:
         _fail(error)
     click.echo(f"Imported: {result.created:,} added, {result.updated:,} changed, {result.unchanged:,} unchanged.")

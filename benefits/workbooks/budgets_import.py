@@ -1,6 +1,7 @@
 """Reading budgets from a workbook: headings Cost centre, Year and Amount on row 1, one budget a row.
 
-The file passes the register import's checks first (size, unpacked size, passwords, links to other files). Each
+The file passes the register import's checks first (size, unpacked size, passwords, links to other files, macros)
+and is read under the import budget (rows, cells, seconds). Each
 row sets that cost centre's budget for that financial year; budgets the workbook does not name stay as they are.
 """
 
@@ -11,17 +12,21 @@ from pydantic import ValidationError
 
 from benefits.errors import InvalidInput, Problem
 from benefits.models.finance import BudgetIn
+from benefits.workbooks.import_budget import BudgetedReading, ImportBudget, refuse_macro_name
 from benefits.workbooks.register_import import FORMULA, MAX_ROWS, open_workbook, plain_value
 
 HEADINGS = ("Cost centre", "Year", "Amount")
 _FIELDS = {"Cost centre": "cost_centre", "Year": "year", "Amount": "amount"}
 
 
-def read_budgets(content: bytes) -> list[BudgetIn]:
-    """Every budget line of the workbook, or InvalidInput naming each bad cell (`row 4, Amount`)."""
-    sheet = open_workbook(content).worksheets[0]
+def read_budgets(content: bytes, *, file_name: str | None = None, budget: ImportBudget | None = None) -> list[BudgetIn]:
+    """Every budget line of the workbook, read under the import budget, or InvalidInput naming each bad cell."""
+    refuse_macro_name(file_name)
+    reading = BudgetedReading(budget)
+    sheet = open_workbook(content, reading).worksheets[0]
+    reading.check_time()
     sheet.reset_dimensions()  # read every row, whatever range the file declares
-    lines = sheet.iter_rows()
+    lines = reading.lines(sheet)
     first = next(lines, ())
     columns = {str(cell.value).strip().lower(): index for index, cell in enumerate(first) if cell.value is not None}
     missing = [heading for heading in HEADINGS if heading.lower() not in columns]

@@ -1,7 +1,8 @@
 """Reading the list of cost centres from a workbook: headings Code, Name, Budget holder and Active on row 1.
 
 Columns are found by their headings, in any order and case. A blank cell leaves that field of a listed cost centre
-as it is. The file passes the register import's checks first (size, unpacked size, passwords, links to other files).
+as it is. The file passes the register import's checks first (size, unpacked size, passwords, links to other files,
+macros) and is read under the import budget (rows, cells, seconds).
 """
 
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from benefits.columns import Name, ShortText
 from benefits.errors import DomainError, InvalidInput, Problem
 from benefits.models.finance import CentreCode
 from benefits.workbooks import register_import
+from benefits.workbooks.import_budget import BudgetedReading, ImportBudget, refuse_macro_name
 from benefits.workbooks.register_import import FORMULA, open_workbook, plain_value
 
 SHEET = "Cost centres"
@@ -47,16 +49,21 @@ def _refuse(code: str, detail: str) -> InvalidInput:
     return InvalidInput(detail, [Problem(code, detail, "file")])
 
 
-def read_cost_centres(content: bytes) -> tuple[list[CentreRow], list[Problem]]:
-    """The rows of a cost-centre workbook, and every problem found in its cells (a bad file is refused at once)."""
-    book = open_workbook(content)
+def read_cost_centres(
+    content: bytes, *, file_name: str | None = None, budget: ImportBudget | None = None
+) -> tuple[list[CentreRow], list[Problem]]:
+    """A cost-centre workbook's rows, read under the import budget, and every problem in its cells (no session)."""
+    refuse_macro_name(file_name)
+    reading = BudgetedReading(budget)
+    book = open_workbook(content, reading)
+    reading.check_time()
     sheets = {sheet.title.lower(): sheet for sheet in book.worksheets}
     sheet = sheets.get(SHEET.lower()) or next(iter(sheets.values()), None)
     if sheet is None:
         raise _refuse("not_a_workbook", "The workbook has no worksheet.")
     try:
         sheet.reset_dimensions()  # read every row and column, whatever range the file declares
-        return _read(sheet.iter_rows())
+        return _read(reading.lines(sheet))
     except DomainError:
         raise
     except Exception as error:  # openpyxl and the XML parser raise many kinds for a damaged sheet

@@ -8,6 +8,7 @@ A blank cell leaves the field (or the period) as it is. Stages are not imported:
 
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,9 +29,10 @@ from benefits.columns import MAX_ROW_ID, Quantity, utc_now
 from benefits.errors import DomainError, InvalidInput, InvalidModel, Problem
 from benefits.initiatives import get_initiative
 from benefits.models import Benefit, BenefitCreate, BenefitUpdate, Initiative, ProfileEntry
-from benefits.periods import Period, PeriodError, financial_year_of, parse_period_for
+from benefits.periods import Period, PeriodError, financial_year_of, parse_period, parse_period_for
 from benefits.stages import Category, Confidence, RealisationRoute, Stage
 from benefits.workbooks.cells import header_row, put_text, widths
+from benefits.workbooks.import_budget import BudgetedReading, ImportBudget, refuse_macro_name, refuse_macros
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a workbook that inflates beyond this is refused (a "zip bomb")
@@ -74,8 +76,8 @@ def _refuse(code: str, detail: str) -> InvalidInput:
     return InvalidInput(detail, [Problem(code, detail, "file")])
 
 
-def open_workbook(data: bytes) -> Workbook:
-    """The workbook in `data`, or a clear refusal: too large, not a workbook, encrypted, linked to other files."""
+def open_workbook(data: bytes, reading: BudgetedReading | None = None) -> Workbook:
+    """The workbook in `data`, or a clear refusal: too large, not a workbook, encrypted, linked, with macros."""
     if len(data) > MAX_IMPORT_BYTES:
         raise _refuse("file_too_large", f"The file is larger than {MAX_IMPORT_BYTES // 2**20} MiB.")
     if data.startswith(OLE_MAGIC):
@@ -89,6 +91,16 @@ def open_workbook(data: bytes) -> Workbook:
         raise _refuse("file_too_large", "The workbook unpacks to more than 200 MiB.")
     if any("externallink" in member.filename.lower() for member in members):
         raise _refuse("external_links", "The workbook links to other files; break the links and save it again.")
+    try:
+        refuse_macros(archive)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:  # a damaged member
+        raise _refuse("not_a_workbook", "The file is not an Excel workbook (.xlsx).") from error
+    try:
+        (reading or BudgetedReading()).scan(archive)
+    except DomainError:
+        raise
+    except Exception as error:  # lxml and zlib raise many kinds for damaged XML or a damaged member
+        raise _refuse("not_a_workbook", "The file could not be read as an Excel workbook (.xlsx).") from error
     try:
         # Formulas as formulas: an import takes what people typed, never a formula's saved result (a what-if).
         return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -152,7 +164,30 @@ def plain_value(cell: Any) -> Any:
     return value
 
 
-def _rows(book: Workbook, granularity: Any) -> tuple[list[SheetRow], list[Problem]]:
+@dataclass
+class PeriodColumn:
+    """A Plan or Actual column: its letter, its period as written, and the period that names."""
+
+    letter: str
+    written: str
+    period: Period
+
+
+@dataclass
+class RegisterSheet:
+    """A benefits register as read from a workbook, before the database is asked anything."""
+
+    rows: list[SheetRow]
+    periods: list[PeriodColumn]
+    problems: list[Problem]
+
+
+def read_register(data: bytes, *, file_name: str | None = None, budget: ImportBudget | None = None) -> RegisterSheet:
+    """The register in a workbook, read as a stream under the import budget; no session, so no transaction held."""
+    refuse_macro_name(file_name)
+    reading = BudgetedReading(budget)
+    book = open_workbook(data, reading)
+    reading.check_time()
     # Worksheets only (a chartsheet has no rows); a damaged sheet is refused like any file that is no workbook.
     sheets = {sheet.title: sheet for sheet in book.worksheets}
     sheet = sheets.get("Benefits") or next(iter(sheets.values()), None)
@@ -160,15 +195,14 @@ def _rows(book: Workbook, granularity: Any) -> tuple[list[SheetRow], list[Proble
         raise _refuse("not_a_workbook", "The workbook has no worksheet.")
     try:
         sheet.reset_dimensions()  # read every row and column, whatever range the file declares
-        return _read(sheet, granularity)
+        return _read(reading.lines(sheet))
     except DomainError:
         raise
     except Exception as error:  # openpyxl and the XML parser raise many kinds for a damaged sheet
         raise _refuse("not_a_workbook", "The worksheet could not be read; save it again as .xlsx.") from error
 
 
-def _read(sheet: Any, granularity: Any) -> tuple[list[SheetRow], list[Problem]]:
-    lines: Iterator[tuple[Any, ...]] = sheet.iter_rows()
+def _read(lines: Iterator[tuple[Any, ...]]) -> RegisterSheet:
     headings: list[str] = []
     written: list[str] = []
     number = 0
@@ -185,6 +219,7 @@ def _read(sheet: Any, granularity: Any) -> tuple[list[SheetRow], list[Problem]]:
     problems: list[Problem] = []
     columns: dict[int, str] = {}
     periods: dict[int, tuple[str, str]] = {}
+    period_columns: list[PeriodColumn] = []
     seen: dict[str, int] = {}
     for index, heading in enumerate(headings):
         letter = get_column_letter(index + 1)
@@ -197,20 +232,37 @@ def _read(sheet: Any, granularity: Any) -> tuple[list[SheetRow], list[Problem]]:
             columns[index] = FIELDS[heading]
         elif heading.startswith(("plan ", "actual ")):
             kind, _, label = written[index].partition(" ")
+            label = label.strip().replace(" q", " Q")
             try:
-                period = parse_period_for(label.strip().replace(" q", " Q"), granularity)
+                # Whether a year or a quarter is wanted depends on the initiative: checked when applied.
+                period = parse_period(label)
             except PeriodError as error:
                 problems.append(Problem("period_invalid", str(error), f"column {letter}"))
                 continue
             periods[index] = (kind.lower(), period.label)
+            period_columns.append(PeriodColumn(letter=letter, written=label, period=period))
     rows: list[SheetRow] = []
     for row_number, line in enumerate(lines, start=number + 1):
         if not any(getattr(cell, "value", None) not in (None, "") for cell in line):
             continue
         if len(rows) >= MAX_ROWS:
-            raise _refuse("too_many_rows", f"At most {MAX_ROWS:,} benefits at a time.")
+            raise _refuse("too_many_rows", f"At most {MAX_ROWS:,} benefits at a time: split the workbook.")
         rows.append(_row(row_number, line, written, columns, periods, problems))
-    return rows, problems
+    return RegisterSheet(rows=rows, periods=period_columns, problems=problems)
+
+
+def _fit_periods(sheet: RegisterSheet, granularity: Any, problems: list[Problem]) -> None:
+    """Drop, and name, the Plan and Actual columns of years where the initiative profiles by quarter (or back)."""
+    refused: set[str] = set()
+    for column in sheet.periods:
+        try:
+            parse_period_for(column.written, granularity)
+        except PeriodError as error:
+            problems.append(Problem("period_invalid", str(error), f"column {column.letter}"))
+            refused.add(column.period.label)
+    for row in sheet.rows if refused else []:
+        for label in refused:
+            row.profile.pop(label, None)
 
 
 _AMOUNT = TypeAdapter(Quantity)
@@ -287,9 +339,17 @@ def _validation_problems(error: ValidationError, where: str) -> list[Problem]:
 
 def import_benefits(*, session: Session, initiative_id: int, data: bytes, actor: Actor) -> ImportResult:
     """Create and update the initiative's benefits from a workbook: all rows, or none and every problem named."""
+    get_initiative(session=session, initiative_id=initiative_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+    return apply_register(session=session, initiative_id=initiative_id, sheet=read_register(data), actor=actor)
+
+
+def apply_register(*, session: Session, initiative_id: int, sheet: RegisterSheet, actor: Actor) -> ImportResult:
+    """Apply a register already read (see `read_register`): all rows, or none and every problem named."""
     initiative = get_initiative(session=session, initiative_id=initiative_id)
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
-    rows, problems = _rows(open_workbook(data), initiative.granularity)
+    rows, problems = sheet.rows, list(sheet.problems)
+    _fit_periods(sheet, initiative.granularity, problems)
     existing = _existing(session=session, initiative=initiative, rows=rows, problems=problems)
     valuations = _valuations(session=session, initiative_id=initiative_id, rows=rows, problems=problems)
     created: list[tuple[Benefit, SheetRow]] = []
