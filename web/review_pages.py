@@ -97,7 +97,7 @@ def record_review(request: Request, session: SessionDep, actor: PageActor, form:
         return _reviews_page(request, session, actor, {"form": problems_text(about_the_form(error))}, form,
                              status_code=422)  # fmt: skip
     session.commit()
-    return RedirectResponse(f"/reviews/{review.id}", status_code=303)
+    return RedirectResponse(f"/reviews/{review.id}?recorded=1", status_code=303)
 
 
 @router.get("/reviews/{review_id}", response_class=HTMLResponse)
@@ -107,21 +107,30 @@ def review_page(
     session: SessionDep,
     actor: PageActor,
     updated: Annotated[int | None, Query(ge=1, le=200)] = None,
+    recorded: str = "",
 ) -> Response:
-    """A board review: what changed since the previous one, variance against baselines, decisions and actions."""
+    """A board review: what changed since the previous one, variance against baselines, decisions and actions.
+
+    After the review is recorded (`?recorded=1`) or an action marked (`?updated={number}`), the page says so.
+    """
     review = reviews.get_review(session=session, review_id=review_id)
     scope = "Portfolio"
     if review.initiative_id is not None:
         scope = initiatives.get_initiative(session=session, initiative_id=review.initiative_id).name
     view = reviews.review_view(review)
     notice = None
+    recorded_notice = None
+    if recorded == "1":
+        recorded_notice = (f"Review recorded, with {len(view.decisions)} decision(s) and {len(view.actions)} "
+                           "action(s); a snapshot of the register is kept with it.")  # fmt: skip
     if updated is not None and updated <= len(view.actions):
         marked = view.actions[updated - 1]
         notice = f"Action {updated}, “{marked.action}”, is now {marked.status.value}."
     return render(request, "review.html", {
         "actor": actor, "review": view, "scope": scope,
         "changes": reviews.changes(session=session, review_id=review_id),
-        "units": _units(session, review.initiative_id), "notice": notice, "statuses": list(ActionStatus),
+        "units": _units(session, review.initiative_id), "notice": notice, "recorded": recorded_notice,
+        "statuses": list(ActionStatus),
         "may_mark": allowed(session=session, actor=actor, action=Action.record_review,
                             initiative_id=review.initiative_id),
     })  # fmt: skip
