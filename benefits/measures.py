@@ -531,8 +531,8 @@ def _assurance_of(drawn: XmrChart, *, target: Decimal | None, direction: Directi
 def describe_assurance(reading: Assurance | None, *, target: float, lpl: float, upl: float, unit: str = "") -> str:
     """The Making Data Count assurance reading in words: will the process, as it runs, meet its target?"""
     suffix = f" {unit}" if unit else ""
-    shown = f"The target, {_figure(target)}{suffix},"
-    limits = f"the process limits ({_figure(lpl)} to {_figure(upl)}{suffix})"
+    shown = f"The target, {figure(target)}{suffix},"
+    limits = f"the process limits ({figure(lpl)} to {figure(upl)}{suffix})"
     if reading is None:
         return f"{shown} cannot be read as met or missed: the measure has no better direction."
     if reading is Assurance.hit_and_miss:
@@ -590,10 +590,11 @@ def _phases(drawn: XmrChart) -> list[PhaseRead]:
     return phases
 
 
-def _figure(value: float) -> str:
-    """A figure as a person reads it: thousands separated, fewer places the larger it is, rounded half-up."""
+def figure(value: float, unit: str = "") -> str:
+    """A chart's figure as a person reads it, with its unit: thousands separated, fewer places the larger it is,
+    rounded half-up (15.6 calls, 42,100 calls, 0.25 %)."""
     size = abs(value)
-    return formatting.quantity(value, places=0 if size >= 1000 else 1 if size >= 10 else 2, fixed=False)
+    return formatting.quantity(value, unit, places=0 if size >= 1000 else 1 if size >= 10 else 2, fixed=False)
 
 
 def describe(drawn: XmrChart, *, unit: str = "") -> str:
@@ -606,8 +607,8 @@ def describe(drawn: XmrChart, *, unit: str = "") -> str:
     phases = len(drawn.phases)
     words = [
         f"{len(drawn.points)} points in {phases} phase{'s' if phases > 1 else ''}.",
-        f"{'The latest phase has its' if phases > 1 else 'The'} centre line at {_figure(limits.mean)}{suffix}, "
-        f"with natural process limits {_figure(limits.lpl)} to {_figure(limits.upl)}{suffix}.",
+        f"{'The latest phase has its' if phases > 1 else 'The'} centre line at {figure(limits.mean)}{suffix}, "
+        f"with natural process limits {figure(limits.lpl)} to {figure(limits.upl)}{suffix}.",
     ]
     if drawn.trial:
         words.append("Some limits rest on fewer than 12 points, so they are trial limits.")

@@ -15,8 +15,8 @@ from web.charts import (
     describe_profile,
     profile_svg,
     value_axis,
-    xmr_svg,
 )
+from web.xmr_chart import xmr_svg
 
 
 def _chart(kinds: list[str]) -> ChartRead:
