@@ -5,18 +5,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 export BENEFITS_DATABASE_URL ?= sqlite:///benefits.db
 
-.PHONY: run test install install-test system-packages lint bench clean
+.PHONY: run test install install-test system-packages lint bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Every install goes through constraints.txt, the exact versions the suite last passed with (`make lock` refreshes it).
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -45,6 +46,12 @@ test: system-packages install-test lint
 ## Speed and memory benchmarks against the targets the issues name (not part of `make test`)
 bench: install-test
 	$(BIN)/pytest -m bench -s -p no:cacheprovider tests/benchmarks
+
+## Pin today's versions of every dependency (after raising a bound in pyproject.toml, then run `make test`)
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade -e '.[test]'
+	{ echo "# Exact versions the suite last passed with; every install goes through this file (see \`make lock\`)."; \
+	  $(BIN)/pip freeze --exclude-editable; } > constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
