@@ -22,6 +22,11 @@ def money(value: Decimal | float | None) -> str:
     return formatting.money(value, pence=False)
 
 
+def discount_factor(value: Decimal | float | None) -> str:
+    """A discount factor as the Green Book's tables print it: four places, rounded half-up (1.0000, 0.9662)."""
+    return "—" if value is None else f"{formatting.rounded(value, 4):.4f}"
+
+
 def figure(value: Decimal | float | None) -> str:
     """A figure with thousands separated and at most two decimal places, none when it is whole."""
     return formatting.quantity(value)
@@ -99,6 +104,7 @@ templates.env.globals["changes"] = changes
 templates.env.filters["typed"] = typed
 templates.env.filters["money"] = money
 templates.env.filters["figure"] = figure
+templates.env.filters["discount_factor"] = discount_factor
 templates.env.filters["percent"] = formatting.percent
 
 

@@ -8,9 +8,10 @@ from playwright.sync_api import Page
 from tests.web.test_pages import _sign_in
 from tests.web.test_tour import PAGES, REFUSED, _addresses
 
-# The one allowance: the appraisal's discount factors (web/templates/appraisal.html, "%.4f"), printed to four
-# places as the Green Book's tables print them. They are factors, not money; whether they keep four places is the
-# appraisal page's owner's call (issue 14 says two). Nothing else on any page may pass three.
+# The one allowance: the appraisal's discount factors (web/templates/appraisal.html, the `discount_factor` filter),
+# printed to four places as the Green Book's tables print them, under a heading that says so ("4 dp, Green Book").
+# They are factors, not money: to two places the present values beside them could not be checked from them.
+# Nothing else on any page may pass two.
 DISCOUNT_FACTOR = re.compile(r"[01]\.\d{4}")
 
 # A number as it stands in text: an optional sign and pound, digits with separators, and any decimal parts.
@@ -48,7 +49,8 @@ def test_no_page_shows_a_number_with_more_than_two_decimals(page: Page, site: st
         text = page.locator("body").inner_text()
         assert text.strip(), name
         found = too_precise(text)
-        if name == "appraisal":
+        if name == "appraisal":  # allowed only where the heading says the factors are printed to four places
+            assert "Discount factor (4 dp, Green Book)" in text
             found = [number for number in found if not DISCOUNT_FACTOR.fullmatch(number)]
         shown[name] = found
     assert {name: numbers for name, numbers in shown.items() if numbers} == {}
