@@ -1,10 +1,13 @@
-"""The application factory: the REST API, its error mapping and its limits."""
+"""The application factory: the REST API, its error mapping, its limits and its security headers."""
+
+from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
-from api.docs import install_docs
-from api.limits import BodySizeLimit
-from api.problems import install_problem_handlers
+from api.docs import DOCS_URL, REDOC_URL, install_docs
+from api.limits import BodySizeLimit, SecurityHeaders
+from api.problems import install_outage_handlers, install_problem_handlers
 from api.routes import (
     appraisal,
     audit,
@@ -31,11 +34,32 @@ DESCRIPTION = (
 )
 
 
+class BenefitsApp(FastAPI):
+    """The FastAPI application with its security headers outside everything, the server-error answer included."""
+
+    def __init__(self, *, trusted_proxies: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.trusted_proxies = trusted_proxies
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """The framework's stack (whose outermost layer answers unexpected errors), wrapped in the headers."""
+        # The oauth2 redirect page is Swagger UI's too, with its own inline script.
+        docs = {DOCS_URL, REDOC_URL, self.swagger_ui_oauth2_redirect_url or f"{DOCS_URL}/oauth2-redirect"}
+        return SecurityHeaders(super().build_middleware_stack(), trusted_proxies=self.trusted_proxies, docs_paths=docs)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ASGI application; it holds no state between requests, so many workers can serve one database."""
     settings = settings or get_settings()
     # /docs and /redoc are served from local files (api.docs), so they work on a network without the internet.
-    app = FastAPI(title="Benefits realisation", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None)
+    app = BenefitsApp(
+        title="Benefits realisation",
+        version="0.1.0",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        trusted_proxies=settings.forwarded_allow_ips,
+    )
     install_docs(app)
     install_problem_handlers(app)
     app.include_router(health.router)
@@ -58,4 +82,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # The pages share the app (and the domain) with the API.
     pages.install(app)
+    # After the pages' own refusals: an outage is answered the same way on every path, without the database.
+    install_outage_handlers(
+        app,
+        retry_after=settings.database_retry_after_seconds,
+        log_interval=settings.database_log_interval_seconds,
+    )
     return app

@@ -1,13 +1,16 @@
 """RFC 9457 problem+json: every error the API returns, mapped once from domain and framework errors."""
 
 import logging
+import threading
+import time
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -60,6 +63,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         412: "The If-Match ETag is stale",
         413: "The request body is too large",
         422: "Invalid input, with one entry per field or row",
+        503: "The database is busy or unavailable; retry after the Retry-After seconds",
     }.items()
 }
 
@@ -191,18 +195,89 @@ async def _data_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _database_busy(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, OperationalError)
-    if "locked" not in str(error.orig).lower():
-        return await _unexpected(request, error)
-    return problem_response(
-        request,
-        status=503,
-        title="The database is busy",
-        detail="Too many changes at once; retry in a moment.",
-        code="database_busy",
-        headers={"Retry-After": "1"},
-    )
+class FailureLog:
+    """Logs each kind of database failure once with its traceback, then only a count at most every `interval` s.
+
+    An outage fails every request the same way; a traceback per request would bury the log (and the disk).
+    """
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._last: dict[str, float] = {}
+        self._since: dict[str, int] = {}
+
+    def note(self, kind: str, request: Request, error: Exception) -> None:
+        """Count one failure of `kind`; log it when it is the first, or when the interval has passed."""
+        now = time.monotonic()
+        with self._lock:
+            last = self._last.get(kind)
+            if last is not None and now - last < self.interval:
+                self._since[kind] = self._since.get(kind, 0) + 1
+                return
+            more = self._since.pop(kind, 0)
+            self._last[kind] = now
+        where = f"{request.method} {request.url.path}"
+        if last is None:
+            log.error("database %s (%s) on %s", kind, _cause(error), where, exc_info=error)
+        else:
+            log.error("database %s (%s) on %s, and %d more since the last report", kind, _cause(error), where, more)
+
+
+def _cause(error: Exception) -> str:
+    """The driver's exception class: what failed, without the message (which may name hosts or values)."""
+    cause = getattr(error, "orig", None) or error
+    return f"{type(cause).__module__}.{type(cause).__name__}"
+
+
+# PostgreSQL's error classes that mean "try again": 40 transaction rollback (serialisation, deadlock),
+# 55P03 lock not available, 57014 statement cancelled (a timeout).
+_RETRY_STATES = ("40", "55P03", "57014")
+
+
+def database_outage(error: Exception) -> str | None:
+    """`busy` or `unavailable` when the error is the database not serving (rather than a fault); else None."""
+    if isinstance(error, PoolTimeout):
+        return "busy"  # every pooled connection is in use
+    if not isinstance(error, DBAPIError):
+        return None
+    state = str(getattr(error.orig, "sqlstate", None) or "")
+    text = str(error.orig).lower()
+    if "locked" in text or "busy" in text or state.startswith(_RETRY_STATES):
+        return "busy"  # SQLite's write lock held past its busy timeout, or PostgreSQL asking for a retry
+    if error.connection_invalidated or isinstance(error, (OperationalError, InterfaceError)):
+        return "unavailable"
+    return None
+
+
+OUTAGE_PAGE = """<!doctype html>
+<html lang="en-GB">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{heading} · Benefits tracker</title><link rel="stylesheet" href="/static/site.css"></head>
+<body><main id="main"><h1>{heading}</h1><p role="alert">{message}</p></main></body>
+</html>
+"""
+
+_OUTAGE_WORDS = {
+    "busy": ("The database is busy", "Too many changes at once; retry in a moment.", "database_busy"),
+    "unavailable": (
+        "The database is unavailable",
+        "The service cannot reach its database just now. Nothing was changed; try again shortly.",
+        "database_unavailable",
+    ),
+}
+
+
+def _outage_response(request: Request, kind: str, retry_after: int) -> Response:
+    """503 with Retry-After: problem+json for the API, a plain page (no template, no database) for the pages."""
+    title, detail, code = _OUTAGE_WORDS[kind]
+    headers = {"Retry-After": "1" if kind == "busy" else str(retry_after)}
+    if request.url.path.startswith("/api/"):
+        return problem_response(request, status=503, title=title, detail=detail, code=code, headers=headers)
+    if request.headers.get("HX-Request") == "true":
+        # htmx swaps a 5xx into the page: into the main area, as every other refusal is.
+        headers |= {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"}
+    return HTMLResponse(OUTAGE_PAGE.format(heading=title, message=detail), status_code=503, headers=headers)
 
 
 async def _integrity_error(request: Request, error: Exception) -> JSONResponse:
@@ -229,6 +304,24 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(StaleDataError, _stale_row)
     app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(OperationalError, _database_busy)
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _unexpected)
+
+
+def install_outage_handlers(app: FastAPI, *, retry_after: int, log_interval: float) -> None:
+    """Answer the database not serving with 503 and Retry-After, on the API and the pages alike.
+
+    Installed after the pages' refusal handlers, so a page gets the plain 503 page (with Retry-After), which
+    needs neither a template nor the database. Each app keeps its own count of failures.
+    """
+    failures = FailureLog(log_interval)
+
+    async def database_failure(request: Request, error: Exception) -> Response:
+        kind = database_outage(error)
+        if kind is None:
+            raise error  # a fault, not an outage: the catch-all answers it as any other
+        failures.note(kind, request, error)
+        return _outage_response(request, kind, retry_after)
+
+    for kind in (DBAPIError, OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(kind, database_failure)

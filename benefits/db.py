@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -36,8 +37,11 @@ def _prepare_sqlite(engine: Engine) -> None:
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """A new engine for the URL, prepared for its dialect."""
     is_sqlite = url.startswith("sqlite")
-    connect_args: dict[str, Any] = {"check_same_thread": False} if is_sqlite else {}
+    # A server that does not answer (a host gone, a firewall) fails a request in seconds rather than holding it.
+    connect_args: dict[str, Any] = {"check_same_thread": False} if is_sqlite else {"connect_timeout": 5}
     # hide_parameters: statement values (a password hash, say) never reach a log or an error message.
+    # pool_pre_ping: after an outage the pool's dead connections are found and replaced on their next use,
+    # so the service recovers by itself when the server returns.
     engine = sa.create_engine(
         url, echo=echo, connect_args=connect_args, pool_pre_ping=not is_sqlite, hide_parameters=True
     )
@@ -67,3 +71,42 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether the database can serve: reachable, and its schema at the migrations' head."""
+
+    reachable: bool
+    revision: str | None
+    head: str | None
+
+    @property
+    def problems(self) -> list[str]:
+        """What is wrong, in words for an operator; empty when ready."""
+        if not self.reachable:
+            return ["The database does not answer."]
+        if self.revision != self.head:
+            at = f"is at migration {self.revision}" if self.revision else "has no migrations applied"
+            return [f"The database {at}, not the newest ({self.head}): run `benefits db upgrade`."]
+        return []
+
+
+@lru_cache
+def _migrations_head() -> str | None:
+    from benefits import migrate
+
+    return migrate.head()
+
+
+def readiness(*, engine: Engine) -> Readiness:
+    """Connect once and read the schema's migration; an unreachable database is a result, not an error."""
+    from alembic.runtime.migration import MigrationContext
+
+    head = _migrations_head()
+    try:
+        with engine.connect() as connection:
+            revision = MigrationContext.configure(connection).get_current_revision()
+    except (sa.exc.DBAPIError, sa.exc.TimeoutError):
+        return Readiness(reachable=False, revision=None, head=head)
+    return Readiness(reachable=True, revision=revision, head=head)

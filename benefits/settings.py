@@ -36,6 +36,17 @@ class Settings(BaseSettings):
         default="",
         description="Proxies whose X-Forwarded-For is believed (comma-separated addresses); none by default.",
     )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="The server's secret that binds each form's CSRF token to its session; every worker needs the "
+        "same. Unset: derived from the database URL, so workers over one database agree.",
+    )
+    database_retry_after_seconds: int = Field(
+        default=5, ge=1, description="The Retry-After a 503 gives while the database does not answer."
+    )
+    database_log_interval_seconds: int = Field(
+        default=60, ge=1, description="While the database fails, how often each kind of failure is logged again."
+    )
 
 
 @lru_cache

@@ -1,5 +1,11 @@
-"""Signing in to the pages: a session cookie holding a sign-in token, and a CSRF token on every form."""
+"""Signing in to the pages: a session cookie holding a sign-in token, and a CSRF token on every form.
 
+The form token is bound to the browser's session: an HMAC of the sign-in token, or before sign-in of a random
+pre-sign-in id kept in its own cookie. A forged form needs the victim's cookie, which the browser never shows.
+"""
+
+import hashlib
+import hmac
 import secrets
 from typing import Annotated
 
@@ -10,6 +16,7 @@ from api.deps import SessionDep
 from benefits import people
 from benefits.actors import Actor
 from benefits.errors import Unauthenticated
+from benefits.settings import get_settings
 
 SESSION_COOKIE = "benefits_session"
 CSRF_COOKIE = "benefits_csrf"
@@ -28,10 +35,18 @@ class CsrfRefused(Exception):
     """A form came without the token its page gave (or with another): refused, nothing changes."""
 
 
-def csrf_token(request: Request) -> str:
-    """The browser's CSRF token: the one its cookie holds, or a new one (`remember_csrf` then sets the cookie)."""
+def _secret() -> bytes:
+    """The server's secret for form tokens: the setting, or one derived from the database URL all workers share."""
+    settings = get_settings()
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    return hashlib.sha256(b"benefits csrf\0" + settings.database_url.encode()).digest()
+
+
+def _browser(request: Request) -> str:
+    """The pre-sign-in id of this browser: its cookie's, or a new one (`remember_csrf` then sets the cookie)."""
     held = request.cookies.get(CSRF_COOKIE)
-    if held:
+    if held and len(held) <= 100:
         return held
     made: str | None = getattr(request.state, "csrf", None)
     if made is None:
@@ -40,19 +55,28 @@ def csrf_token(request: Request) -> str:
     return made
 
 
+def csrf_token(request: Request) -> str:
+    """A form's token: an HMAC, with the server's secret, of the sign-in session or else the pre-sign-in id."""
+    signed_in = request.cookies.get(SESSION_COOKIE)
+    bound = f"session:{signed_in}" if signed_in else f"browser:{_browser(request)}"
+    return hmac.new(_secret(), bound.encode(), hashlib.sha256).hexdigest()
+
+
 def remember_csrf(request: Request, response: Response) -> None:
-    """Set the CSRF cookie when this page made a new token."""
+    """Set the pre-sign-in cookie when this page made a new id."""
     made = getattr(request.state, "csrf", None)
-    if made and CSRF_COOKIE not in request.cookies:
+    if made and request.cookies.get(CSRF_COOKIE) != made:
         response.set_cookie(CSRF_COOKIE, made, httponly=True, samesite="strict",
                             secure=request.url.scheme == "https")  # fmt: skip
 
 
 def check_csrf(request: Request, sent: str | None) -> None:
-    """Refuse a form whose token is not the one this browser holds."""
-    held = request.cookies.get(CSRF_COOKIE)
+    """Refuse a form whose token is not the one this browser's session (or pre-sign-in id) gives."""
+    if SESSION_COOKIE not in request.cookies and CSRF_COOKIE not in request.cookies:
+        raise CsrfRefused()  # no session of any kind: no form of ours was read by this browser
+    expected = csrf_token(request)
     # Compared as bytes: compare_digest refuses text that is not ASCII, and a form may send anything.
-    if not held or not sent or not secrets.compare_digest(held.encode(), sent.encode()):
+    if not sent or not hmac.compare_digest(expected.encode(), sent.encode()):
         raise CsrfRefused()
 
 
