@@ -110,6 +110,12 @@ def add_and_edit_a_measure(page: Page, site: str, folder: Path, name: str, scrip
 
 def test_a_programme_manager_adds_and_edits_a_measure(page: Page, site: str, tmp_path: Path) -> None:
     add_and_edit_a_measure(page, site, tmp_path, "Calls answered within 20 seconds")
+    # The reason given for the edit is kept in the history, which the board reads.
+    measure_id = re.search(r"/measures/(\d+)", page.url).group(1)  # type: ignore[union-attr]
+    page.get_by_role("button", name="Sign out").click()
+    _sign_in(page, site, "Beatrice Lund")
+    page.goto(f"{site}/audit?entity=measure&entity_id={measure_id}")
+    expect(page.get_by_role("row").filter(has_text="The board set a reachable aim")).to_have_count(1)
 
 
 def test_without_javascript_a_programme_manager_adds_and_edits_a_measure(
