@@ -1,15 +1,18 @@
 """Column types and validated field types shared by the model families."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, BeforeValidator, PlainSerializer, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, StringConstraints, ValidationInfo
 from pydantic import Field as PydanticField
 from sqlmodel import SQLModel
 from sqlmodel.main import SQLModelConfig
+
+from benefits.text import check_line, check_name, check_prose
 
 # Every model module imports this one first, so the convention is set before any table is defined:
 # constraints then get the same names on both databases, and migrations can drop them by name.
@@ -134,12 +137,33 @@ Quantity = Annotated[
     AfterValidator(quantize),
     PlainSerializer(float, return_type=float, when_used="json"),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_nul)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_no_nul)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_no_nul)]
-LongText = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_no_nul)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000), AfterValidator(_no_nul)]
+
+
+def _reads_rows(info: ValidationInfo) -> bool:
+    # A read model (it reads attributes and ignores unknown fields; every write model forbids them) loads rows an
+    # older version may have kept before text was checked; refusing them would turn every page showing one into a 500.
+    config = info.config or {}
+    return bool(config.get("from_attributes")) and config.get("extra_fields_behavior") != "forbid"
+
+
+def _where_text_comes_in(check: Callable[[str], str]) -> AfterValidator:
+    """The check, run where text comes in (a write model, a bare type), not where a stored row is read."""
+
+    def checked(text: str, info: ValidationInfo) -> str:
+        return text if _reads_rows(info) else check(text)
+
+    return AfterValidator(checked)
+
+
+# Text a client sends, checked once here: no NUL, control characters or noncharacters (which XML, and so every
+# exported workbook, cannot hold); one-line text refuses bidirectional overrides; a name must show something.
+_NAME = (AfterValidator(_no_nul), _where_text_comes_in(check_name))
+_LINE = (AfterValidator(_no_nul), _where_text_comes_in(check_line))
+_PROSE = (AfterValidator(_no_nul), _where_text_comes_in(check_prose))
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), *_NAME]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), *_LINE]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), *_LINE]
+LongText = Annotated[str, StringConstraints(max_length=20_000), *_PROSE]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000), *_PROSE]
 # A reason that must be given: acts that correct the record (reversals, re-baselines) always say why.
-RequiredReason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000), AfterValidator(_no_nul)
-]
+RequiredReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000), *_PROSE]

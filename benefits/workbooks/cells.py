@@ -2,10 +2,12 @@
 
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from benefits.text import for_xml
 
 MONEY = '"£"#,##0.00;[Red]-"£"#,##0.00'
 WHOLE = "#,##0"
@@ -18,8 +20,9 @@ TITLE_FONT = Font(bold=True, size=14)
 
 
 def clean_text(value: str) -> str:
-    """Text a workbook can hold: control characters (which no cell may contain) removed."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
+    """Text a workbook can hold: controls, surrogates and noncharacters (which XML cannot carry) dropped."""
+    # Every writer's text comes through here, so a record kept before text was checked at the edge still exports.
+    return for_xml(value)
 
 
 def put(sheet: Worksheet, row: int, column: int, value: Any, number_format: str | None = None) -> Cell:

@@ -1,0 +1,467 @@
+"""Text is checked once where it comes in: awkward characters are refused with the field named, and no export,
+page or chart answers 5xx, even for text an older version kept."""
+
+import json
+from collections.abc import Iterator
+from io import BytesIO
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+from sqlmodel import Session
+
+from api.app import create_app
+from benefits.example import COUNCIL, load_example
+from benefits.models import Benefit, Initiative
+from benefits.text import problem_in
+from tests.conftest import use_test_session
+from web.session import SESSION_COOKIE
+
+API = "/api/v1"
+MODEL = "/api/v1/initiatives/{initiative_id}/model"
+NONCHARACTERS = [chr(point) for point in range(0xFDD0, 0xFDF0)] + [
+    chr(plane << 16 | last) for plane in range(17) for last in (0xFFFE, 0xFFFF)
+]
+# Noncharacters, controls (ESC, VT, FF, NEL, DEL), bidi overrides and isolates, zero-width characters, astral
+# characters and combining marks, and a lone surrogate (JSON can carry one as an escape).
+AWKWARD = [
+    *NONCHARACTERS,
+    *"\x01\x1b\x0b\x0c\x7f\x85\x9b\t\n\r",
+    *"\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+    *"\u200b\u200c\u200d\u2060\ufeff\u00ad",
+    "\U0001f600",
+    "\U00010348",
+    "\U000e0001",
+    "\u0301",
+    "\u20dd",
+    "\ud800",
+]
+AWKWARD_TEXT = st.text(st.one_of(st.sampled_from(AWKWARD), st.characters(codec="utf-8")), min_size=1, max_size=12)
+
+
+def _signed_in(app: Any, token: str) -> TestClient:
+    # The API reads the bearer token; the pages read the same token from the session cookie.
+    client = TestClient(app, raise_server_exceptions=False, headers={"Authorization": f"Bearer {token}"})
+    client.cookies.set(SESSION_COOKIE, token)
+    return client
+
+
+@pytest.fixture
+def world(session: Session, admin_token: str) -> Iterator[TestClient]:
+    """An admin's client over the worked example."""
+    load_example(session=session)
+    session.commit()
+    yield _signed_in(use_test_session(create_app(), session), admin_token)
+
+
+def _fields(response: Any) -> list[str | None]:
+    return [item.get("field") for item in response.json().get("errors", [])]
+
+
+# --- the failures seen, replayed --------------------------------------------------------------------------------
+
+
+def test_a_noncharacter_in_an_initiative_name_is_refused_and_the_finance_workbook_still_answers(
+    client: TestClient,
+) -> None:
+    refused = client.post(f"{API}/initiatives", json={"name": "a\uffffb"})
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert _fields(refused) == ["name"]
+    assert "noncharacter (U+FFFF) at position 2" in refused.json()["errors"][0]["detail"]
+    assert client.get(f"{API}/finance/cash-capacity.xlsx").status_code == 200
+
+
+def test_a_noncharacter_in_a_benefit_title_is_refused_and_the_business_case_still_answers(client: TestClient) -> None:
+    initiative_id = client.post(f"{API}/initiatives", json={"name": "Front office"}).json()["id"]
+    refused = client.post(f"{API}/initiatives/{initiative_id}/benefits", json={"title": "Calls\ufffe removed"})
+    assert refused.status_code == 422, refused.text
+    assert _fields(refused) == ["title"]
+    benefit_id = client.post(f"{API}/initiatives/{initiative_id}/benefits", json={"title": "Calls removed"}).json()[
+        "id"
+    ]
+    patched = client.patch(f"{API}/benefits/{benefit_id}", json={"title": "Calls\ufffe removed"})
+    assert patched.status_code == 422 and _fields(patched) == ["title"]
+    assert client.get(f"{API}/initiatives/{initiative_id}/business-case.xlsx").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["\u200b\u200b\u200b", "\ufeff\u2060", "\x1b[31m", "front\x0boffice", "\u202eeciffo tnorf", "\u2066x\u2069"],
+    ids=["zero-width", "word-joiner", "escape", "vertical-tab", "right-to-left-override", "isolate"],
+)
+def test_names_of_invisible_control_or_bidi_characters_are_refused_with_the_field_named(
+    client: TestClient, name: str
+) -> None:
+    for path, body in [
+        (f"{API}/initiatives", {"name": name}),
+        (f"{API}/cost-centres", {"code": "CC-TEXT", "name": name}),
+        (f"{API}/users", {"name": name, "role": "viewer"}),
+    ]:
+        refused = client.post(path, json=body)
+        assert refused.status_code == 422, (path, refused.text)
+        assert _fields(refused) == ["name"], path
+        assert "remove it" in refused.text or "type a name" in refused.text
+
+
+# --- records kept before text was checked -----------------------------------------------------------------------
+
+OLD_TEXT = "Old\uffff record\ufffe with\x1b an escape\x0b, a NEL\x85 and\U0010ffff more"
+
+
+def test_text_kept_by_an_older_version_still_exports_without_the_characters_xml_cannot_hold(
+    world: TestClient, session: Session
+) -> None:
+    # Written past the models, as an older version could have: the exports drop what XML cannot carry.
+    initiative_id = world.get(f"{API}/initiatives").json()["items"][0]["id"]
+    session.execute(sa.update(Initiative).where(Initiative.id == initiative_id).values(name=OLD_TEXT))
+    session.execute(sa.update(Benefit).where(Benefit.initiative_id == initiative_id).values(title=OLD_TEXT))
+    session.commit()
+    expected = "Old record with an escape, a NEL and more"
+    finance = world.get(f"{API}/finance/cash-capacity.xlsx")
+    assert finance.status_code == 200
+    case = world.get(f"{API}/initiatives/{initiative_id}/business-case.xlsx")
+    assert case.status_code == 200
+    for content in (finance.content, case.content):
+        texts = {
+            cell.value
+            for sheet in load_workbook(BytesIO(content)).worksheets
+            for row in sheet.iter_rows()
+            for cell in row
+            if isinstance(cell.value, str)
+        }
+        assert any(expected in text for text in texts)
+        assert not any(problem_in(text, prose=True) for text in texts)
+    for page in (f"/initiatives/{initiative_id}", "/finance", "/"):
+        assert world.get(page).status_code == 200, page
+
+
+# --- every text field of every write ----------------------------------------------------------------------------
+
+
+def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _text_paths(document: dict[str, Any], schema: dict[str, Any], path: str = "") -> list[str]:
+    """The body paths of free-text string fields: not enums, formats, or numbers also sent as strings."""
+    schema = _resolve(document, schema)
+    if "anyOf" in schema:
+        options = [_resolve(document, option) for option in schema["anyOf"]]
+        if any(option.get("type") in ("number", "integer") for option in options):
+            return []
+        return [found for option in options for found in _text_paths(document, option, path)]
+    kind = schema.get("type")
+    if kind == "string" and "enum" not in schema and "format" not in schema and "const" not in schema:
+        return [path]
+    if kind == "object":
+        return [
+            found
+            for name, inner in schema.get("properties", {}).items()
+            for found in _text_paths(document, inner, f"{path}.{name}" if path else name)
+        ]
+    if kind == "array":
+        return _text_paths(document, schema.get("items", {}), f"{path}[0]")
+    return []
+
+
+def text_fields() -> list[tuple[str, str, str]]:
+    """(method, path, field) for every free-text field of every JSON write, read from the OpenAPI document."""
+    document = create_app().openapi()
+    found = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method not in ("post", "put", "patch"):
+                continue
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                for field in _text_paths(document, content["application/json"]["schema"]):
+                    found.append((method.upper(), path, field))
+    return found
+
+
+def _set(body: Any, field: str, value: str) -> Any:
+    """A copy of the body with the field at the path (`actions[0].owner`, `[0].note`) set to the value."""
+    body = json.loads(json.dumps(body))
+    parts = [part for part in field.replace("[0]", ".0").split(".") if part]
+    holder = body
+    for part in parts[:-1]:
+        holder = holder[int(part)] if part.isdigit() else holder[part]
+    last = parts[-1]
+    if last.isdigit():
+        holder[int(last)] = value
+    else:
+        holder[last] = value
+    return body
+
+
+def _bases(client: TestClient) -> dict[tuple[str, str], tuple[str, Any]]:
+    """A body each write accepts over the worked example, keyed by method and documented path, with its URL."""
+    initiative = client.get(f"{API}/initiatives").json()["items"][0]["id"]
+    benefits = client.get(f"{API}/initiatives/{initiative}/benefits").json()["items"]
+    benefit = benefits[0]["id"]
+    spare, leaving = (
+        client.post(f"{API}/initiatives/{initiative}/benefits", json={"title": title}).json()["id"]
+        for title in ("Spare", "To withdraw")
+    )
+    measure = client.get(f"{API}/measures").json()["items"][0]["id"]
+    person = client.get(f"{API}/users/me").json()["id"]
+    cost = client.get(f"{API}/initiatives/{initiative}/costs").json()["items"][0]
+    centre = client.get(f"{API}/cost-centres").json()["items"][0]["code"]
+    review = client.get(f"{API}/reviews").json()["items"][0]["id"]
+    cash, redeployed = (
+        next(
+            (item, found)
+            for item in benefits
+            for found in client.get(f"{API}/benefits/{item['id']}/{kind}-confirmations").json()["items"]
+        )
+        for kind in ("cash", "redeployment")
+    )
+    requested = client.post(f"{API}/benefits/{benefit}/rebaseline-requests", json={"reason": "r"}).json()["id"]
+    model = json.loads(COUNCIL.read_text(encoding="utf-8"))["model"]
+    # A calculated node first, so its formula (and the label, unit and source beside it) are what the writes change.
+    model["nodes"].sort(key=lambda node: "formula" not in node)
+    node = model["nodes"][-1]["name"]
+    return {
+        ("POST", "/api/v1/initiatives"): (
+            f"{API}/initiatives",
+            {"name": "N", "description": "d", "sponsor": "s", "owner": "o", "base_year": "2026-27"},
+        ),
+        ("PATCH", "/api/v1/initiatives/{initiative_id}"): (f"{API}/initiatives/{initiative}", {}),
+        ("POST", "/api/v1/initiatives/{initiative_id}/benefits"): (
+            f"{API}/initiatives/{initiative}/benefits",
+            {"title": "T"},
+        ),
+        ("POST", "/api/v1/benefits/{benefit_id}/actuals-from-measure"): (
+            f"{API}/benefits/{benefit}/actuals-from-measure",
+            {"measure_id": measure, "reason": "r"},
+        ),
+        ("PATCH", "/api/v1/benefits/{benefit_id}"): (f"{API}/benefits/{benefit}", {}),
+        ("PUT", "/api/v1/benefits/{benefit_id}/profile"): (
+            f"{API}/benefits/{spare}/profile",
+            [{"period": "2027-28", "planned": 10}],
+        ),
+        ("POST", "/api/v1/benefits/{benefit_id}/transitions"): (
+            f"{API}/benefits/{spare}/transitions",
+            {"to": "scoped", "reason": "r"},
+        ),
+        ("POST", "/api/v1/benefits/{benefit_id}/withdraw"): (f"{API}/benefits/{leaving}/withdraw", {"reason": "r"}),
+        ("POST", "/api/v1/benefits/{benefit_id}/cash-confirmations"): (
+            f"{API}/benefits/{cash[0]['id']}/cash-confirmations",
+            {"period": cash[1]["period"], "amount": 1, "note": "n", "override_reason": "o"},
+        ),
+        ("POST", "/api/v1/benefits/{benefit_id}/redeployment-confirmations"): (
+            f"{API}/benefits/{redeployed[0]['id']}/redeployment-confirmations",
+            {"period": redeployed[1]["period"], "amount": 1, "note": "n", "override_reason": "o"},
+        ),
+        ("POST", "/api/v1/benefits/{benefit_id}/baselines"): (f"{API}/benefits/{benefit}/baselines", {"reason": "r"}),
+        ("POST", "/api/v1/benefits/{benefit_id}/rebaseline-requests"): (
+            f"{API}/benefits/{benefit}/rebaseline-requests",
+            {"reason": "r"},
+        ),
+        ("POST", "/api/v1/cash-confirmations/{confirmation_id}/reversal"): (
+            f"{API}/cash-confirmations/{cash[1]['id']}/reversal",
+            {"reason": "r"},
+        ),
+        ("POST", "/api/v1/redeployment-confirmations/{confirmation_id}/reversal"): (
+            f"{API}/redeployment-confirmations/{redeployed[1]['id']}/reversal",
+            {"reason": "r"},
+        ),
+        ("POST", "/api/v1/rebaseline-requests/{request_id}/decline"): (
+            f"{API}/rebaseline-requests/{requested}/decline",
+            {"reason": "r"},
+        ),
+        ("POST", "/api/v1/users"): (f"{API}/users", {"name": "P", "role": "viewer", "email": "p@example.org"}),
+        ("PATCH", "/api/v1/users/{person_id}"): (f"{API}/users/{person}", {}),
+        ("POST", "/api/v1/tokens"): (f"{API}/tokens", {"person_id": person, "name": "t"}),
+        ("POST", "/api/v1/auth/token"): (f"{API}/auth/token", {"login": "nobody", "password": "not-a-password"}),
+        ("PUT", "/api/v1/initiatives/{initiative_id}/model"): (f"{API}/initiatives/{initiative}/model", model),
+        ("POST", "/api/v1/initiatives/{initiative_id}/model/evaluate"): (
+            f"{API}/initiatives/{initiative}/model/evaluate",
+            {"output": node},
+        ),
+        ("POST", "/api/v1/initiatives/{initiative_id}/model/from-template"): (
+            f"{API}/initiatives/{initiative}/model/from-template",
+            {"template": "t"},
+        ),
+        ("POST", "/api/v1/initiatives/{initiative_id}/costs"): (
+            f"{API}/initiatives/{initiative}/costs",
+            {
+                "title": "C",
+                "kind": cost["kind"],
+                "cost_centre": centre,
+                "profile": [{"period": "2027-28", "amount": 1}],
+            },
+        ),
+        ("PATCH", "/api/v1/costs/{cost_id}"): (
+            f"{API}/costs/{cost['id']}",
+            {"profile": [{"period": "2027-28", "amount": 1}]},
+        ),
+        ("PUT", "/api/v1/finance/budgets"): (
+            f"{API}/finance/budgets",
+            [{"cost_centre": centre, "year": "2027-28", "amount": 1}],
+        ),
+        ("POST", "/api/v1/cost-centres"): (
+            f"{API}/cost-centres",
+            {"code": "CC-NEW", "name": "N", "budget_holder": "h"},
+        ),
+        ("PATCH", "/api/v1/cost-centres/{code}"): (f"{API}/cost-centres/{centre}", {}),
+        ("POST", "/api/v1/measures"): (
+            f"{API}/measures",
+            {"name": "M", "initiative_id": initiative, "unit": "u", "description": "d"},
+        ),
+        ("PATCH", "/api/v1/measures/{measure_id}"): (f"{API}/measures/{measure}", {}),
+        ("POST", "/api/v1/measures/{measure_id}/observations"): (
+            f"{API}/measures/{measure}/observations",
+            [{"date": "2027-01-01", "value": 1, "note": "n"}],
+        ),
+        ("POST", "/api/v1/measures/{measure_id}/assumption"): (
+            f"{API}/measures/{measure}/assumption",
+            {"assumption": node, "reason": "r"},
+        ),
+        ("POST", "/api/v1/reviews"): (
+            f"{API}/reviews",
+            {
+                "held_on": "2027-01-01",
+                "initiative_id": initiative,
+                "title": "R",
+                "attendees": ["A"],
+                "decisions": ["D"],
+                "actions": [{"action": "A", "owner": "O"}],
+                "notes": "n",
+            },
+        ),
+        ("PATCH", "/api/v1/reviews/{review_id}/actions/{number}"): (
+            f"{API}/reviews/{review}/actions/1",
+            {"status": "open", "note": "n"},
+        ),
+    }
+
+
+FIELDS = text_fields()
+# Text that only looks something up and is never kept: it must not fail the server, and may be refused as unknown.
+LOOKUPS = {
+    ("POST", "/api/v1/auth/token", "login"),
+    ("POST", f"{MODEL}/evaluate", "scenario"),
+    ("POST", f"{MODEL}/evaluate", "output"),
+    ("POST", f"{MODEL}/from-template", "template"),
+}
+# A model's names and formulas follow the model's own grammar, which refuses such text naming the node.
+GRAMMAR = {
+    ("PUT", MODEL, "nodes[0].name"),
+    ("PUT", MODEL, "nodes[0].formula"),
+    ("PUT", MODEL, "links[0].from"),
+    ("PUT", MODEL, "links[0].to"),
+}
+# Text the cause model keeps without the text types yet (its models check only for NUL): exported cleanly, and
+# listed here until `benefits/models/cause_model.py` uses ShortText and LongText; the test below fails when it does.
+UNCHECKED = {
+    ("PUT", MODEL, "nodes[0].label"),
+    ("PUT", MODEL, "nodes[0].unit"),
+    ("PUT", MODEL, "nodes[0].source"),
+    ("PUT", MODEL, "scenarios[0].name"),
+}
+
+
+def _refused_by_name(target: tuple[str, str, str], answered: Any, text: str) -> bool:
+    """Whether a write refused the text and said which field (or, for the model's grammar, which node) holds it."""
+    if answered.status_code != 422:
+        return False
+    if target in GRAMMAR:
+        return any(item.get("node") is not None for item in answered.json()["errors"])
+    # A body that is a list names its rows after what they are (`profile[0].period` for `[0].period`).
+    return any(named and named.endswith(target[2]) for named in _fields(answered))
+
+
+def test_the_openapi_document_lists_the_text_fields_of_the_writes() -> None:
+    # The property test below covers what this finds; a new text field is covered as soon as it is documented.
+    assert len(FIELDS) >= 60
+    assert ("POST", "/api/v1/initiatives", "name") in FIELDS
+    assert ("POST", "/api/v1/reviews", "actions[0].owner") in FIELDS
+    assert ("POST", "/api/v1/measures/{measure_id}/observations", "[0].note") in FIELDS
+
+
+def _exports_and_pages_answer(client: TestClient) -> None:
+    """Every export, page and chart of the portfolio answers without a server error."""
+    paths = [
+        f"{API}/finance/cash-capacity.xlsx",
+        f"{API}/benefits/import-template.xlsx",
+        "/finance",
+        "/finance/cash-capacity.xlsx",
+        "/",
+        "/reviews",
+        "/cost-centres",
+        "/people",
+        "/audit",
+    ]
+    for initiative in client.get(f"{API}/initiatives", params={"limit": 100}).json()["items"]:
+        number = initiative["id"]
+        paths += [
+            f"{API}/initiatives/{number}/business-case.xlsx",
+            f"/initiatives/{number}/business-case.xlsx",
+            f"/initiatives/{number}",
+            f"/initiatives/{number}/appraisal",
+            f"/initiatives/{number}/costs",
+            f"/initiatives/{number}/model",
+            f"/initiatives/{number}/map",
+            f"{API}/initiatives/{number}/appraisal",
+        ]
+        for benefit in client.get(f"{API}/initiatives/{number}/benefits", params={"limit": 100}).json()["items"]:
+            paths += [f"/benefits/{benefit['id']}", f"{API}/benefits/{benefit['id']}/history"]
+    for measure in client.get(f"{API}/measures", params={"limit": 100}).json()["items"]:
+        paths += [f"/measures/{measure['id']}", f"{API}/measures/{measure['id']}/chart"]
+    for review in client.get(f"{API}/reviews", params={"limit": 100}).json()["items"]:
+        paths += [f"{API}/reviews/{review['id']}"]
+    for path in paths:
+        answered = client.get(path)
+        assert answered.status_code < 500, (path, answered.status_code, answered.text[:300])
+        if path.endswith(".xlsx"):
+            assert answered.status_code == 200, path
+            load_workbook(BytesIO(answered.content))
+
+
+def test_awkward_text_in_any_field_is_kept_or_refused_by_name_and_nothing_after_answers_5xx(
+    world: TestClient,
+) -> None:
+    bases = _bases(world)
+    assert {(method, path) for method, path, _ in FIELDS} <= set(bases), "a write has no body to try"
+
+    # Each field in turn, with text no field may hold: refused, with that field named.
+    missed = []
+    for target in FIELDS:
+        url, base = bases[target[:2]]
+        answered = world.request(target[0], url, json=_set(base, target[2], "a\uffffb"))
+        assert answered.status_code < 500, (target, answered.text[:300])
+        if target not in LOOKUPS | UNCHECKED and not _refused_by_name(target, answered, "a\uffffb"):
+            missed.append((*target, answered.status_code, answered.text[:300]))
+    assert missed == [], "\n".join(map(str, missed))
+
+    # Then awkward text anywhere: about 300 writes in all, so both databases finish in well under a minute.
+    @given(target=st.sampled_from(FIELDS), text=AWKWARD_TEXT)
+    @settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    def write(target: tuple[str, str, str], text: str) -> None:
+        url, base = bases[target[:2]]
+        answered = world.request(target[0], url, json=_set(base, target[2], text))
+        assert answered.status_code < 500, (target, text, answered.text[:300])
+        # Whitespace at the ends (form feed and vertical tab among it) is trimmed from one-line text, not refused.
+        if target not in LOOKUPS | UNCHECKED and (problem_in(text.strip(), prose=True) or "\ud800" in text):
+            assert _refused_by_name(target, answered, text), (target, text, answered.status_code, answered.text[:300])
+
+    write()
+    # Whatever was kept, every export, page and chart still answers.
+    _exports_and_pages_answer(world)
+
+
+@pytest.mark.xfail(strict=True, reason="the cause model's label, unit, source and scenario name are plain str")
+def test_the_cause_models_text_is_refused_by_name_too(world: TestClient) -> None:
+    bases = _bases(world)
+    for target in sorted(UNCHECKED):
+        url, base = bases[target[:2]]
+        answered = world.request(target[0], url, json=_set(base, target[2], "a\uffffb"))
+        assert _refused_by_name(target, answered, "a\uffffb"), (target, answered.text[:300])
