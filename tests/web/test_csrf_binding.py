@@ -22,6 +22,13 @@ def _token(page: str) -> str:
     return found.group(1)
 
 
+def _plant(browser: TestClient, value: str) -> None:
+    """Replace the browser's pre-sign-in cookie with `value`, as an attacker on a sibling domain can."""
+    for cookie in [cookie for cookie in browser.cookies.jar if cookie.name == CSRF_COOKIE]:
+        browser.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
+    browser.cookies.set(CSRF_COOKIE, value)
+
+
 def _browser(app: FastAPI) -> TestClient:
     """A browser of its own: its own cookies, redirects not followed."""
     return TestClient(app, raise_server_exceptions=False, follow_redirects=False)
@@ -68,7 +75,7 @@ def test_a_cookie_and_field_the_attacker_chose_do_not_sign_anyone_in(app: FastAP
 def test_a_signed_in_persons_form_cannot_be_forged_with_a_planted_cookie(app: FastAPI, person: str) -> None:
     victim = _signed_in(app, person)
     # The attacker plants a pre-sign-in cookie of their choosing (a sibling domain can) and posts the same value.
-    victim.cookies.set(CSRF_COOKIE, "chosen-by-the-attacker")
+    _plant(victim, "chosen-by-the-attacker")
     answer = victim.post("/sign-out", data={"csrf": "chosen-by-the-attacker"})
     assert answer.status_code == 403 and EXPIRED in answer.text
     assert victim.get("/").status_code == 200  # still signed in: the forged sign-out did nothing
@@ -79,7 +86,7 @@ def test_a_token_from_another_session_is_refused(app: FastAPI, person: str, sess
     attackers_token = _token(attacker.get("/").text)
     victim = _signed_in(app, person)
     # The attacker's own, genuine token and their pre-sign-in cookie, sent with the victim's session.
-    victim.cookies.set(CSRF_COOKIE, attacker.cookies.get(CSRF_COOKIE) or "")
+    _plant(victim, attacker.cookies.get(CSRF_COOKIE) or "")
     answer = victim.post("/sign-out", data={"csrf": attackers_token})
     assert answer.status_code == 403
     assert victim.get("/").status_code == 200
