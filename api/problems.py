@@ -208,20 +208,22 @@ class FailureLog:
         self._since: dict[str, int] = {}
 
     def note(self, kind: str, request: Request, error: Exception) -> None:
-        """Count one failure of `kind`; log it when it is the first, or when the interval has passed."""
+        """Count one failure; log it when its kind (and the driver's error) is new, or when the interval has passed."""
+        key = f"{kind} ({_cause(error)})"
         now = time.monotonic()
         with self._lock:
-            last = self._last.get(kind)
+            last = self._last.get(key)
             if last is not None and now - last < self.interval:
-                self._since[kind] = self._since.get(kind, 0) + 1
+                self._since[key] = self._since.get(key, 0) + 1
                 return
-            more = self._since.pop(kind, 0)
-            self._last[kind] = now
+            more = self._since.pop(key, 0)
+            self._last[key] = now
+        level = logging.WARNING if kind == "busy" else logging.ERROR
         where = f"{request.method} {request.url.path}"
         if last is None:
-            log.error("database %s (%s) on %s", kind, _cause(error), where, exc_info=error)
+            log.log(level, "database %s on %s", key, where, exc_info=error)
         else:
-            log.error("database %s (%s) on %s, and %d more since the last report", kind, _cause(error), where, more)
+            log.log(level, "database %s on %s, and %d more since the last report", key, where, more)
 
 
 def _cause(error: Exception) -> str:
