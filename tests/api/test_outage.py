@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -77,7 +77,7 @@ def server() -> Iterator[StoppableServer]:
         made.remove()
 
 
-def _served_from(monkeypatch: pytest.MonkeyPatch, url: str) -> Iterator[tuple[FastAPI, Engine]]:
+def _served_from(monkeypatch: pytest.MonkeyPatch, url: str) -> Generator[tuple[FastAPI, Engine]]:
     """The whole app, settings and engine included, over the database at `url`, as `benefits serve` runs it."""
     migrate.upgrade(url)
     monkeypatch.setenv("BENEFITS_DATABASE_URL", url)
