@@ -23,7 +23,16 @@ from benefits.models import BenefitRead, BenefitUpdate
 from benefits.register import RegisterFilter
 from benefits.stages import STAGE_ORDER, RealisationRoute, Stage
 from web import benefit_pages
-from web.forms import FormFields, about_the_form, field_errors, is_htmx, problem_fields, redirect_done, typed_amount
+from web.forms import (
+    PLAIN_WORDS,
+    FormFields,
+    about_the_form,
+    field_errors,
+    is_htmx,
+    problem_fields,
+    redirect_done,
+    typed_amount,
+)
 from web.render import render
 from web.session import PageActor, check_csrf
 
@@ -179,7 +188,7 @@ def save_register_row(
         try:  # read as people write it (£12,000 or 12,000)
             changes["estimate_likely"] = typed_amount(sent["estimate_likely"])
         except InvalidOperation:
-            errors["estimate_likely"] = f"“{sent['estimate_likely']}” is not an amount: type a number, such as 45,000."
+            errors["estimate_likely"] = PLAIN_WORDS["decimal_parsing"]
     try:
         if not errors:  # nothing is saved while a value cannot be read
             fields = BenefitUpdate.model_validate(changes)
