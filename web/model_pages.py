@@ -3,8 +3,9 @@
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import numpy as np
 from fastapi import APIRouter, Request
@@ -13,18 +14,18 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep
-from benefits import cause_models, initiatives, measures, register
+from benefits import cause_models, formatting, initiatives, measures, register, switching
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
 from benefits.cause_models import StoredModel
-from benefits.errors import DomainError, InvalidModel, ModelKeptAsDraft, Problem
+from benefits.errors import DomainError, InvalidModel, ModelKeptAsDraft, NotFound, Problem
 from benefits.modelling.graph import Distribution, NodeKind
 from benefits.modelling.simulation import deterministic, simulate
 from benefits.models import Benefit
-from benefits.models.cause_model import EvaluationRead, EvaluationRequest, LinkIn, ModelIn, NodeIn
+from benefits.models.cause_model import EvaluationRead, EvaluationRequest, LinkIn, ModelIn, NodeIn, ScenarioIn
 from benefits.models.measure import MeasureRead
 from web import charts
-from web.forms import FormFields, about_the_form, field_errors, is_htmx
+from web.forms import PLAIN_WORDS, FormFields, about_the_form, field_errors, is_htmx
 from web.map_svg import MapEdge, MapNode, lay_out, map_svg
 from web.render import figure, money, render
 from web.session import PageActor, check_csrf
@@ -261,19 +262,33 @@ PERCENTILES = ("P10", "P50", "P90")
 
 
 def shown(value: float, unit: str) -> str:
-    """A model value with its unit, rounded for people: £89,123 a year, 9,000 hours a year, 0.15 share."""
+    """A model value with its unit, rounded half-up for people: £89,123 a year, 9,000 hours a year, 0.15 share."""
     if unit.upper().startswith("GBP"):
         rest = unit[3:].strip()
         # Pence matter in a cost per contact (£2.83); in larger sums they are noise.
-        pounds = money(value) if abs(value) >= 100 else f"{'-' if value < 0 else ''}£{abs(value):,.2f}"
+        pounds = money(value) if abs(value) >= 100 else formatting.money(value, pence=True)
         return pounds + (f" {rest}" if rest else "")
     if abs(value) >= 100:
-        number = figure(round(value))
+        number = formatting.quantity(value, places=0)
     elif abs(value) >= 1 or value == 0:
         number = figure(value)
     else:
-        number = f"{value:.2g}"
+        number = formatting.significant(value, 2)
     return number + (f" {unit}" if unit else "")
+
+
+def with_unit(value: float, unit: str) -> str:
+    """A value as `shown`, but a share as a percentage to a tenth (19.5%), so a scenario's 0.195 is not read as 0.2."""
+    if unit.strip().lower() == "share":
+        return formatting.percent(value, places=1)
+    return shown(value, unit)
+
+
+def bare(value: float, unit: str) -> str:
+    """A value for a table whose row names its unit: pounds keep their £ and shares read as percentages."""
+    if unit.upper().startswith("GBP"):
+        return shown(value, "GBP")
+    return with_unit(value, unit if unit.strip().lower() == "share" else "")
 
 
 @dataclass
@@ -292,6 +307,10 @@ class Results:
     tornado: Markup | None = None
     tornado_rows: list[dict[str, str]] = field(default_factory=list)
     links: list[tuple[str, str, str]] = field(default_factory=list)
+    scenarios: list[str] = field(default_factory=list)
+    threshold: str = ""
+    output_unit: str = ""
+    switching_rows: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -301,7 +320,35 @@ class Results:
 
 def _asked(query: Mapping[str, str]) -> dict[str, str]:
     return {"output": query.get("output", "").strip(), "samples": query.get("samples", str(DEFAULT_SAMPLES)).strip(),
-            "seed": query.get("seed", str(DEFAULT_SEED)).strip()}  # fmt: skip
+            "seed": query.get("seed", str(DEFAULT_SEED)).strip(), "scenario": query.get("scenario", "").strip(),
+            "threshold": query.get("threshold", "").strip()}  # fmt: skip
+
+
+NUMBER_HINT = "type a number as you would write it, such as 45,000, £2.83 or 12.5%"
+
+
+def typed_number(text: str) -> float | None:
+    """A number as people type it (45,000, £45,000, 12.5% meaning 0.125); None when blank; ValueError if not one."""
+    cleaned = text.strip().replace(",", "").replace("£", "").replace("_", "").replace(" ", "")
+    if not cleaned:
+        return None
+    share = cleaned.endswith("%")
+    try:
+        number = Decimal(cleaned.removesuffix("%"))
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not number.is_finite():
+        raise ValueError(text)
+    return float(number / 100 if share else number)
+
+
+def change_from(value: float, base: float) -> str:
+    """How far a value lies from a base, as a signed percentage of it (a dash when the base is zero)."""
+    if base == 0:
+        return formatting.NOTHING
+    change = (value - base) / abs(base)
+    said = formatting.percent(change, places=1)
+    return said if said.startswith("-") or said == "0%" else "+" + said
 
 
 def _request(results: Results) -> EvaluationRequest | None:
@@ -313,10 +360,16 @@ def _request(results: Results) -> EvaluationRequest | None:
             numbers[name] = int(typed)
         except ValueError:
             results.errors[name] = f"{words}: “{results.asked[name]}” is not a whole number"
+    threshold = 0.0
+    try:
+        threshold = typed_number(results.asked["threshold"]) or 0.0
+    except ValueError:
+        results.errors["threshold"] = f"Break-even: “{results.asked['threshold']}” is not a number; {NUMBER_HINT}"
     if results.errors:
         return None
     try:
-        return EvaluationRequest(output=results.asked["output"] or None, **numbers)
+        return EvaluationRequest(output=results.asked["output"] or None, scenario=results.asked["scenario"] or None,
+                                 threshold=threshold, **numbers)  # fmt: skip
     except ValidationError as error:
         for name, message in field_errors(error).items():
             results.errors[name] = f"{name.capitalize()}: {message}"
@@ -330,7 +383,9 @@ def _results(session: Any, stored: StoredModel, query: Mapping[str, str], initia
     units = {node.name: node.unit for node in stored.nodes}
     labels = {node.name: node.label or node.name for node in stored.nodes}
     quantitative = [node.name for node in stored.nodes if node.kind in (NodeKind.assumption, NodeKind.derived)]
-    results = Results(asked=_asked(query), outputs=[(name, labels[name]) for name in quantitative])
+    scenarios = {scenario.name: scenario.overrides for scenario in cause_models.model_view(stored).scenarios}
+    results = Results(asked=_asked(query), outputs=[(name, labels[name]) for name in quantitative],
+                      scenarios=list(scenarios))  # fmt: skip
     request = _request(results)
     if request is None:
         return results
@@ -347,14 +402,18 @@ def _results(session: Any, stored: StoredModel, query: Mapping[str, str], initia
     if evaluation.sensitivity is None:
         return results
     output = results.output = evaluation.sensitivity.output
-    base = f"/initiatives/{initiative_id}/model?samples={request.samples}&seed={request.seed}&output="
+    kept = {"samples": request.samples, "seed": request.seed, "scenario": request.scenario or "",
+            "threshold": results.asked["threshold"]}  # fmt: skip
+    base = f"/initiatives/{initiative_id}/model?{urlencode({k: v for k, v in kept.items() if v != ''})}&output="
     results.links = [(name, label, base + quote(name) + "#results") for name, label in results.outputs]
     unit, summary = units.get(output, ""), evaluation.nodes[output]
 
     def say(value: float) -> str:
         return shown(value, unit)
 
-    drawn = simulate(cause_models.checked_model(stored), samples=request.samples, seed=request.seed)[output]
+    overrides = scenarios.get(request.scenario or "", {})
+    checked = cause_models.checked_model(stored)
+    drawn = simulate(checked, samples=request.samples, seed=request.seed, overrides=overrides)[output]
     counts, edges = np.histogram(drawn, bins=HISTOGRAM_BINS)
     marks = list(zip(PERCENTILES, (summary.p10, summary.p50, summary.p90), strict=True))
     results.histogram = charts.histogram_svg(
@@ -376,13 +435,152 @@ def _results(session: Any, stored: StoredModel, query: Mapping[str, str], initia
         "low": shown(bar.low, units.get(bar.assumption, "")), "high": shown(bar.high, units.get(bar.assumption, "")),
         "at_low": say(bar.output_at_low), "at_high": say(bar.output_at_high), "swing": say(bar.swing),
     } for bar in bars]  # fmt: skip
+    results.threshold, results.output_unit = say(request.threshold or 0.0), unit
+    nodes = {node.name: node for node in stored.nodes}
+    for bar in bars:
+        unit_of, likely = units.get(bar.assumption, ""), float(nodes[bar.assumption].value or 0)
+        found = bar.switching_value
+        results.switching_rows.append({
+            "assumption": bar.assumption, "label": labels.get(bar.assumption, bar.assumption), "unit": unit_of,
+            "low": bare(bar.low, unit_of), "likely": bare(likely, unit_of), "high": bare(bar.high, unit_of),
+            "at_low": bare(bar.output_at_low, unit), "at_high": bare(bar.output_at_high, unit), "value": found,
+            "switching": None if found is None else bare(found, unit_of),
+            "change": None if found is None else change_from(found, likely),
+        })  # fmt: skip
     return results
+
+
+@dataclass
+class NpvSwitching:
+    """Where each ranged assumption turns the economic NPV to zero, as the page shows it, or why it cannot say."""
+
+    npv: str = ""
+    linked_benefits: int = 0
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    refused: str = ""
+
+
+def _npv_switching(session: Any, stored: StoredModel, initiative_id: int) -> NpvSwitching | None:
+    """The economic NPV's switching values (as the API's switching-values endpoint gives them)."""
+    if not stored.nodes:
+        return None
+    try:
+        found = switching.switching_values(session=session, initiative_id=initiative_id)
+    except DomainError as error:
+        return NpvSwitching(refused=error.detail)
+    labels = {node.name: node.label or node.name for node in stored.nodes}
+    rows = [{
+        "assumption": row.assumption, "label": labels.get(row.assumption, row.assumption), "unit": row.unit,
+        "low": bare(row.low, row.unit), "likely": bare(row.most_likely, row.unit), "high": bare(row.high, row.unit),
+        "at_low": money(row.npv_at_low) if row.npv_at_low is not None else "no value",
+        "at_high": money(row.npv_at_high) if row.npv_at_high is not None else "no value",
+        "value": row.switching_value,
+        "switching": None if row.switching_value is None else bare(row.switching_value, row.unit),
+        "change": None if row.switching_value is None else change_from(row.switching_value, row.most_likely),
+    } for row in found.assumptions]  # fmt: skip
+    return NpvSwitching(npv=money(found.npv), linked_benefits=found.linked_benefits, rows=rows)
+
+
+@dataclass
+class ScenarioForm:
+    """The form that adds or edits a scenario: what was typed in each input, and what is wrong, by input."""
+
+    name: str = ""
+    replacing: str = ""
+    overrides: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def first_invalid(self) -> str:
+        """The id of the first input with a problem, for the summary's link to land on."""
+        first = next(iter(self.errors), "name")
+        return "scenario-name" if first == "name" else f"override-{first.removeprefix('override_')}"
+
+
+SCENARIO_DONE = {"added": "Scenario “{}” added.", "saved": "Scenario “{}” saved.", "deleted": "Scenario “{}” deleted."}
+
+
+def _scenario_form(form: Mapping[str, str], assumptions: list[str]) -> tuple[ScenarioForm, ScenarioIn | None]:
+    """The scenario as typed, and the scenario it makes when every input can be read."""
+    overrides_typed = {name: form.get(f"override_{name}", "").strip() for name in assumptions}
+    typed = ScenarioForm(name=form.get("name", "").strip(), replacing=form.get("replacing", "").strip(),
+                         overrides=overrides_typed)  # fmt: skip
+    overrides: dict[str, float] = {}
+    for name, text in typed.overrides.items():
+        try:
+            value = typed_number(text)
+        except ValueError:
+            typed.errors[f"override_{name}"] = f"Override of {name}: “{text}” is not a number; {NUMBER_HINT}."
+            continue
+        if value is not None:
+            overrides[name] = value
+    if not typed.name:
+        typed.errors = {"name": "Name: give the scenario a name, such as “low take-up”."} | typed.errors
+    if not overrides and not typed.errors:
+        first = f"override_{assumptions[0]}" if assumptions else "name"
+        typed.errors[first] = "Override at least one assumption: a scenario with none is the base case."
+    if typed.errors:
+        return typed, None
+    try:
+        return typed, ScenarioIn(name=typed.name, overrides=overrides)
+    except ValidationError as error:
+        for item in error.errors(include_url=False):
+            where = [str(part) for part in item["loc"]]
+            if where[:1] == ["overrides"] and len(where) > 1:
+                typed.errors[f"override_{where[1]}"] = f"Override of {where[1]}: {item['msg']}"
+            else:
+                typed.errors.setdefault("name", f"Name: {PLAIN_WORDS.get(item['type'], item['msg'])}")
+        return typed, None
+
+
+def _scenario_refused(typed: ScenarioForm, error: DomainError, assumptions: list[str]) -> None:
+    """A domain refusal put beside the input it is about: the name, an override, or the overrides as a whole."""
+    for problem in error.problems or [Problem(error.code, error.detail)]:
+        if problem.field == "overrides" and problem.node in assumptions:
+            where = f"override_{problem.node}"
+        elif problem.field == "overrides" and assumptions:
+            where = f"override_{assumptions[0]}"
+        else:
+            where = "name"
+        words = "Name" if where == "name" else f"Override of {where.removeprefix('override_')}"
+        typed.errors.setdefault(where, f"{words}: {problem.detail}.")
+
+
+def _assumption_rows(stored: StoredModel) -> list[dict[str, str]]:
+    """Each assumption as the scenario form offers it: its name, label, unit and base-case value."""
+    return [{"name": node.name, "label": node.label or node.name, "unit": node.unit,
+             "likely": bare(float(node.value or 0), node.unit),
+             "range": f"{bare(node.low, node.unit)} to {bare(node.high, node.unit)}"
+             if node.low is not None and node.high is not None else ""}
+            for node in stored.nodes if node.kind is NodeKind.assumption]  # fmt: skip
+
+
+def _scenario_rows(
+    session: Any, stored: StoredModel, initiative_id: int, output: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """The chosen output at the base case and under each scenario, with each one's change from the base case."""
+    units = {node.name: node.unit for node in stored.nodes}
+    unit = units.get(output, "")
+    try:
+        base, outcomes = cause_models.scenario_outcomes(session=session, initiative_id=initiative_id, output=output)
+    except DomainError:
+        return "", []
+    rows = []
+    for outcome in outcomes:
+        overrides = [f"{name} {with_unit(value, units.get(name, ''))}"
+                     for name, value in outcome.scenario.overrides.items()]  # fmt: skip
+        rows.append({
+            "name": outcome.scenario.name, "overrides": overrides, "value": outcome.value, "problem": outcome.problem,
+            "shown": None if outcome.value is None else shown(outcome.value, unit),
+            "change": None if outcome.value is None else change_from(outcome.value, base),
+        })  # fmt: skip
+    return shown(base, unit), rows
 
 
 def _model_page(
     request: Request, session: Any, actor: Actor, initiative_id: int, *, posted: Posted | None = None,
     use_draft: bool = True, status_code: int = 200, saved: bool = False, query: Mapping[str, str] | None = None,
-    added: str = "", template_refused: list[str] | None = None,
+    added: str = "", template_refused: list[str] | None = None, scenario_form: ScenarioForm | None = None,
 ) -> HTMLResponse:  # fmt: skip
     initiative = initiatives.get_initiative(session=session, initiative_id=initiative_id)
     stored = cause_models.get_model(session=session, initiative_id=initiative_id)
@@ -408,8 +606,16 @@ def _model_page(
         status_code = 422  # what was asked cannot be evaluated: the page says why
     offered = cause_models.templates()
     added_name = next((template.name for template in offered if template.key == added), "")
+    output = results.output if results is not None else ""
+    base_case, scenario_rows = _scenario_rows(session, stored, initiative_id, output) if output else ("", [])
+    done = request.query_params.get("scenario_done", "")
+    scenario_done = SCENARIO_DONE[done].format(request.query_params.get("named", "")[:100]) \
+        if done in SCENARIO_DONE else ""  # fmt: skip
     return render(request, "model.html", _context(initiative, rows, links_text, other) | {
         "results": results, "templates": offered, "added": added_name, "template_refused": template_refused or [],
+        "output": output, "base_case": base_case, "scenario_rows": scenario_rows, "scenario_done": scenario_done,
+        "scenario_form": scenario_form or ScenarioForm(), "assumptions": _assumption_rows(stored),
+        "npv_switching": _npv_switching(session, stored, initiative_id),
         "actor": actor, "may_edit": may_edit, "draft": draft, "has_draft": stored.draft is not None,
         "values_now": _values_now(stored), "saved": saved, "checked": posted is not None,
         "kinds": [kind.value for kind in NodeKind], "distributions": [d.value for d in Distribution],
@@ -504,6 +710,80 @@ def apply_template(
         return _model_page(request, session, actor, initiative_id, status_code=422, template_refused=reasons)
     session.commit()
     return RedirectResponse(f"/initiatives/{initiative_id}/model?added={quote(template)}", status_code=303)
+
+
+def _back_to_scenarios(initiative_id: int, output: str, done: str, name: str) -> RedirectResponse:
+    """To the model page's scenarios, the chosen output kept, saying what was done (post/redirect/get)."""
+    query = urlencode(({"output": output} if output else {}) | {"scenario_done": done, "named": name})
+    return RedirectResponse(f"/initiatives/{initiative_id}/model?{query}#scenarios", status_code=303)
+
+
+def _scenario_page(
+    request: Request, session: Any, actor: Actor, initiative_id: int, typed: ScenarioForm, output: str,
+    status_code: int = 200,
+) -> HTMLResponse:  # fmt: skip
+    initiative = initiatives.get_initiative(session=session, initiative_id=initiative_id)
+    stored = cause_models.get_model(session=session, initiative_id=initiative_id)
+    return render(request, "scenario.html", {
+        "actor": actor, "initiative": initiative, "scenario_form": typed, "assumptions": _assumption_rows(stored),
+        "output": output}, status_code=status_code)  # fmt: skip
+
+
+@router.get("/initiatives/{initiative_id}/model/scenario", response_class=HTMLResponse)
+def scenario_page(
+    initiative_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, name: str = "", output: str = ""
+) -> Response:
+    """The form that edits one scenario, filled with its overrides."""
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+    scenarios = cause_models.model_view(cause_models.get_model(session=session, initiative_id=initiative_id)).scenarios
+    scenario = next((scenario for scenario in scenarios if scenario.name == name), None)
+    if scenario is None:
+        raise NotFound(f"There is no scenario called {name[:100]}; the model page lists those there are.")
+    typed = ScenarioForm(name=scenario.name, replacing=scenario.name,
+                         overrides={key: _text(value) for key, value in scenario.overrides.items()})  # fmt: skip
+    return _scenario_page(request, session, actor, initiative_id, typed, output[:60])
+
+
+@router.post("/initiatives/{initiative_id}/model/scenarios", response_class=HTMLResponse)
+def save_scenario(
+    initiative_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields
+) -> Response:
+    """Add a scenario, or save one edited; a refusal is shown beside the input it is about, everything typed kept."""
+    check_csrf(request, form.get("csrf", ""))
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+    stored = cause_models.get_model(session=session, initiative_id=initiative_id)
+    assumptions = [node.name for node in stored.nodes if node.kind is NodeKind.assumption]
+    typed, scenario = _scenario_form(form, assumptions)
+    output = form.get("output", "")[:60]
+    if scenario is not None:
+        try:
+            cause_models.save_scenario(
+                session=session, initiative_id=initiative_id, scenario=scenario, replacing=typed.replacing or None,
+                expected_version=None, actor=actor,
+            )  # fmt: skip
+        except DomainError as error:
+            session.rollback()
+            _scenario_refused(typed, about_the_form(error), assumptions)
+        else:
+            session.commit()
+            return _back_to_scenarios(initiative_id, output, "saved" if typed.replacing else "added", scenario.name)
+    if typed.replacing:
+        return _scenario_page(request, session, actor, initiative_id, typed, output, status_code=422)
+    query = {"output": output} if output else {}
+    return _model_page(request, session, actor, initiative_id, status_code=422, query=query, scenario_form=typed)
+
+
+@router.post("/initiatives/{initiative_id}/model/scenarios/delete", response_class=HTMLResponse)
+def delete_scenario(
+    initiative_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields
+) -> Response:
+    """Delete one scenario (the trail keeps what it was)."""
+    check_csrf(request, form.get("csrf", ""))
+    name = form.get("name", "")
+    cause_models.delete_scenario(session=session, initiative_id=initiative_id, name=name, expected_version=None,
+                                 actor=actor)  # fmt: skip
+    session.commit()
+    return _back_to_scenarios(initiative_id, form.get("output", "")[:60], "deleted", name)
 
 
 def _chain(
