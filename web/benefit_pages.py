@@ -57,7 +57,7 @@ PROFILE_ROWS = 3  # blank rows offered for new periods
 
 def _benefit_page(
     request: Request, session: Any, actor: Actor, benefit_id: int, errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None, status_code: int = 200, done: str = "",
+    values: dict[str, Any] | None = None, status_code: int = 200,
 ) -> HTMLResponse:  # fmt: skip
     benefit = register.get_benefit(session=session, benefit_id=benefit_id)
     view = register.benefit_view(benefit)
@@ -83,7 +83,6 @@ def _benefit_page(
         "measures": measures.tracking(session=session, benefit_id=view.id), **_profile_chart(session, view),
         **benefit_forms(session, benefit, values or {}),
         "earlier_stages": [stage.value for stage in STAGE_ORDER if stage.rank < current_rank],
-        "done_subject": moved_to(view) if done == "moved" else "",
     }, status_code=status_code)  # fmt: skip
 
 
@@ -142,14 +141,12 @@ def _profile_chart(session: Any, view: BenefitRead) -> dict[str, Any]:
 
 
 @router.get("/benefits/{benefit_id}", response_class=HTMLResponse)
-def benefit_page(
-    benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, done: str = ""
-) -> Response:
+def benefit_page(benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor) -> Response:
     """A benefit: its fields, what its next stage still needs, its profile, baselines, ledgers and history.
 
     After a form on it, `?done=` says what was done (`_done.html`).
     """
-    return _benefit_page(request, session, actor, benefit_id, done=done[:30])
+    return _benefit_page(request, session, actor, benefit_id)
 
 
 def _may_edit(session: Any, actor: Actor, benefit_id: int) -> None:

@@ -122,7 +122,7 @@ def move(
 ) -> Response:
     """Move a benefit forward, or back with a reason; a refused move says why beside the benefit.
 
-    `page=benefit` when the benefit's own page sent it: that page is where the move is then said, or refused.
+    Done, the board says where it went. `page=benefit` when the benefit's own page sent it: a refusal is said there.
     """
     check_csrf(request, csrf)
     benefit = register.get_benefit(session=session, benefit_id=benefit_id)
@@ -139,8 +139,6 @@ def move(
         return _initiative_page(request, session, actor, initiative_id, refused={benefit_id: problems},
                                 status_code=status_for(refused), block="board")  # fmt: skip
     session.commit()
-    if from_benefit:
-        return redirect_done(f"/benefits/{benefit_id}", "moved")
     if is_htmx(request):  # the board swaps itself for the board after the move, its status region saying so
         return _initiative_page(request, session, actor, initiative_id, block="board", done="moved",
                                 done_benefit=str(benefit_id))  # fmt: skip
