@@ -30,6 +30,10 @@ CASH = "Post room closed"
 BENEFITS = [CASH, "Calls avoided", "Residents served first time"]
 CENTRES = {"CS100": "Customer Services: contact centre", "CS200": "Customer Services: post room"}
 WIDTHS = (1366, 390)
+# The outermost elements reaching past the right edge of a page `w` pixels wide, to name what widens it.
+WIDENS = """w => [...document.querySelectorAll("body *")]
+  .filter(e => e.getBoundingClientRect().right > w + 1 && e.parentElement.getBoundingClientRect().right <= w + 1)
+  .slice(0, 3).map(e => `${e.tagName.toLowerCase()}#${e.id} in ${e.parentElement.tagName.toLowerCase()}`)"""
 
 
 def serious_accessibility_problems(page: Page) -> list[str]:
@@ -66,6 +70,7 @@ class Walk:
     requests: list[str] = field(default_factory=list)
     passwords: dict[str, str] = field(default_factory=dict)
     pictures: list[str] = field(default_factory=list)
+    too_wide: list[str] = field(default_factory=list)
 
     def look(self, name: str) -> None:
         """The page passes axe-core (where scripts run) and is photographed at both widths."""
@@ -77,6 +82,9 @@ class Walk:
         for width in WIDTHS:
             self.page.set_viewport_size({"width": width, "height": 900})
             screenshot(self.page, f"{shot}-{width}")
+            # Wide content scrolls inside its own region: the page itself never scrolls sideways.
+            if self.page.evaluate("document.documentElement.scrollWidth") > width:
+                self.too_wide.append(f"{name} at {width} px: {self.page.evaluate(WIDENS, width)}")
         self.page.set_viewport_size({"width": WIDTHS[0], "height": 900})
 
     def said(self, text: str | re.Pattern[str]) -> None:
@@ -214,6 +222,15 @@ def manager_applies_the_model_template(walk: Walk) -> None:
     walk.look("model-with-template")
 
 
+def back_to_the_benefit(page: Page) -> None:
+    """After a move the page is the benefit's or its initiative's stage board: open the benefit from the board."""
+    heading = page.get_by_role("heading", name=CASH, level=1)
+    expect(heading.or_(page.get_by_role("heading", name="Stage board"))).to_be_visible()
+    if not heading.count():
+        page.get_by_role("link", name=CASH).first.click()
+    expect(heading).to_be_visible()
+
+
 def manager_profiles_and_moves_to_planned(walk: Walk) -> str:
     """The programme manager fills a five-year profile in the grid, fills what the gate asks, and moves the benefit
     to planned; the first year's planned cash, to confirm."""
@@ -253,6 +270,8 @@ def manager_profiles_and_moves_to_planned(walk: Walk) -> str:
     walk.said("saved")
     expect(page.get_by_text("Everything the scoped stage needs is here.")).to_be_visible()
     page.get_by_role("button", name="Move to scoped").click()
+    walk.said(f"Moved “{CASH}” to scoped")
+    back_to_the_benefit(page)
     expect(page.get_by_text("Stage: scoped")).to_be_visible()
     walk.look("benefit-scoped")
 
@@ -274,6 +293,8 @@ def manager_profiles_and_moves_to_planned(walk: Walk) -> str:
     expect(page.get_by_text("Everything the planned stage needs is here.")).to_be_visible()
     walk.look("benefit-ready-for-planned")
     page.get_by_role("button", name="Move to planned").click()
+    walk.said(f"Moved “{CASH}” to planned")
+    back_to_the_benefit(page)
     expect(page.get_by_text("Stage: planned")).to_be_visible()
     walk.look("benefit-planned")
     return this_year.label
@@ -336,6 +357,10 @@ def walk_the_first_day(page: Page, site: str, scripts: bool) -> Walk:
     board_reviews_the_portfolio(walk)
     api = [url for url in walk.requests if "/api/" in url]
     assert api == []
+    assert walk.requests, "the requests were recorded"
+    # The pages of people, cost centres, budgets and reviews fit at both widths.
+    ours = ("sign-in", "people", "cost-centres", "budgets", "review")
+    assert [wide for wide in walk.too_wide if wide.startswith(ours)] == [], walk.too_wide
     return walk
 
 
