@@ -6,7 +6,8 @@ most-likely value; every other benefit and every cost stays as it is.
 """
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 
@@ -14,9 +15,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func
 
 from benefits.appraisal import appraise, valued_benefits
-from benefits.cause_models import checked_model, get_model
+from benefits.cause_models import checked_model, get_model, model_view
 from benefits.columns import SCALE
 from benefits.errors import InvalidModel
+from benefits.modelling.graph import CheckedModel
 from benefits.modelling.simulation import deterministic, first_crossing
 from benefits.models import Benefit, ProfileEntry
 from benefits.models.appraisal import SwitchingValueRead, SwitchingValuesRead
@@ -49,10 +51,29 @@ def _or_none(npv_at: Callable[[str, float], float], name: str, value: float) -> 
         return None
 
 
-def switching_values(*, session: Session, initiative_id: int) -> SwitchingValuesRead:
-    """For each ranged assumption: economic NPV at its low and high, and the value where NPV is zero, if any."""
+@dataclass(frozen=True)
+class NpvModel:
+    """The economic NPV as the model's assumptions move: benefits valued by a node scale with the node's value."""
+
+    npv: Decimal
+    linked_benefits: int
+    model: CheckedModel | None
+    most_likely: dict[str, float]
+    scaled: dict[str, float]  # the present value of each node's still-planned benefits
+
+    def at(self, overrides: Mapping[str, float]) -> float:
+        """NPV with the assumptions overridden; InvalidModel where the model has no value there."""
+        if self.model is None:
+            return float(self.npv)
+        values = deterministic(self.model, overrides)
+        return float(self.npv) + sum(
+            pv * (values[node] / self.most_likely[node] - 1) for node, pv in self.scaled.items()
+        )
+
+
+def npv_model(*, session: Session, initiative_id: int) -> NpvModel:
+    """The initiative's economic NPV, ready to be recomputed with some of its model's assumptions overridden."""
     appraisal = appraise(session=session, initiative_id=initiative_id)
-    npv = float(appraisal.economic.npv)
     stored = get_model(session=session, initiative_id=initiative_id)
     linked = session.execute(
         sa.select(func.count())
@@ -60,26 +81,33 @@ def switching_values(*, session: Session, initiative_id: int) -> SwitchingValues
         .where(*valued_benefits(initiative_id), col(Benefit.model_node).is_not(None))
     ).scalar_one()
     if not stored.nodes:
-        return SwitchingValuesRead(
-            initiative_id=initiative_id, npv=Decimal(str(npv)), linked_benefits=0, assumptions=[]
-        )
+        return NpvModel(npv=appraisal.economic.npv, linked_benefits=0, model=None, most_likely={}, scaled={})
     model = checked_model(stored)
     factors = {int(period.period[:4]): period.discount_factor for period in appraisal.periods}
     present = _planned_present_values(session=session, initiative_id=initiative_id, factors=factors)
     most_likely = deterministic(model)
     # A node whose most-likely value is zero gives no ratio to scale by; its benefits are held fixed.
     scaled = {node: value for node, value in present.items() if most_likely.get(node)}
+    return NpvModel(appraisal.economic.npv, int(linked), model, most_likely, scaled)
+
+
+def switching_values(*, session: Session, initiative_id: int) -> SwitchingValuesRead:
+    """For each ranged assumption: economic NPV at its low and high, and the value where NPV is zero, if any."""
+    found = npv_model(session=session, initiative_id=initiative_id)
+    if found.model is None:
+        return SwitchingValuesRead(
+            initiative_id=initiative_id, npv=Decimal(str(float(found.npv))), linked_benefits=0, assumptions=[]
+        )
 
     def npv_at(assumption: str, value: float) -> float:
-        values = deterministic(model, {assumption: value})
-        return npv + sum(pv * (values[node] / most_likely[node] - 1) for node, pv in scaled.items())
+        return found.at({assumption: value})
 
     rows = []
-    for node in model.assumptions:
+    for node in found.model.assumptions:
         if not node.ranged:
             continue
         low, high = float(node.low or 0), float(node.high or 0)
-        crossing = first_crossing(partial(npv_at, node.name), low, high) if scaled else None
+        crossing = first_crossing(partial(npv_at, node.name), low, high) if found.scaled else None
         at_low, at_high = _or_none(npv_at, node.name, low), _or_none(npv_at, node.name, high)
         rows.append(
             SwitchingValueRead(
@@ -94,5 +122,18 @@ def switching_values(*, session: Session, initiative_id: int) -> SwitchingValues
             )
         )
     return SwitchingValuesRead(
-        initiative_id=initiative_id, npv=appraisal.economic.npv, linked_benefits=int(linked), assumptions=rows
+        initiative_id=initiative_id, npv=found.npv, linked_benefits=found.linked_benefits, assumptions=rows
     )
+
+
+def scenario_npvs(*, session: Session, initiative_id: int) -> tuple[Decimal, dict[str, Decimal | None]]:
+    """The economic NPV at most-likely values, and under each stored scenario (None where it has no value)."""
+    found = npv_model(session=session, initiative_id=initiative_id)
+    stored = get_model(session=session, initiative_id=initiative_id)
+    npvs: dict[str, Decimal | None] = {}
+    for scenario in model_view(stored).scenarios:
+        try:
+            npvs[scenario.name] = Decimal(repr(found.at(scenario.overrides)))
+        except InvalidModel:
+            npvs[scenario.name] = None
+    return found.npv, npvs

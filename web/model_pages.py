@@ -557,14 +557,18 @@ def _assumption_rows(stored: StoredModel) -> list[dict[str, str]]:
 
 def _scenario_rows(
     session: Any, stored: StoredModel, initiative_id: int, output: str
-) -> tuple[str, list[dict[str, Any]]]:
-    """The chosen output at the base case and under each scenario, with each one's change from the base case."""
+) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """The chosen output and the economic NPV at the base case and under each scenario, the output's change too."""
     units = {node.name: node.unit for node in stored.nodes}
     unit = units.get(output, "")
     try:
         base, outcomes = cause_models.scenario_outcomes(session=session, initiative_id=initiative_id, output=output)
     except DomainError:
-        return "", []
+        return {}, []
+    try:
+        npv_base, npvs = switching.scenario_npvs(session=session, initiative_id=initiative_id)
+    except DomainError:
+        npv_base, npvs = None, {}
     rows = []
     for outcome in outcomes:
         overrides = [f"{name} {with_unit(value, units.get(name, ''))}"
@@ -573,8 +577,9 @@ def _scenario_rows(
             "name": outcome.scenario.name, "overrides": overrides, "value": outcome.value, "problem": outcome.problem,
             "shown": None if outcome.value is None else shown(outcome.value, unit),
             "change": None if outcome.value is None else change_from(outcome.value, base),
+            "npv": money(npvs[outcome.scenario.name]) if npvs.get(outcome.scenario.name) is not None else "no value",
         })  # fmt: skip
-    return shown(base, unit), rows
+    return {"value": shown(base, unit), "npv": money(npv_base) if npv_base is not None else ""}, rows
 
 
 def _model_page(
@@ -607,7 +612,7 @@ def _model_page(
     offered = cause_models.templates()
     added_name = next((template.name for template in offered if template.key == added), "")
     output = results.output if results is not None else ""
-    base_case, scenario_rows = _scenario_rows(session, stored, initiative_id, output) if output else ("", [])
+    base_case, scenario_rows = _scenario_rows(session, stored, initiative_id, output) if output else ({}, [])
     done = request.query_params.get("scenario_done", "")
     scenario_done = SCENARIO_DONE[done].format(request.query_params.get("named", "")[:100]) \
         if done in SCENARIO_DONE else ""  # fmt: skip

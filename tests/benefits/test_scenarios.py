@@ -1,13 +1,17 @@
 """Scenarios kept one at a time beside the model: added, edited in place, refused with the field named, deleted."""
 
+from decimal import Decimal
+
 import pytest
 from sqlmodel import Session
 
-from benefits import audit, cause_models
+from benefits import audit, cause_models, costs, register, switching
 from benefits.errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from benefits.models import Role
+from benefits.models.benefit import ProfileEntryIn
 from benefits.models.cause_model import ModelIn, NodeIn, ScenarioIn
-from tests.support.factories import TESTER, actor_of, make_initiative, make_person
+from benefits.models.cost import CostAmountIn, CostKind, CostLineCreate
+from tests.support.factories import TESTER, actor_of, make_benefit, make_initiative, make_person
 
 MODEL = ModelIn(
     nodes=[
@@ -117,3 +121,33 @@ def test_each_scenarios_outcome_is_the_model_at_its_overrides(session: Session) 
         ("busy", pytest.approx(1100 * 0.3 * 2.5)),
         ("cheap", pytest.approx(1000 * 0.2 * 2)),
     ]
+
+
+def test_each_scenarios_npv_scales_the_linked_benefits_planned_values(session: Session) -> None:
+    initiative = make_initiative(session, base_year="2026-27")
+    assert initiative.id is not None
+    model = ModelIn(
+        nodes=[
+            NodeIn(name="calls", kind="assumption", value=1000, low=500, high=1500),
+            NodeIn(name="saving_per_call", kind="assumption", value=2),
+            NodeIn(name="saving", kind="derived", formula="calls * saving_per_call"),
+        ],
+        scenarios=[ScenarioIn(name="half", overrides={"calls": 500}),
+                   ScenarioIn(name="dear", overrides={"calls": 1500, "saving_per_call": 3})],
+    )  # fmt: skip
+    cause_models.replace_model(session=session, initiative_id=initiative.id, fields=model, expected_version=None,
+                               actor=TESTER)  # fmt: skip
+    linked = make_benefit(session, initiative=initiative, category="financial", route="capacity", model_node="saving")
+    assert linked.id is not None
+    # Year 0: 2,000 delivered (a fact, never scaled) and nothing planned; year 1: 1,035 planned, 1,000 discounted.
+    rows = [ProfileEntryIn(period="2026-27", planned=Decimal(2000), actual=Decimal(2000)),
+            ProfileEntryIn(period="2027-28", planned=Decimal(1035))]  # fmt: skip
+    register.replace_profile(session=session, benefit_id=linked.id, rows=rows, expected_version=None, actor=TESTER)
+    cost = CostLineCreate(title="Build", kind=CostKind.capital, optimism_bias=Decimal(0),
+                          profile=[CostAmountIn(period="2026-27", amount=Decimal(2500))])  # fmt: skip
+    costs.create_cost(session=session, initiative_id=initiative.id, fields=cost, actor=TESTER)
+    base, npvs = switching.scenario_npvs(session=session, initiative_id=initiative.id)
+    # By hand: NPV = 2,000 + 1,000 x (saving / 2,000) - 2,500; saving is 1,000 at half and 4,500 when dear.
+    assert float(base) == pytest.approx(500, abs=0.01)
+    assert float(npvs["half"] or 0) == pytest.approx(2000 + 1000 * 1000 / 2000 - 2500, abs=0.01)
+    assert float(npvs["dear"] or 0) == pytest.approx(2000 + 1000 * 4500 / 2000 - 2500, abs=0.01)

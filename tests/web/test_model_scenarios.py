@@ -6,6 +6,7 @@ Each test that adds a scenario deletes it again, so the example's own two scenar
 import json
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import httpx2
@@ -18,6 +19,7 @@ from tests.web.conftest import screenshot, serious_accessibility_problems
 from tests.web.test_account_pages import _make_token
 from tests.web.test_model_pages import _initiative_url
 from web.model_pages import bare, change_from, shown, typed_number, with_unit
+from web.render import money
 
 OUTPUT = "capacity_value"  # avoidable calls removed x cost per phone contact, in GBP a year
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "council_front_office.json"
@@ -25,9 +27,9 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "council_front_offi
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh context whose pages let axe-core be added to them despite the site's script policy."""
+    """A fresh context 1,366 px wide whose pages let axe-core be added to them despite the site's script policy."""
     # The site allows only its own script files; axe-core is added to the page as an inline script to run.
-    context = browser.new_context(locale="en-GB", bypass_csp=True)
+    context = browser.new_context(locale="en-GB", bypass_csp=True, viewport={"width": 1366, "height": 900})
     yield context.new_page()
     context.close()
 
@@ -200,6 +202,17 @@ def test_a_switching_value_substituted_into_the_model_gives_the_break_even(page:
     assert serious_accessibility_problems(page) == []
     screenshot(page, "model-switching-values")
 
+    # A scenario holding one assumption at its low has the NPV the API gives at that low; the base case its NPV.
+    low = next(row for row in rows if row["assumption"] == "avoidable_share_after")
+    _fill_scenario(page, "Redesign at its best", {"avoidable_share_after": "12%"})
+    page.get_by_role("button", name="Add the scenario").click()
+    expect(page.get_by_role("status")).to_have_text("Scenario “Redesign at its best” added.")
+    best = page.locator("#scenarios-table tr[data-scenario='Redesign at its best'] td.scenario-npv")
+    expect(best).to_have_text(money(Decimal(str(low["npv_at_low"]))))
+    expect(page.locator("#scenario-base td.scenario-npv")).to_have_text(money(Decimal(str(answer.json()["npv"]))))
+    page.get_by_role("button", name="Delete the scenario Redesign at its best").click()
+    expect(page.get_by_role("status")).to_have_text("Scenario “Redesign at its best” deleted.")
+
     # A break-even that is not a number is named beside its input, as typed.
     page.get_by_label(f"Break-even of {OUTPUT}").fill("half a million")
     page.get_by_role("button", name="Find the switching values").click()
@@ -215,6 +228,7 @@ def test_wide_tables_scroll_in_their_own_region_on_a_phone(page: Page, site: str
         box = region.bounding_box()
         assert box is not None and box["x"] + box["width"] <= 390, table
     expect(page.locator("#scenarios")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page itself never scrolls sideways
     assert serious_accessibility_problems(page) == []
     screenshot(page, "model-scenarios-390")
 
