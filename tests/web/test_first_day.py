@@ -120,6 +120,13 @@ def start(page: Page, site: str, scripts: bool) -> Walk:
     return walk
 
 
+def _figure(text: str) -> float:
+    """A figure as a page writes it (£1,234.56, 12.5%, 600,000 calls), as a number."""
+    found = re.search(r"-?[0-9][0-9,]*(\.[0-9]+)?", text)
+    assert found is not None, text
+    return float(found.group(0).replace(",", ""))
+
+
 def admin_adds_the_people(walk: Walk) -> None:
     """The admin adds a programme manager, a finance officer and a board member, and gives each a password."""
     page = walk.page
@@ -210,14 +217,19 @@ def manager_applies_the_model_template(walk: Walk) -> None:
     page = walk.page
     page.get_by_role("link", name="Model", exact=True).click()
     walk.look("model-empty")
-    page.get_by_role("radio", name=re.compile("call", re.IGNORECASE)).first.check()
+    page.get_by_role("radio", name="Economics of call handling").check()
     page.get_by_role("button", name="Add the template").click()
     walk.said(re.compile("template", re.IGNORECASE))
     results = page.locator("#results")
     expect(results.get_by_role("heading", name="Monte Carlo result")).to_be_visible()
     for column in ("P10", "P50", "P90"):
         expect(results.get_by_role("columnheader", name=column)).to_be_visible()
+    # The chosen output's spread: P10 below P50 below P90, each a figure read back from the page.
+    chosen = results.locator("#spread tr.chosen")
+    spread = [_figure(chosen.locator(f"td.{column}").inner_text()) for column in ("p10", "p50", "p90")]
+    assert spread[0] < spread[1] < spread[2], spread
     expect(page.get_by_role("heading", name=re.compile("What moves .* most"))).to_be_visible()
+    expect(results.locator("svg")).not_to_have_count(0)  # the histogram and the tornado, drawn by the server
     expect(page.locator("#tornado-table tbody tr").first).to_be_visible()
     walk.look("model-with-template")
 
