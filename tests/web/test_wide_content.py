@@ -1,6 +1,7 @@
 """Wide content fits, in real Chromium at 1366 px and at 390 px: the initiative page (board and register), the
-cause-and-effect map, the appraisal and the finance page never scroll sideways as a whole; each wide table or map
-scrolls inside its own named, focusable region; a period such as 2026-27 is never broken across two lines."""
+cause-and-effect map, the appraisal, the finance page, the costs and a benefit's page never scroll sideways as a
+whole; each wide table or map scrolls inside its own named, focusable region; a period such as 2026-27 is never
+broken across two lines."""
 
 import re
 from collections.abc import Iterator
@@ -9,10 +10,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.web.conftest import screenshot, serious_accessibility_problems
+from tests.web.test_numbers_on_pages import DISCOUNT_FACTOR, too_precise
 from tests.web.test_pages import _sign_in
 
 WIDTHS = (1366, 390)
-PAGES = ("initiative", "map", "appraisal", "finance")
+PAGES = ("initiative", "map", "appraisal", "finance", "costs", "benefit")
+CONFIRMED = "Phone transactions shifted to the web"  # an example benefit with cash confirmed and a baseline
 
 # Every cell, heading or figure holding a period alone (2026-27, 2026-27 Q1): how many lines its text is laid out on.
 PERIOD_LINES = """() => {
@@ -46,8 +49,9 @@ def _addresses(page: Page, site: str) -> dict[str, str]:
     page.get_by_role("link", name="Customer Access Programme").click()
     expect(page.get_by_role("heading", name="Customer Access Programme")).to_be_visible()
     initiative = page.url.split("?")[0].split("#")[0]
+    benefit = page.get_by_role("link", name=CONFIRMED).first.get_attribute("href")
     return {"initiative": initiative, "map": initiative + "/map", "appraisal": initiative + "/appraisal",
-            "finance": site + "/finance"}  # fmt: skip
+            "finance": site + "/finance", "costs": initiative + "/costs", "benefit": f"{site}{benefit}"}  # fmt: skip
 
 
 def test_wide_content_scrolls_in_its_own_region_and_years_stay_whole(wide_page: Page, site: str) -> None:
@@ -69,6 +73,9 @@ def test_wide_content_scrolls_in_its_own_region_and_years_stay_whole(wide_page: 
             unnamed = [item for item in scrollers if item[1] != "region" or not item[2] or item[3] != 0]
             assert unnamed == [], (name, width, unnamed)
             assert serious_accessibility_problems(page) == [], (name, width)
+            # Read as finance reads it (no edit form): no stored value such as 274031.2337 in place of a figure.
+            numbers = too_precise(page.locator("main").inner_text())
+            assert [number for number in numbers if not DISCOUNT_FACTOR.fullmatch(number)] == [], (name, numbers)
             screenshot(page, f"wide-{name}-{width}")
 
 
