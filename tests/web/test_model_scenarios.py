@@ -90,8 +90,14 @@ def test_a_scenario_is_added_edited_evaluated_and_deleted(page: Page, site: str)
     expect(page.get_by_label("Override of phone_calls_a_year", exact=True)).to_have_value("580000")
     assert serious_accessibility_problems(page) == []
     screenshot(page, "model-scenario-edit")
-    page.get_by_label("Scenario name").fill("Slower redesign")
+    # Renamed to a name already taken, the edit is refused beside the name, with what was typed kept.
+    page.get_by_label("Scenario name").fill("Pessimistic Redesign")
     page.get_by_label("Override of cost_per_phone_contact", exact=True).fill("£3.10")
+    page.get_by_role("button", name="Save the scenario").click()
+    expect(page.locator("#scenario-error-name")).to_contain_text("another scenario is called Pessimistic Redesign")
+    expect(page.get_by_label("Override of cost_per_phone_contact", exact=True)).to_have_value("£3.10")
+    expect(page.get_by_role("heading", name="Edit the scenario “Slow redesign”")).to_be_visible()
+    page.get_by_label("Scenario name").fill("Slower redesign")
     page.get_by_label("Override of phone_calls_a_year", exact=True).fill("")  # back to the base case
     page.get_by_role("button", name="Save the scenario").click()
     expect(page.get_by_role("status")).to_have_text("Scenario “Slower redesign” saved.")
