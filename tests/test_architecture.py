@@ -37,7 +37,7 @@ def test_the_web_pages_do_not_import_the_api_routes() -> None:
 
 def test_the_top_level_is_the_fixed_one() -> None:
     expected = {"pyproject.toml", "benefits", "api", "web", "migrations", "examples", "tests", "README.md"}
-    tooling = {"Makefile", ".ci", ".gitignore", ".git"}
+    tooling = {"Makefile", "constraints.txt", ".ci", ".gitignore", ".git"}
     present = {path.name for path in ROOT.iterdir()}
     assert expected <= present
     tracked_extras = present - expected - tooling

@@ -75,6 +75,12 @@ def screenshot(page: Page, name: str) -> None:
 
 def serious_accessibility_problems(page: Page) -> list[str]:
     """What axe-core finds on the page that is serious or critical."""
-    page.add_script_tag(path=str(AXE))
+    # Evaluated, not added as a <script> element: the pages' Content-Security-Policy refuses inline scripts.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
     found = page.evaluate("async () => (await axe.run()).violations.map(v => [v.impact, v.id, v.help])")
     return [f"{impact}: {rule} ({text})" for impact, rule, text in found if impact in ("serious", "critical")]
+
+
+def csrf_of(page: Page) -> str:
+    """The CSRF token of the page's first form (bound to the browser's session, so the cookie alone is not it)."""
+    return page.locator("input[name=csrf]").first.get_attribute("value") or ""

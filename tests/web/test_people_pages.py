@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.conftest import screenshot, serious_accessibility_problems
+from tests.web.conftest import csrf_of, screenshot, serious_accessibility_problems
 from tests.web.test_pages import _sign_in
 
 ADMIN = "admin"  # the first admin the example load makes (BENEFITS_ADMIN_NAME's default)
@@ -27,10 +27,6 @@ def _people(page: Page, site: str) -> None:
 def _signs_in(page: Page, site: str, login: str, password: str, role: str) -> None:
     _sign_in(page, site, login, password)
     expect(page.get_by_text(f"{login} ({role})")).to_be_visible()
-
-
-def _csrf(page: Page) -> str:
-    return next(cookie["value"] for cookie in page.context.cookies() if cookie["name"] == "benefits_csrf")
 
 
 def test_an_admin_adds_a_finance_officer_who_then_signs_in(page: Page, other: Page, site: str) -> None:
@@ -85,7 +81,7 @@ def test_an_admin_cannot_deactivate_themselves_and_is_told_beside_the_form(page:
     admin_id = mine.get_attribute("id")
     assert admin_id
     answer = page.request.post(f"{site}/people/{admin_id.removeprefix('person-')}/active",
-                               form={"csrf": _csrf(page), "active": "0"}, max_redirects=0)  # fmt: skip
+                               form={"csrf": csrf_of(page), "active": "0"}, max_redirects=0)  # fmt: skip
     assert answer.status == 409
     assert "An admin cannot demote or deactivate themselves." in answer.text()
     _people(page, site)
@@ -156,7 +152,7 @@ def test_a_viewer_reads_the_people_but_no_form_and_not_the_audit_trail(page: Pag
     expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
     # A form posted anyway is refused before what was typed is read, and nobody is added.
     _people(page, site)
-    posted = page.request.post(site + "/people", form={"csrf": _csrf(page), "name": "Mallory", "role": "admin"},
+    posted = page.request.post(site + "/people", form={"csrf": csrf_of(page), "name": "Mallory", "role": "admin"},
                                max_redirects=0)  # fmt: skip
     assert posted.status == 403
     _people(page, site)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import screenshot, serious_accessibility_problems
+from tests.web.conftest import csrf_of, screenshot, serious_accessibility_problems
 from tests.web.test_pages import _sign_in
 
 PHONE = "Phone transactions shifted to the web"
@@ -160,10 +160,6 @@ def test_a_viewer_is_offered_none_of_the_records_forms(page: Page, site: str) ->
     expect(page.get_by_role("button", name=re.compile("^Confirm"))).to_have_count(0)
 
 
-def _csrf(page: Page) -> str:
-    return next(cookie["value"] for cookie in page.context.cookies() if cookie["name"] == "benefits_csrf")
-
-
 def test_the_records_forms_forced_by_those_not_allowed_are_refused_and_change_nothing(page: Page, site: str) -> None:
     for login, refused in (
         (
@@ -189,7 +185,7 @@ def test_the_records_forms_forced_by_those_not_allowed_are_refused_and_change_no
         before = page.request.get(benefit).text()
         for action in refused:
             # What is typed is never read: "lots" is no amount, yet the answer is that the person may not.
-            fields: dict[str, str | float | bool] = {"csrf": _csrf(page), "reason": "forced", "amount": "lots"}
+            fields: dict[str, str | float | bool] = {"csrf": csrf_of(page), "reason": "forced", "amount": "lots"}
             fields["period"] = "2026-27"
             answer = page.request.post(f"{benefit}/{action}", form=fields, max_redirects=0)
             assert answer.status == 403, (login, action, answer.status)

@@ -4,14 +4,11 @@ address with no page gets a page, while the API keeps its problem+json."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.web.conftest import csrf_of
 from tests.web.test_pages import _sign_in
 from web.pages import _safe_next
 
 PRINTING = "Printing and postage stopped"
-
-
-def _csrf(page: Page) -> str:
-    return next(cookie["value"] for cookie in page.context.cookies() if cookie["name"] == "benefits_csrf")
 
 
 def test_a_viewer_forcing_each_form_is_refused_and_nothing_changes(page: Page, site: str) -> None:
@@ -21,7 +18,7 @@ def test_a_viewer_forcing_each_form_is_refused_and_nothing_changes(page: Page, s
     initiative = page.url.split("#")[0]
     benefit = site + page.get_by_role("link", name=PRINTING).first.get_attribute("href")  # type: ignore[operator]
     before = page.request.get(initiative).text()
-    token = _csrf(page)
+    token = csrf_of(page)
     forced = {
         f"{benefit}/move": {"to": "planned"},
         f"{benefit}/register-row": {"owner": "Someone else", "route": "cash", "estimate_likely": "1"},
@@ -70,7 +67,7 @@ def test_a_refusal_to_an_htmx_request_takes_the_main_area(page: Page, site: str)
     page.get_by_role("link", name="Customer Access Programme").click()
     benefit = site + page.get_by_role("link", name=PRINTING).first.get_attribute("href")  # type: ignore[operator]
     answer = page.request.post(f"{benefit}/register-row", headers={"HX-Request": "true"},
-                               form={"csrf": _csrf(page), "owner": "Someone else"})  # fmt: skip
+                               form={"csrf": csrf_of(page), "owner": "Someone else"})  # fmt: skip
     assert answer.status == 403
     assert (answer.headers["hx-retarget"], answer.headers["hx-reswap"]) == ("#main", "innerHTML")
     assert "<html" not in answer.text() and "Not allowed" in answer.text()
