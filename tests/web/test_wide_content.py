@@ -90,3 +90,15 @@ def test_the_map_scrolls_by_keyboard_at_390_px(wide_page: Page, site: str) -> No
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     assert region.evaluate("el => el.scrollLeft") > 0
+
+
+def test_a_benefit_page_with_every_form_on_it_fits_at_390_px(wide_page: Page, site: str) -> None:
+    page = wide_page
+    _sign_in(page, site, "Priya Patel")
+    page.goto(_addresses(page, site)["benefit"])
+    expect(page.get_by_role("button", name=f"Move {CONFIRMED} back")).to_be_visible()  # an editor's page
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), width
+        assert serious_accessibility_problems(page) == [], width
+        screenshot(page, f"wide-benefit-editor-{width}")
