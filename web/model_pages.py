@@ -533,6 +533,14 @@ def _scenario_form(form: Mapping[str, str], assumptions: list[str]) -> tuple[Sce
         return typed, None
 
 
+def typed_back(value: float, unit: str) -> str:
+    """An override as typed back into its input, exactly as kept: 580,000, 2.83, or a share as 19.5%."""
+    exact = Decimal(repr(value)) * (100 if unit.strip().lower() == "share" else 1)
+    text = f"{exact:,f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return text + ("%" if unit.strip().lower() == "share" else "")
+
+
 def _scenario_refused(typed: ScenarioForm, error: DomainError, assumptions: list[str]) -> None:
     """A domain refusal put beside the input it is about: the name, an override, or the overrides as a whole."""
     for problem in error.problems or [Problem(error.code, error.detail)]:
@@ -740,12 +748,14 @@ def scenario_page(
 ) -> Response:
     """The form that edits one scenario, filled with its overrides."""
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
-    scenarios = cause_models.model_view(cause_models.get_model(session=session, initiative_id=initiative_id)).scenarios
+    stored = cause_models.get_model(session=session, initiative_id=initiative_id)
+    scenarios = cause_models.model_view(stored).scenarios
     scenario = next((scenario for scenario in scenarios if scenario.name == name), None)
     if scenario is None:
         raise NotFound(f"There is no scenario called {name[:100]}; the model page lists those there are.")
-    typed = ScenarioForm(name=scenario.name, replacing=scenario.name,
-                         overrides={key: _text(value) for key, value in scenario.overrides.items()})  # fmt: skip
+    units = {node.name: node.unit for node in stored.nodes}
+    typed = ScenarioForm(name=scenario.name, replacing=scenario.name, overrides={
+        key: typed_back(value, units.get(key, "")) for key, value in scenario.overrides.items()})  # fmt: skip
     return _scenario_page(request, session, actor, initiative_id, typed, output[:60])
 
 

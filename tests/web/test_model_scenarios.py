@@ -18,7 +18,7 @@ from benefits.modelling.simulation import deterministic
 from tests.web.conftest import screenshot, serious_accessibility_problems
 from tests.web.test_account_pages import _make_token
 from tests.web.test_model_pages import _initiative_url
-from web.model_pages import bare, change_from, shown, typed_number, with_unit
+from web.model_pages import bare, change_from, shown, typed_back, typed_number, with_unit
 from web.render import money
 
 OUTPUT = "capacity_value"  # avoidable calls removed x cost per phone contact, in GBP a year
@@ -86,8 +86,8 @@ def test_a_scenario_is_added_edited_evaluated_and_deleted(page: Page, site: str)
 
     page.get_by_role("link", name="Edit the scenario Slow redesign").click()
     expect(page.get_by_role("heading", name="Edit the scenario “Slow redesign”")).to_be_visible()
-    expect(page.get_by_label("Override of avoidable_share_after", exact=True)).to_have_value("0.195")
-    expect(page.get_by_label("Override of phone_calls_a_year", exact=True)).to_have_value("580000")
+    expect(page.get_by_label("Override of avoidable_share_after", exact=True)).to_have_value("19.5%")
+    expect(page.get_by_label("Override of phone_calls_a_year", exact=True)).to_have_value("580,000")
     assert serious_accessibility_problems(page) == []
     screenshot(page, "model-scenario-edit")
     # Renamed to a name already taken, the edit is refused beside the name, with what was typed kept.
@@ -253,6 +253,16 @@ def test_numbers_are_read_as_people_type_them() -> None:
     assert change_from(0.1875, 0.15) == "+25%"
     assert change_from(0.1826, 0.15) == "+21.7%"  # half-up to a tenth of a per cent
     assert change_from(5, 0) == "—"
+    # What a scenario keeps is typed back exactly, and read again as the same number.
+    for value, unit, typed in (
+        (0.195, "share", "19.5%"),
+        (580_000.0, "calls", "580,000"),
+        (2.835, "GBP", "2.835"),
+        (0.1 + 0.2, "share", "30.000000000000004%"),
+        (-1e-7, "", "-0.0000001"),
+    ):
+        assert typed_back(value, unit) == typed
+        assert typed_number(typed) == value
 
 
 def test_a_share_reads_as_a_percentage_to_a_tenth_and_other_values_keep_their_units() -> None:
