@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -71,9 +72,12 @@ class Walk:
     passwords: dict[str, str] = field(default_factory=dict)
     pictures: list[str] = field(default_factory=list)
     too_wide: list[str] = field(default_factory=list)
+    visited: set[str] = field(default_factory=set)
+    looked_at: set[str] = field(default_factory=set)
 
     def look(self, name: str) -> None:
         """The page passes axe-core (where scripts run) and is photographed at both widths."""
+        self.looked_at.add(_kind_of_page(self.page.url))
         if self.scripts:
             assert serious_accessibility_problems(self.page) == [], name
         shot = f"first-day-{name}" + ("" if self.scripts else "-without-javascript")
@@ -113,11 +117,19 @@ def start(page: Page, site: str, scripts: bool) -> Walk:
     walk = Walk(page, site, scripts)
     page.set_default_timeout(10_000)
     page.context.on("request", lambda request: walk.requests.append(request.url))
+    page.on(
+        "framenavigated", lambda frame: walk.visited.add(_kind_of_page(frame.url)) if frame == page.main_frame else None
+    )
     page.set_viewport_size({"width": WIDTHS[0], "height": 900})
     page.goto(site + "/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     walk.look("sign-in")
     return walk
+
+
+def _kind_of_page(url: str) -> str:
+    """A page's address without its query, fragment and ids: /benefits/3?done=added is /benefits/{id}."""
+    return re.sub(r"/[0-9]+(?=/|$)", "/{id}", urlsplit(url).path or "/")
 
 
 def _figure(text: str) -> float:
@@ -370,6 +382,9 @@ def walk_the_first_day(page: Page, site: str, scripts: bool) -> Walk:
     api = [url for url in walk.requests if "/api/" in url]
     assert api == []
     assert walk.requests, "the requests were recorded"
+    # Every kind of page the walk came to was checked and photographed.
+    assert {"/sign-in", "/people/{id}/password", "/initiatives/{id}/model", "/reviews/{id}"} <= walk.visited
+    assert walk.visited - walk.looked_at == set()
     # The pages of people, cost centres, budgets and reviews fit at both widths.
     ours = ("sign-in", "people", "cost-centres", "budgets", "review")
     assert [wide for wide in walk.too_wide if wide.startswith(ours)] == [], walk.too_wide
