@@ -336,3 +336,15 @@ def test_a_move_sent_by_htmx_answers_with_the_board_saying_what_moved(world: Wor
     board = _document(answer.text).xpath('//*[@id="board"]')
     assert board and not _document(answer.text).xpath("//h1"), "the board alone"
     assert f"Moved “{title}” to scoped." in status_messages(answer.text)
+
+
+def test_a_move_refused_to_htmx_answers_with_the_board_saying_why_beside_the_benefit(world: World) -> None:
+    benefit, _ = _new_benefit(world)
+    page = world.client(PRIYA).get(f"/initiatives/{world.initiative}").text
+    sent = _inputs(page, f"/benefits/{benefit}/move") | {"to": "planned"}  # two stages on: not allowed
+    answer = world.client(PRIYA).post(f"/benefits/{benefit}/move", data=sent, headers=HTMX)
+    assert answer.status_code == 409
+    document = _document(answer.text)
+    assert document.xpath('//*[@id="board"]') and not document.xpath("//h1"), "the board alone"
+    refused = document.xpath(f'//*[@id="refused-{benefit}" and @role="alert"]')
+    assert refused and "The next stage is scoped." in refused[0].text_content()
