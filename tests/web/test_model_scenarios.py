@@ -5,13 +5,12 @@ Each test that adds a scenario deletes it again, so the example's own two scenar
 
 import json
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import httpx2
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from benefits.modelling.graph import CheckedModel, ModelSpec, NodeKind, NodeSpec, check
 from benefits.modelling.simulation import deterministic
@@ -23,15 +22,7 @@ from web.render import money
 
 OUTPUT = "capacity_value"  # avoidable calls removed x cost per phone contact, in GBP a year
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "council_front_office.json"
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh context 1,366 px wide whose pages let axe-core be added to them despite the site's script policy."""
-    # The site allows only its own script files; axe-core is added to the page as an inline script to run.
-    context = browser.new_context(locale="en-GB", bypass_csp=True, viewport={"width": 1366, "height": 900})
-    yield context.new_page()
-    context.close()
+WIDE = ViewportSize(width=1366, height=900)  # a laptop's screen, for the screenshots beside those at 390 px
 
 
 def _example_model() -> CheckedModel:
@@ -64,6 +55,7 @@ def _fill_scenario(page: Page, name: str, overrides: dict[str, str]) -> None:
 
 
 def test_a_scenario_is_added_edited_evaluated_and_deleted(page: Page, site: str) -> None:
+    page.set_viewport_size(WIDE)
     model = _initiative_url(page, site, "Priya Patel") + "/model"
     page.goto(model + f"?output={OUTPUT}")
     example = _example_model()
@@ -155,6 +147,7 @@ def test_a_refused_scenario_keeps_what_was_typed_without_javascript(no_scripts: 
 
 
 def test_a_viewer_reads_scenarios_and_switching_values_but_has_no_scenario_form(page: Page, site: str) -> None:
+    page.set_viewport_size(WIDE)
     page.goto(_initiative_url(page, site, "Victor Shaw") + f"/model?output={OUTPUT}")
     example = _example_model()
     value, _, _ = _scenario_row(page, "pessimistic redesign")
@@ -172,6 +165,7 @@ def test_a_viewer_reads_scenarios_and_switching_values_but_has_no_scenario_form(
 
 
 def test_a_switching_value_substituted_into_the_model_gives_the_break_even(page: Page, site: str) -> None:
+    page.set_viewport_size(WIDE)
     model = _initiative_url(page, site, "Priya Patel") + "/model"
     page.goto(site + "/account/tokens")
     secret = _make_token(page, "switching values")
