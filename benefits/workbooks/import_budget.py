@@ -108,23 +108,30 @@ class BudgetedReading:
         width = 0  # cells in the row being read
         for _, element in parsed:
             name = element.tag[len(MAIN) :]
-            if name == "dimension":
-                return  # the size is declared: openpyxl reads no further when it loads the sheet
-            if name == "sheetData":
-                return
-            counts[name] = counts.get(name, 0) + 1
-            width = width + 1 if name == "c" else 0
+            if name == "c":
+                # Cells stay in their row until it ends (a row is at most MAX_COLUMNS wide): counting is enough.
+                counts["c"] += 1
+                width += 1
+                if counts["c"] > budget.cells:
+                    raise self._too_many_cells()
+                if width > MAX_COLUMNS:
+                    raise _refuse(
+                        "not_a_workbook", f"A row has more than {MAX_COLUMNS:,} cells: save it again as .xlsx."
+                    )
+                continue
+            if name in ("dimension", "sheetData"):
+                return  # the size is declared (openpyxl reads no further when it loads the sheet), or all is read
+            counts[name] += 1
+            width = 0
             if counts["row"] > budget.rows:
                 raise self._too_many_rows()
-            if counts["c"] > budget.cells or counts["si"] > budget.cells:
+            if counts["si"] > budget.cells:
                 raise self._too_many_cells()
-            if width > MAX_COLUMNS:
-                raise _refuse("not_a_workbook", f"A row has more than {MAX_COLUMNS:,} cells: save it again as .xlsx.")
-            # Keep nothing that was counted: drop the element and those before it, so memory stays flat.
+            # Keep nothing that was counted: drop the row (or string) and those before it, so memory stays flat.
             element.clear()
             while element.getprevious() is not None:
                 del element.getparent()[0]
-            if (counts["row"] + counts["c"] + counts["si"]) % 4096 == 0:
+            if (counts["row"] + counts["si"]) % 1024 == 0:
                 self.check_time()
 
     def _too_many_rows(self) -> InvalidInput:
