@@ -42,6 +42,8 @@ def problem_in(text: str, *, prose: bool) -> str | None:
             if character in _PROSE_CONTROLS:
                 return _refusal("a tab or line break", character, index, "keep this field to one line")
             return _refusal("a control character", character, index)
+        if category in ("Zl", "Zp") and not prose:
+            return _refusal("a line break", character, index, "keep this field to one line")
         if category == "Cs":
             return _refusal("a lone surrogate", character, index)
         if is_noncharacter(character):

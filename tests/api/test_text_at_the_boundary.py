@@ -1,5 +1,4 @@
-"""Text is checked once where it comes in: awkward characters are refused with the field named, and no export,
-page or chart answers 5xx, even for text an older version kept."""
+"""Text checked once where it comes in: refused with the field named; no export, page or chart ever answers 5xx."""
 
 import json
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from sqlmodel import Session
 
 from api.app import create_app
 from benefits.example import COUNCIL, load_example
-from benefits.models import Benefit, Initiative, Measure
+from benefits.models import Benefit, Initiative, Measure, Review
 from benefits.text import problem_in
 from tests.conftest import use_test_session
 from web.session import SESSION_COOKIE
@@ -156,6 +155,15 @@ def test_text_an_older_version_kept_is_still_read_and_shown_as_it_was_kept(world
     for path in (f"/initiatives/{initiative_id}", f"/measures/{measure_id}", f"{API}/measures/{measure_id}/chart"):
         assert world.get(path).status_code == 200, path
     assert world.get(f"{API}/initiatives/{initiative_id}/business-case.xlsx").status_code == 200
+
+
+@pytest.mark.xfail(strict=True, reason="a review's stored actions are read back through ActionRead, which checks them")
+def test_a_reviews_actions_an_older_version_kept_are_still_read(world: TestClient, session: Session) -> None:
+    review = world.get(f"{API}/reviews").json()["items"][0]["id"]
+    kept = [{"action": "Call\u202e back", "owner": "\u200b", "due": None, "status": "open"}]
+    session.execute(sa.update(Review).where(Review.id == review).values(actions=kept))
+    session.commit()
+    assert world.get(f"{API}/reviews/{review}").status_code == 200
 
 
 # --- imports ----------------------------------------------------------------------------------------------------
@@ -449,10 +457,10 @@ def _refused_by_name(target: tuple[str, str, str], answered: Any, text: str) -> 
     """Whether a write refused the text and said which field (or, for the model's grammar, which node) holds it."""
     if answered.status_code != 422:
         return False
-    if target in GRAMMAR:
-        return any(item.get("node") is not None for item in answered.json()["errors"])
     # A body that is a list names its rows after what they are (`profile[0].period` for `[0].period`).
-    return any(named and named.endswith(target[2]) for named in _fields(answered))
+    if any(named and named.endswith(target[2]) for named in _fields(answered)):
+        return True
+    return target in GRAMMAR and any(item.get("node") is not None for item in answered.json()["errors"])
 
 
 def test_the_openapi_document_lists_the_text_fields_of_the_writes() -> None:

@@ -57,6 +57,8 @@ def test_escape_vertical_tab_and_form_feed_are_named_in_the_refusal() -> None:
     assert "(U+000B)" in _refusal(LongText, "ab\x0bc")
     assert "(U+000C)" in _refusal(Reason, "ab\x0cc")
     assert "keep this field to one line" in _refusal(ShortText, "first\nsecond")
+    assert "line break (U+2028) at position 6; keep this field to one line" in _refusal(Name, "first\u2028second")
+    assert TypeAdapter(LongText).validate_python("first\u2029second") == "first\u2029second"
 
 
 @pytest.mark.parametrize(
