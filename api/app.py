@@ -7,6 +7,7 @@ from starlette.types import ASGIApp
 
 from api.docs import DOCS_URL, REDOC_URL, install_docs
 from api.limits import BodySizeLimit, SecurityHeaders
+from api.methods import operation_id
 from api.problems import install_outage_handlers, install_problem_handlers
 from api.routes import (
     appraisal,
@@ -59,6 +60,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         trusted_proxies=settings.forwarded_allow_ips,
+        # Operation ids are the handlers' names (`list_initiatives`), so a generated client reads naturally.
+        generate_unique_id_function=operation_id,
+        # One schema per model for requests and responses alike: a generated client gets one `StageWeights`.
+        separate_input_output_schemas=False,
     )
     install_docs(app)
     install_problem_handlers(app)

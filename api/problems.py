@@ -14,6 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.methods import documented_methods
 from benefits.errors import (
     Conflict,
     DomainError,
@@ -56,6 +57,7 @@ class ProblemRead(BaseModel):
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ProblemRead, "content": {PROBLEM_JSON: {}}, "description": description}
     for status, description in {
+        400: "The body is not well-formed (JSON that does not parse, a broken multipart upload)",
         401: "No valid token: missing, unknown, revoked or expired",
         403: "The role does not allow this action here",
         404: "Not found",
@@ -144,6 +146,17 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    if error.errors() and all(item["type"] == "json_invalid" for item in error.errors()):
+        # Not JSON at all is a malformed request (400); 422 is for JSON whose values break the rules.
+        at = error.errors()[0]["loc"][-1]
+        return problem_response(
+            request,
+            status=400,
+            title="Malformed JSON",
+            detail=f"The body is not valid JSON (it breaks at character {at}); send one JSON document.",
+            code="malformed_json",
+            errors=[{"code": "json_invalid", "detail": "not valid JSON", "field": "body", "in": "body"}],
+        )
     errors = [
         {
             "code": item["type"],
@@ -163,14 +176,22 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(request: Request, error: Exception) -> JSONResponse:
+async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
+    headers = dict(error.headers) if error.headers else {}
+    if error.status_code == 405:
+        # The router names only the first route that matched the path; say every method the documentation does.
+        documented = documented_methods(request.app, request.url.path)
+        if documented is not None:
+            headers["Allow"] = ", ".join(documented)
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers=headers)
     return problem_response(
         request,
         status=error.status_code,
         title=str(error.detail) if error.status_code != 404 else "Not found",
         detail=str(error.detail),
-        headers=dict(error.headers) if error.headers else None,
+        headers=headers or None,
     )
 
 

@@ -71,12 +71,16 @@ def _for_pages(api: Handler, page: Callable[[Request, Any], Response] | None) ->
 
     async def handle(request: Request, error: Any) -> Response:
         answer = await _answered(api(request, error))
-        if request.url.path.startswith("/api/"):
+        # An answer that is no refusal (OPTIONS: 204 with Allow) stands as it is, on a page's path too.
+        if request.url.path.startswith("/api/") or answer.status_code < 400:
             return answer
         if page is not None:
             return page(request, error)
         heading, message = SAID.get(answer.status_code, UNEXPECTED)
-        return refusal_page(request, answer.status_code, heading, message)
+        refused = refusal_page(request, answer.status_code, heading, message)
+        if "allow" in answer.headers:
+            refused.headers["Allow"] = answer.headers["allow"]
+        return refused
 
     return handle
 

@@ -45,7 +45,7 @@ def reverse_redeployment_confirmation(
 
 
 @router.get("/rebaseline-requests", response_model=PageRead[RebaselineRequestRead])
-def list_rebaseline_requests(
+def list_all_rebaseline_requests(
     session: SessionDep, paging: PagingDep, status: Annotated[RequestStatus | None, Query()] = None
 ) -> PageRead[RebaselineRequestRead]:
     """Requests to re-baseline across the portfolio, oldest first; `?status=open` for those awaiting a decision."""

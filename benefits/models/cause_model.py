@@ -174,8 +174,8 @@ class LinkRead(BaseModel):
 
     model_config = {"populate_by_name": True, "serialize_by_alias": True}
 
-    source: str = PydanticField(serialization_alias="from")
-    target: str = PydanticField(serialization_alias="to")
+    source: str = PydanticField(alias="from")
+    target: str = PydanticField(alias="to")
 
 
 class ModelRead(BaseModel):

@@ -86,11 +86,11 @@ def test_huge_and_unreadable_numbers_are_refused(client: TestClient) -> None:
         assert body["errors"][0]["field"] == "estimate_likely"
 
 
-def test_malformed_json_is_422(client: TestClient) -> None:
+def test_malformed_json_is_400(client: TestClient) -> None:
     response = client.post(
         "/api/v1/initiatives", content=b'{"name": "unterminated', headers={"content-type": "application/json"}
     )
-    assert_problem(response, 422)
+    assert_problem(response, 400)
 
 
 def test_huge_bodies_are_refused_whether_or_not_they_declare_a_length(client: TestClient) -> None:
