@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=20 * 1_048_576, ge=1024, description="Largest workbook upload (a register import), in bytes."
     )
+    import_max_rows: int = Field(
+        default=100_000, ge=1, description="Most rows an imported sheet may hold, empty rows included."
+    )
+    import_max_cells: int = Field(default=2_000_000, ge=1, description="Most cells an imported workbook may hold.")
+    import_max_seconds: float = Field(default=60.0, gt=0, description="Longest an import may spend reading its file.")
     sql_echo: bool = Field(default=False, description="Log every SQL statement (for debugging).")
     admin_name: str = Field(default="admin", description="Name of the first admin that `benefits example load` makes.")
     admin_password: SecretStr | None = Field(

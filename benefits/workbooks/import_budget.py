@@ -42,12 +42,10 @@ class ImportBudget:
 
 
 def import_budget() -> ImportBudget:
-    """The budget in force: BENEFITS_IMPORT_MAX_ROWS, _CELLS and _SECONDS where the settings carry them."""
+    """The budget in force: BENEFITS_IMPORT_MAX_ROWS, _CELLS and _SECONDS."""
     settings = get_settings()
     return ImportBudget(
-        rows=int(getattr(settings, "import_max_rows", DEFAULT_MAX_ROWS)),
-        cells=int(getattr(settings, "import_max_cells", DEFAULT_MAX_CELLS)),
-        seconds=float(getattr(settings, "import_max_seconds", DEFAULT_MAX_SECONDS)),
+        rows=settings.import_max_rows, cells=settings.import_max_cells, seconds=settings.import_max_seconds
     )
 
 
