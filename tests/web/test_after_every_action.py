@@ -142,8 +142,9 @@ def _confirmed_entry(world: World, kind: str) -> tuple[str, str]:
     """A benefit page with a standing `kind` confirmation Frank has just made, and the form reversing it."""
     client = world.client(FRANK)
     page, action = _confirmable(world, kind)
-    posted = client.post(action, data=_inputs(client.get(page).text, re.escape(action)))
-    assert posted.status_code == 303, posted.text
+    sent = _inputs(client.get(page).text, re.escape(action)) | {"amount": "£1,000"}  # within any period's room
+    posted = client.post(action, data=sent)
+    assert posted.status_code == 303, refusals(posted.text)
     benefit = _number(action, "benefits")
     shown = client.get(f"/benefits/{benefit}").text
     return f"/benefits/{benefit}", _action(shown, rf"/benefits/{benefit}/{kind}-confirmations/\d+/reverse")
@@ -237,7 +238,7 @@ ACTS = [
     Act("register row saved", PRIYA, _register_row, {"owner": "Head of Post", "estimate_likely": "£13,500"},
         "Saved “Franking machines returned"),
     Act("cost line added", PRIYA, _in_initiative("costs"), COST, "Cost line added: “Franking contract exit fee”."),
-    Act("cash confirmed", FRANK, lambda world: _confirmable(world, "cash"), {}, "Confirmed £"),
+    Act("cash confirmed", FRANK, lambda world: _confirmable(world, "cash"), {"amount": "£1,000"}, "Confirmed £1,000"),
     Act("cash reversed", FRANK, lambda world: _confirmed_entry(world, "cash"), {"reason": "Posted to the wrong year."},
         "Cash confirmation reversed"),
     Act("re-baselined", FRANK, _replanned, {"reason": "The board agreed the new plan."},
