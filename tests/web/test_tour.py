@@ -30,12 +30,26 @@ PAGES = [
     ("appraisal-settings", "/finance/settings"),
     ("people", "/people"),
     ("audit", "/audit"),
+    ("add-measure", "{initiative}/measures/new"),
+    ("edit-measure", "{measure}/edit"),
+    ("edit-scenario", "{initiative}/model/scenario?name=low+take-up"),
+    ("edit-cost-centre", "/finance/cost-centres/CS100/edit"),
 ]
 # Pages refused outright (403) to each person: a form page of someone else's job, or the audit trail, which only
 # admins, finance and the board read; every other page is shown, without the forms its reader may not use.
 REFUSED = {
-    "Priya Patel": {"audit"},
-    "Victor Shaw": {"import", "new-initiative", "edit-initiative", "add-benefit", "audit"},
+    "Priya Patel": {"audit", "edit-cost-centre"},
+    "Victor Shaw": {
+        "import",
+        "new-initiative",
+        "edit-initiative",
+        "add-benefit",
+        "audit",
+        "add-measure",
+        "edit-measure",
+        "edit-scenario",
+        "edit-cost-centre",
+    },
 }
 # Every page is photographed as a laptop and as a phone show it.
 WIDTHS = {"1366": (1366, 900), "390": (390, 844)}
