@@ -35,9 +35,15 @@ class ActionItem(BaseModel):
     status: ActionStatus = ActionStatus.open
 
 
-class ActionRead(ActionItem):
+class ActionRead(BaseModel):
     """An action as a review shows it: its number in the review, and the review it was carried from, if any."""
 
+    # Plain text, not the checked types: a review keeps the actions an older version stored before text was
+    # checked, and reading one back must show it rather than fail the whole review.
+    action: str
+    owner: str
+    due: dt.date | None = None
+    status: ActionStatus = ActionStatus.open
     number: int = PydanticField(description="Its place in the review's actions, from 1.")
     carried_from: int | None = PydanticField(default=None, description="The earlier review that agreed it.")
 
