@@ -43,7 +43,7 @@ MEASURE_FIELDS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
     ("target", "Target, in the measure's unit (such as 45,000 or 12.5%)", "text", []),
     ("model_node", "Model node it evidences", "select", []),
     ("baseline_points", "Fix each phase's limits from its first N points (blank: from all its points)", "text", []),
-    ("screen_outliers", "Screen out moving ranges of 3.267 times their mean or more before setting limits",
+    ("screen_outliers", "Screen out moving ranges of about 3.27 times their mean or more before setting limits",
      "checkbox", []),
     ("rephase", "Re-phase dates: each real change starts new limits (one date a line, such as 2025-04-01)",
      "textarea", []),
