@@ -279,13 +279,16 @@ def cost_centres_list() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def cost_centres_import(file: str) -> None:
     """Add and change cost centres from the workbook FILE (Code, Name, Budget holder, Active): all rows, or none."""
+    from benefits.workbooks.cost_centres_import import read_cost_centres
     from benefits.workbooks.register_import import MAX_IMPORT_BYTES
 
     with open(file, "rb") as source:
         content = source.read(MAX_IMPORT_BYTES + 1)
     try:
+        # Read before the transaction opens: a long read holds no lock that the service's requests wait on.
+        sheet = read_cost_centres(content, file_name=os.path.basename(file))
         with transaction() as session:
-            result = cost_centres.import_cost_centres(session=session, content=content, actor=OPERATOR)
+            result = cost_centres.import_cost_centres(session=session, sheet=sheet, actor=OPERATOR)
     except DomainError as error:
         _fail(error)
     click.echo(f"Imported: {result.created:,} added, {result.updated:,} changed, {result.unchanged:,} unchanged.")

@@ -20,7 +20,7 @@ from benefits.models import CostCentre
 from benefits.models.finance import CostCentreCreate, CostCentreUpdate
 
 if TYPE_CHECKING:
-    from benefits.workbooks.cost_centres_import import CentreRow
+    from benefits.workbooks.cost_centres_import import CentreRow, CentreSheet
     from benefits.workbooks.register_import import ImportResult
 
 ENTITY = "cost_centre"
@@ -207,14 +207,14 @@ class CodeChecker:
         return _problem_for(code.strip(), self.centres.get(normalised(code)), lambda: active, field, allow_inactive)
 
 
-def import_cost_centres(*, session: Session, content: bytes, actor: Actor) -> "ImportResult":
-    """Add and change cost centres from a workbook (finance, admin): every row applies, or none and each is named."""
+def import_cost_centres(*, session: Session, sheet: "CentreSheet", actor: Actor) -> "ImportResult":
+    """Apply the rows `read_cost_centres` read (finance, admin): every row applies, or none and each is named."""
+    # The workbook is read before the session opens (a long read holds no transaction); only this step writes.
     # Imported here: the register import's module imports the register, which checks codes with this module.
-    from benefits.workbooks.cost_centres_import import read_cost_centres
     from benefits.workbooks.register_import import ImportResult
 
     require(session=session, actor=actor, action=Action.manage_cost_centres)
-    rows, problems = read_cost_centres(content)
+    rows, problems = sheet.rows, list(sheet.problems)
     centres = {centre.code: centre for centre in all_cost_centres(session=session)}
     new: list[CostCentreCreate] = []
     changed: list[tuple[CostCentre, CentreRow]] = []

@@ -81,20 +81,18 @@ def replace_budgets(*, session: Session, budgets: list[BudgetIn], actor: Actor) 
     return list_budgets(session=session)
 
 
-def import_budgets(*, session: Session, content: bytes, actor: Actor) -> list[Budget]:
-    """Set the budgets a workbook names (finance, admin); those it does not name stay; all or nothing."""
-    from benefits.workbooks.budgets_import import read_budgets  # openpyxl loads only when a workbook comes
-
+def import_budgets(*, session: Session, budgets: list[BudgetIn], actor: Actor) -> list[Budget]:
+    """Set the budgets `read_budgets` read from a workbook (finance, admin); those it omits stay; all or nothing."""
+    # The workbook is read before the session opens (a long read holds no transaction); only this step writes.
     require(session=session, actor=actor, action=Action.set_budgets)
-    sent = read_budgets(content)
-    named = {(cost_centres.normalised(line.cost_centre), line.year) for line in sent}
+    named = {(cost_centres.normalised(line.cost_centre), line.year) for line in budgets}
     kept = [
         BudgetIn(cost_centre=b.cost_centre, year=b.year, amount=b.amount)
         for b in list_budgets(session=session)
         if (b.cost_centre, b.year) not in named
     ]
     try:
-        return replace_budgets(session=session, budgets=kept + sent, actor=actor)
+        return replace_budgets(session=session, budgets=kept + budgets, actor=actor)
     except InvalidInput as error:
         # The lines were numbered after those kept: name the workbook's rows instead.
         def row_of(field: str | None) -> str | None:

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -18,10 +18,11 @@ from benefits.models.appraisal import AppraisalSettings
 from benefits.models.finance import BudgetIn
 from benefits.periods import Period, financial_year_of
 from benefits.stages import STAGE_ORDER
+from benefits.workbooks.budgets_import import read_budgets
 from benefits.workbooks.register_import import MAX_IMPORT_BYTES
 from web.forms import FormFields, about_the_form, typed_amount
 from web.render import problems_text, render, typed
-from web.session import PageActor, check_csrf
+from web.session import SESSION_COOKIE, PageActor, SignInRequired, check_csrf
 
 router = APIRouter(include_in_schema=False)
 BUDGETS = "/finance/budgets"
@@ -86,22 +87,42 @@ def save_budgets(request: Request, session: SessionDep, actor: PageActor, form: 
     return RedirectResponse(f"{BUDGETS}?saved={len(saved)}", status_code=303)
 
 
+def _uploaded_budgets(
+    request: Request,
+    workbook: Annotated[UploadFile, File()],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> list[BudgetIn] | DomainError | None:
+    """The uploaded budgets, read under the import budget before the request's session is asked for (a long read
+    holds no transaction); its refusal as a result, for the page to show; None when nobody is signed in."""
+    if SESSION_COOKIE not in request.cookies:
+        return None  # the page's actor sends them to sign in; nothing is read
+    check_csrf(request, csrf)
+    try:
+        return read_budgets(workbook.file.read(MAX_IMPORT_BYTES + 1), file_name=workbook.filename)
+    except DomainError as error:
+        return error
+
+
 @router.post(f"{BUDGETS}/upload", response_class=HTMLResponse)
 def upload_budgets(
     request: Request,
+    sent: Annotated[list[BudgetIn] | DomainError | None, Depends(_uploaded_budgets)],
     session: SessionDep,
     actor: PageActor,
-    workbook: Annotated[UploadFile, File()],
-    csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Set the budgets a workbook names (headings Cost centre, Year, Amount); all, or none and each cell named."""
-    check_csrf(request, csrf)
     require(session=session, actor=actor, action=Action.set_budgets)
-    try:
-        saved = finance.import_budgets(session=session, content=workbook.file.read(MAX_IMPORT_BYTES + 1), actor=actor)
-    except DomainError as error:
-        session.rollback()
-        refused = about_the_form(error)
+    if sent is None:
+        raise SignInRequired(request.url.path)  # the session ended between the read and the check
+    refusal = sent if isinstance(sent, DomainError) else None
+    if isinstance(sent, list):
+        try:
+            saved = finance.import_budgets(session=session, budgets=sent, actor=actor)
+        except DomainError as error:
+            session.rollback()
+            refusal = error
+    if refusal is not None:
+        refused = about_the_form(refusal)
         problems = refused.problems or [Problem(refused.code, refused.detail, "file")]
         return _budgets_page(request, session, actor, problems=problems, status_code=422)
     session.commit()

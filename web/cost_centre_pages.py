@@ -10,7 +10,7 @@ import re
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -21,10 +21,11 @@ from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
 from benefits.errors import DomainError, Problem
 from benefits.models.finance import CostCentreCreate, CostCentreUpdate
+from benefits.workbooks.cost_centres_import import CentreSheet, read_cost_centres
 from benefits.workbooks.register_import import MAX_IMPORT_BYTES
 from web.forms import FormFields, about_the_form, field_errors, problem_fields
 from web.render import problems_text, render
-from web.session import PageActor, check_csrf
+from web.session import SESSION_COOKIE, PageActor, SignInRequired, check_csrf
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/finance/cost-centres"
@@ -101,24 +102,42 @@ def add_cost_centre(request: Request, session: SessionDep, actor: PageActor, for
     return _done("added", centre.code)
 
 
+def _uploaded_centres(
+    request: Request,
+    workbook: Annotated[UploadFile, File()],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> CentreSheet | DomainError | None:
+    """The uploaded list, read under the import budget before the request's session is asked for (a long read
+    holds no transaction); its refusal as a result, for the page to show; None when nobody is signed in."""
+    if SESSION_COOKIE not in request.cookies:
+        return None  # the page's actor sends them to sign in; nothing is read
+    check_csrf(request, csrf)
+    try:
+        return read_cost_centres(workbook.file.read(MAX_IMPORT_BYTES + 1), file_name=workbook.filename)
+    except DomainError as error:
+        return error
+
+
 @router.post(PAGE + "/upload", response_class=HTMLResponse)
 def upload_cost_centres(
     request: Request,
+    sheet: Annotated[CentreSheet | DomainError | None, Depends(_uploaded_centres)],
     session: SessionDep,
     actor: PageActor,
-    workbook: Annotated[UploadFile, File()],
-    csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Add and change cost centres from a workbook (Code, Name, Budget holder, Active): all rows, or none and each
     bad cell named by its row."""
-    check_csrf(request, csrf)
     require(session=session, actor=actor, action=Action.manage_cost_centres)
-    try:
-        result = cost_centres.import_cost_centres(
-            session=session, content=workbook.file.read(MAX_IMPORT_BYTES + 1), actor=actor
-        )
-    except DomainError as error:
-        refused = about_the_form(error)
+    if sheet is None:
+        raise SignInRequired(request.url.path)  # the session ended between the read and the check
+    refusal = sheet if isinstance(sheet, DomainError) else None
+    if isinstance(sheet, CentreSheet):
+        try:
+            result = cost_centres.import_cost_centres(session=session, sheet=sheet, actor=actor)
+        except DomainError as error:
+            refusal = error
+    if refusal is not None:
+        refused = about_the_form(refusal)
         problems = refused.problems or [Problem(refused.code, refused.detail, "file")]
         return _page(request, session, actor, problems=problems, status_code=422)
     return _done("imported", created=result.created, updated=result.updated)

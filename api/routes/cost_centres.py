@@ -2,25 +2,26 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile, status
 
-from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, PagingDep, SessionDep, etag
+from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, PagingDep, SessionDep, bearer_token, etag
 from api.problems import PROBLEM_RESPONSES
 from api.schemas import PageRead, page_read
 from benefits import cost_centres
 from benefits.columns import ShortText
 from benefits.models.finance import CostCentreCreate, CostCentreRead, CostCentreUpdate
+from benefits.workbooks.cost_centres_import import CentreSheet, read_cost_centres
 from benefits.workbooks.register_import import MAX_IMPORT_BYTES, ImportResult
 
-router = APIRouter(
-    prefix="/api/v1/cost-centres", tags=["cost centres"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN
-)
+# Each route names SIGNED_IN itself: a router-wide one would open the request's transaction (on SQLite, take the
+# write lock) before an upload is read, and reading a workbook may take as long as the import budget allows.
+router = APIRouter(prefix="/api/v1/cost-centres", tags=["cost centres"], responses=PROBLEM_RESPONSES)
 
 # A code may hold a slash (CS/100), so the path takes it whole.
 CentrePath = Annotated[str, Path(min_length=1, max_length=40, description="The code, in any case.")]
 
 
-@router.get("", response_model=PageRead[CostCentreRead])
+@router.get("", response_model=PageRead[CostCentreRead], dependencies=SIGNED_IN)
 def list_cost_centres(
     session: SessionDep,
     paging: PagingDep,
@@ -32,7 +33,7 @@ def list_cost_centres(
     return page_read(page, CostCentreRead.model_validate)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=CostCentreRead)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=CostCentreRead, dependencies=SIGNED_IN)
 def create_cost_centre(
     fields: CostCentreCreate, session: SessionDep, actor: ActorDep, response: Response
 ) -> CostCentreRead:
@@ -43,18 +44,27 @@ def create_cost_centre(
     return CostCentreRead.model_validate(centre)
 
 
+def uploaded_cost_centres(
+    _token: Annotated[str, Depends(bearer_token)],
+    file: Annotated[UploadFile, File(description="A workbook with the headings Code, Name, Budget holder, Active.")],
+) -> CentreSheet:
+    """The uploaded list, read under the import budget before the request's session is asked for.
+
+    Only a request carrying a token is read (one without is refused first); the token is checked, and the
+    person's right to keep the list, once the read is done, by the session the import writes with.
+    """
+    return read_cost_centres(file.file.read(MAX_IMPORT_BYTES + 1), file_name=file.filename)
+
+
 @router.post("/import", response_model=ImportResult)
 def import_cost_centres(
-    file: Annotated[UploadFile, File(description="A workbook with the headings Code, Name, Budget holder, Active.")],
-    session: SessionDep,
-    actor: ActorDep,
+    sheet: Annotated[CentreSheet, Depends(uploaded_cost_centres)], session: SessionDep, actor: ActorDep
 ) -> ImportResult:
     """Add and change cost centres from a workbook: every row applies, or none does and each bad cell is named."""
-    content = file.file.read(MAX_IMPORT_BYTES + 1)
-    return cost_centres.import_cost_centres(session=session, content=content, actor=actor)
+    return cost_centres.import_cost_centres(session=session, sheet=sheet, actor=actor)
 
 
-@router.get("/{code:path}", response_model=CostCentreRead)
+@router.get("/{code:path}", response_model=CostCentreRead, dependencies=SIGNED_IN)
 def get_cost_centre(code: CentrePath, session: SessionDep, response: Response) -> CostCentreRead:
     """Read one cost centre; its code matches in any case."""
     centre = cost_centres.get_cost_centre(session=session, code=code)
@@ -62,7 +72,7 @@ def get_cost_centre(code: CentrePath, session: SessionDep, response: Response) -
     return CostCentreRead.model_validate(centre)
 
 
-@router.patch("/{code:path}", response_model=CostCentreRead)
+@router.patch("/{code:path}", response_model=CostCentreRead, dependencies=SIGNED_IN)
 def update_cost_centre(
     code: CentrePath,
     changes: CostCentreUpdate,

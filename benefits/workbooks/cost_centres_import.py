@@ -45,14 +45,26 @@ class CentreRow:
         return {"name": self.name, "budget_holder": self.budget_holder, "active": self.active}
 
 
+@dataclass
+class CentreSheet:
+    """What a cost-centre workbook says, read with no session: its rows, and every problem found in its cells."""
+
+    rows: list[CentreRow]
+    problems: list[Problem]
+
+
 def _refuse(code: str, detail: str) -> InvalidInput:
     return InvalidInput(detail, [Problem(code, detail, "file")])
 
 
 def read_cost_centres(
     content: bytes, *, file_name: str | None = None, budget: ImportBudget | None = None
-) -> tuple[list[CentreRow], list[Problem]]:
-    """A cost-centre workbook's rows, read under the import budget, and every problem in its cells (no session)."""
+) -> CentreSheet:
+    """A cost-centre workbook's rows, read under the import budget, and every problem in its cells (no session).
+
+    The file itself (too big, macros, no headings, unreadable) is refused here; problems in cells are returned, to be
+    named with those only the list can find (a new code without a name) when the rows are applied.
+    """
     refuse_macro_name(file_name)
     reading = BudgetedReading(budget)
     book = open_workbook(content, reading)
@@ -93,7 +105,7 @@ def _columns(line: tuple[Any, ...]) -> tuple[dict[str, int], list[Problem]]:
     return found, problems
 
 
-def _read(lines: Iterator[tuple[Any, ...]]) -> tuple[list[CentreRow], list[Problem]]:
+def _read(lines: Iterator[tuple[Any, ...]]) -> CentreSheet:
     first = next(lines, None)
     if first is None:
         raise _refuse("headings_missing", f"Row 1 needs the headings {', '.join(HEADINGS)}.")
@@ -114,7 +126,7 @@ def _read(lines: Iterator[tuple[Any, ...]]) -> tuple[list[CentreRow], list[Probl
             continue
         seen[row.code] = number
         rows.append(row)
-    return rows, problems
+    return CentreSheet(rows=rows, problems=problems)
 
 
 def _row(number: int, line: tuple[Any, ...], columns: dict[str, int], problems: list[Problem]) -> CentreRow | None:

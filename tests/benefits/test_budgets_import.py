@@ -10,6 +10,7 @@ from sqlmodel import Session
 from benefits import finance
 from benefits.errors import InvalidInput
 from benefits.models.finance import BudgetIn
+from benefits.workbooks.budgets_import import read_budgets
 from tests.support.factories import TESTER, make_cost_centre
 
 
@@ -38,7 +39,7 @@ def test_a_workbook_sets_the_budgets_it_names_and_keeps_the_others(session: Sess
     ]
     finance.replace_budgets(session=session, budgets=kept, actor=TESTER)
     content = _workbook([["2026-27", "£320,000", "cs200"], ["2027-28", 250000, "CS200"]])
-    finance.import_budgets(session=session, content=content, actor=TESTER)
+    finance.import_budgets(session=session, budgets=read_budgets(content), actor=TESTER)
     assert _budgets(session) == {
         ("CS100", "2026-27"): Decimal(2_400_000),
         ("CS200", "2026-27"): Decimal(320_000),
@@ -49,15 +50,12 @@ def test_a_workbook_sets_the_budgets_it_names_and_keeps_the_others(session: Sess
 def test_a_bad_cell_or_an_unlisted_code_changes_nothing_and_is_named_by_row(session: Session) -> None:
     make_cost_centre(session, code="CS200")
     before = _budgets(session)
-    with pytest.raises(InvalidInput) as refused:
-        finance.import_budgets(
-            session=session, content=_workbook([["2026-27", "much", "CS200"], ["2027-2", 5, "CS200"]]), actor=TESTER
-        )
+    with pytest.raises(InvalidInput) as refused:  # refused as it is read, before any session is needed
+        read_budgets(_workbook([["2026-27", "much", "CS200"], ["2027-2", 5, "CS200"]]))
     assert {problem.field for problem in refused.value.problems} == {"row 2, Amount", "row 3, Year"}
-    with pytest.raises(InvalidInput) as unknown:
-        finance.import_budgets(
-            session=session, content=_workbook([["2026-27", 5, "CS200"], ["2026-27", 5, "CS20"]]), actor=TESTER
-        )
+    sent = read_budgets(_workbook([["2026-27", 5, "CS200"], ["2026-27", 5, "CS20"]]))
+    with pytest.raises(InvalidInput) as unknown:  # only the list knows CS20 is not on it
+        finance.import_budgets(session=session, budgets=sent, actor=TESTER)
     [problem] = unknown.value.problems
     assert problem.field == "row 3, Cost centre" and "CS200" in problem.detail
     assert _budgets(session) == before
