@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlmodel import Session, col, func, select
 
 from benefits import audit, cause_models, formatting, register
@@ -367,13 +368,32 @@ def _parse_csv(text: str) -> list[ObservationIn]:
                                     f"row {number}, date"))  # fmt: skip
             continue
         try:
-            rows.append(ObservationIn(date=day, value=Decimal(value_text), note=(record.get("note") or "").strip()))
-        except (InvalidOperation, ValidationError):
-            problems.append(Problem("value_invalid", f"'{value_text}' is not a number in range.",
-                                    f"row {number}, value"))  # fmt: skip
+            value = Decimal(value_text)
+        except InvalidOperation:
+            problems.append(_csv_value_problem(number, value_text))
+            continue
+        try:
+            rows.append(ObservationIn(date=day, value=value, note=(record.get("note") or "").strip()))
+        except ValidationError as error:
+            problems += [_csv_cell_problem(item, number, value_text) for item in error.errors(include_url=False)]
     if problems:
         raise InvalidInput("The CSV has rows that cannot be used; nothing was recorded.", problems)
     return rows
+
+
+def _csv_value_problem(number: int, value_text: str) -> Problem:
+    return Problem("value_invalid", f"'{value_text}' is not a number in range.", f"row {number}, value")
+
+
+def _csv_cell_problem(item: ErrorDetails, number: int, value_text: str) -> Problem:
+    """The refusal of one cell of a CSV row, naming the row and the column that holds it."""
+    column = str(item["loc"][0]) if item["loc"] else "value"
+    if column == "value":
+        return _csv_value_problem(number, value_text)
+    # A text check's reason reads on from the column's name: "The note holds a noncharacter (U+FFFF) ...".
+    reason = str(item["msg"]).removeprefix("Value error, ")
+    detail = f"The {column} {reason}." if item["type"] == "value_error" else f"The {column}: {reason}."
+    return Problem(f"{column}_invalid", detail, f"row {number}, {column}")
 
 
 def assumption_from_measure(

@@ -1,17 +1,34 @@
 """The stored form of an initiative's cause-and-effect model: its nodes, links, scenarios and last draft."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    GetPydanticSchema,
+    StringConstraints,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+)
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from benefits.columns import EnumText, UtcDateTime, utc_now
+from benefits.columns import EnumText, ShortText, UtcDateTime, utc_now
 from benefits.modelling.graph import Distribution, NodeKind
+from benefits.text import check_line, check_name, check_prose
 
 _LIMIT = 1e15
+
+# Text checked as ShortText, LongText and Name are, held to the shorter lengths the model keeps (a length given
+# beside one of those types is checked after its checks, and the refusal then speaks of items, not characters).
+_Unit = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(check_line)]
+_Source = Annotated[str, StringConstraints(max_length=4000), AfterValidator(check_prose)]
+_ScenarioName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(check_name)
+]
 
 
 def _finite(value: float | None) -> float | None:
@@ -27,18 +44,19 @@ class NodeIn(BaseModel):
 
     name: str = PydanticField(min_length=1, max_length=60)
     kind: NodeKind
-    label: str = PydanticField(default="", max_length=200)
-    unit: str = PydanticField(default="", max_length=40)
+    label: ShortText = ""
+    unit: _Unit = ""
     value: float | None = PydanticField(default=None, allow_inf_nan=False)
     low: float | None = PydanticField(default=None, allow_inf_nan=False)
     high: float | None = PydanticField(default=None, allow_inf_nan=False)
     distribution: Distribution = Distribution.triangular
     formula: str | None = PydanticField(default=None, max_length=2000)
-    source: str = PydanticField(default="", max_length=4000)
+    source: _Source = ""
 
     _check_value = field_validator("value", "low", "high")(_finite)
 
-    @field_validator("name", "label", "unit", "formula", "source")
+    # The name and formula follow the model's grammar, which names the node when it refuses them.
+    @field_validator("name", "formula")
     @classmethod
     def _no_nul(cls, text: str | None) -> str | None:
         if text is not None and "\x00" in text:
@@ -56,16 +74,36 @@ class LinkIn(BaseModel):
 
 
 class ScenarioIn(BaseModel):
-    """A named set of assumption overrides, such as "low take-up"."""
+    """A named set of assumption overrides, such as "low take-up", as the model keeps it."""
 
     model_config = {"extra": "forbid"}
 
+    # Plain text: stored scenarios are read back through this model, and one an older version kept before
+    # text was checked must still be shown. What a client sends is checked by ScenarioCreate.
     name: str = PydanticField(min_length=1, max_length=100, pattern=r"^[^\x00]*$")
     overrides: dict[str, float] = PydanticField(default_factory=dict, max_length=500)
 
     _check_overrides = field_validator("overrides")(
         lambda overrides: {name: _finite(value) for name, value in overrides.items()}
     )
+
+
+class ScenarioCreate(ScenarioIn):
+    """A scenario as a client sends it in a whole model: its name is checked as every name is."""
+
+    name: _ScenarioName
+
+
+def _taken_as_made(scenario: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    # A scenario already made was checked when it came in, or kept by an older version: the page's editor and a
+    # template re-send the stored ones unchanged, and checking them again would refuse what the user cannot edit there.
+    return scenario if isinstance(scenario, ScenarioIn) else handler(scenario)
+
+
+# Checked as a ScenarioCreate when sent, typed as a ScenarioIn, so the domain handles sent and stored ones alike.
+_SentScenario = Annotated[
+    ScenarioIn, GetPydanticSchema(lambda _, handler: handler(ScenarioCreate)), WrapValidator(_taken_as_made)
+]
 
 
 class ModelIn(BaseModel):
@@ -75,7 +113,7 @@ class ModelIn(BaseModel):
 
     nodes: list[NodeIn] = PydanticField(max_length=2000)
     links: list[LinkIn] = PydanticField(default_factory=list, max_length=10000)
-    scenarios: list[ScenarioIn] = PydanticField(default_factory=list, max_length=100)
+    scenarios: list[_SentScenario] = PydanticField(default_factory=list, max_length=100)
 
 
 class ModelNode(SQLModel, table=True):
