@@ -5,7 +5,8 @@ page again, answered 422 (409 for a rule the benefit's state breaks), with the r
 """
 
 import re
-from decimal import Decimal
+from contextlib import suppress
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -29,7 +30,7 @@ from benefits.models.baseline import (
 from benefits.models.benefit import ReversalCreate
 from benefits.stages import STAGE_ORDER, RealisationRoute, Stage, counts_as_money
 from web.charts import describe_profile, profile_svg
-from web.forms import FormFields, about_the_form, field_errors, problem_fields, redirect_done
+from web.forms import FormFields, about_the_form, field_errors, problem_fields, redirect_done, typed_amount
 from web.initiative_forms import benefit_forms
 from web.render import problems_text, render, typed
 from web.session import PageActor, check_csrf
@@ -52,6 +53,8 @@ CHOICES = {
     "confidence": ["", "low", "medium", "high"],
 }
 DATES = {"baseline_date", "target_date"}
+# Amounts are read as people type them: £38,000 or 30,000.
+AMOUNTS = {"estimate_low", "estimate_likely", "estimate_high", "baseline_value", "target_value"}
 PROFILE_ROWS = 3  # blank rows offered for new periods
 
 
@@ -166,7 +169,10 @@ def edit(benefit_id: ResourceId, request: Request, session: SessionDep, actor: P
     check_csrf(request, str(form.get("csrf", "")))
     _may_edit(session, actor, benefit_id)
     sent = {name: str(form.get(name, "")).strip() for name in EDITABLE}
-    changes = {name: value for name, value in sent.items() if value != ""}
+    changes: dict[str, Any] = {name: value for name, value in sent.items() if value != ""}
+    for name in AMOUNTS & changes.keys():
+        with suppress(InvalidOperation):  # otherwise left as typed, for the model to refuse beside the field
+            changes[name] = typed_amount(changes[name])
     try:
         fields = BenefitUpdate.model_validate(changes | {"reason": str(form.get("reason", "")).strip() or None})
         register.update_benefit(session=session, benefit_id=benefit_id, changes=fields, expected_version=None,

@@ -349,3 +349,18 @@ def test_a_move_refused_to_htmx_answers_with_the_board_saying_why_beside_the_ben
     assert document.xpath('//*[@id="board"]') and not document.xpath("//h1"), "the board alone"
     refused = document.xpath(f'//*[@id="refused-{benefit}" and @role="alert"]')
     assert refused and "The next stage is scoped." in refused[0].text_content()
+
+
+def test_benefit_details_take_amounts_as_people_type_them_and_a_refusal_is_announced(world: World) -> None:
+    act = BY_NAME["benefit details saved"]
+    saved = _posted(world, act, {"estimate_likely": "£38,000", "estimate_high": "£50,000", "target_value": "30,000"})
+    assert saved.status_code == 303, refusals(saved.text)
+    shown = world.client(act.who).get(saved.headers["location"]).text
+    assert "→ 38,000" in shown and "→ 30,000" in shown  # the history says each change
+
+    refused = _posted(world, act, {"estimate_likely": "lots", "target_value": "£1,000"})
+    assert refused.status_code == 422
+    summary = _document(refused.text).xpath('//*[@role="alert" and @id="details-refused"]')
+    assert summary, refused.text
+    assert "Estimate: most likely" in summary[0].text_content()
+    assert _document(refused.text).xpath('//input[@name="target_value" and @value="£1,000"]')
