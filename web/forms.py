@@ -10,9 +10,10 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from benefits.errors import DomainError, Forbidden, NotFound, TooManyAttempts, Unauthenticated
+from benefits.columns import Reason
+from benefits.errors import DomainError, Forbidden, InvalidInput, NotFound, Problem, TooManyAttempts, Unauthenticated
 
 # Pydantic's wording for the errors a person typing into a form makes, said as a form would say it.
 PLAIN_WORDS = {
@@ -55,6 +56,18 @@ def redirect_done(path: str, done: str, **more: str | int) -> RedirectResponse:
 def typed_amount(text: str) -> Decimal:
     """A number as people type it into a form (£25,000 or 1,234.5); InvalidOperation when it is not one."""
     return Decimal(text.replace(",", "").replace("£", "").strip())
+
+
+_REASON: TypeAdapter[str] = TypeAdapter(Reason)
+
+
+def checked_reason(text: str) -> str:
+    """A reason as typed, checked as the API checks one (no control or XML-forbidden characters, not too long)."""
+    try:
+        return _REASON.validate_python(text)
+    except ValidationError as error:
+        said = str(error.errors(include_url=False)[0]["msg"]).removeprefix("Value error, ")
+        raise InvalidInput(f"The reason {said}", [Problem("invalid_text", f"The reason {said}", "reason")]) from None
 
 
 def field_errors(error: ValidationError) -> dict[str, str]:

@@ -23,7 +23,15 @@ from benefits.models.benefit import Benefit
 from benefits.models.initiative import Initiative, ScheduleKey
 from benefits.periods import Granularity, Period, financial_year_of, parse_period
 from benefits.stages import Confidence, RealisationRoute
-from web.forms import FormFields, about_the_form, field_errors, problem_fields, redirect_done, typed_amount
+from web.forms import (
+    FormFields,
+    about_the_form,
+    checked_reason,
+    field_errors,
+    problem_fields,
+    redirect_done,
+    typed_amount,
+)
 from web.render import render, typed
 from web.session import PageActor, check_csrf
 
@@ -378,7 +386,7 @@ def withdraw(
     _may_edit(session, actor, benefit_id)
     reason = form.get("reason", "")
     try:
-        register.withdraw_benefit(session=session, benefit_id=benefit_id, reason=reason.strip(),
+        register.withdraw_benefit(session=session, benefit_id=benefit_id, reason=checked_reason(reason.strip()),
                                   expected_version=None, actor=actor)  # fmt: skip
     except DomainError as error:
         session.rollback()
@@ -488,8 +496,9 @@ def save_profile_grid(
                 errors[f"grid_period_{index}"] = next(iter(field_errors(error).values()))
     if not errors:
         try:
+            reason = checked_reason(form.get("reason", "").strip()) or None
             register.replace_profile(session=session, benefit_id=benefit_id, rows=kept, expected_version=None,
-                                     actor=actor, reason=form.get("reason", "").strip() or None)  # fmt: skip
+                                     actor=actor, reason=reason)  # fmt: skip
         except DomainError as error:
             session.rollback()
             about_the_form(error)

@@ -27,6 +27,7 @@ from web.forms import (
     PLAIN_WORDS,
     FormFields,
     about_the_form,
+    checked_reason,
     field_errors,
     is_htmx,
     problem_fields,
@@ -129,7 +130,8 @@ def move(
     initiative_id = benefit.initiative_id
     from_benefit = page == "benefit"
     try:
-        pipeline.move_stage(session=session, benefit_id=benefit_id, to=to, reason=reason or None, actor=actor)
+        pipeline.move_stage(session=session, benefit_id=benefit_id, to=to, reason=checked_reason(reason) or None,
+                            actor=actor)  # fmt: skip
     except DomainError as error:
         session.rollback()
         refused = about_the_form(error)

@@ -626,7 +626,6 @@ def _csrf(client: TestClient, page: str) -> str:
     return html.split('name="csrf" value="', 1)[1].split('"', 1)[0]
 
 
-@pytest.mark.xfail(strict=True, reason="these forms pass the typed reason to the domain as a plain str")
 @pytest.mark.parametrize("form", ["move", "withdraw", "profile-grid"])
 def test_the_pages_forms_refuse_such_text_too(world: TestClient, form: str) -> None:
     initiative = world.get(f"{API}/initiatives").json()["items"][0]["id"]
