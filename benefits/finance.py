@@ -148,11 +148,17 @@ class CashToConfirm:
     period: str
     planned: Decimal
     confirmed: Decimal
+    forecast: Decimal = Decimal(0)  # the actual where recorded, the plan otherwise
 
     @property
     def at_risk(self) -> Decimal:
         """What is planned but not yet confirmed."""
         return self.planned - self.confirmed
+
+    @property
+    def confirmable(self) -> Decimal:
+        """What can be confirmed without an override: the at-risk amount, but never beyond the forecast."""
+        return min(self.at_risk, max(self.forecast - self.confirmed, Decimal(0)))
 
 
 def cash_to_confirm(*, session: Session, today: date | None = None) -> list[CashToConfirm]:
@@ -176,7 +182,14 @@ def _to_confirm(*, session: Session, shortfall: Any, confirmed: Any, extra: Any 
     where = entry.cost_centre if extra is None else extra
     rows = session.execute(
         sa.select(
-            entry.benefit_id, col(Benefit.title), col(Initiative.name), where, entry.period, entry.planned, confirmed
+            entry.benefit_id,
+            col(Benefit.title),
+            col(Initiative.name),
+            where,
+            entry.period,
+            entry.planned,
+            confirmed,
+            entry.value,
         )
         .join(Benefit, col(Benefit.id) == entry.benefit_id)
         .join(Initiative, col(Initiative.id) == entry.initiative_id)
@@ -184,8 +197,8 @@ def _to_confirm(*, session: Session, shortfall: Any, confirmed: Any, extra: Any 
         .order_by(entry.starts_month, col(Initiative.name), col(Benefit.title))
     )
     return [
-        CashToConfirm(benefit_id, title, name, place, period, _money(planned), _money(done))
-        for benefit_id, title, name, place, period, planned, done in rows
+        CashToConfirm(benefit_id, title, name, place, period, _money(planned), _money(done), _money(forecast))
+        for benefit_id, title, name, place, period, planned, done, forecast in rows
     ]
 
 

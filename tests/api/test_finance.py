@@ -297,3 +297,19 @@ def test_the_ledger_always_equals_one_rebuilt_from_the_sources(session: Session)
         seen.append(len(kept))
     # The ledger really changed along the way, down to nothing once neither benefit counts as financial cash.
     assert seen[0] > 0 and seen[-1] == 0
+
+
+def test_the_amount_offered_to_confirm_never_exceeds_what_the_forecast_allows(session: Session) -> None:
+    initiative = make_initiative(session)
+    make_cost_centre(session, code="CS8")
+    cash = make_benefit(session, initiative=initiative, category="financial", route="cash", cost_centre="CS8")
+    _profile(session, cash.id or 0, [("2026-27", 1000, 600)])  # the actual fell short of the plan
+    waiting = next(item for item in finance.cash_to_confirm(session=session, today=TODAY) if item.benefit_id == cash.id)
+    assert (waiting.at_risk, waiting.confirmable) == (1000, 600)
+    with pytest.raises(Conflict):  # the whole amount at risk would need an override reason
+        confirmations.confirm_cash(session=session, benefit_id=cash.id or 0, actor=TESTER,
+                                   fields=CashConfirmationCreate(period="2026-27", amount=waiting.at_risk))  # fmt: skip
+    confirmations.confirm_cash(session=session, benefit_id=cash.id or 0, actor=TESTER,
+                               fields=CashConfirmationCreate(period="2026-27", amount=waiting.confirmable))  # fmt: skip
+    after = next(item for item in finance.cash_to_confirm(session=session, today=TODAY) if item.benefit_id == cash.id)
+    assert (after.at_risk, after.confirmable) == (400, 0)
