@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -26,6 +26,9 @@ from benefits.models import ApprovedBaseline, Benefit, Budget, Initiative, Profi
 from benefits.models.finance import BudgetIn, CashCapacitySummary, CostCentreYear, Flag, StageRoutes, YearRoutes
 from benefits.periods import Period, PeriodError, parse_period
 from benefits.stages import RealisationRoute, Stage
+
+if TYPE_CHECKING:
+    from benefits.workbooks.budgets_import import BudgetSheet  # openpyxl loads only when a workbook comes
 
 ROUTES = ("cash", "capacity", "undecided")
 NO_CENTRE = "(none)"
@@ -81,23 +84,23 @@ def replace_budgets(*, session: Session, budgets: list[BudgetIn], actor: Actor) 
     return list_budgets(session=session)
 
 
-def import_budgets(*, session: Session, budgets: list[BudgetIn], actor: Actor) -> list[Budget]:
+def import_budgets(*, session: Session, sheet: "BudgetSheet", actor: Actor) -> list[Budget]:
     """Set the budgets `read_budgets` read from a workbook (finance, admin); those it omits stay; all or nothing."""
     # The workbook is read before the session opens (a long read holds no transaction); only this step writes.
     require(session=session, actor=actor, action=Action.set_budgets)
-    named = {(cost_centres.normalised(line.cost_centre), line.year) for line in budgets}
+    named = {(cost_centres.normalised(line.cost_centre), line.year) for line in sheet.budgets}
     kept = [
         BudgetIn(cost_centre=b.cost_centre, year=b.year, amount=b.amount)
         for b in list_budgets(session=session)
         if (b.cost_centre, b.year) not in named
     ]
     try:
-        return replace_budgets(session=session, budgets=kept + budgets, actor=actor)
+        return replace_budgets(session=session, budgets=kept + sheet.budgets, actor=actor)
     except InvalidInput as error:
-        # The lines were numbered after those kept: name the workbook's rows instead.
+        # The lines were numbered after those kept: name the workbook's rows instead (blank rows were skipped).
         def row_of(field: str | None) -> str | None:
             found = re.match(r"\[(\d+)\]", field or "")
-            return f"row {int(found.group(1)) - len(kept) + 2}, Cost centre" if found else field
+            return f"row {sheet.rows[int(found.group(1)) - len(kept)]}, Cost centre" if found else field
 
         problems = [Problem(p.code, p.detail, row_of(p.field)) for p in error.problems]
         raise InvalidInput(error.detail, problems) from error

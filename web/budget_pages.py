@@ -18,7 +18,7 @@ from benefits.models.appraisal import AppraisalSettings
 from benefits.models.finance import BudgetIn
 from benefits.periods import Period, financial_year_of
 from benefits.stages import STAGE_ORDER
-from benefits.workbooks.budgets_import import read_budgets
+from benefits.workbooks.budgets_import import BudgetSheet, read_budgets
 from benefits.workbooks.register_import import MAX_IMPORT_BYTES
 from web.forms import FormFields, about_the_form, typed_amount
 from web.render import problems_text, render, typed
@@ -91,7 +91,7 @@ def _uploaded_budgets(
     request: Request,
     workbook: Annotated[UploadFile, File()],
     csrf: Annotated[str, Form(max_length=100)] = "",
-) -> list[BudgetIn] | DomainError | None:
+) -> BudgetSheet | DomainError | None:
     """The uploaded budgets, read under the import budget before the request's session is asked for (a long read
     holds no transaction); its refusal as a result, for the page to show; None when nobody is signed in."""
     if SESSION_COOKIE not in request.cookies:
@@ -106,7 +106,7 @@ def _uploaded_budgets(
 @router.post(f"{BUDGETS}/upload", response_class=HTMLResponse)
 def upload_budgets(
     request: Request,
-    sent: Annotated[list[BudgetIn] | DomainError | None, Depends(_uploaded_budgets)],
+    sent: Annotated[BudgetSheet | DomainError | None, Depends(_uploaded_budgets)],
     session: SessionDep,
     actor: PageActor,
 ) -> Response:
@@ -115,9 +115,9 @@ def upload_budgets(
     if sent is None:
         raise SignInRequired(request.url.path)  # the session ended between the read and the check
     refusal = sent if isinstance(sent, DomainError) else None
-    if isinstance(sent, list):
+    if isinstance(sent, BudgetSheet):
         try:
-            saved = finance.import_budgets(session=session, budgets=sent, actor=actor)
+            saved = finance.import_budgets(session=session, sheet=sent, actor=actor)
         except DomainError as error:
             session.rollback()
             refusal = error

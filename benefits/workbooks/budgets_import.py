@@ -5,6 +5,7 @@ and is read under the import budget (rows, cells, seconds). Each
 row sets that cost centre's budget for that financial year; budgets the workbook does not name stay as they are.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,7 +20,15 @@ HEADINGS = ("Cost centre", "Year", "Amount")
 _FIELDS = {"Cost centre": "cost_centre", "Year": "year", "Amount": "amount"}
 
 
-def read_budgets(content: bytes, *, file_name: str | None = None, budget: ImportBudget | None = None) -> list[BudgetIn]:
+@dataclass
+class BudgetSheet:
+    """A budget workbook's lines, read with no session, and the row of the workbook each came from."""
+
+    budgets: list[BudgetIn]
+    rows: list[int]
+
+
+def read_budgets(content: bytes, *, file_name: str | None = None, budget: ImportBudget | None = None) -> BudgetSheet:
     """Every budget line of the workbook, read under the import budget, or InvalidInput naming each bad cell."""
     refuse_macro_name(file_name)
     reading = BudgetedReading(budget)
@@ -34,6 +43,7 @@ def read_budgets(content: bytes, *, file_name: str | None = None, budget: Import
         detail = f"Row 1 needs the headings {', '.join(HEADINGS)}; missing: {', '.join(missing)}."
         raise InvalidInput(detail, [Problem("headings_missing", detail, "file")])
     budgets: list[BudgetIn] = []
+    rows: list[int] = []
     problems: list[Problem] = []
     for number, line in enumerate(lines, start=2):
         if not any(getattr(cell, "value", None) not in (None, "") for cell in line):
@@ -56,13 +66,14 @@ def read_budgets(content: bytes, *, file_name: str | None = None, budget: Import
             continue
         try:
             budgets.append(BudgetIn.model_validate(values))
+            rows.append(number)
         except ValidationError as error:
             for item in error.errors(include_url=False):
                 heading = next((h for h, name in _FIELDS.items() if item["loc"] and name == item["loc"][0]), "Year")
                 problems.append(Problem("value_invalid", item["msg"], f"row {number}, {heading}"))
     if problems:
         raise InvalidInput(f"{len(problems)} problem(s) in the workbook; no budget was changed.", problems)
-    return budgets
+    return BudgetSheet(budgets=budgets, rows=rows)
 
 
 def _amount(value: Any, where: str, problems: list[Problem]) -> Decimal | None:

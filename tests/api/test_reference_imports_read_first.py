@@ -191,7 +191,7 @@ def test_the_import_steps_refuse_those_who_may_not_keep_the_list(session: Sessio
     budgets = read_budgets(_workbook([HEADINGS["budgets"], ["CS100", "2027-28", 5]]))
     for apply in (
         lambda: cost_centres.import_cost_centres(session=session, sheet=sheet, actor=actor_of(viewer)),
-        lambda: finance.import_budgets(session=session, budgets=budgets, actor=actor_of(viewer)),
+        lambda: finance.import_budgets(session=session, sheet=budgets, actor=actor_of(viewer)),
     ):
         with pytest.raises(Forbidden):
             apply()

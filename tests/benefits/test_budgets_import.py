@@ -39,7 +39,7 @@ def test_a_workbook_sets_the_budgets_it_names_and_keeps_the_others(session: Sess
     ]
     finance.replace_budgets(session=session, budgets=kept, actor=TESTER)
     content = _workbook([["2026-27", "£320,000", "cs200"], ["2027-28", 250000, "CS200"]])
-    finance.import_budgets(session=session, budgets=read_budgets(content), actor=TESTER)
+    finance.import_budgets(session=session, sheet=read_budgets(content), actor=TESTER)
     assert _budgets(session) == {
         ("CS100", "2026-27"): Decimal(2_400_000),
         ("CS200", "2026-27"): Decimal(320_000),
@@ -53,9 +53,10 @@ def test_a_bad_cell_or_an_unlisted_code_changes_nothing_and_is_named_by_row(sess
     with pytest.raises(InvalidInput) as refused:  # refused as it is read, before any session is needed
         read_budgets(_workbook([["2026-27", "much", "CS200"], ["2027-2", 5, "CS200"]]))
     assert {problem.field for problem in refused.value.problems} == {"row 2, Amount", "row 3, Year"}
-    sent = read_budgets(_workbook([["2026-27", 5, "CS200"], ["2026-27", 5, "CS20"]]))
+    # A blank row between lines is skipped, and still counted when the row of a refused line is named.
+    sent = read_budgets(_workbook([["2026-27", 5, "CS200"], [None, None, None], ["2026-27", 5, "CS20"]]))
     with pytest.raises(InvalidInput) as unknown:  # only the list knows CS20 is not on it
-        finance.import_budgets(session=session, budgets=sent, actor=TESTER)
+        finance.import_budgets(session=session, sheet=sent, actor=TESTER)
     [problem] = unknown.value.problems
-    assert problem.field == "row 3, Cost centre" and "CS200" in problem.detail
+    assert problem.field == "row 4, Cost centre" and "CS200" in problem.detail
     assert _budgets(session) == before
