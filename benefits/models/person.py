@@ -3,9 +3,10 @@
 import re
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import BaseModel, SecretStr, field_validator
+from pydantic import AfterValidator, BaseModel, SecretStr, StringConstraints, field_validator
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
@@ -170,10 +171,25 @@ class ApiTokenCreated(ApiTokenRead):
     token: str
 
 
+def _could_be_stored(text: str) -> str:
+    # Neither database can keep NUL or a lone surrogate, so no stored name holds one, and the attempt (which is
+    # kept, to count it) could not be written: refuse those and nothing else.
+    if "\x00" in text or any("\ud800" <= character <= "\udfff" for character in text):
+        raise ValueError("holds a character no name can hold (NUL or a lone surrogate); remove it")
+    return text
+
+
+# A name or e-mail to look someone up by: not checked as a new name is, since a name an older version kept
+# (with a bidirectional override, say) must still find its person; one that finds no one is refused as unknown.
+Login = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_could_be_stored)
+]
+
+
 class SignIn(BaseModel):
     """A sign-in with name or e-mail and password, answered with a token."""
 
-    login: Name
+    login: Login
     password: SecretStr = PydanticField(min_length=1, max_length=200)
     expires_in_days: int = PydanticField(default=1, ge=1, le=90)
 

@@ -16,9 +16,10 @@ from sqlmodel import Session, col, select
 from api.app import create_app
 from benefits.example import COUNCIL, load_example
 from benefits.modelling.templates import TEMPLATES
-from benefits.models import Benefit, CauseModel, Initiative, Measure, ModelNode, Review
+from benefits.models import Benefit, CauseModel, Initiative, Measure, ModelNode, Person, Review, Role
 from benefits.text import problem_in
 from tests.conftest import use_test_session
+from tests.support.factories import make_person
 from web.session import SESSION_COOKIE
 
 API = "/api/v1"
@@ -219,6 +220,23 @@ def test_a_template_added_beside_a_label_an_older_version_kept_is_no_server_erro
     url = _kept_model(world, session, label="a\uffffb")
     added = world.post(f"{url}/from-template", json={"template": next(iter(TEMPLATES))})
     assert added.status_code < 500, added.text[:300]
+
+
+def test_someone_whose_name_an_older_version_kept_still_signs_in_by_it(session: Session, anonymous: TestClient) -> None:
+    person = make_person(session, role=Role.viewer, password="correct horse battery")
+    kept = "Frank\u202e Okafor\uffff"
+    session.execute(sa.update(Person).where(col(Person.id) == person.id).values(name=kept, name_key=kept.lower()))
+    session.commit()
+    signed_in = anonymous.post(f"{API}/auth/token", json={"login": kept, "password": "correct horse battery"})
+    assert signed_in.status_code == 201, signed_in.text
+    # A login is only looked up: one no one holds is unknown, and only what no database can keep is refused.
+    unknown = anonymous.post(f"{API}/auth/token", json={"login": "\u202e\u200b", "password": "p"})
+    assert unknown.status_code == 401
+    for unkeepable in ("a\x00b", "a\ud800b"):
+        # Sent as escapes, as JSON can carry a lone surrogate.
+        sent = json.dumps({"login": unkeepable, "password": "p"})
+        answered = anonymous.post(f"{API}/auth/token", content=sent, headers={"Content-Type": "application/json"})
+        assert answered.status_code == 422 and _fields(answered) == ["login"], answered.text
 
 
 # --- imports ----------------------------------------------------------------------------------------------------
