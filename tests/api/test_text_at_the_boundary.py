@@ -239,6 +239,19 @@ def test_someone_whose_name_an_older_version_kept_still_signs_in_by_it(session: 
         assert answered.status_code == 422 and _fields(answered) == ["login"], answered.text
 
 
+@pytest.mark.parametrize(
+    "name", ["a\uffffb", "\u202e", "a\x00b", "a\ud800b"], ids=["U+FFFF", "override", "NUL", "surrogate"]
+)
+def test_a_model_lookup_by_a_name_no_one_holds_is_answered_not_failed(world: TestClient, name: str) -> None:
+    initiative = world.get(f"{API}/initiatives").json()["items"][0]["id"]
+    url = f"{API}/initiatives/{initiative}/model"
+    for path, field in (("evaluate", "scenario"), ("evaluate", "output"), ("from-template", "template")):
+        # Sent as escapes, as JSON can carry a lone surrogate.
+        sent = json.dumps({"samples": 10, field: name} if path == "evaluate" else {field: name})
+        answered = world.post(f"{url}/{path}", content=sent, headers={"Content-Type": "application/json"})
+        assert answered.status_code in (404, 422), (field, answered.status_code, answered.text[:300])
+
+
 # --- imports ----------------------------------------------------------------------------------------------------
 
 
