@@ -456,7 +456,9 @@ def add_template(
         )
     current = model_view(stored)
     merged = ModelIn(
-        nodes=[NodeIn.model_validate(node.model_dump()) for node in current.nodes] + adding.nodes,
+        # Stored nodes stand as kept (an older version may have kept text the checks now refuse); only the
+        # template's nodes are new, and the whole model is still checked as a model when it is replaced.
+        nodes=[NodeIn.model_construct(**node.model_dump()) for node in current.nodes] + adding.nodes,
         links=[LinkIn(source=link.source, target=link.target) for link in current.links] + adding.links,
         scenarios=current.scenarios,
     )

@@ -22,7 +22,15 @@ from benefits.errors import DomainError, InvalidModel, ModelKeptAsDraft, NotFoun
 from benefits.modelling.graph import Distribution, NodeKind
 from benefits.modelling.simulation import deterministic, simulate
 from benefits.models import Benefit
-from benefits.models.cause_model import EvaluationRead, EvaluationRequest, LinkIn, ModelIn, NodeIn, ScenarioIn
+from benefits.models.cause_model import (
+    EvaluationRead,
+    EvaluationRequest,
+    LinkIn,
+    ModelIn,
+    NodeIn,
+    ScenarioCreate,
+    ScenarioIn,
+)
 from benefits.models.measure import MeasureRead
 from web import charts
 from web.forms import PLAIN_WORDS, FormFields, about_the_form, field_errors, is_htmx
@@ -522,14 +530,16 @@ def _scenario_form(form: Mapping[str, str], assumptions: list[str]) -> tuple[Sce
     if typed.errors:
         return typed, None
     try:
-        return typed, ScenarioIn(name=typed.name, overrides=overrides)
+        # Checked as a client's scenario is: a name typed here meets the same rules as one sent to the API.
+        return typed, ScenarioCreate(name=typed.name, overrides=overrides)
     except ValidationError as error:
         for item in error.errors(include_url=False):
             where = [str(part) for part in item["loc"]]
             if where[:1] == ["overrides"] and len(where) > 1:
                 typed.errors[f"override_{where[1]}"] = f"Override of {where[1]}: {item['msg']}"
             else:
-                typed.errors.setdefault("name", f"Name: {PLAIN_WORDS.get(item['type'], item['msg'])}")
+                said = PLAIN_WORDS.get(item["type"], str(item["msg"]).removeprefix("Value error, "))
+                typed.errors.setdefault("name", f"Name: {said}")
         return typed, None
 
 

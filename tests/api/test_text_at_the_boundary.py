@@ -213,7 +213,6 @@ def test_a_template_added_beside_a_scenario_an_older_version_kept_keeps_it(world
     assert [scenario["name"] for scenario in world.get(url).json()["scenarios"]] == ["high\uffff"]
 
 
-@pytest.mark.xfail(strict=True, reason="add_template in benefits/cause_models.py re-validates stored nodes as NodeIn")
 def test_a_template_added_beside_a_label_an_older_version_kept_is_no_server_error(
     world: TestClient, session: Session
 ) -> None:
