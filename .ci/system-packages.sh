@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests need, when they are missing: PostgreSQL (a throwaway server per run),
-# LibreOffice Calc (to recalculate workbooks) and Chromium (the browser tests drive it through Playwright).
+# LibreOffice Calc (to recalculate workbooks), Chromium (the browser tests drive it through Playwright) and nginx
+# (the deployment test puts it in front of the workers).
 set -euo pipefail
 
 missing=()
@@ -9,6 +10,10 @@ compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql
 command -v soffice >/dev/null || missing+=(libreoffice-calc-nogui)
 # Playwright cannot download browsers here: it launches Debian's
 command -v chromium >/dev/null || missing+=(chromium)
+# The deployment test runs its own nginx, with its own configuration, in a temporary folder;
+# openssl makes that nginx a throwaway certificate
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx)
+command -v openssl >/dev/null || missing+=(openssl)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
@@ -21,3 +26,7 @@ echo "Installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=120 update -qq
 apt-get -o DPkg::Lock::Timeout=120 install -y -qq --no-install-recommends "${missing[@]}"
+# Debian's package enables its own nginx on port 80; the tests need only the program, so leave that one off
+if [[ " ${missing[*]} " == *" nginx "* ]] && command -v systemctl >/dev/null; then
+  systemctl disable --now nginx >/dev/null 2>&1 || true
+fi
