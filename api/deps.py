@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query
@@ -30,6 +31,48 @@ def get_session() -> Iterator[Session]:
 
 # scope="function": commit before the response is sent, so a failed commit is reported, not hidden.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+@contextmanager
+def undone_on_refusal(session: Session) -> Iterator[Session]:
+    """A step the domain may refuse: on a refusal (or any error) only the step is undone, to a savepoint, and re-raised.
+
+    A page that shows a refused form again keeps the request's unit of work, which then commits what came
+    before the step and nothing of the step itself, not a change flushed before the domain said no.
+    """
+    savepoint = session.begin_nested()
+    try:
+        yield session
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+    if savepoint.is_active:
+        savepoint.commit()
+
+
+class UnitsOfWork:
+    """The request's unit of work, with a first step that stands on its own before the rest of the request runs.
+
+    For work that other requests must see at once, whatever this one goes on to do: a sign-in attempt is counted
+    (and the write lock SQLite's BEGIN IMMEDIATE takes is let go) before the slow password check.
+    """
+
+    def __init__(self, session: SessionDep) -> None:
+        self._session = session
+
+    @contextmanager
+    def standing(self) -> Iterator[Session]:
+        """A unit of work committed when the block ends (rolled back on any error); the request's own goes on after."""
+        try:
+            yield self._session
+            self._session.commit()
+        except BaseException:
+            self._session.rollback()
+            raise
+
+
+UnitsOfWorkDep = Annotated[UnitsOfWork, Depends()]
 
 
 bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer bnf_...`.")

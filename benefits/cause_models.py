@@ -10,7 +10,7 @@ from benefits import audit
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.columns import QUANTITY_LIMIT, quantize, utc_now
-from benefits.errors import Conflict, InvalidInput, InvalidModel, ModelKeptAsDraft, NotFound, Problem
+from benefits.errors import Conflict, InvalidInput, InvalidModel, NotFound, Problem
 from benefits.initiatives import check_version, get_initiative
 from benefits.modelling.graph import CheckedModel, ModelSpec, NodeKind, NodeSpec, check
 from benefits.modelling.simulation import deterministic, simulate, summarise, switching_value, tornado
@@ -55,6 +55,21 @@ class StoredModel:
     def version(self) -> int:
         """The model's version, for its ETag (0 before it is first saved)."""
         return self.record.version if self.record else 0
+
+
+@dataclass(frozen=True)
+class KeptAsDraft:
+    """A model sent with problems: kept as the initiative's draft and not applied; the model in use is unchanged.
+
+    A result, not an error: the draft must be kept, so the request's unit of work commits it.
+    """
+
+    refusal: InvalidModel
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem the draft has, each naming its node where it has one."""
+        return self.refusal.problems
 
 
 def get_model(*, session: Session, initiative_id: int) -> StoredModel:
@@ -193,10 +208,10 @@ def replace_model(
     fields: ModelIn,
     expected_version: frozenset[int] | None,
     actor: Actor,
-) -> StoredModel:
-    """Replace the whole model, or, when it has problems, keep it as a draft and raise InvalidModel listing all.
+) -> StoredModel | KeptAsDraft:
+    """Replace the whole model, or, when it has problems, keep it as the draft and say so, listing every problem.
 
-    The draft is written before InvalidModel is raised: the caller commits it, and nothing else changes.
+    Nothing but the draft (and its line in the trail) is written when the model has problems.
     """
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     stored = get_model(session=session, initiative_id=initiative_id)
@@ -219,8 +234,8 @@ def replace_model(
         _keep_draft(
             session=session, initiative_id=initiative_id, stored=stored, fields=fields, problems=problems, actor=actor
         )
-        raise ModelKeptAsDraft(
-            f"The model has {len(problems)} problem(s); it is kept as a draft, not applied.", problems
+        return KeptAsDraft(
+            InvalidModel(f"The model has {len(problems)} problem(s); it is kept as a draft, not applied.", problems)
         )
     assert not isinstance(checked, list)
     before = model_view(stored).model_dump(mode="json", include={"nodes", "links", "scenarios"}, by_alias=True)
@@ -440,7 +455,7 @@ def templates() -> list[TemplateRead]:
 
 def add_template(
     *, session: Session, initiative_id: int, template: str, expected_version: frozenset[int] | None, actor: Actor
-) -> StoredModel:
+) -> StoredModel | KeptAsDraft:
     """Add a template's nodes and links to the model; names already in the model are refused, not overwritten."""
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     if template not in TEMPLATES:

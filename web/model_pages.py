@@ -13,12 +13,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from api.deps import ResourceId, SessionDep
+from api.deps import ResourceId, SessionDep, undone_on_refusal
 from benefits import cause_models, formatting, initiatives, measures, register, switching
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
 from benefits.cause_models import StoredModel
-from benefits.errors import DomainError, InvalidModel, ModelKeptAsDraft, NotFound, Problem
+from benefits.errors import DomainError, InvalidModel, NotFound, Problem
 from benefits.modelling.graph import Distribution, NodeKind
 from benefits.modelling.simulation import deterministic, simulate
 from benefits.models import Benefit
@@ -681,19 +681,17 @@ def save_model(
         _check_typed(posted, stored)
         return _model_page(request, session, actor, initiative_id, posted=posted, status_code=422)
     try:
-        cause_models.replace_model(
-            session=session, initiative_id=initiative_id, fields=fields, expected_version=None, actor=actor
-        )
-    except ModelKeptAsDraft as error:
-        session.commit()  # keep the draft; the model itself is unchanged
-        posted.other.extend(_place_problems(posted.rows, error.problems))
-        return _model_page(request, session, actor, initiative_id, posted=posted, status_code=422)
+        with undone_on_refusal(session):
+            replaced = cause_models.replace_model(
+                session=session, initiative_id=initiative_id, fields=fields, expected_version=None, actor=actor
+            )
     except DomainError as error:
-        session.rollback()
         problems = about_the_form(error).problems or [Problem(error.code, error.detail)]
         posted.other.extend(_place_problems(posted.rows, problems))
         return _model_page(request, session, actor, initiative_id, posted=posted, status_code=422)
-    session.commit()
+    if isinstance(replaced, cause_models.KeptAsDraft):  # the draft stands; the model in use is unchanged
+        posted.other.extend(_place_problems(posted.rows, replaced.problems))
+        return _model_page(request, session, actor, initiative_id, posted=posted, status_code=422)
     return RedirectResponse(f"/initiatives/{initiative_id}/model?saved=1", status_code=303)
 
 
@@ -721,18 +719,22 @@ def apply_template(
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     template = form.get("template", "")
     try:
-        cause_models.add_template(
-            session=session, initiative_id=initiative_id, template=template, expected_version=None, actor=actor
-        )
+        with undone_on_refusal(session):
+            added = cause_models.add_template(
+                session=session, initiative_id=initiative_id, template=template, expected_version=None, actor=actor
+            )
     except DomainError as error:
-        if isinstance(error, ModelKeptAsDraft):
-            session.commit()  # keep the draft, as the API does; the model itself is unchanged
-        else:
-            session.rollback()
-        reasons = [error.detail] + [f"{p.node}: {p.detail}" if p.node else p.detail for p in error.problems]
-        return _model_page(request, session, actor, initiative_id, status_code=422, template_refused=reasons)
-    session.commit()
+        return _model_page(request, session, actor, initiative_id, status_code=422,
+                           template_refused=_reasons(error))  # fmt: skip
+    if isinstance(added, cause_models.KeptAsDraft):  # kept as the draft, as the API does; the model is unchanged
+        return _model_page(request, session, actor, initiative_id, status_code=422,
+                           template_refused=_reasons(added.refusal))  # fmt: skip
     return RedirectResponse(f"/initiatives/{initiative_id}/model?added={quote(template)}", status_code=303)
+
+
+def _reasons(refusal: DomainError) -> list[str]:
+    """A refused template's reasons: the refusal, then each problem with the node it names."""
+    return [refusal.detail] + [f"{p.node}: {p.detail}" if p.node else p.detail for p in refusal.problems]
 
 
 def _back_to_scenarios(initiative_id: int, output: str, done: str, name: str) -> RedirectResponse:
@@ -782,15 +784,14 @@ def save_scenario(
     output = form.get("output", "")[:60]
     if scenario is not None:
         try:
-            cause_models.save_scenario(
-                session=session, initiative_id=initiative_id, scenario=scenario, replacing=typed.replacing or None,
-                expected_version=None, actor=actor,
-            )  # fmt: skip
+            with undone_on_refusal(session):
+                cause_models.save_scenario(
+                    session=session, initiative_id=initiative_id, scenario=scenario,
+                    replacing=typed.replacing or None, expected_version=None, actor=actor,
+                )  # fmt: skip
         except DomainError as error:
-            session.rollback()
             _scenario_refused(typed, about_the_form(error), assumptions)
         else:
-            session.commit()
             return _back_to_scenarios(initiative_id, output, "saved" if typed.replacing else "added", scenario.name)
     if typed.replacing:
         return _scenario_page(request, session, actor, initiative_id, typed, output, status_code=422)
@@ -807,7 +808,6 @@ def delete_scenario(
     name = form.get("name", "")
     cause_models.delete_scenario(session=session, initiative_id=initiative_id, name=name, expected_version=None,
                                  actor=actor)  # fmt: skip
-    session.commit()
     return _back_to_scenarios(initiative_id, form.get("output", "")[:60], "deleted", name)
 
 

@@ -1,11 +1,12 @@
 """An initiative's cause-and-effect model: read, replace whole, evaluate; and the templates on offer."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
 from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, ResourceId, SessionDep, etag
 from api.problems import PROBLEM_RESPONSES
+from api.refusal_problems import refusal_problem
 from benefits import cause_models
-from benefits.errors import ModelKeptAsDraft
 from benefits.models.cause_model import (
     EvaluationRead,
     EvaluationRequest,
@@ -33,16 +34,15 @@ def replace_model(
     session: SessionDep,
     actor: ActorDep,
     expected: ExpectedVersion,
+    request: Request,
     response: Response,
-) -> ModelRead:
+) -> ModelRead | JSONResponse:
     """Replace the whole model; one with errors is kept as a draft and answered 422, one entry per problem."""
-    try:
-        stored = cause_models.replace_model(
-            session=session, initiative_id=initiative_id, fields=fields, expected_version=expected, actor=actor
-        )
-    except ModelKeptAsDraft:
-        session.commit()  # keep the draft; the model itself is unchanged
-        raise
+    stored = cause_models.replace_model(
+        session=session, initiative_id=initiative_id, fields=fields, expected_version=expected, actor=actor
+    )
+    if isinstance(stored, cause_models.KeptAsDraft):
+        return refusal_problem(request, stored.refusal)  # returned, not raised: the draft is committed
     response.headers["ETag"] = etag(stored.version)
     return cause_models.model_view(stored)
 
@@ -60,20 +60,15 @@ def add_template(
     session: SessionDep,
     actor: ActorDep,
     expected: ExpectedVersion,
+    request: Request,
     response: Response,
-) -> ModelRead:
+) -> ModelRead | JSONResponse:
     """Add a template's nodes and links to the model, to edit from there."""
-    try:
-        stored = cause_models.add_template(
-            session=session,
-            initiative_id=initiative_id,
-            template=choice.template,
-            expected_version=expected,
-            actor=actor,
-        )
-    except ModelKeptAsDraft:
-        session.commit()  # keep the draft; the model itself is unchanged
-        raise
+    stored = cause_models.add_template(
+        session=session, initiative_id=initiative_id, template=choice.template, expected_version=expected, actor=actor
+    )
+    if isinstance(stored, cause_models.KeptAsDraft):
+        return refusal_problem(request, stored.refusal)  # returned, not raised: the draft is committed
     response.headers["ETag"] = etag(stored.version)
     return cause_models.model_view(stored)
 
