@@ -349,11 +349,16 @@ class SignInLimits:
 
 @dataclass(frozen=True)
 class PendingSignIn:
-    """A sign-in attempt recorded (as failed until proved otherwise), with what its password is checked against."""
+    """A sign-in attempt recorded (as failed until proved otherwise), with what its password is checked against.
+
+    `throttled` is the refusal when the account or address is over its limit: a result, not an error, because
+    the attempt still counts (the caller's unit of work commits it), and its password is never checked.
+    """
 
     attempt_id: int
     person_id: int | None
     password_hash: str | None
+    throttled: TooManyAttempts | None = None
 
 
 def sign_in_limits() -> SignInLimits:
@@ -375,11 +380,11 @@ def _lock_for_sign_in(session: Session, *keys: str) -> None:
 
 
 def start_sign_in(*, session: Session, login: str, address: str, limits: SignInLimits) -> PendingSignIn:
-    """Record an attempt before its password is checked; refuse it if the account or address is over its limit.
+    """Record an attempt before its password is checked; throttle it if the account or address is over its limit.
 
     The attempt counts as a failure until `finish_sign_in` says otherwise, so guesses sent in parallel are
-    counted too. The caller commits after this (even when it raises TooManyAttempts), then checks the password
-    with no transaction open, so the slow hash never holds a database lock.
+    counted too. The caller commits after this (a throttled attempt too), then checks the password with no
+    transaction open, so the slow hash never holds a database lock.
     """
     key = login.strip().lower()[:200]
     address = address[:64]
@@ -400,7 +405,8 @@ def start_sign_in(*, session: Session, login: str, address: str, limits: SignInL
     by_account = session.exec(failures.where(mine)).one()
     by_address = session.exec(failures.where(LoginAttempt.address == address)).one()
     if by_account > limits.per_account or by_address > limits.per_address:
-        raise TooManyAttempts("Too many failed sign-ins; wait and try again.", retry_after=limits.window_seconds)
+        refusal = TooManyAttempts("Too many failed sign-ins; wait and try again.", retry_after=limits.window_seconds)
+        return PendingSignIn(attempt_id=attempt.id or 0, person_id=None, password_hash=None, throttled=refusal)
     usable = person is not None and person.active and person.password_hash is not None
     return PendingSignIn(
         attempt_id=attempt.id or 0,

@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
-from api.deps import SessionDep
+from api.deps import SessionDep, UnitsOfWorkDep
 from benefits import people, portfolio
 from benefits.authz import Action, allowed
-from benefits.errors import TooManyAttempts, Unauthenticated
+from benefits.errors import Unauthenticated
 from benefits.portfolio import OverviewColumn, OverviewQuery, SortOrder
 from web import (
     account_pages,
@@ -63,6 +63,7 @@ def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:
 def sign_in(
     request: Request,
     session: SessionDep,
+    units: UnitsOfWorkDep,
     login: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
@@ -73,21 +74,18 @@ def sign_in(
     limits = people.sign_in_limits()
     address = request.client.host if request.client else "unknown"
     form = {"next": _safe_next(next), "login": login}
+    # The attempt counts, in a unit of work of its own, before the slow password check.
+    with units.standing() as counting:
+        pending = people.start_sign_in(session=counting, login=login, address=address, limits=limits)
+    if pending.throttled is not None:
+        return render(request, "sign_in.html", form | {"error": pending.throttled.detail}, status_code=429)
+    matched = people.password_matches(pending, password)
     try:
-        try:
-            pending = people.start_sign_in(session=session, login=login, address=address, limits=limits)
-        finally:
-            session.commit()  # the attempt counts before the slow password check
-        matched = people.password_matches(pending, password)
         issued = people.finish_sign_in(
             session=session, pending=pending, password=password, matched=matched, expires_in_days=1
         )
-    except TooManyAttempts as error:
-        return render(request, "sign_in.html", form | {"error": error.detail}, status_code=429)
-    except Unauthenticated as error:
-        session.commit()
+    except Unauthenticated as error:  # nothing to undo: the attempt already stands as failed
         return render(request, "sign_in.html", form | {"error": error.detail}, status_code=401)
-    session.commit()
     response = RedirectResponse(form["next"], status_code=303)
     start_session(request, response, issued.token)
     return response

@@ -3,12 +3,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import JSONResponse
 
-from api.deps import MAX_ID, SIGNED_IN, ActorDep, PagingDep, ResourceId, SessionDep, bearer_token
+from api.deps import MAX_ID, SIGNED_IN, ActorDep, PagingDep, ResourceId, SessionDep, UnitsOfWorkDep, bearer_token
 from api.problems import PROBLEM_RESPONSES
+from api.refusal_problems import refusal_problem
 from api.schemas import PageRead, page_read
 from benefits import people
-from benefits.errors import Unauthenticated
 from benefits.models import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, SignIn
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN)
@@ -53,28 +54,29 @@ def revoke_token(token_id: ResourceId, session: SessionDep, actor: ActorDep) -> 
     response_model=ApiTokenCreated,
     responses={429: PROBLEM_RESPONSES[422] | {"description": "Too many failed sign-ins"}},
 )
-def sign_in(credentials: SignIn, request: Request, session: SessionDep) -> ApiTokenCreated:
+def sign_in(
+    credentials: SignIn, request: Request, session: SessionDep, units: UnitsOfWorkDep
+) -> ApiTokenCreated | JSONResponse:
     """Sign in with name or e-mail and password; answered with a token that expires."""
     limits = people.sign_in_limits()
     address = request.client.host if request.client else "unknown"
-    try:
-        pending = people.start_sign_in(session=session, login=credentials.login, address=address, limits=limits)
-    finally:
-        # The attempt is counted before the slow password check, which then runs with no transaction open.
-        session.commit()
+    # The attempt is counted in a unit of work of its own, so parallel guesses see it, and the slow password
+    # check then runs with no transaction open.
+    with units.standing() as counting:
+        pending = people.start_sign_in(session=counting, login=credentials.login, address=address, limits=limits)
+    if pending.throttled is not None:
+        return refusal_problem(request, pending.throttled, headers={"Retry-After": str(pending.throttled.retry_after)})
     password = credentials.password.get_secret_value()
     matched = people.password_matches(pending, password)
-    try:
-        issued = people.finish_sign_in(
-            session=session,
-            pending=pending,
-            password=password,
-            matched=matched,
-            expires_in_days=credentials.expires_in_days,
-        )
-    except Unauthenticated:
-        session.commit()
-        raise
+    # A wrong password raises Unauthenticated: the request's unit of work then has nothing to keep, as the
+    # attempt already stands as failed.
+    issued = people.finish_sign_in(
+        session=session,
+        pending=pending,
+        password=password,
+        matched=matched,
+        expires_in_days=credentials.expires_in_days,
+    )
     return _created(issued)
 
 
