@@ -13,6 +13,9 @@ from sqlmodel import Session
 from benefits import ledger  # noqa: F401  (keeps the finance ledger in step with every flush)
 from benefits.settings import get_settings
 
+# An execution option: the transaction only reads (a GET, an export), so SQLite need not take the write lock.
+READ_ONLY = "benefits_read_only"
+
 
 def _prepare_sqlite(engine: Engine) -> None:
     """Foreign keys on, WAL, and real transactions (so savepoints work) on every SQLite connection."""
@@ -29,6 +32,10 @@ def _prepare_sqlite(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # A deferred read sees one snapshot of the WAL and never waits for a writer, nor makes one wait.
+            connection.exec_driver_sql("BEGIN")
+            return
         # IMMEDIATE takes the write lock at the start, so concurrent requests queue on the busy timeout
         # instead of failing when a read-then-write transaction tries to upgrade its lock.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -59,6 +66,11 @@ def engine_for(url: str) -> Engine:
 def get_engine() -> Engine:
     """The engine for the configured database."""
     return engine_for(get_settings().database_url)
+
+
+def reading(engine: Engine) -> Engine:
+    """The same engine and pool, for transactions that only read: on SQLite they start deferred, without the lock."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 @contextmanager
