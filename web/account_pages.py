@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.deps import ResourceId, SessionDep
+from api.deps import ResourceId, SessionDep, undone_on_refusal
 from benefits import people
 from benefits.actors import Actor
 from benefits.columns import utc_now
@@ -55,20 +55,18 @@ def create_token(request: Request, session: SessionDep, actor: PageActor, form: 
     check_csrf(request, form.get("csrf", ""))
     sent = {"name": form.get("name", "").strip(), "expires_in_days": form.get("expires_in_days", "").strip()}
     try:
-        fields = ApiTokenCreate.model_validate(
-            {"person_id": actor.person_id, "name": sent["name"], "expires_in_days": sent["expires_in_days"] or None}
-        )
-        issued = people.create_token(session=session, fields=fields, actor=actor)
+        with undone_on_refusal(session):
+            fields = ApiTokenCreate.model_validate(
+                {"person_id": actor.person_id, "name": sent["name"], "expires_in_days": sent["expires_in_days"] or None}
+            )
+            issued = people.create_token(session=session, fields=fields, actor=actor)
     except ValidationError as error:
-        session.rollback()
         errors = {name: FIELD_HELP.get(name, message) for name, message in field_errors(error).items()}
         return _tokens_page(request, session, actor, errors=errors, values=sent, status_code=422)
     except DomainError as error:
-        session.rollback()
         # The domain's rule in its own words (how long one's own tokens may live), beside the field it is about.
         errors = {name: error.detail for name in problem_fields(error)}
         return _tokens_page(request, session, actor, errors=errors, values=sent, status_code=422)
-    session.commit()
     return _tokens_page(request, session, actor, created=issued)
 
 
@@ -79,9 +77,8 @@ def revoke_token(
     """Revoke one of your tokens for good: whatever uses it is refused from now on."""
     check_csrf(request, form.get("csrf", ""))
     try:
-        people.revoke_token(session=session, token_id=token_id, actor=actor)
+        with undone_on_refusal(session):
+            people.revoke_token(session=session, token_id=token_id, actor=actor)
     except DomainError as error:
-        session.rollback()
         return _tokens_page(request, session, actor, errors={"revoke": about_the_form(error).detail}, status_code=422)
-    session.commit()
     return RedirectResponse("/account/tokens", status_code=303)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from api.deps import ResourceId, SessionDep
+from api.deps import ResourceId, SessionDep, undone_on_refusal
 from benefits import appraisal, costs, initiatives, switching
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
@@ -153,13 +153,12 @@ def add_cost(
     if errors:
         return _costs_page(request, session, actor, initiative_id, errors, values, status_code=422)
     try:
-        line, _ = costs.create_cost(session=session, initiative_id=initiative_id, fields=checked, actor=actor)
+        with undone_on_refusal(session):
+            line, _ = costs.create_cost(session=session, initiative_id=initiative_id, fields=checked, actor=actor)
     except DomainError as error:
-        session.rollback()
         for problem in about_the_form(error).problems:
             errors.setdefault(_where(problem.field, rows), problem.detail)
         if not error.problems:
             errors["form"] = error.detail
         return _costs_page(request, session, actor, initiative_id, errors, values, status_code=422)
-    session.commit()
     return redirect_done(f"/initiatives/{initiative_id}/costs#cost-{line.id}", "cost_added", line=str(line.id))

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from api.deps import ResourceId, SessionDep
+from api.deps import ResourceId, SessionDep, undone_on_refusal
 from api.problems import status_for
 from benefits import baselines, confirmations, finance, measures, pipeline, register
 from benefits.actors import Actor
@@ -174,16 +174,14 @@ def edit(benefit_id: ResourceId, request: Request, session: SessionDep, actor: P
         with suppress(InvalidOperation):  # otherwise left as typed, for the model to refuse beside the field
             changes[name] = typed_amount(changes[name])
     try:
-        fields = BenefitUpdate.model_validate(changes | {"reason": str(form.get("reason", "")).strip() or None})
-        register.update_benefit(session=session, benefit_id=benefit_id, changes=fields, expected_version=None,
-                                actor=actor)  # fmt: skip
+        with undone_on_refusal(session):
+            fields = BenefitUpdate.model_validate(changes | {"reason": str(form.get("reason", "")).strip() or None})
+            register.update_benefit(session=session, benefit_id=benefit_id, changes=fields, expected_version=None,
+                                    actor=actor)  # fmt: skip
     except ValidationError as error:
-        session.rollback()
         return _refused_edit(request, session, actor, benefit_id, field_errors(error), sent)
     except DomainError as error:
-        session.rollback()
         return _refused_edit(request, session, actor, benefit_id, problem_fields(error), sent)
-    session.commit()
     return redirect_done(f"/benefits/{benefit_id}#done", "details")
 
 
@@ -218,14 +216,13 @@ def profile(
             errors["profile"] = f"Row {index + 1}: the amounts must be numbers."
     if not errors:
         try:
-            register.replace_profile(session=session, benefit_id=benefit_id, rows=rows, expected_version=None,
-                                     actor=actor)  # fmt: skip
+            with undone_on_refusal(session):
+                register.replace_profile(session=session, benefit_id=benefit_id, rows=rows, expected_version=None,
+                                         actor=actor)  # fmt: skip
         except DomainError as error:
-            session.rollback()
             errors["profile"] = problems_text(about_the_form(error))
     if errors:
         return _benefit_page(request, session, actor, benefit_id, errors, status_code=422)
-    session.commit()
     return redirect_done(f"/benefits/{benefit_id}#done", "profiled")
 
 
@@ -277,12 +274,13 @@ def rebaseline(
     prefix = f"approve_{request_id}" if named else "rebaseline"
     reason = str(form.get("reason", ""))
     try:
-        fields = RebaselineCreate.model_validate({"reason": reason, "request_id": request_id or None})
-        baselines.rebaseline(session=session, benefit_id=benefit_id, fields=fields, expected_version=None, actor=actor)
+        with undone_on_refusal(session):
+            fields = RebaselineCreate.model_validate({"reason": reason, "request_id": request_id or None})
+            baselines.rebaseline(
+                session=session, benefit_id=benefit_id, fields=fields, expected_version=None, actor=actor
+            )
     except (ValidationError, DomainError) as error:
-        session.rollback()
         return _refused_form(request, session, actor, benefit_id, prefix, error, reason, shown=shown)
-    session.commit()
     return redirect_done(f"/benefits/{benefit_id}#done", "rebaselined")
 
 
@@ -295,12 +293,11 @@ def request_rebaseline(
     _may(session, actor, benefit_id, Action.request_rebaseline)
     reason = str(form.get("reason", ""))
     try:
-        fields = RebaselineRequestCreate.model_validate({"reason": reason})
-        baselines.request_rebaseline(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
+        with undone_on_refusal(session):
+            fields = RebaselineRequestCreate.model_validate({"reason": reason})
+            baselines.request_rebaseline(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
     except (ValidationError, DomainError) as error:
-        session.rollback()
         return _refused_form(request, session, actor, benefit_id, "request", error, reason)
-    session.commit()
     return redirect_done(f"/benefits/{benefit_id}#done", "rebaseline_requested")
 
 
@@ -319,12 +316,11 @@ def decline_request(
     shown = _one_request(session, benefit_id, request_id)
     reason = str(form.get("reason", ""))
     try:
-        fields = RebaselineDecline.model_validate({"reason": reason})
-        baselines.decline_request(session=session, request_id=request_id, fields=fields, actor=actor)
+        with undone_on_refusal(session):
+            fields = RebaselineDecline.model_validate({"reason": reason})
+            baselines.decline_request(session=session, request_id=request_id, fields=fields, actor=actor)
     except (ValidationError, DomainError) as error:
-        session.rollback()
         return _refused_form(request, session, actor, benefit_id, f"decline_{request_id}", error, reason, shown=shown)
-    session.commit()
     return redirect_done(f"/benefits/{benefit_id}#done", "request_declined")
 
 
@@ -359,14 +355,13 @@ def _reverse(
     standing = entry.corrects_id is None and entry.reversed_by_id is None
     reason = str(form.get("reason", ""))
     try:
-        fields = ReversalCreate.model_validate({"reason": reason})
-        reverse(session=session, confirmation_id=confirmation_id, reason=fields.reason, actor=actor)
+        with undone_on_refusal(session):
+            fields = ReversalCreate.model_validate({"reason": reason})
+            reverse(session=session, confirmation_id=confirmation_id, reason=fields.reason, actor=actor)
     except (ValidationError, DomainError) as error:
-        session.rollback()
         return _refused_form(
             request, session, actor, benefit_id, f"{kind}_{confirmation_id}", error, reason, shown=standing
         )
-    session.commit()
     return redirect_done(f"/benefits/{benefit_id}#done", f"{kind}_reversed")
 
 

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import ResourceId, SessionDep
+from api.deps import ResourceId, SessionDep, undone_on_refusal
 from benefits import initiatives
 from benefits.actors import Actor
 from benefits.authz import Action, require
@@ -76,15 +76,16 @@ def import_workbook(
     refusal = sheet if isinstance(sheet, DomainError) else None
     if isinstance(sheet, RegisterSheet):
         try:
-            context["result"] = apply_register(session=session, initiative_id=initiative_id, sheet=sheet, actor=actor)
+            with undone_on_refusal(session):
+                context["result"] = apply_register(
+                    session=session, initiative_id=initiative_id, sheet=sheet, actor=actor
+                )
         except DomainError as error:
-            session.rollback()
             refusal = error
     if refusal is not None:
         context["problems"] = about_the_form(refusal).problems or [Problem(refusal.code, refusal.detail, "file")]
         context["refusal"] = refusal.detail
         return render(request, "import.html", context, status_code=422, block="outcome")
-    session.commit()
     return render(request, "import.html", context, block="outcome")
 
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.deps import ResourceId, SessionDep
+from api.deps import ResourceId, SessionDep, undone_on_refusal
 from benefits import cause_models, initiatives, measures, register
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
@@ -170,15 +170,14 @@ def add_measure(
     sent, errors = _measure_typed(form, chosen)
     if not errors:
         try:
-            fields = MeasureCreate.model_validate({**sent, "initiative_id": initiative_id})
-            made = measures.create_measure(session=session, fields=fields, actor=actor)
+            with undone_on_refusal(session):
+                fields = MeasureCreate.model_validate({**sent, "initiative_id": initiative_id})
+                made = measures.create_measure(session=session, fields=fields, actor=actor)
         except (ValidationError, DomainError) as error:
-            session.rollback()
             errors = field_errors(error) if isinstance(error, ValidationError) else problem_fields(error)
     if errors:
         return _measure_form(request, session, actor, initiative, None, values=_as_typed(form, chosen),
                              errors=errors, status_code=422)  # fmt: skip
-    session.commit()
     return _done(made.id or 0, "added")
 
 
@@ -210,18 +209,17 @@ def edit_measure(
     expected = frozenset({int(version)}) if version.isdigit() and len(version) < 10 else None
     if not errors:
         try:
-            changes = MeasureUpdate.model_validate({**sent, "reason": form.get("reason", "").strip() or None})
-            measures.update_measure(session=session, measure_id=measure_id, changes=changes,
-                                    expected_version=expected, actor=actor)  # fmt: skip
+            with undone_on_refusal(session):
+                changes = MeasureUpdate.model_validate({**sent, "reason": form.get("reason", "").strip() or None})
+                measures.update_measure(session=session, measure_id=measure_id, changes=changes,
+                                        expected_version=expected, actor=actor)  # fmt: skip
         except (ValidationError, DomainError) as error:
-            session.rollback()
             errors = field_errors(error) if isinstance(error, ValidationError) else problem_fields(error)
     if errors:
         measure = measures.get_measure(session=session, measure_id=measure_id)
         initiative = initiatives.get_initiative(session=session, initiative_id=measure.initiative_id)
         return _measure_form(request, session, actor, initiative, measure, values=_as_typed(form, chosen),
                              errors=errors, status_code=422)  # fmt: skip
-    session.commit()
     return _done(measure_id, "edited")
 
 
@@ -274,12 +272,11 @@ def measure_page(measure_id: ResourceId, request: Request, session: SessionDep, 
 
 def _record(request: Request, session: Any, actor: Actor, measure_id: int, rows: list[ObservationIn]) -> Response:
     try:
-        recorded = measures.record_observations(session=session, measure_id=measure_id, rows=rows, actor=actor)
+        with undone_on_refusal(session):
+            recorded = measures.record_observations(session=session, measure_id=measure_id, rows=rows, actor=actor)
     except DomainError as error:
-        session.rollback()
         return _measure_page(request, session, actor, measure_id, problems_text(about_the_form(error)),
                              status_code=422)  # fmt: skip
-    session.commit()
     return _done(measure_id, "recorded", added=recorded.added, changed=recorded.changed)
 
 

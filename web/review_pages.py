@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.deps import ResourceId, SessionDep
+from api.deps import ResourceId, SessionDep, undone_on_refusal
 from benefits import initiatives, register, reviews
 from benefits.actors import Actor
 from benefits.authz import Action, allowed
@@ -88,15 +88,13 @@ def record_review(request: Request, session: SessionDep, actor: PageActor, form:
             "decisions": _lines(form.get("decisions", "")), "actions": list(actions.values()),
             "notes": form.get("notes", ""),
         })  # fmt: skip
-        review = reviews.record_review(session=session, fields=fields, actor=actor)
+        with undone_on_refusal(session):
+            review = reviews.record_review(session=session, fields=fields, actor=actor)
     except ValidationError as error:
-        session.rollback()
         return _reviews_page(request, session, actor, _review_errors(error, list(actions)), form, status_code=422)
     except DomainError as error:
-        session.rollback()
         return _reviews_page(request, session, actor, {"form": problems_text(about_the_form(error))}, form,
                              status_code=422)  # fmt: skip
-    session.commit()
     return RedirectResponse(f"/reviews/{review.id}?recorded=1", status_code=303)
 
 
@@ -158,7 +156,6 @@ def mark_action(
         problem = Problem("status_invalid", "Choose open, done or dropped.", "status")
         raise InvalidInput("An action is open, done or dropped.", [problem]) from error
     reviews.set_action_status(session=session, review_id=review_id, number=number, fields=fields, actor=actor)
-    session.commit()
     return RedirectResponse(f"/reviews/{review_id}?updated={number}#actions", status_code=303)
 
 
