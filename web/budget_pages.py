@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.deps import SessionDep
+from api.deps import SessionDep, undone_on_refusal
 from benefits import appraisal, cost_centres, finance
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
@@ -78,12 +78,11 @@ def save_budgets(request: Request, session: SessionDep, actor: PageActor, form: 
     if errors:
         return _budgets_page(request, session, actor, sent=cells, errors=errors, status_code=422)
     try:
-        saved = finance.replace_budgets(session=session, budgets=lines, actor=actor)
+        with undone_on_refusal(session):
+            saved = finance.replace_budgets(session=session, budgets=lines, actor=actor)
     except DomainError as error:
-        session.rollback()
         refused = about_the_form(error)
         return _budgets_page(request, session, actor, sent=cells, problems=refused.problems, status_code=422)
-    session.commit()
     return RedirectResponse(f"{BUDGETS}?saved={len(saved)}", status_code=303)
 
 
@@ -117,15 +116,14 @@ def upload_budgets(
     refusal = sent if isinstance(sent, DomainError) else None
     if isinstance(sent, BudgetSheet):
         try:
-            saved = finance.import_budgets(session=session, sheet=sent, actor=actor)
+            with undone_on_refusal(session):
+                saved = finance.import_budgets(session=session, sheet=sent, actor=actor)
         except DomainError as error:
-            session.rollback()
             refusal = error
     if refusal is not None:
         refused = about_the_form(refusal)
         problems = refused.problems or [Problem(refused.code, refused.detail, "file")]
         return _budgets_page(request, session, actor, problems=problems, status_code=422)
-    session.commit()
     return RedirectResponse(f"{BUDGETS}?saved={len(saved)}", status_code=303)
 
 
@@ -186,10 +184,9 @@ def save_settings(request: Request, session: SessionDep, actor: PageActor, form:
         return _settings_page(request, session, actor, sent=sent, errors=errors, status_code=422)
     expected = frozenset({int(sent["version"])}) if sent["version"].isdigit() else None
     try:
-        appraisal.save_settings(session=session, fields=fields, expected_version=expected, actor=actor)
+        with undone_on_refusal(session):
+            appraisal.save_settings(session=session, fields=fields, expected_version=expected, actor=actor)
     except DomainError as error:
-        session.rollback()
         return _settings_page(request, session, actor, sent=sent, errors={"form": problems_text(about_the_form(error))},
                               status_code=409)  # fmt: skip
-    session.commit()
     return RedirectResponse(f"{SETTINGS}?saved=1", status_code=303)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.deps import SessionDep
+from api.deps import SessionDep, undone_on_refusal
 from api.problems import status_for
 from benefits import cost_centres
 from benefits.actors import Actor
@@ -93,7 +93,8 @@ def add_cost_centre(request: Request, session: SessionDep, actor: PageActor, for
     sent = {name: form.get(name, "").strip() for name in FIELDS}
     try:
         fields = CostCentreCreate.model_validate({**sent, "budget_holder": sent["budget_holder"] or None})
-        centre = cost_centres.create_cost_centre(session=session, fields=fields, actor=actor)
+        with undone_on_refusal(session):
+            centre = cost_centres.create_cost_centre(session=session, fields=fields, actor=actor)
     except ValidationError as error:
         return _page(request, session, actor, errors=field_errors(error), sent=sent, status_code=422)
     except DomainError as error:
@@ -133,7 +134,8 @@ def upload_cost_centres(
     refusal = sheet if isinstance(sheet, DomainError) else None
     if isinstance(sheet, CentreSheet):
         try:
-            result = cost_centres.import_cost_centres(session=session, sheet=sheet, actor=actor)
+            with undone_on_refusal(session):
+                result = cost_centres.import_cost_centres(session=session, sheet=sheet, actor=actor)
         except DomainError as error:
             refusal = error
     if refusal is not None:
@@ -172,9 +174,14 @@ def edit_cost_centre(code: str, request: Request, session: SessionDep, actor: Pa
             {"name": sent["name"], "budget_holder": sent["budget_holder"] or None}
         )
         before = cost_centres.get_cost_centre(session=session, code=code[:40]).version
-        centre = cost_centres.update_cost_centre(
-            session=session, code=code[:40], changes=changes, expected_version=_version(sent["version"]), actor=actor
-        )
+        with undone_on_refusal(session):
+            centre = cost_centres.update_cost_centre(
+                session=session,
+                code=code[:40],
+                changes=changes,
+                expected_version=_version(sent["version"]),
+                actor=actor,
+            )
     except ValidationError as error:
         return _edit_page(request, session, actor, code[:40], sent=sent, errors=field_errors(error), status_code=422)
     except DomainError as error:
@@ -190,13 +197,14 @@ def set_active(code: str, request: Request, session: SessionDep, actor: PageActo
     require(session=session, actor=actor, action=Action.manage_cost_centres)
     active = form.get("active") == "1"
     try:
-        centre = cost_centres.update_cost_centre(
-            session=session,
-            code=code[:40],
-            changes=CostCentreUpdate(active=active),
-            expected_version=_version(form.get("version", "")),
-            actor=actor,
-        )
+        with undone_on_refusal(session):
+            centre = cost_centres.update_cost_centre(
+                session=session,
+                code=code[:40],
+                changes=CostCentreUpdate(active=active),
+                expected_version=_version(form.get("version", "")),
+                actor=actor,
+            )
     except DomainError as error:
         refused = about_the_form(error)  # no such cost centre, or not allowed: a refusal page
         return _page(request, session, actor, error=problems_text(refused), status_code=status_for(refused))

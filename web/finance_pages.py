@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import ValidationError
 
-from api.deps import ResourceId, SessionDep
+from api.deps import ResourceId, SessionDep, undone_on_refusal
 from benefits import confirmations, finance, initiatives, register
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
@@ -48,7 +48,6 @@ def _finance_page(
             session=session, initiative_id=initiative_id, weighted=weighted, **years
         )
     except DomainError as refused:
-        session.rollback()
         if isinstance(refused, Forbidden):
             raise
         # Whatever else was asked for still stands: only the filter refused is set aside.
@@ -63,7 +62,6 @@ def _finance_page(
                 session=session, initiative_id=initiative_id, weighted=weighted, **years
             )
         except DomainError:
-            session.rollback()
             summary = finance.cash_capacity_summary(session=session, weighted=weighted)
     if problems:
         status_code = 422
@@ -188,15 +186,15 @@ def _confirm(
     initiative_id = register.get_benefit(session=session, benefit_id=benefit_id).initiative_id
     require(session=session, actor=actor, action=action, initiative_id=initiative_id)
     try:
-        fields = CashConfirmationCreate(
-            period=sent["period"],
-            amount=typed_amount(sent["amount"]),
-            note=sent["note"],
-            override_reason=sent["override_reason"].strip() or None,
-        )
-        entry = confirm(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
+        with undone_on_refusal(session):
+            fields = CashConfirmationCreate(
+                period=sent["period"],
+                amount=typed_amount(sent["amount"]),
+                note=sent["note"],
+                override_reason=sent["override_reason"].strip() or None,
+            )
+            entry = confirm(session=session, benefit_id=benefit_id, fields=fields, actor=actor)
     except (ValidationError, InvalidOperation, DomainError) as error:
-        session.rollback()
         refusal = {
             "kind": kind,
             "benefit_id": benefit_id,
@@ -205,7 +203,6 @@ def _confirm(
             **_confirmation_errors(error),
         }
         return _finance_page(request, session, actor, "Nothing was confirmed.", status_code=422, refusal=refusal)
-    session.commit()
     return RedirectResponse(
         f"/finance?confirmed={kind}&benefit={benefit_id}&entry={entry.id}#{section}", status_code=303
     )

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from api.deps import ResourceId, SessionDep
+from api.deps import ResourceId, SessionDep, undone_on_refusal
 from benefits import cost_centres, initiatives, people, register
 from benefits.actors import Actor
 from benefits.authz import Action, require
@@ -154,13 +154,14 @@ def create_initiative(request: Request, session: SessionDep, actor: PageActor, f
     require(session=session, actor=actor, action=Action.create_initiative)
     sent = _initiative_typed(form)
     try:
-        made = initiatives.create_initiative(session=session, fields=InitiativeCreate.model_validate(sent), actor=actor)
+        with undone_on_refusal(session):
+            made = initiatives.create_initiative(
+                session=session, fields=InitiativeCreate.model_validate(sent), actor=actor
+            )
     except (ValidationError, DomainError) as error:
-        session.rollback()
         errors = field_errors(error) if isinstance(error, ValidationError) else problem_fields(error)
         return _initiative_form(request, session, actor, None, values=_as_typed(form), errors=errors,
                                 status_code=422)  # fmt: skip
-    session.commit()
     return _done(f"/initiatives/{made.id}", "created")
 
 
@@ -202,19 +203,20 @@ def edit_initiative(
     changed = {name: value for name, value in sent.items() if typed(value) != current.get(name, "")}
     typed_back = _as_typed(form) | {"members": ",".join(chosen)}
     try:
-        member_ids = [int(pid) for pid in chosen if pid.isdigit()]
-        initiatives.update_initiative(session=session, initiative_id=initiative_id,
-                                      changes=InitiativeUpdate.model_validate(changed), expected_version=None,
-                                      actor=actor)  # fmt: skip
-        people.set_initiative_members(session=session, initiative_id=initiative_id, person_ids=member_ids, actor=actor)
+        with undone_on_refusal(session):
+            member_ids = [int(pid) for pid in chosen if pid.isdigit()]
+            initiatives.update_initiative(session=session, initiative_id=initiative_id,
+                                          changes=InitiativeUpdate.model_validate(changed), expected_version=None,
+                                          actor=actor)  # fmt: skip
+            people.set_initiative_members(
+                session=session, initiative_id=initiative_id, person_ids=member_ids, actor=actor
+            )
     except (ValidationError, DomainError) as error:
-        session.rollback()
         errors = field_errors(error) if isinstance(error, ValidationError) else problem_fields(error)
         errors = {("members" if name == "person_ids" else name): text for name, text in errors.items()}
         initiative = initiatives.get_initiative(session=session, initiative_id=initiative_id)
         return _initiative_form(request, session, actor, initiative, values=typed_back, errors=errors,
                                 status_code=422)  # fmt: skip
-    session.commit()
     return _done(f"/initiatives/{initiative_id}", "edited")
 
 
@@ -231,14 +233,15 @@ def delete_initiative(
         errors = {"confirm": f"Type the initiative's name, {name}, to confirm."}
         return _initiative_form(request, session, actor, initiative, errors=errors, status_code=422)
     try:
-        initiatives.delete_initiative(session=session, initiative_id=initiative_id, expected_version=None, actor=actor)
+        with undone_on_refusal(session):
+            initiatives.delete_initiative(
+                session=session, initiative_id=initiative_id, expected_version=None, actor=actor
+            )
     except DomainError as error:
-        session.rollback()
         about_the_form(error)
         initiative = initiatives.get_initiative(session=session, initiative_id=initiative_id)
         return _initiative_form(request, session, actor, initiative, errors={"delete": error.detail},
                                 status_code=409)  # fmt: skip
-    session.commit()
     return _done("/", "deleted", name=name)
 
 
@@ -318,15 +321,14 @@ def add_benefit(
     typed_back = {name: form.get(name, "") for name, *_ in BENEFIT_FIELDS}
     if not errors:
         try:
-            made = register.create_benefit(session=session, initiative_id=initiative_id,
-                                           fields=BenefitCreate.model_validate(sent), actor=actor)  # fmt: skip
+            with undone_on_refusal(session):
+                made = register.create_benefit(session=session, initiative_id=initiative_id,
+                                               fields=BenefitCreate.model_validate(sent), actor=actor)  # fmt: skip
         except (ValidationError, DomainError) as error:
-            session.rollback()
             errors = field_errors(error) if isinstance(error, ValidationError) else problem_fields(error)
     if errors:
         return _benefit_form_page(request, session, actor, initiative, values=typed_back, errors=errors,
                                   status_code=422)  # fmt: skip
-    session.commit()
     return _done(f"/benefits/{made.id}", "added")
 
 
@@ -362,18 +364,17 @@ def edit_every_field(
     }  # fmt: skip
     if not errors:
         try:
-            fields = BenefitUpdate.model_validate(changed | {"reason": form.get("reason", "").strip() or None})
-            register.update_benefit(session=session, benefit_id=benefit_id, changes=fields, expected_version=None,
-                                    actor=actor)  # fmt: skip
+            with undone_on_refusal(session):
+                fields = BenefitUpdate.model_validate(changed | {"reason": form.get("reason", "").strip() or None})
+                register.update_benefit(session=session, benefit_id=benefit_id, changes=fields, expected_version=None,
+                                        actor=actor)  # fmt: skip
         except (ValidationError, DomainError) as error:
-            session.rollback()
             errors = field_errors(error) if isinstance(error, ValidationError) else problem_fields(error)
     if errors:
         shown = {f"every_{name}": text for name, text in errors.items()}
         shown.setdefault("every_form", "Not saved: each problem is said beside its field.")
         return _benefit_again(request, session, actor, benefit_id, shown, {"every": typed_back,
                               "every_reason": form.get("reason", "")})  # fmt: skip
-    session.commit()
     return _done(f"/benefits/{benefit_id}#every-field", "edited")
 
 
@@ -386,14 +387,13 @@ def withdraw(
     _may_edit(session, actor, benefit_id)
     reason = form.get("reason", "")
     try:
-        register.withdraw_benefit(session=session, benefit_id=benefit_id, reason=checked_reason(reason.strip()),
-                                  expected_version=None, actor=actor)  # fmt: skip
+        with undone_on_refusal(session):
+            register.withdraw_benefit(session=session, benefit_id=benefit_id, reason=checked_reason(reason.strip()),
+                                      expected_version=None, actor=actor)  # fmt: skip
     except DomainError as error:
-        session.rollback()
         about_the_form(error)
         return _benefit_again(request, session, actor, benefit_id, {"withdraw": error.detail},
                               {"withdraw_reason": reason})  # fmt: skip
-    session.commit()
     return _done(f"/benefits/{benefit_id}", "withdrawn")
 
 
@@ -406,12 +406,11 @@ def delete_benefit(
     benefit = _may_edit(session, actor, benefit_id)
     initiative_id, title = benefit.initiative_id, benefit.title
     try:
-        register.delete_benefit(session=session, benefit_id=benefit_id, expected_version=None, actor=actor)
+        with undone_on_refusal(session):
+            register.delete_benefit(session=session, benefit_id=benefit_id, expected_version=None, actor=actor)
     except DomainError as error:
-        session.rollback()
         about_the_form(error)
         return _benefit_again(request, session, actor, benefit_id, {"delete": error.detail}, {}, status_code=409)
-    session.commit()
     return _done(f"/initiatives/{initiative_id}", "benefit_deleted", title=title)
 
 
@@ -496,11 +495,11 @@ def save_profile_grid(
                 errors[f"grid_period_{index}"] = next(iter(field_errors(error).values()))
     if not errors:
         try:
-            reason = checked_reason(form.get("reason", "").strip()) or None
-            register.replace_profile(session=session, benefit_id=benefit_id, rows=kept, expected_version=None,
-                                     actor=actor, reason=reason)  # fmt: skip
+            with undone_on_refusal(session):
+                reason = checked_reason(form.get("reason", "").strip()) or None
+                register.replace_profile(session=session, benefit_id=benefit_id, rows=kept, expected_version=None,
+                                         actor=actor, reason=reason)  # fmt: skip
         except DomainError as error:
-            session.rollback()
             about_the_form(error)
             errors = _grid_problems(error, places)
     if errors:
@@ -509,7 +508,6 @@ def save_profile_grid(
                                   "a look, each named beside it.")  # fmt: skip
         return _benefit_again(request, session, actor, benefit_id, errors,
                               {"grid": typed_rows, "grid_reason": form.get("reason", "")})  # fmt: skip
-    session.commit()
     return _done(f"/benefits/{benefit_id}#profile", "profiled")
 
 

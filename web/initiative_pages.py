@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.deps import ResourceId, SessionDep
+from api.deps import ResourceId, SessionDep, undone_on_refusal
 from api.problems import status_for
 from benefits import appraisal, initiatives, measures, pipeline, register
 from benefits.actors import Actor
@@ -130,17 +130,16 @@ def move(
     initiative_id = benefit.initiative_id
     from_benefit = page == "benefit"
     try:
-        pipeline.move_stage(session=session, benefit_id=benefit_id, to=to, reason=checked_reason(reason) or None,
-                            actor=actor)  # fmt: skip
+        with undone_on_refusal(session):
+            pipeline.move_stage(session=session, benefit_id=benefit_id, to=to, reason=checked_reason(reason) or None,
+                                actor=actor)  # fmt: skip
     except DomainError as error:
-        session.rollback()
         refused = about_the_form(error)
         if from_benefit:
             return benefit_pages.refused_move(request, session, actor, benefit_id, refused, to=to.value, reason=reason)
         problems = refused.problems or [Problem(error.code, error.detail)]
         return _initiative_page(request, session, actor, initiative_id, refused={benefit_id: problems},
                                 status_code=status_for(refused), block="board")  # fmt: skip
-    session.commit()
     if is_htmx(request):  # the board swaps itself for the board after the move, its status region saying so
         return _initiative_page(request, session, actor, initiative_id, block="board", done="moved",
                                 done_benefit=str(benefit_id))  # fmt: skip
@@ -192,13 +191,12 @@ def save_register_row(
     try:
         if not errors:  # nothing is saved while a value cannot be read
             fields = BenefitUpdate.model_validate(changes)
-            register.update_benefit(session=session, benefit_id=benefit_id, changes=fields, expected_version=None,
-                                    actor=actor)  # fmt: skip
+            with undone_on_refusal(session):
+                register.update_benefit(session=session, benefit_id=benefit_id, changes=fields, expected_version=None,
+                                        actor=actor)  # fmt: skip
     except ValidationError as error:
-        session.rollback()
         errors = field_errors(error)
     except DomainError as error:
-        session.rollback()
         errors = problem_fields(error, otherwise="owner")
     if errors:
         if is_htmx(request):
@@ -207,7 +205,6 @@ def save_register_row(
         initiative_id = register.get_benefit(session=session, benefit_id=benefit_id).initiative_id
         return _initiative_page(request, session, actor, initiative_id, editing=benefit_id, row_errors=errors,
                                 row_values=sent, status_code=422)  # fmt: skip
-    session.commit()
     if is_htmx(request):
         return _row(request, session, actor, benefit_id, editing=False, done="row_saved")
     initiative_id = register.get_benefit(session=session, benefit_id=benefit_id).initiative_id

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import SecretStr, ValidationError
 
-from api.deps import ResourceId, SessionDep
+from api.deps import ResourceId, SessionDep, undone_on_refusal
 from api.problems import status_for
 from benefits import audit, people
 from benefits.actors import Actor
@@ -109,7 +109,8 @@ def add_person(request: Request, session: SessionDep, actor: PageActor, form: Fo
             "name": sent["name"], "email": sent["email"] or None, "role": sent["role"] or None,
             "password": SecretStr(password) if password else None,
         })  # fmt: skip
-        person = people.create_person(session=session, fields=fields, actor=actor)
+        with undone_on_refusal(session):
+            person = people.create_person(session=session, fields=fields, actor=actor)
     except ValidationError as error:
         errors = {name: FIELD_HELP.get(name, text) for name, text in field_errors(error).items()}
         return _people_page(request, session, actor, errors=errors, sent=sent, status_code=422)
@@ -124,9 +125,10 @@ def _change(
 ) -> Response | None:
     """Make the change; None when done, else the page with the refusal beside the field of the row it was made in."""
     try:
-        people.update_person(
-            session=session, person_id=person_id, changes=changes, expected_version=_version(version), actor=actor
-        )
+        with undone_on_refusal(session):
+            people.update_person(
+                session=session, person_id=person_id, changes=changes, expected_version=_version(version), actor=actor
+            )
     except DomainError as error:
         refused = about_the_form(error)  # no such person, or not allowed: a refusal page
         row_errors = {person_id: {field: f"Nothing was changed: {problems_text(refused)}"}}
