@@ -44,3 +44,23 @@ def test_the_top_level_is_the_fixed_one() -> None:
     # Only local, ignored artefacts may stand beside them (the venv, caches, the SQLite file).
     ignored = {".venv", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis", "benefits.egg-info"}
     assert {name for name in tracked_extras if not name.startswith("benefits.db")} <= ignored
+
+
+def _transaction_calls(path: Path) -> list[str]:
+    """Where a module calls `.commit()` or `.rollback()` on anything (comments and strings do not count)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.func.attr}()"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"commit", "rollback"}
+    ]
+
+
+def test_only_the_request_commits_or_rolls_back() -> None:
+    # The request's unit of work (api/deps.py) is the one owner of the transaction: a handler that committed
+    # could keep half a change, and one that rolled back would undo what the request had done before it.
+    modules = [*(ROOT / "web").rglob("*.py"), *(ROOT / "api" / "routes").rglob("*.py")]
+    assert modules
+    assert [call for path in sorted(modules) for call in _transaction_calls(path)] == []
