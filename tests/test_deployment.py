@@ -72,6 +72,7 @@ class Deployment:
     http_port: int
     certificate: Path
     token: str
+    fail_timeout: float
 
     @property
     def base(self) -> str:
@@ -81,6 +82,28 @@ class Deployment:
     def worker_base(self, index: int) -> str:
         """A worker's own address, behind nginx."""
         return f"http://127.0.0.1:{self.worker_ports[index]}"
+
+    def worker_address(self, index: int) -> str:
+        """A worker's address as nginx's access log names it."""
+        return f"127.0.0.1:{self.worker_ports[index]}"
+
+    def wait_until_nginx_answers_through(self, index: int, since: float) -> float:
+        """Send reads through nginx until it answers one through worker `index`; when it did (epoch seconds)."""
+        # nginx tries a worker it left alone again once fail_timeout (counted in whole seconds) has passed.
+        timeout = self.fail_timeout + 10
+        deadline = time.monotonic() + timeout
+        with self.client() as http:
+            while True:
+                assert http.get("/api/v1/initiatives", params={"limit": 1}).status_code == 200
+                through = [
+                    p.at
+                    for p in self.nginx.passages()
+                    if p.at > since and p.upstreams[-1:] == [self.worker_address(index)] and p.status < 500
+                ]
+                if through:
+                    return through[0]
+                assert time.monotonic() < deadline, f"nginx sent nothing to worker {index} in {timeout} s"
+                time.sleep(0.2)
 
     def client(self, *, token: bool = True, local_address: str | None = None) -> httpx2.Client:
         """A client of nginx over https, trusting the test's certificate, from a loopback address of its choice."""
@@ -167,6 +190,8 @@ def deployment() -> Iterator[Deployment]:
                     "/etc/ssl/private/benefits.example.org.key": str(key),
                 },
             )
+            # How long nginx leaves a worker alone after a failed attempt (the same on every `server` line).
+            (fail_timeout,) = {float(seconds) for seconds in re.findall(r"fail_timeout=(\d+)s", site)}
             with running_nginx(prefix, site, [https_port, http_port]) as nginx:
                 yield Deployment(
                     cluster=cluster,
@@ -178,6 +203,7 @@ def deployment() -> Iterator[Deployment]:
                     http_port=http_port,
                     certificate=certificate,
                     token=token,
+                    fail_timeout=fail_timeout,
                 )
         finally:
             for worker in workers:
@@ -233,7 +259,7 @@ class Attempt:
 
 def test_a_worker_killed_under_a_write_load_loses_no_acknowledged_write(deployment: Deployment) -> None:
     victim, survivor = deployment.workers
-    victim_address, survivor_address = (f"127.0.0.1:{port}" for port in deployment.worker_ports)
+    survivor_address = deployment.worker_address(1)
     attempts: list[Attempt] = []
     reads: list[int] = []
     acknowledged = threading.Semaphore(0)
@@ -336,18 +362,7 @@ def test_a_worker_killed_under_a_write_load_loses_no_acknowledged_write(deployme
     victim.start()
     victim.wait_ready(deployment.worker_base(0))
     restarted_at = time.time()
-    with deployment.client() as http:
-        deadline = time.monotonic() + 30
-        while True:
-            assert http.get("/api/v1/initiatives", params={"limit": 1}).status_code == 200
-            back = [
-                p for p in deployment.nginx.passages() if p.at > restarted_at and p.upstreams[-1:] == [victim_address]
-            ]
-            if back and back[-1].status == 200:
-                break
-            assert time.monotonic() < deadline, "nginx did not send requests to the restarted worker"
-            time.sleep(0.2)
-    back_after = back[-1].at - restarted_at
+    back_after = deployment.wait_until_nginx_answers_through(0, since=restarted_at) - restarted_at
     assert survivor.process is not None and survivor.process.poll() is None
 
     print(
@@ -382,7 +397,7 @@ def test_stopping_postgresql_answers_503_and_the_service_recovers_by_itself(depl
         assert alive.status_code == 200 and alive.json() == {"status": "ok"}
         # Each worker said 503 itself, and nginx did not pass a 503 on to the other (every worker would say it).
         during = [p for p in deployment.nginx.passages() if p.at > stopped_at]
-        assert {p.upstreams[-1] for p in during} == {f"127.0.0.1:{port}" for port in deployment.worker_ports}
+        assert {p.upstreams[-1] for p in during} == {deployment.worker_address(0), deployment.worker_address(1)}
         assert all(len(p.upstreams) == 1 for p in during), during
 
         deployment.cluster.start()
@@ -411,4 +426,57 @@ def test_stopping_postgresql_answers_503_and_the_service_recovers_by_itself(depl
     print(
         f"\noutage: {len(answers)} requests answered 503 with Retry-After {retry_after}, /readyz 503, /healthz 200; "
         f"answering 200 again {recovered_in:.1f} s after PostgreSQL returned"
+    )
+
+
+def test_a_release_restarts_the_workers_one_at_a_time_without_a_refused_request(deployment: Deployment) -> None:
+    statuses: list[int] = []
+    load_over = threading.Event()
+
+    def load(number: int) -> None:
+        with deployment.client() as http:
+            n = 0
+            while not load_over.is_set():
+                n += 1
+                if number % 2:
+                    statuses.append(
+                        http.post("/api/v1/initiatives", json={"name": f"Release {number}-{n}"}).status_code
+                    )
+                else:
+                    statuses.append(http.get("/api/v1/initiatives", params={"limit": 5}).status_code)
+
+    stops: list[float] = []
+    waits: list[float] = []
+    began_at = time.time()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        running = [pool.submit(load, number) for number in range(3)]
+        try:
+            for index, worker in enumerate(deployment.workers):
+                # `systemctl restart benefits@PORT`: KillSignal, then start; then wait for /readyz, as the guide says.
+                began = time.monotonic()
+                assert worker.stop(), f"the worker outlived TimeoutStopSec={worker.unit.timeout_stop_seconds}"
+                stops.append(time.monotonic() - began)
+                worker.start()
+                worker.wait_ready(deployment.worker_base(index))
+                ready_at = time.time()
+                # nginx may have tried the worker while it was starting, and then leaves it alone for fail_timeout
+                # (counted in whole seconds): stop the next one sooner and nginx believes both down.
+                deployment.wait_until_nginx_answers_through(index, since=ready_at)
+                waits.append(time.time() - ready_at)
+        finally:
+            load_over.set()
+            for future in running:
+                future.result()
+    # A stopping worker refuses new connections, which nginx passes to the other, and finishes those it holds.
+    refused = Counter(
+        (p.status, tuple(p.upstreams), tuple(p.upstream_statuses))
+        for p in deployment.nginx.passages()
+        if p.at > began_at and p.status >= 500
+    )
+    assert statuses and set(statuses) <= {200, 201}, (Counter(statuses), refused.most_common(10), stops)
+
+    print(
+        f"\nrelease: {len(statuses)} requests while both workers were restarted in turn, {Counter(statuses)}; "
+        f"each stopped in {', '.join(f'{seconds:.1f}' for seconds in stops)} s and was used by nginx again "
+        f"{', '.join(f'{seconds:.1f}' for seconds in waits)} s after it was ready"
     )

@@ -24,7 +24,11 @@ class StoppableCluster:
             shutil.chown(self.data, "postgres", "postgres")
             shutil.chown(self.root, "postgres", "postgres")
         self.port = _free_port()
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        try:
+            self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        except BaseException:
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
 
     @property
     def url(self) -> str:
