@@ -1,5 +1,8 @@
-"""The application factory: the REST API, its error mapping, its limits and its security headers."""
+"""The application factory: the REST API, its error mapping, its limits, its security headers and what it tells
+an operator (request ids, access lines, metrics)."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -8,6 +11,7 @@ from starlette.types import ASGIApp
 from api.docs import DOCS_URL, REDOC_URL, install_docs
 from api.limits import BodySizeLimit, SecurityHeaders
 from api.methods import operation_id
+from api.observability import ServiceMetrics, install_metrics, observe
 from api.problems import install_outage_handlers, install_problem_handlers
 from api.routes import (
     appraisal,
@@ -25,6 +29,7 @@ from api.routes import (
     tokens,
     workbooks,
 )
+from benefits.db import get_engine
 from benefits.settings import Settings, get_settings
 from web import pages
 
@@ -36,22 +41,35 @@ DESCRIPTION = (
 
 
 class BenefitsApp(FastAPI):
-    """The FastAPI application with its security headers outside everything, the server-error answer included."""
+    """The FastAPI application with its request ids, observation and security headers outside everything, so the
+    server-error answer has them too."""
 
-    def __init__(self, *, trusted_proxies: str, **kwargs: Any) -> None:
+    def __init__(self, *, trusted_proxies: str, metrics: ServiceMetrics, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.trusted_proxies = trusted_proxies
+        self.metrics = metrics
 
     def build_middleware_stack(self) -> ASGIApp:
-        """The framework's stack (whose outermost layer answers unexpected errors), wrapped in the headers."""
+        """The framework's stack (whose outermost layer answers unexpected errors), observed, then the headers."""
         # The oauth2 redirect page is Swagger UI's too, with its own inline script.
         docs = {DOCS_URL, REDOC_URL, self.swagger_ui_oauth2_redirect_url or f"{DOCS_URL}/oauth2-redirect"}
-        return SecurityHeaders(super().build_middleware_stack(), trusted_proxies=self.trusted_proxies, docs_paths=docs)
+        observed = observe(super().build_middleware_stack(), metrics=self.metrics, routes=self.routes)
+        return SecurityHeaders(observed, trusted_proxies=self.trusted_proxies, docs_paths=docs)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ASGI application; it holds no state between requests, so many workers can serve one database."""
     settings = settings or get_settings()
+    metrics = ServiceMetrics()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        # The server runs this once the requests in flight have finished: close the pool the requests used
+        # (PostgreSQL sees each session end rather than a dropped socket), and leave the workers' shared metrics.
+        get_engine().dispose()
+        metrics.process_ends()
+
     # /docs and /redoc are served from local files (api.docs), so they work on a network without the internet.
     app = BenefitsApp(
         title="Benefits realisation",
@@ -60,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         trusted_proxies=settings.forwarded_allow_ips,
+        metrics=metrics,
+        lifespan=lifespan,
         # Operation ids are the handlers' names (`list_initiatives`), so a generated client reads naturally.
         generate_unique_id_function=operation_id,
         # One schema per model for requests and responses alike: a generated client gets one `StageWeights`.
@@ -68,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_docs(app)
     install_problem_handlers(app)
     app.include_router(health.router)
+    install_metrics(app, metrics)
     # Before the benefits router, so /benefits/import-template.xlsx is not taken for a benefit's id.
     app.include_router(workbooks.router)
     app.include_router(initiatives.router)

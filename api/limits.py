@@ -10,6 +10,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.observability import current_request_id
+
 
 class BodySizeLimit:
     """Refuse bodies over `max_bytes` with 413, whether or not they declare their length."""
@@ -67,6 +69,7 @@ async def _problem(send: Send, path: str, status: int, title: str, detail: str) 
         "detail": detail,
         "instance": path,
         "errors": [],
+        "request_id": current_request_id(),
     }
     content = json.dumps(payload).encode()
     await send(

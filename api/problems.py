@@ -1,5 +1,6 @@
 """RFC 9457 problem+json: every error the API returns, mapped once from domain and framework errors."""
 
+import html
 import logging
 import threading
 import time
@@ -8,13 +9,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.methods import documented_methods
+from api.observability import current_request_id
 from benefits.errors import (
     Conflict,
     DomainError,
@@ -52,6 +54,9 @@ class ProblemRead(BaseModel):
     instance: str | None = None
     code: str | None = None
     errors: list[ProblemItem] = []
+    request_id: str | None = Field(
+        default=None, description="The request's id (its X-Request-ID): quote it to find the request in the logs."
+    )
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -107,6 +112,7 @@ def problem_response(
     if code:
         body["code"] = code
     body["errors"] = errors or []
+    body["request_id"] = current_request_id()
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -277,7 +283,8 @@ OUTAGE_PAGE = """<!doctype html>
 <html lang="en-GB">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{heading} · Benefits tracker</title><link rel="stylesheet" href="/static/site.css"></head>
-<body><main id="main"><h1>{heading}</h1><p role="alert">{message}</p></main></body>
+<body><main id="main"><h1>{heading}</h1><p role="alert">{message}</p>
+<p>If you report this, quote the reference <code>{reference}</code>.</p></main></body>
 </html>
 """
 
@@ -300,7 +307,11 @@ def _outage_response(request: Request, kind: str, retry_after: int) -> Response:
     if request.headers.get("HX-Request") == "true":
         # htmx swaps a 5xx into the page: into the main area, as every other refusal is.
         headers |= {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"}
-    return HTMLResponse(OUTAGE_PAGE.format(heading=title, message=detail), status_code=503, headers=headers)
+    return HTMLResponse(
+        OUTAGE_PAGE.format(heading=title, message=detail, reference=html.escape(current_request_id() or "none")),
+        status_code=503,
+        headers=headers,
+    )
 
 
 async def _integrity_error(request: Request, error: Exception) -> JSONResponse:

@@ -1,8 +1,9 @@
 """The one settings object, read from BENEFITS_* environment variables."""
 
 from functools import lru_cache
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,6 +53,29 @@ class Settings(BaseSettings):
     database_log_interval_seconds: int = Field(
         default=60, ge=1, description="While the database fails, how often each kind of failure is logged again."
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="How log lines are written: `text` (key=value) or `json` (one object a line)."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", description="The least severe log lines written."
+    )
+    shutdown_grace_seconds: int = Field(
+        default=30,
+        ge=1,
+        description="On SIGTERM, how long `benefits serve` lets requests in flight finish before cutting them off.",
+    )
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_in_any_case(cls, value: object) -> object:
+        """`json` or `JSON`: the case an operator types does not matter."""
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        """`info` or `INFO`: the case an operator types does not matter."""
+        return value.strip().upper() if isinstance(value, str) else value
 
 
 @lru_cache

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 
+from api.observability import current_request_id
 from api.problems import status_for
 from benefits.errors import DomainError
 from web.forms import is_htmx
@@ -51,6 +52,16 @@ def refusal_page(request: Request, status: int, heading: str, message: str) -> R
     return response
 
 
+def server_error_page(request: Request, status: int, heading: str, message: str) -> Response:
+    """A failure of the service's own (5xx), with the request's id as a reference to quote when reporting it."""
+    context = {"heading": heading, "message": message, "reference": current_request_id()}
+    response = render(request, "server_error.html", context, status, block="content")
+    if is_htmx(request):
+        response.headers["HX-Retarget"] = "#main"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
 def _domain(request: Request, error: DomainError) -> Response:
     status = status_for(error)
     heading = SAID.get(status, ("Refused", ""))[0]
@@ -77,7 +88,8 @@ def _for_pages(api: Handler, page: Callable[[Request, Any], Response] | None) ->
         if page is not None:
             return page(request, error)
         heading, message = SAID.get(answer.status_code, UNEXPECTED)
-        refused = refusal_page(request, answer.status_code, heading, message)
+        page_for = server_error_page if answer.status_code >= 500 else refusal_page
+        refused = page_for(request, answer.status_code, heading, message)
         if "allow" in answer.headers:
             refused.headers["Allow"] = answer.headers["allow"]
         return refused

@@ -1,10 +1,16 @@
 """Every error is RFC 9457 problem+json; nothing a client can send yields a 500."""
 
+import re
+
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
+
+from web.session import SESSION_COOKIE
 
 PROBLEM = "application/problem+json"
-PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors", "request_id"}
 
 
 def assert_problem(response, status: int) -> dict:
@@ -14,6 +20,8 @@ def assert_problem(response, status: int) -> dict:
     assert set(body) >= PROBLEM_KEYS
     assert body["status"] == status
     assert body["instance"] == response.request.url.path
+    # The id to quote when reporting it: the one the response's header carries (and the log lines).
+    assert body["request_id"] == response.headers["X-Request-ID"]
     return body
 
 
@@ -115,3 +123,59 @@ def test_open_endpoints(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/openapi.json").status_code == 200
     assert client.get("/docs").status_code == 200
+
+
+def with_faults(app: FastAPI) -> FastAPI:
+    """The app with routes that fail as a defect would, and as a database that stopped answering would."""
+
+    def defect() -> None:
+        raise RuntimeError("a defect")
+
+    def database_gone() -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    for path, fault in [
+        ("/api/v1/test-defect", defect),
+        ("/test-defect", defect),
+        ("/api/v1/test-outage", database_gone),
+        ("/test-outage", database_gone),
+    ]:
+        app.add_api_route(path, fault, include_in_schema=False)
+    return app
+
+
+def test_a_problem_carries_the_request_id_it_came_with(client: TestClient) -> None:
+    sent = {"X-Request-ID": "support-ticket-4711"}
+    missing = client.get("/api/v1/benefits/999999", headers=sent)
+    assert assert_problem(missing, 404)["request_id"] == sent["X-Request-ID"]
+    # Refused before the framework reads it (the size limit), the body still names the request.
+    big = b'{"name": "' + b"x" * 2_000_000 + b'"}'
+    refused = client.post("/api/v1/initiatives", content=big, headers={**sent, "content-type": "application/json"})
+    assert assert_problem(refused, 413)["request_id"] == sent["X-Request-ID"]
+
+
+def test_server_errors_and_outages_carry_the_request_id(client: TestClient, app: FastAPI) -> None:
+    with_faults(app)
+    failed = assert_problem(client.get("/api/v1/test-defect", headers={"X-Request-ID": "req-500"}), 500)
+    assert (failed["code"], failed["request_id"]) == ("internal_error", "req-500")
+    outage = assert_problem(client.get("/api/v1/test-outage", headers={"X-Request-ID": "req-503"}), 503)
+    assert (outage["code"], outage["request_id"]) == ("database_unavailable", "req-503")
+
+
+def test_the_pages_give_the_request_id_as_a_reference_to_quote(app: FastAPI, admin_token: str) -> None:
+    with_faults(app)
+    browser = TestClient(app, raise_server_exceptions=False, cookies={SESSION_COOKIE: admin_token})
+    for path, status in [("/test-defect", 500), ("/test-outage", 503)]:
+        page = browser.get(path)
+        assert page.status_code == status
+        assert page.headers["content-type"].startswith("text/html")
+        reference = page.headers["X-Request-ID"]
+        assert re.search(rf"quote the reference <code>{reference}</code>", page.text), page.text
+    # A refusal of what someone sent is theirs to put right: no reference is needed there.
+    assert "reference" not in browser.get("/initiatives/999999").text
+
+
+def test_the_documented_problem_lists_the_request_id(app: FastAPI) -> None:
+    schema = app.openapi()["components"]["schemas"]["ProblemRead"]
+    assert {"type", "title", "status", "detail", "instance", "errors", "request_id"} <= set(schema["properties"])
+    assert "X-Request-ID" in schema["properties"]["request_id"]["description"]
