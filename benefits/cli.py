@@ -1,9 +1,13 @@
 """The `benefits` command line: serve, migrate the database, load the worked example, export workbooks."""
 
 import getpass
+import inspect
+import logging
 import os
+import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from pydantic import SecretStr, ValidationError
@@ -46,18 +50,63 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the API (docs at /docs)."""
     import uvicorn
 
+    from benefits.logs import logging_config
+
+    settings = get_settings()
     click.echo(f"Serving on http://{host}:{port} (API docs at /docs)")
-    trusted = get_settings().forwarded_allow_ips
-    # Client addresses (which sign-in limits count) come from X-Forwarded-For only behind proxies named here.
+    _fresh_metrics_dir()
+    # uvicorn hands a SIGTERM back to this handler once it has shut down gracefully (one before then stops the
+    # start-up): being told to stop and stopping is success, so the command exits 0.
+    signal.signal(signal.SIGTERM, _stopped)
+    trusted = settings.forwarded_allow_ips
     uvicorn.run(
         "api.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
+        # Client addresses (which sign-in limits count) come from X-Forwarded-For only behind proxies named here.
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None,
+        # One format from the server, its workers and the service alike; the service writes the access lines.
+        log_config=logging_config(log_format=settings.log_format, level=settings.log_level, sql_echo=settings.sql_echo),
+        log_level=None,
+        access_log=False,
+        # On SIGTERM: stop accepting, let the requests in flight finish (up to the grace), then close the pool.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        **_worker_patience(uvicorn.Config),
     )
+
+
+# A worker imports the whole service (scipy, openpyxl, alembic) before it can answer the supervisor's health
+# check: some seven seconds alone, longer while several start on two cores. uvicorn's default of five seconds
+# would kill and restart workers that are merely starting.
+WORKER_START_SECONDS = 60
+
+
+def _worker_patience(config: type) -> dict[str, Any]:
+    """The workers' health-check timeout, on uvicorn versions that let it be set (0.37 and later)."""
+    known = inspect.signature(config).parameters
+    return {"timeout_worker_healthcheck": WORKER_START_SECONDS} if "timeout_worker_healthcheck" in known else {}
+
+
+def _stopped(_signal: int, _frame: object) -> None:
+    """Leave now, with every line written: a request cut off at the end of the grace leaves a thread computing
+    an answer nobody will receive, which a normal exit would wait for."""
+    sys.stdout.flush()
+    logging.shutdown()
+    os._exit(0)
+
+
+def _fresh_metrics_dir() -> None:
+    """Empty the workers' shared metrics folder (PROMETHEUS_MULTIPROC_DIR), so counts start again with the server."""
+    shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not shared:
+        return
+    folder = Path(shared)
+    folder.mkdir(parents=True, exist_ok=True)
+    for left in folder.glob("*.db"):
+        left.unlink()
 
 
 @main.group()
