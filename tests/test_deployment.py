@@ -8,6 +8,7 @@ ports, paths and secrets changed, so the guide cannot drift from what is tested 
 import os
 import re
 import secrets
+import shutil
 import ssl
 import subprocess
 import sys
@@ -222,6 +223,19 @@ def test_the_guide_names_only_real_settings_and_the_unit_restarts_a_worker_that_
     assert "%i" in " ".join(unit.exec_start)
 
 
+def test_systemd_accepts_the_guides_unit(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    program = Path(sys.executable).parent / "benefits"
+    unit = tmp_path / "benefits@8001.service"
+    unit.write_text(substituted(guide_file(UNIT), {"/opt/benefits/.venv/bin/benefits": str(program)}))
+    checked = subprocess.run([analyze, "verify", "--man=no", str(unit)], capture_output=True, text=True, check=False)
+    # A misspelt key is only a warning to systemd, which then ignores it: refuse that too.
+    complaints = [line for line in checked.stderr.splitlines() if "Unknown" in line or "Failed" in line]
+    assert checked.returncode == 0 and not complaints, checked.stderr
+
+
 def test_through_nginx_the_workers_believe_https_and_the_clients_address(deployment: Deployment) -> None:
     with deployment.client(token=False) as http:
         answer = http.get("/healthz")
@@ -231,6 +245,8 @@ def test_through_nginx_the_workers_believe_https_and_the_clients_address(deploym
     assert "strict-transport-security" not in httpx2.get(f"{deployment.worker_base(0)}/healthz").headers
     plain = httpx2.get(f"http://127.0.0.1:{deployment.http_port}/api/v1/initiatives?limit=1")
     assert plain.status_code == 301 and plain.headers["location"].startswith("https://")
+    with deployment.client(token=False) as http:
+        assert http.get("/metrics").status_code == 403  # the scraper reads each worker's own port
 
     # Failed sign-ins are counted per client address: nginx says which, and the workers believe it.
     allowed = int(str(_default("login_max_failures_per_address")))
