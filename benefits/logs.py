@@ -97,6 +97,9 @@ def logging_config(*, log_format: LogFormat = "text", level: str = "INFO", sql_e
             "sqlalchemy.engine": {"handlers": [], "propagate": True, "level": "INFO" if sql_echo else "WARNING"},
             # A handler of its own stops SQLAlchemy's echo adding a second one that prints in its own format.
             "sqlalchemy.engine.Engine": {"handlers": ["none"], "propagate": True},
+            # A replaced X-Request-ID is no news: the access line gives the new id. Anyone can send a bad one, so a
+            # warning each time would let any client fill the log.
+            "asgi_correlation_id": {"handlers": [], "propagate": True, "level": "ERROR"},
         },
     }
 

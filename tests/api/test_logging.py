@@ -4,6 +4,8 @@ import io
 import json
 import logging
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
@@ -180,3 +182,27 @@ def test_the_log_settings_take_any_case_and_refuse_what_they_do_not_know(monkeyp
     monkeypatch.delenv("BENEFITS_LOG_FORMAT")
     monkeypatch.delenv("BENEFITS_LOG_LEVEL")
     assert (Settings().log_format, Settings().log_level) == ("text", "INFO")
+
+
+def test_the_set_up_routes_every_logger_through_one_handler_and_keeps_out_the_noise() -> None:
+    # In a process of its own: the set-up replaces the root logger's handlers, which this run's capture needs.
+    script = """
+import logging
+from benefits.logs import configure_logging
+configure_logging(log_format="json", level="INFO")
+logging.getLogger("uvicorn.error").info("Application startup complete.")
+logging.getLogger("uvicorn.access").info("127.0.0.1 - GET / 200")
+logging.getLogger("asgi_correlation_id").warning("Generated new request ID")
+logging.getLogger("sqlalchemy.engine.Engine").info("SELECT 1")
+logging.getLogger("benefits.api").debug("below the level")
+logging.getLogger("benefits.api").error("database unavailable", extra={"kind": "unavailable"})
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    assert [(line["logger"], line["event"]) for line in lines] == [
+        ("uvicorn.error", "Application startup complete."),
+        ("benefits.api", "database unavailable"),
+    ]
+    assert lines[1]["kind"] == "unavailable"
+    assert "color_message" not in lines[0]
+    assert done.stdout == ""
