@@ -97,8 +97,3 @@ class InvalidModel(DomainError):
 
     code: str = "invalid_model"
     title: str = "The model has errors"
-
-
-@dataclass
-class ModelKeptAsDraft(InvalidModel):
-    """A model sent with problems: it was kept as the draft (which the caller commits) and not applied."""

@@ -119,13 +119,15 @@ def load_example(
     members = [actors[name].person_id or 0 for name in spec["acting"]["members"]]
     people.set_initiative_members(session=session, initiative_id=initiative.id, person_ids=members, actor=manager)
     if "model" in spec:
-        cause_models.replace_model(
+        stored = cause_models.replace_model(
             session=session,
             initiative_id=initiative.id,
             fields=ModelIn.model_validate(spec["model"]),
             expected_version=None,
             actor=manager,
         )
+        if isinstance(stored, cause_models.KeptAsDraft):
+            raise stored.refusal  # an example whose model has problems must not load as a draft
     loaded = {
         item["fields"]["title"]: _load_benefit(
             session=session, initiative_id=initiative.id, item=item, manager=manager, finance=finance
