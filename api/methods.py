@@ -1,10 +1,13 @@
 """Operations as the OpenAPI document names them, and the methods a path allows as it documents them."""
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import NoReturn
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -36,3 +39,16 @@ def documented_methods(app: FastAPI, path: str) -> list[str] | None:
     fewest = min(parameters for parameters, _ in matched)
     methods = set().union(*(methods for parameters, methods in matched if parameters == fewest))
     return sorted({*methods, "OPTIONS"})
+
+
+def _method_not_allowed() -> NoReturn:
+    """405: the problem handler names in Allow every method the document gives the path."""
+    raise HTTPException(status_code=405)
+
+
+def not_an_id(router: APIRouter, path: str, methods: Iterable[str]) -> None:
+    """Answer 405 to `methods` at a fixed `path` that a sibling `/{id}` route would otherwise read as an id.
+
+    Added before the `/{id}` routes: PATCH /users/me is a method /users/me does not allow, not a person called "me".
+    """
+    router.add_api_route(path, _method_not_allowed, methods=list(methods), include_in_schema=False, response_model=None)

@@ -1,18 +1,37 @@
 """Column types and validated field types shared by the model families."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, BeforeValidator, PlainSerializer, StringConstraints, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    GetJsonSchemaHandler,
+    PlainSerializer,
+    StrictBool,
+    StringConstraints,
+    ValidationInfo,
+)
 from pydantic import Field as PydanticField
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 from sqlmodel import SQLModel
 from sqlmodel.main import SQLModelConfig
 
-from benefits.text import check_line, check_name, check_prose
+from benefits.text import (
+    LINE_PATTERN,
+    NAME_PATTERN,
+    PROSE_PATTERN,
+    REASON_PATTERN,
+    REQUIRED_REASON_PATTERN,
+    check_line,
+    check_name,
+    check_prose,
+)
 
 # Every model module imports this one first, so the convention is set before any table is defined:
 # constraints then get the same names on both databases, and migrations can drop them by name.
@@ -123,12 +142,52 @@ def _looks_numeric(text: str) -> bool:
 # A moment a client sends, in UTC (naive times are taken as UTC).
 Instant = Annotated[datetime, BeforeValidator(_written_as_a_moment), AfterValidator(_instant)]
 
+
+def _written_as_a_day(value: object) -> object:
+    # As for a moment: the schema says a date, so `0` is refused rather than read as 1 January 1970.
+    numeric = isinstance(value, int | float) or (isinstance(value, str) and _looks_numeric(value))
+    if numeric:
+        raise ValueError("give a date such as 2026-04-01, not a number")
+    return value
+
+
+# A day a client sends, written as the schema says (2026-04-01).
+Day = Annotated[date, BeforeValidator(_written_as_a_day)]
+
+
+class _NullLeftOut:
+    """Leaves null out of a field's documented schema."""
+
+    def __get_pydantic_json_schema__(self, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core)
+        kept = [branch for branch in schema.get("anyOf", []) if branch != {"type": "null"}]
+        if "anyOf" in schema and len(kept) == 1:
+            return {**kept[0], **{key: value for key, value in schema.items() if key != "anyOf"}}
+        return schema
+
+
+T = TypeVar("T")
+# A field a partial change may leave out but never empty: null is not in the document. It is still read, so the
+# domain refuses it by name ("name cannot be null") where the field is, as every other refusal is said.
+Omittable = Annotated[T | None, _NullLeftOut()]
+
+# A yes or no a client sends: true or false only, as the schema says (pydantic would read 0, "no" or "off").
+YesNo = StrictBool
+
 # Write models refuse fields they do not know, so a misspelt or read-only field is an error, not ignored.
 FORBID_UNKNOWN = SQLModelConfig(extra="forbid")
 
+
+def _not_true_or_false(value: object) -> object:
+    # Python counts true as 1; the schema says an integer, so true is refused rather than read as the row 1.
+    if isinstance(value, bool):
+        raise ValueError("give a whole number, not true or false")
+    return value
+
+
 # An id a client sends: bounded, so no client can send one the database cannot hold.
 MAX_ROW_ID = 2_147_483_647
-RowId = Annotated[int, PydanticField(ge=1, le=MAX_ROW_ID)]
+RowId = Annotated[int, PydanticField(ge=1, le=MAX_ROW_ID), BeforeValidator(_not_true_or_false)]
 
 # A value or amount: exact, bounded, and written to JSON as a number.
 Quantity = Annotated[
@@ -160,10 +219,31 @@ def _where_text_comes_in(check: Callable[[str], str]) -> AfterValidator:
 _NAME = (AfterValidator(_no_nul), _where_text_comes_in(check_name))
 _LINE = (AfterValidator(_no_nul), _where_text_comes_in(check_line))
 _PROSE = (AfterValidator(_no_nul), _where_text_comes_in(check_prose))
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), *_NAME]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), *_LINE]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), *_LINE]
-LongText = Annotated[str, StringConstraints(max_length=20_000), *_PROSE]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000), *_PROSE]
+
+
+class _Pattern:
+    """Writes a text rule into the field's JSON Schema as a pattern (the check itself stays the validator's)."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __get_pydantic_json_schema__(self, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core)
+        handler.resolve_ref_schema(schema)["pattern"] = self.pattern
+        return schema
+
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), *_NAME, _Pattern(NAME_PATTERN)
+]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), *_LINE, _Pattern(LINE_PATTERN)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), *_LINE, _Pattern(LINE_PATTERN)]
+LongText = Annotated[str, StringConstraints(max_length=20_000), *_PROSE, _Pattern(PROSE_PATTERN)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000), *_PROSE, _Pattern(REASON_PATTERN)]
 # A reason that must be given: acts that correct the record (reversals, re-baselines) always say why.
-RequiredReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000), *_PROSE]
+RequiredReason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000),
+    *_PROSE,
+    _Pattern(REQUIRED_REASON_PATTERN),
+]

@@ -87,3 +87,43 @@ def check_name(text: str) -> str:
 def for_xml(text: str, replacement: str = "") -> str:
     """The text with every character XML cannot hold (or should not) replaced, so older records still export."""
     return _NOT_FOR_XML.sub(replacement, text)
+
+
+def _escaped(characters: str) -> str:
+    """Characters for a regular-expression class, as \\u escapes that Python's re and JSON Schema tools both read."""
+    return "".join(f"\\u{ord(character):04x}" for character in sorted(characters))
+
+
+# What each kind of text may not hold, for the patterns below: controls, noncharacters of the first plane, and for
+# one line also line separators and bidirectional overrides. Surrogates are left out (no JSON text holds one), and
+# so are the noncharacters beyond the first plane, which a class of the first plane cannot name.
+_NOT_IN_LINE = "\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\ufdd0-\\ufdef\\ufffe\\uffff" + _escaped(
+    "".join(_BIDI_CONTROLS)
+)
+_NOT_IN_PROSE = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\ufdd0-\\ufdef\\ufffe\\uffff"
+# What one-line fields and reasons lose from both ends before they are checked: Unicode's White_Space characters,
+# as pydantic strips them.
+_STRIPPED = "\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+# What never counts as showing something: the invisible characters above, combining marks of the common blocks,
+# variation selectors, format characters and private use (a name may not be only these, nor only unassigned code
+# points, which no short class can name).
+_NEVER_SHOWN = (
+    _escaped("".join(_INVISIBLE))
+    + "\\u00ad\\u034f\\u061c\\u0300-\\u036f\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f"
+    + "\\ufe00-\\ufe0f\\ufff0-\\ufffb\\ue000-\\uf8ff"
+)
+
+
+def _stripped_pattern(refused: str, *, required: bool) -> str:
+    core = f"[^{refused}]*[^{refused}{_STRIPPED}]"
+    return f"^[{_STRIPPED}]*{core if required else f'(?:{core})?'}[{_STRIPPED}]*$"
+
+
+# The text rules as JSON Schema patterns, so a client reads them in the API's document rather than meeting a 422.
+LINE_PATTERN = _stripped_pattern(_NOT_IN_LINE, required=False)
+NAME_PATTERN = (
+    f"^[{_STRIPPED}]*[^{_NOT_IN_LINE}]*[^{_NOT_IN_LINE}{_STRIPPED}{_NEVER_SHOWN}][^{_NOT_IN_LINE}]*[{_STRIPPED}]*$"
+)
+PROSE_PATTERN = f"^[^{_NOT_IN_PROSE}]*$"
+REASON_PATTERN = _stripped_pattern(_NOT_IN_PROSE, required=False)
+REQUIRED_REASON_PATTERN = _stripped_pattern(_NOT_IN_PROSE, required=True)

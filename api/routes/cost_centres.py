@@ -1,6 +1,7 @@
 """The managed list of cost centres that benefits, cost lines and budgets name (kept by finance and admins)."""
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile, status
 
@@ -40,7 +41,8 @@ def create_cost_centre(
     """Add a cost centre to the list (finance, admin); its code is kept in capitals."""
     centre = cost_centres.create_cost_centre(session=session, fields=fields, actor=actor)
     response.headers["ETag"] = etag(centre.version)
-    response.headers["Location"] = f"{router.prefix}/{centre.code}"
+    # Percent-encoded: a code may hold a slash (CS/100), which the Location must keep inside the one segment.
+    response.headers["Location"] = f"{router.prefix}/{quote(centre.code, safe='')}"
     return CostCentreRead.model_validate(centre)
 
 

@@ -3,12 +3,14 @@
 from fastapi import APIRouter, Response, status
 
 from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, PagingDep, ResourceId, SessionDep, etag
+from api.methods import not_an_id
 from api.problems import PROBLEM_RESPONSES
 from api.schemas import PageRead, page_read
 from benefits import people
 from benefits.models import PersonCreate, PersonRead, PersonUpdate, Role
 
 router = APIRouter(prefix="/api/v1/users", tags=["people"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN)
+not_an_id(router, "/me", ["PATCH"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PersonRead)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, File, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from api.deps import SIGNED_IN, ActorDep, ResourceId, SessionDep, bearer_token
+from api.methods import not_an_id
 from api.problems import PROBLEM_RESPONSES
 from api.routes.finance import FiltersDep
 from benefits.workbooks.business_case import business_case_workbook
@@ -60,6 +61,10 @@ def cash_capacity_workbook(session: SessionDep, filters: FiltersDep) -> Streamin
 def benefits_import_template() -> Response:
     """The simpler template for importing a benefits register, with notes on each column."""
     return Response(import_template(), media_type=XLSX, headers=_attachment("benefits-import-template.xlsx"))
+
+
+# Before the benefits router's /benefits/{benefit_id}, which would take the template's name for a benefit's id.
+not_an_id(router, "/benefits/import-template.xlsx", ["PATCH", "DELETE"])
 
 
 def uploaded_register(

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlmodel import Field, SQLModel
 
-from benefits.columns import EnumText, Quantity, RequiredReason, ScaledDecimal, UtcDateTime, utc_now
+from benefits.columns import EnumText, Quantity, RequiredReason, RowId, ScaledDecimal, UtcDateTime, utc_now
 
 
 class BaselineKind(StrEnum):
@@ -73,7 +73,7 @@ class RebaselineCreate(BaseModel):
     model_config = {"extra": "forbid"}
 
     reason: RequiredReason
-    request_id: int | None = None
+    request_id: RowId | None = None
 
 
 class RequestStatus(StrEnum):

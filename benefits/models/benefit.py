@@ -1,6 +1,6 @@
 """Benefits, their per-period profiles and finance confirmations of cash taken."""
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -11,15 +11,18 @@ from sqlmodel import Field, Relationship, SQLModel
 from benefits.columns import (
     FORBID_UNKNOWN,
     Code,
+    Day,
     EnumText,
     LongText,
     Name,
+    Omittable,
     Quantity,
     Reason,
     RequiredReason,
     ScaledDecimal,
     ShortText,
     UtcDateTime,
+    YesNo,
     utc_now,
 )
 from benefits.models.baseline import ApprovedBaseline, BaselineRead, BaselineVersion
@@ -39,9 +42,9 @@ class BenefitBase(SQLModel):
         default=None, max_length=200, description="The customer segment or stakeholder who gains."
     )
     category: Category | None = Field(default=None, sa_type=EnumText(Category))
-    quantified: bool = Field(default=True, description="False for a benefit judged qualitatively.")
+    quantified: YesNo = Field(default=True, description="False for a benefit judged qualitatively.")
     unit: Code | None = Field(default=None, max_length=40, description="GBP for money; calls, %, hours ...")
-    is_disbenefit: bool = Field(default=False, description="A dis-benefit counts as a negative benefit.")
+    is_disbenefit: YesNo = Field(default=False, description="A dis-benefit counts as a negative benefit.")
     measured_as: MeasuredAs = Field(
         default=MeasuredAs.change,
         sa_type=EnumText(MeasuredAs, 8),
@@ -68,9 +71,9 @@ class BenefitBase(SQLModel):
     estimate_likely: Quantity | None = Field(default=None, sa_type=ScaledDecimal)
     estimate_high: Quantity | None = Field(default=None, sa_type=ScaledDecimal)
     baseline_value: Quantity | None = Field(default=None, sa_type=ScaledDecimal)
-    baseline_date: date | None = None
+    baseline_date: Day | None = None
     target_value: Quantity | None = Field(default=None, sa_type=ScaledDecimal)
-    target_date: date | None = None
+    target_date: Day | None = None
     confidence: Confidence | None = Field(default=None, sa_type=EnumText(Confidence, 8))
     evidence: LongText = Field(default="", sa_type=sa.Text, description="Evidence notes for the figures.")
 
@@ -86,14 +89,14 @@ class BenefitUpdate(SQLModel):
 
     model_config = FORBID_UNKNOWN
 
-    title: Name | None = None
-    description: LongText | None = None
+    title: Omittable[Name] = None
+    description: Omittable[LongText] = None
     owner: ShortText | None = None
     beneficiary: ShortText | None = None
     category: Category | None = None
-    quantified: bool | None = None
+    quantified: Omittable[YesNo] = None
     unit: Code | None = None
-    is_disbenefit: bool | None = None
+    is_disbenefit: Omittable[YesNo] = None
     measured_as: MeasuredAs | None = None
     route: RealisationRoute | None = None
     cost_centre: Code | None = None
@@ -103,11 +106,11 @@ class BenefitUpdate(SQLModel):
     estimate_likely: Quantity | None = None
     estimate_high: Quantity | None = None
     baseline_value: Quantity | None = None
-    baseline_date: date | None = None
+    baseline_date: Day | None = None
     target_value: Quantity | None = None
-    target_date: date | None = None
+    target_date: Day | None = None
     confidence: Confidence | None = None
-    evidence: LongText | None = None
+    evidence: Omittable[LongText] = None
     reason: Reason | None = Field(default=None, description="Why the values changed; kept in the history.")
 
 

@@ -10,7 +10,17 @@ from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from benefits.columns import FORBID_UNKNOWN, Code, EnumText, Name, Quantity, ScaledDecimal, UtcDateTime, utc_now
+from benefits.columns import (
+    FORBID_UNKNOWN,
+    Code,
+    EnumText,
+    Name,
+    Omittable,
+    Quantity,
+    ScaledDecimal,
+    UtcDateTime,
+    utc_now,
+)
 
 # An uplift is a fraction: 0.24 is 24%; the Green Book's highest published upper bound is 200%.
 Uplift = Annotated[Quantity, PydanticField(ge=0, le=5)]
@@ -57,11 +67,11 @@ class CostLineUpdate(SQLModel):
 
     model_config = FORBID_UNKNOWN
 
-    title: Name | None = None
-    kind: CostKind | None = None
+    title: Omittable[Name] = None
+    kind: Omittable[CostKind] = None
     cost_centre: Code | None = None
-    optimism_bias: Uplift | None = None
-    profile: list[CostAmountIn] | None = PydanticField(default=None, max_length=400)
+    optimism_bias: Omittable[Uplift] = None
+    profile: Omittable[Annotated[list[CostAmountIn], PydanticField(max_length=400)]] = None
 
 
 class CostLine(SQLModel, table=True):

@@ -9,7 +9,18 @@ from pydantic import BaseModel, PlainSerializer, StringConstraints, field_valida
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from benefits.columns import FORBID_UNKNOWN, Code, Name, Quantity, ScaledDecimal, ShortText, UtcDateTime, utc_now
+from benefits.columns import (
+    FORBID_UNKNOWN,
+    Code,
+    Name,
+    Omittable,
+    Quantity,
+    ScaledDecimal,
+    ShortText,
+    UtcDateTime,
+    YesNo,
+    utc_now,
+)
 from benefits.periods import parse_period
 
 # A cost-centre code: letters, digits and - _ . / only, kept in capitals so `cs200` and `CS200` are one code.
@@ -54,7 +65,7 @@ class CostCentreCreate(SQLModel):
     code: CentreCode
     name: Name
     budget_holder: ShortText | None = None
-    active: bool = True
+    active: YesNo = True
 
 
 class CostCentreUpdate(SQLModel):
@@ -62,9 +73,9 @@ class CostCentreUpdate(SQLModel):
 
     model_config = FORBID_UNKNOWN
 
-    name: Name | None = None
+    name: Omittable[Name] = None
     budget_holder: ShortText | None = None
-    active: bool | None = None
+    active: Omittable[YesNo] = None
 
 
 class CostCentreRead(SQLModel):

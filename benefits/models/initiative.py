@@ -1,19 +1,22 @@
 """Initiatives: a programme or project whose benefits are tracked and appraised."""
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import sqlalchemy as sa
+from pydantic import Field as PydanticField
 from pydantic import field_validator
 from sqlmodel import Field, Relationship, SQLModel
 
 from benefits.columns import (
     FORBID_UNKNOWN,
+    Day,
     EnumText,
     LongText,
     Name,
+    Omittable,
     RowId,
     ScaledDecimal,
     ShortText,
@@ -59,8 +62,8 @@ class InitiativeBase(SQLModel):
         index=True,
         description="The person who owns the initiative (a programme manager edits what they own).",
     )
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     fy_start_month: int = Field(default=4, ge=1, le=12, description="Month the financial year starts (4 = April).")
     base_year: str | None = Field(
         default=None, max_length=12, description="Year 0 of the appraisal, a financial year such as 2026-27."
@@ -93,18 +96,18 @@ class InitiativeUpdate(SQLModel):
 
     model_config = FORBID_UNKNOWN
 
-    name: Name | None = None
-    description: LongText | None = None
+    name: Omittable[Name] = None
+    description: Omittable[LongText] = None
     sponsor: ShortText | None = None
     owner: ShortText | None = None
     owner_id: RowId | None = None
     discount_schedule: ScheduleKey | None = None
     discount_rate: Decimal | None = Field(default=None, ge=0, le=1)
-    start_date: date | None = None
-    end_date: date | None = None
-    fy_start_month: int | None = Field(default=None, ge=1, le=12)
+    start_date: Day | None = None
+    end_date: Day | None = None
+    fy_start_month: Omittable[Annotated[int, PydanticField(ge=1, le=12)]] = None
     base_year: str | None = Field(default=None, max_length=12)
-    granularity: Granularity | None = None
+    granularity: Omittable[Granularity] = None
 
     _check_base_year = field_validator("base_year")(_year_label)
 

@@ -13,15 +13,18 @@ from sqlmodel import Field, SQLModel
 from benefits.columns import (
     FORBID_UNKNOWN,
     Code,
+    Day,
     EnumText,
     LongText,
     Name,
+    Omittable,
     Quantity,
     Reason,
     RowId,
     ScaledDecimal,
     ShortText,
     UtcDateTime,
+    YesNo,
     utc_now,
 )
 from benefits.xmr import Assurance, Direction
@@ -60,7 +63,7 @@ class MeasureBase(SQLModel):
     baseline_points: int | None = Field(
         default=None, ge=2, le=1000, description="Fix each phase's limits from its first N points."
     )
-    screen_outliers: bool = Field(default=False, description="Screen moving ranges at or above 3.267 x their mean.")
+    screen_outliers: YesNo = Field(default=False, description="Screen moving ranges at or above 3.267 x their mean.")
 
 
 class MeasureCreate(MeasureBase):
@@ -70,7 +73,7 @@ class MeasureCreate(MeasureBase):
 
     initiative_id: RowId
     benefit_ids: list[RowId] = PydanticField(default_factory=list, max_length=500)
-    rephase: list[dt.date] = PydanticField(default_factory=list, max_length=MAX_REPHASES)
+    rephase: list[Day] = PydanticField(default_factory=list, max_length=MAX_REPHASES)
 
 
 class MeasureUpdate(SQLModel):
@@ -78,17 +81,17 @@ class MeasureUpdate(SQLModel):
 
     model_config = FORBID_UNKNOWN
 
-    name: Name | None = None
-    unit: ShortText | None = None
-    direction: Direction | None = None
+    name: Omittable[Name] = None
+    unit: Omittable[ShortText] = None
+    direction: Omittable[Direction] = None
     model_node: Code | None = None
-    description: LongText | None = None
-    cadence: Cadence | None = None
+    description: Omittable[LongText] = None
+    cadence: Omittable[Cadence] = None
     target: Quantity | None = None
     baseline_points: int | None = PydanticField(default=None, ge=2, le=1000)
-    screen_outliers: bool | None = None
+    screen_outliers: Omittable[YesNo] = None
     benefit_ids: list[RowId] | None = PydanticField(default=None, max_length=500)
-    rephase: list[dt.date] | None = PydanticField(default=None, max_length=MAX_REPHASES)
+    rephase: list[Day] | None = PydanticField(default=None, max_length=MAX_REPHASES)
     reason: Reason | None = None
 
 
@@ -135,7 +138,7 @@ class ObservationIn(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    date: dt.date
+    date: Day
     value: Quantity
     note: LongText = ""
 

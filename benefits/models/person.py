@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, SecretStr, StringConstraints, fi
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from benefits.columns import FORBID_UNKNOWN, EnumText, Name, RowId, UtcDateTime, utc_now
+from benefits.columns import FORBID_UNKNOWN, EnumText, Name, Omittable, RowId, UtcDateTime, YesNo, utc_now
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -55,7 +55,7 @@ class PersonBase(SQLModel):
     name: Name = Field(max_length=200, description="Unique, case-insensitively; people sign in with it.")
     email: str | None = Field(default=None, max_length=200, description="Unique; people may sign in with it.")
     role: Role = Field(sa_type=EnumText(Role, 24))
-    active: bool = Field(default=True, description="An inactive person cannot sign in or use tokens.")
+    active: YesNo = Field(default=True, description="An inactive person cannot sign in or use tokens.")
 
     _check_email = field_validator("email")(_email)
     _check_name = field_validator("name")(_person_name)
@@ -76,10 +76,10 @@ class PersonUpdate(SQLModel):
 
     model_config = FORBID_UNKNOWN
 
-    name: Name | None = None
+    name: Omittable[Name] = None
     email: str | None = None
-    role: Role | None = None
-    active: bool | None = None
+    role: Omittable[Role] = None
+    active: Omittable[YesNo] = None
     password: Password | None = None
 
     _check_email = field_validator("email")(_email)

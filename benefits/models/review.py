@@ -10,7 +10,7 @@ from pydantic import BaseModel, PlainSerializer
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from benefits.columns import FORBID_UNKNOWN, LongText, Name, RowId, ShortText, UtcDateTime, utc_now
+from benefits.columns import FORBID_UNKNOWN, Day, LongText, Name, RowId, ShortText, UtcDateTime, utc_now
 
 # A total read from a snapshot: exact, written to JSON as a number.
 Amount = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
@@ -31,7 +31,7 @@ class ActionItem(BaseModel):
 
     action: Name
     owner: Name
-    due: dt.date | None = None
+    due: Day | None = None
     status: ActionStatus = ActionStatus.open
 
 
@@ -63,7 +63,7 @@ class ReviewCreate(SQLModel):
     model_config = FORBID_UNKNOWN
 
     initiative_id: RowId | None = PydanticField(default=None, description="Null for a review of the portfolio.")
-    held_on: dt.date
+    held_on: Day
     title: ShortText = ""
     attendees: list[Name] = PydanticField(default_factory=list, max_length=100)
     decisions: list[LongText] = PydanticField(default_factory=list, max_length=200)
