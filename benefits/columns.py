@@ -221,6 +221,17 @@ _LINE = (AfterValidator(_no_nul), _where_text_comes_in(check_line))
 _PROSE = (AfterValidator(_no_nul), _where_text_comes_in(check_prose))
 
 
+def _at_most(limit: int) -> BeforeValidator:
+    """Refuses text longer than `limit` as sent, before its ends are stripped, as the document's maxLength says."""
+
+    def sent(value: object) -> object:
+        if isinstance(value, str) and len(value) > limit:
+            raise ValueError(f"has {len(value):,} characters; keep it to {limit:,}")
+        return value
+
+    return BeforeValidator(sent)
+
+
 class _Pattern:
     """Writes a text rule into the field's JSON Schema as a pattern (the check itself stays the validator's)."""
 
@@ -234,16 +245,27 @@ class _Pattern:
 
 
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), *_NAME, _Pattern(NAME_PATTERN)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    *_NAME,
+    _Pattern(NAME_PATTERN),
+    _at_most(200),
 ]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), *_LINE, _Pattern(LINE_PATTERN)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), *_LINE, _Pattern(LINE_PATTERN)]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200), *_LINE, _Pattern(LINE_PATTERN), _at_most(200)
+]
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=40), *_LINE, _Pattern(LINE_PATTERN), _at_most(40)
+]
 LongText = Annotated[str, StringConstraints(max_length=20_000), *_PROSE, _Pattern(PROSE_PATTERN)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000), *_PROSE, _Pattern(REASON_PATTERN)]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2_000), *_PROSE, _Pattern(REASON_PATTERN), _at_most(2_000)
+]
 # A reason that must be given: acts that correct the record (reversals, re-baselines) always say why.
 RequiredReason = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000),
     *_PROSE,
     _Pattern(REQUIRED_REASON_PATTERN),
+    _at_most(2_000),
 ]

@@ -111,3 +111,13 @@ def test_each_text_type_documents_the_text_it_keeps(kind: str) -> None:
                 assert unicodedata.category(character) in {"Cn", "Mn", "Mc", "Me", "Cf"}, (kind, text)
                 continue
             assert documented_as_kept == kept, (kind, f"U+{point:04X}", text)
+
+
+def test_text_is_as_long_as_it_is_sent(client: TestClient) -> None:
+    # Forty-one line separators (U+0085) were past the documented maxLength, yet taken once stripped to nothing.
+    assert_problem(client.get("/api/v1/audit", params={"entity": "\u0085" * 41}), 422)
+    initiative = client.post("/api/v1/initiatives", json={"name": "I"}).json()
+    padded = {"title": "Licences", "kind": "revenue", "cost_centre": " " * 40 + "CS1"}
+    body = assert_problem(client.post(f"/api/v1/initiatives/{initiative['id']}/costs", json=padded), 422)
+    assert body["errors"][0]["field"] == "cost_centre"
+    assert client.get("/api/v1/audit", params={"entity": " benefit "}).status_code == 200
