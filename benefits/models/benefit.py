@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from pydantic import BaseModel, field_validator
+from pydantic import Field as PydanticField
 from sqlmodel import Field, Relationship, SQLModel
 
 from benefits.columns import (
@@ -27,6 +28,7 @@ from benefits.columns import (
 )
 from benefits.models.baseline import ApprovedBaseline, BaselineRead, BaselineVersion
 from benefits.stages import Category, Confidence, MeasuredAs, RealisationRoute, Stage
+from benefits.text import REQUIRED_REASON_PATTERN
 
 if TYPE_CHECKING:
     from benefits.models.initiative import Initiative
@@ -344,7 +346,8 @@ class TransitionRequest(BaseModel):
 class WithdrawRequest(BaseModel):
     """Withdrawing a benefit ends it for good; the reason is kept."""
 
-    reason: Reason
+    # Documented as never blank, as the check below says in words.
+    reason: Reason = PydanticField(json_schema_extra={"minLength": 1, "pattern": REQUIRED_REASON_PATTERN})
 
     @field_validator("reason")
     @classmethod

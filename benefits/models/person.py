@@ -13,6 +13,8 @@ from sqlmodel import Field, SQLModel
 from benefits.columns import FORBID_UNKNOWN, EnumText, Name, Omittable, RowId, UtcDateTime, YesNo, utc_now
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The same rule for the API's document: what is sent is stripped before it is matched, and never holds NUL.
+EMAIL_PATTERN = r"^\s*[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+\s*$"
 
 
 class Role(StrEnum):
@@ -34,7 +36,8 @@ def _email(value: str | None) -> str | None:
     return value
 
 
-Password = SecretStr
+# 10 to 200 characters, checked by _password (which says so in its refusal) and written in the document.
+Password = Annotated[SecretStr, PydanticField(json_schema_extra={"minLength": 10, "maxLength": 200})]
 
 
 def _password(value: SecretStr | None) -> SecretStr | None:
@@ -53,7 +56,12 @@ class PersonBase(SQLModel):
     """Fields an admin edits."""
 
     name: Name = Field(max_length=200, description="Unique, case-insensitively; people sign in with it.")
-    email: str | None = Field(default=None, max_length=200, description="Unique; people may sign in with it.")
+    email: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Unique; people may sign in with it.",
+        schema_extra={"json_schema_extra": {"pattern": EMAIL_PATTERN}},
+    )
     role: Role = Field(sa_type=EnumText(Role, 24))
     active: YesNo = Field(default=True, description="An inactive person cannot sign in or use tokens.")
 
@@ -77,7 +85,7 @@ class PersonUpdate(SQLModel):
     model_config = FORBID_UNKNOWN
 
     name: Omittable[Name] = None
-    email: str | None = None
+    email: str | None = Field(default=None, schema_extra={"json_schema_extra": {"pattern": EMAIL_PATTERN}})
     role: Omittable[Role] = None
     active: Omittable[YesNo] = None
     password: Password | None = None

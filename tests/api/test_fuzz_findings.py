@@ -121,3 +121,18 @@ def test_text_is_as_long_as_it_is_sent(client: TestClient) -> None:
     body = assert_problem(client.post(f"/api/v1/initiatives/{initiative['id']}/costs", json=padded), 422)
     assert body["errors"][0]["field"] == "cost_centre"
     assert client.get("/api/v1/audit", params={"entity": " benefit "}).status_code == 200
+
+
+def test_e_mail_passwords_and_a_withdrawal_reason_are_documented_as_checked(client: TestClient) -> None:
+    # "", a nine-character password and a blank reason were schema-valid and refused with 422.
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    email = re.compile(schemas["PersonCreate"]["properties"]["email"]["pattern"])
+    password = schemas["PersonCreate"]["properties"]["password"]["anyOf"][0]
+    assert (password["minLength"], password["maxLength"]) == (10, 200)
+    reason = schemas["WithdrawRequest"]["properties"]["reason"]
+    assert reason["minLength"] == 1 and not re.search(reason["pattern"], " \t ")
+    for address in ["", "sam", "sam@", "@council.gov.uk", "sam@council", " sam@council.gov.uk ", "a@b.co"]:
+        sent = {"name": f"P {len(address)} {address.count('@')}", "role": "viewer", "email": address}
+        kept = client.post("/api/v1/users", json=sent).status_code == 201
+        assert bool(email.search(address)) == kept, address
+    assert_problem(client.post("/api/v1/users", json={"name": "Q", "role": "viewer", "password": "x" * 9}), 422)
