@@ -30,7 +30,7 @@ run: install
 	$(BIN)/benefits example load
 	$(BIN)/benefits serve --host 127.0.0.1 --port 8000
 
-## The system packages the tests use (PostgreSQL), from Debian
+## The system packages the tests use (PostgreSQL, LibreOffice Calc, Chromium, nginx), from Debian
 system-packages:
 	bash .ci/system-packages.sh
 

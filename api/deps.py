@@ -5,22 +5,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Query
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from benefits import people
 from benefits.actors import Actor
 from benefits.columns import MAX_ROW_ID as MAX_ID
-from benefits.db import get_engine
+from benefits.db import get_engine, reading_session
 from benefits.errors import Unauthenticated
 
 ResourceId = Annotated[int, Path(ge=1, le=MAX_ID, description="The resource's id.")]
 
 
-def get_session() -> Iterator[Session]:
+# Requests that only read: their unit of work never takes SQLite's write lock, so they never queue behind a writer.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route succeeds, rolled back on any error."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    reads = request.method in READING_METHODS
+    with reading_session(get_engine()) if reads else Session(get_engine(), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

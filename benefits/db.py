@@ -73,6 +73,26 @@ def reading(engine: Engine) -> Engine:
     return engine.execution_options(**{READ_ONLY: True})
 
 
+class WriteInARead(RuntimeError):
+    """A unit of work that promised only to read tried to write (a GET must not change the record)."""
+
+
+def refuse_writes(session: Session, _context: object = None, _instances: object = None) -> None:
+    """A `before_flush` listener for units of work that only read: any change to flush is a programming error."""
+    changed = [*session.new, *session.dirty, *session.deleted]
+    if changed:
+        raise WriteInARead(
+            f"A read tried to write {type(changed[0]).__name__}; writes belong to POST, PUT, PATCH or DELETE."
+        )
+
+
+def reading_session(engine: Engine) -> Session:
+    """A unit of work that only reads: deferred on SQLite, so it never waits for a writer, and refusing to write."""
+    session = Session(reading(engine), expire_on_commit=False)
+    sa.event.listen(session, "before_flush", refuse_writes)
+    return session
+
+
 @contextmanager
 def transaction(engine: Engine | None = None) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error (for the CLI and scripts)."""

@@ -4,15 +4,16 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.app import create_app
-from api.deps import get_session
+from api.deps import READING_METHODS, get_session
 from benefits import migrate
-from benefits.db import make_engine
+from benefits.db import make_engine, refuse_writes
 from benefits.models import Role
 from tests.support.factories import make_person, make_token
 from tests.support.postgres import PostgresUnavailable, create_database, throwaway_server
@@ -96,8 +97,12 @@ def session(engine: Engine) -> Iterator[Session]:
 def use_test_session(app: FastAPI, session: Session) -> FastAPI:
     """Serve the app from the test's session; each request commits or rolls back a savepoint, as it would for real."""
 
-    def _test_session() -> Iterator[Session]:
+    def _test_session(request: Request) -> Iterator[Session]:
         session.commit()  # what the test set up before the request stands, as if committed earlier
+        # A request that only reads gets a unit of work that refuses to write, as it does for real.
+        reads = request.method in READING_METHODS
+        if reads:
+            sa.event.listen(session, "before_flush", refuse_writes)
         try:
             yield session
             session.commit()
@@ -105,6 +110,8 @@ def use_test_session(app: FastAPI, session: Session) -> FastAPI:
             session.rollback()
             raise
         finally:
+            if reads:
+                sa.event.remove(session, "before_flush", refuse_writes)
             # Each real request starts with an empty identity map; so does each test request.
             session.expunge_all()
 

@@ -144,7 +144,9 @@ def database(fresh_databases: FreshDatabase) -> str:
 def test_sigterm_lets_the_request_in_flight_finish_then_the_server_exits(database: str, tmp_path: Path) -> None:
     token = _token(database)
     http = httpx2.Client(headers={"Authorization": f"Bearer {token}"}, timeout=120)
-    with serving(database, tmp_path, BENEFITS_LOG_FORMAT="json") as served, ThreadPoolExecutor(1) as pool:
+    # A grace far longer than the evaluation's few seconds, which a busy machine can stretch past the default 30.
+    grace = {"BENEFITS_LOG_FORMAT": "json", "BENEFITS_SHUTDOWN_GRACE_SECONDS": "120"}
+    with serving(database, tmp_path, **grace) as served, ThreadPoolExecutor(1) as pool:
         evaluate = _heavy_model(http, served.base, assumptions=200)
         body = {"samples": 5_000, "threshold": 25_000}
         answer = pool.submit(http.post, evaluate, json=body, headers={"X-Request-ID": "evaluation-in-flight"})

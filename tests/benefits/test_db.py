@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
-from benefits.db import make_engine, reading
+from benefits.db import WriteInARead, make_engine, reading, reading_session
+from benefits.models import CostCentre
 
 
 def _engine_with_a_row(folder: Path) -> sa.Engine:
@@ -38,3 +39,13 @@ def test_a_write_waits_for_the_writer_before_it(tmp_path: Path) -> None:
         # A unit of work that may write takes the lock at its start: it waits out the busy timeout, then gives up.
         with Session(engine) as session, pytest.raises(sa.exc.OperationalError, match="locked"):
             session.execute(sa.text("SELECT count(*) FROM reading"))
+
+
+def test_a_unit_of_work_that_only_reads_refuses_to_write(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'benefits.db'}")
+    SQLModel.metadata.create_all(engine)
+    with reading_session(engine) as session, pytest.raises(WriteInARead, match="CostCentre"):
+        session.add(CostCentre(code="CS100", name="Contact centre"))
+        session.flush()
+    with Session(engine) as session:
+        assert session.execute(sa.text("SELECT count(*) FROM cost_centre")).scalar_one() == 0
