@@ -170,11 +170,19 @@ class ObservedRequests:
             "request",
             extra={
                 "method": scope.get("method", ""),
-                "path": path,
+                "path": _as_sent(scope),
                 "status": status,
                 "duration_ms": round(seconds * 1000, 1),
             },
         )
+
+
+def _as_sent(scope: Scope) -> str:
+    """The path as the client sent it, still percent-encoded: a %0D%0A in it cannot start a forged log line."""
+    raw = scope.get("raw_path")
+    if isinstance(raw, bytes):
+        return raw.decode("ascii", errors="backslashreplace")
+    return str(scope.get("path", "")).encode("unicode_escape").decode("ascii")
 
 
 def observe(app: ASGIApp, *, metrics: ServiceMetrics, routes: Sequence[BaseRoute] = ()) -> ASGIApp:

@@ -137,7 +137,8 @@ def readiness(*, engine: Engine) -> Readiness:
 
     head = _migrations_head()
     try:
-        with engine.connect() as connection:
+        # A read: on SQLite it does not queue behind a long write and call the database unreachable.
+        with reading(engine).connect() as connection:
             revision = MigrationContext.configure(connection).get_current_revision()
     except (sa.exc.DBAPIError, sa.exc.TimeoutError):
         return Readiness(reachable=False, revision=None, head=head)

@@ -187,7 +187,8 @@ def _walk(models: ModuleType, as_manager, as_finance) -> None:
     # Confirm: finance confirms this year's planned cash of the planned cash-releasing benefit.
     benefits = _ok(_operation("initiatives", "list_benefits").sync_detailed(programme.id, client=as_finance))
     cash = next(item for item in benefits.items if item.route == "cash" and item.stage == "planned")
-    year = _financial_year(date.today())
+    # The latest year of its profile that has started (the example's profile runs from 2026-27 for five years).
+    year = max(row.period for row in cash.profile if _starts(row.period) <= date.today())
     planned = Decimal(str(next(row.planned for row in cash.profile if row.period == year)))
     summary = _operation("finance", "cash_capacity")
     before = _confirmed(_ok(summary.sync_detailed(client=as_finance, initiative_id=programme.id)), year)
@@ -225,9 +226,9 @@ def _walk(models: ModuleType, as_manager, as_finance) -> None:
     assert openpyxl.load_workbook(io.BytesIO(finance_book.content)).sheetnames
 
 
-def _financial_year(today: date) -> str:
-    start = today.year if today.month >= 4 else today.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
+def _starts(year: str) -> date:
+    """The first day of a financial year written 2026-27 (April to March, the example's setting)."""
+    return date(int(year[:4]), 4, 1)
 
 
 def _confirmed(summary, year: str) -> Decimal:

@@ -142,6 +142,16 @@ def test_one_access_line_per_request_with_method_path_status_and_duration(
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z", line["timestamp"])
 
 
+def test_a_path_cannot_forge_a_log_line(client: TestClient, text_lines: Captured) -> None:
+    forged = "/api/v1/benefits/1%0D%0Atimestamp=forged%20level=error%0D%1B[2J"
+    client.get(forged)
+    lines = [line for line in text_lines.lines() if "logger=httpx" not in line]
+    assert not [line for line in lines if line.startswith("timestamp=forged")]
+    access = [line for line in lines if "logger=benefits.access" in line]
+    assert len(access) == 1 and forged in access[0]
+    assert "\x1b" not in access[0] and "\r" not in access[0]
+
+
 def test_the_probes_and_the_scrape_write_no_access_line_unless_debugging(
     anonymous: TestClient, json_lines: Captured
 ) -> None:

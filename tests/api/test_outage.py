@@ -220,7 +220,7 @@ def test_a_busy_sqlite_database_answers_writes_503_busy_and_reads_at_once(
             holder.close()
         # A read starts deferred on the write-ahead log: it answers from the last commit without waiting.
         assert read.status_code == 200
-        assert read_seconds < 1
+        assert read_seconds < 3  # not the 5 s busy timeout a queued read would wait
         assert write.status_code == 503
         assert write.headers["retry-after"] == "1"
         assert write.json()["code"] == "database_busy"
