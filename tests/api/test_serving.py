@@ -192,8 +192,12 @@ def test_a_request_longer_than_the_grace_is_cut_off_and_the_server_still_exits(d
         stopped = time.monotonic()
         assert served.process.wait(timeout=30) == 0
         assert time.monotonic() - stopped < 6, "the server waited past its grace"
-        with pytest.raises(httpx2.TransportError):
-            answer.result(timeout=30)
+        # Cut off: the connection closes, or (with some FastAPI versions, cancelling the handler) a 500 is sent first.
+        try:
+            cut = answer.result(timeout=30)
+        except httpx2.TransportError:
+            return
+        assert cut.status_code == 500, cut.text
 
 
 def test_the_pool_is_closed_when_the_app_stops(fresh_databases: FreshDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
