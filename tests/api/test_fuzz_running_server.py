@@ -74,6 +74,8 @@ def _fuzz(base: str, token: str, reports: Path) -> tuple[dict, str]:
     return json.loads(report_path.read_text()), done.stdout + done.stderr
 
 
+# The one kind of failure still found: a request the document allows, refused (schemathesis's positive data check).
+STILL_REFUSED = "RejectedPositiveData"
 # What the fuzzer still finds, by class; each entry goes when its fix lands, and the mark with the last of them.
 STILL_FOUND = [
     "schema-valid periods and financial years refused with 422 (their formats and ranges are not documented)",
@@ -106,5 +108,11 @@ def test_every_operation_answers_as_documented(fresh_databases: FreshDatabase, t
         pytest.fail(f"operations were left out:\n{printed[-4000:]}")
     if cases < LEAST_CASES:
         pytest.fail(f"too few cases: {figures}")
-    failures = {failure["title"]: failure["operations"] for failure in report["failures"]}
-    assert failures == {}, printed[-20000:]
+    failures = {failure["type"]: failure["operations"] for failure in report["failures"]}
+    # What the issue names, held hard: no server error, no response outside its schema, no undocumented status,
+    # nor any other kind of failure but the one below.
+    others = {kind: operations for kind, operations in failures.items() if kind != STILL_REFUSED}
+    if others:
+        pytest.fail(f"{others}\n{printed[-20000:]}")
+    # The expected failure, until the classes in STILL_FOUND are fixed: schema-valid requests answered 422.
+    assert STILL_REFUSED not in failures, f"{failures[STILL_REFUSED]}\n{printed[-20000:]}"
