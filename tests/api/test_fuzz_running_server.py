@@ -1,7 +1,6 @@
 """Schemathesis against a real `benefits serve`: every operation, every check, at least 10,000 cases a database."""
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FreshDatabase
-from tests.support.server import running_server
+from tests.support.server import benefits_command, running_server
 
 # Fixed, so a failure replays: `schemathesis run ... --seed 15` against the same worked example.
 SEED = 15
@@ -41,19 +40,6 @@ expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "412", "429", "5x
 [checks.negative_data_rejection]
 expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "412", "413", "415", "422", "428", "429", "5xx"]
 """
-
-
-def _benefits(database_url: str, *arguments: str) -> str:
-    environment = {**os.environ, "BENEFITS_DATABASE_URL": database_url}
-    done = subprocess.run(
-        [sys.executable, "-m", "benefits.cli", *arguments],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-        stdin=subprocess.DEVNULL,
-    )
-    return done.stdout
 
 
 def _fuzz(base: str, token: str, reports: Path) -> tuple[dict, str]:
@@ -90,10 +76,10 @@ STILL_FOUND = [
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason="; ".join(STILL_FOUND))
 def test_every_operation_answers_as_documented(fresh_databases: FreshDatabase, tmp_path: Path) -> None:
     url = fresh_databases.url()
-    _benefits(url, "db", "upgrade")
-    _benefits(url, "example", "load")
-    _benefits(url, "users", "create", "Fuzzer", "--role", "admin")
-    token = _benefits(url, "tokens", "create", "Fuzzer").strip().splitlines()[-1]
+    benefits_command(url, "db", "upgrade")
+    benefits_command(url, "example", "load")
+    benefits_command(url, "users", "create", "Fuzzer", "--role", "admin")
+    token = benefits_command(url, "tokens", "create", "Fuzzer").strip().splitlines()[-1]
     with running_server(url) as base:
         started = time.monotonic()
         report, printed = _fuzz(base, token, tmp_path)

@@ -3,7 +3,6 @@
 import importlib
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import pytest
 
 from benefits import migrate
 from tests.conftest import FreshDatabase
-from tests.support.server import running_server
+from tests.support.server import benefits_command, running_server
 
 PACKAGE = "benefits_client"
 # Workbooks are binary downloads; the generator reads any such body as bytes once told the type is one.
@@ -34,21 +33,8 @@ GENERATOR_CONFIG = {
 ACCEPTED_WARNING = "POST /api/v1/measures/{measure_id}/observations"
 
 
-def _benefits(database_url: str, *arguments: str) -> str:
-    environment = {**os.environ, "BENEFITS_DATABASE_URL": database_url}
-    done = subprocess.run(
-        [sys.executable, "-m", "benefits.cli", *arguments],
-        env=environment,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def _token(database_url: str, person: str) -> str:
-    return _benefits(database_url, "tokens", "create", person, "--expires-in", "1").strip().splitlines()[-1]
+    return benefits_command(database_url, "tokens", "create", person, "--expires-in", "1").strip().splitlines()[-1]
 
 
 def _generate(base: str, folder: Path) -> str:
@@ -103,7 +89,7 @@ def test_a_generated_client_covers_the_document_and_walks_the_example(
     folder, _ = generated
     url = fresh_databases.url()
     migrate.upgrade(url)
-    _benefits(url, "example", "load")
+    benefits_command(url, "example", "load")
     manager, finance = _token(url, "Priya Patel"), _token(url, "Frank Okafor")
     with running_server(url) as base:
         document = httpx2.get(f"{base}/openapi.json").json()

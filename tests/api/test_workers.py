@@ -1,36 +1,21 @@
 """The app holds no state between requests: two separate server processes over one database agree."""
 
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
 
 from benefits import migrate
 from tests.conftest import FreshDatabase
+from tests.support.server import benefits_command
 from tests.support.server import running_server as _server
-
-
-def _benefits(database_url: str, *arguments: str) -> str:
-    environment = {**os.environ, "BENEFITS_DATABASE_URL": database_url}
-    done = subprocess.run(
-        [sys.executable, "-m", "benefits.cli", *arguments],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-        stdin=subprocess.DEVNULL,
-    )
-    return done.stdout
 
 
 def test_two_servers_over_one_database_serve_the_same_data(fresh_databases: FreshDatabase) -> None:
     url = fresh_databases.url()
     migrate.upgrade(url)
-    _benefits(url, "users", "create", "Integration", "--role", "programme_manager")
+    benefits_command(url, "users", "create", "Integration", "--role", "programme_manager")
     # Scripts take the token from the last line.
-    token = _benefits(url, "tokens", "create", "Integration", "--expires-in", "1").strip().splitlines()[-1]
+    token = benefits_command(url, "tokens", "create", "Integration", "--expires-in", "1").strip().splitlines()[-1]
     assert token.startswith("bnf_")
     http = httpx2.Client(headers={"Authorization": f"Bearer {token}"})
     with _server(url) as first, _server(url) as second:
@@ -57,8 +42,8 @@ def test_two_servers_over_one_database_serve_the_same_data(fresh_databases: Fres
 def test_concurrent_writes_through_two_servers_all_land(fresh_databases: FreshDatabase) -> None:
     url = fresh_databases.url()
     migrate.upgrade(url)
-    _benefits(url, "users", "create", "Loader", "--role", "programme_manager")
-    token = _benefits(url, "tokens", "create", "Loader").strip().splitlines()[-1]
+    benefits_command(url, "users", "create", "Loader", "--role", "programme_manager")
+    token = benefits_command(url, "tokens", "create", "Loader").strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {token}"}
     with _server(url) as first, _server(url) as second:
         initiative = httpx2.post(f"{first}/api/v1/initiatives", json={"name": "Busy"}, headers=headers).json()
@@ -87,7 +72,7 @@ def test_concurrent_writes_through_two_servers_all_land(fresh_databases: FreshDa
 def test_guesses_sent_in_parallel_are_all_counted(fresh_databases: FreshDatabase) -> None:
     url = fresh_databases.url()
     migrate.upgrade(url)
-    _benefits(url, "users", "create", "Target", "--role", "viewer", "--password", "the right password")
+    benefits_command(url, "users", "create", "Target", "--role", "viewer", "--password", "the right password")
     with _server(url) as first, _server(url) as second:
 
         def guess(number: int) -> int:

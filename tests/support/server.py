@@ -11,6 +11,22 @@ from contextlib import contextmanager
 from typing import IO
 
 import httpx2
+import pytest
+
+
+def benefits_command(database_url: str, *arguments: str) -> str:
+    """Run the `benefits` command line over `database_url`; what it printed, or the test fails with its error."""
+    environment = {**os.environ, "BENEFITS_DATABASE_URL": database_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "benefits.cli", *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    if done.returncode != 0:  # a failure of the test's set-up, never mistaken for an expected assertion failure
+        pytest.fail(f"benefits {' '.join(arguments)} failed:\n{done.stderr}")
+    return done.stdout
 
 
 def free_port() -> int:
