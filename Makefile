@@ -30,7 +30,7 @@ run: install
 	$(BIN)/benefits example load
 	$(BIN)/benefits serve --host 127.0.0.1 --port 8000
 
-## The system packages the tests use (PostgreSQL, LibreOffice Calc, Chromium, nginx), from Debian
+## The system packages the tests and benchmarks use (PostgreSQL, LibreOffice Calc, Chromium, nginx, wrk), from Debian
 system-packages:
 	bash .ci/system-packages.sh
 
@@ -44,7 +44,7 @@ test: system-packages install-test lint
 	$(BIN)/pytest
 
 ## Speed and memory benchmarks against the targets the issues name (not part of `make test`)
-bench: install-test
+bench: system-packages install-test
 	$(BIN)/pytest -m bench -s -p no:cacheprovider tests/benchmarks
 
 ## Pin today's versions of every dependency (after raising a bound in pyproject.toml, then run `make test`)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests need, when they are missing: PostgreSQL (a throwaway server per run),
 # LibreOffice Calc (to recalculate workbooks), Chromium (the browser tests drive it through Playwright) and nginx
-# (the deployment test puts it in front of the workers).
+# (the deployment test puts it in front of the workers), and wrk (the serving benchmark's load, `make bench`).
 set -euo pipefail
 
 missing=()
@@ -14,6 +14,8 @@ command -v chromium >/dev/null || missing+=(chromium)
 # openssl makes that nginx a throwaway certificate
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx)
 command -v openssl >/dev/null || missing+=(openssl)
+# The serving benchmark loads the real server with wrk, beside a bare app under the same load
+command -v wrk >/dev/null || missing+=(wrk)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

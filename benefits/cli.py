@@ -12,14 +12,14 @@ from typing import Any
 import click
 from pydantic import SecretStr, ValidationError
 
-from benefits import backup, cost_centres, migrate, people
 from benefits.actors import system_actor
 from benefits.db import transaction
 from benefits.errors import DomainError
-from benefits.example import load_example
-from benefits.models import ApiTokenCreate, PersonCreate, Role
-from benefits.models.finance import CostCentreCreate
+from benefits.models import Role
 from benefits.settings import get_settings
+
+# Each command imports the rest of what it needs itself: `benefits serve` then starts without the migrations
+# (alembic), the worked example or the backup tools, which take a second or more to import and serve no request.
 
 
 def _operator() -> str:
@@ -118,6 +118,8 @@ def db() -> None:
 @click.argument("revision", default="head")
 def upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head)."""
+    from benefits import migrate
+
     url = get_settings().database_url
     migrate.upgrade(url, revision)
     click.echo(f"Database at revision {migrate.current(url)}")
@@ -127,6 +129,8 @@ def upgrade(revision: str) -> None:
 @click.argument("revision", default="-1")
 def downgrade(revision: str) -> None:
     """Undo migrations down to REVISION (default: one step; `base` for all)."""
+    from benefits import migrate
+
     url = get_settings().database_url
     migrate.downgrade(url, revision)
     click.echo(f"Database at revision {migrate.current(url) or 'base'}")
@@ -136,6 +140,8 @@ def downgrade(revision: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def db_backup(file: Path) -> None:
     """Copy the whole database to FILE while it serves (SQLite's online backup, or pg_dump)."""
+    from benefits import backup
+
     try:
         backup.backup(url=get_settings().database_url, file=file)
     except DomainError as error:
@@ -148,6 +154,8 @@ def db_backup(file: Path) -> None:
 @click.option("--replace", is_flag=True, help="Overwrite a database that already holds tables.")
 def db_restore(file: Path, replace: bool) -> None:
     """Put the database back as FILE holds it (into an empty database unless --replace)."""
+    from benefits import backup, migrate
+
     url = get_settings().database_url
     try:
         backup.restore(url=url, file=file, replace=replace)
@@ -166,6 +174,8 @@ def example() -> None:
 @example.command("load")
 def example_load() -> None:
     """Load the council customer-access example with a first admin and its people (once)."""
+    from benefits.example import load_example
+
     settings = get_settings()
     with transaction() as session:
         made = load_example(
@@ -195,6 +205,9 @@ def users() -> None:
 @click.option("--password", default=None, help="Their password; asked for when a terminal is attached.")
 def users_create(name: str, role: str, email: str | None, password: str | None) -> None:
     """Add a person; without a password (and no terminal) they are an integration that uses tokens only."""
+    from benefits import people
+    from benefits.models import PersonCreate
+
     if password is None and sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
@@ -223,6 +236,9 @@ def tokens() -> None:
 @click.option("--expires-in", "expires_in", type=click.IntRange(1, 3650), default=None, help="Days until it expires.")
 def tokens_create(name: str, expires_in: int | None) -> None:
     """Make an API token for the person NAME; the token is printed alone on the last line."""
+    from benefits import people
+    from benefits.models import ApiTokenCreate
+
     try:
         with transaction() as session:
             found = people.find_person(session=session, login=name)
@@ -299,6 +315,9 @@ def cost_centres_group() -> None:
 @click.option("--holder", default=None, help="Who holds the cost centre's budget.")
 def cost_centres_add(code: str, name: str, holder: str | None) -> None:
     """Put the cost centre CODE, called NAME, on the list (the code is kept in capitals)."""
+    from benefits import cost_centres
+    from benefits.models.finance import CostCentreCreate
+
     try:
         fields = CostCentreCreate(code=code, name=name, budget_holder=holder)
     except ValidationError as error:
@@ -315,6 +334,8 @@ def cost_centres_add(code: str, name: str, holder: str | None) -> None:
 @cost_centres_group.command("list")
 def cost_centres_list() -> None:
     """Print every cost centre by code: its name, budget holder and whether it is active."""
+    from benefits import cost_centres
+
     with transaction() as session:
         centres = cost_centres.all_cost_centres(session=session)
     if not centres:
@@ -328,6 +349,7 @@ def cost_centres_list() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def cost_centres_import(file: str) -> None:
     """Add and change cost centres from the workbook FILE (Code, Name, Budget holder, Active): all rows, or none."""
+    from benefits import cost_centres
     from benefits.workbooks.cost_centres_import import read_cost_centres
     from benefits.workbooks.register_import import MAX_IMPORT_BYTES
 

@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,8 +36,13 @@ SELF_TOKEN_DAYS = 90
 SIGN_IN_TOKEN = "sign-in"  # noqa: S105 (a token's name, not a secret)
 TOKEN_PREFIX = "bnf_"  # noqa: S105 (a marker that helps secret scanners, not a secret)
 _hasher = PasswordHasher()
-# Verified against when the login is unknown, so an unknown name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the login is unknown, so an unknown name costs as long as a wrong password."""
+    # Made on the first sign-in, not on import: hashing takes a tenth of a second that start-up need not spend.
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def hash_password(password: str) -> str:
@@ -186,7 +192,7 @@ def set_initiative_members(*, session: Session, initiative_id: int, person_ids: 
     known = set(session.exec(select(Person.id).where(col(Person.id).in_(wanted))).all()) if wanted else set()
     unknown = [person_id for person_id in wanted if person_id not in known]
     if unknown:
-        raise InvalidInput(
+        raise Conflict(
             "Some members are not people here.",
             [Problem("unknown_person", f"No person {pid}.", f"person_ids[{person_ids.index(pid)}]") for pid in unknown],
         )
@@ -418,7 +424,7 @@ def start_sign_in(*, session: Session, login: str, address: str, limits: SignInL
 def password_matches(pending: PendingSignIn, password: str) -> bool:
     """Whether the password is right; as slow for an unknown name as for a wrong password (no database)."""
     try:
-        verified = bool(_hasher.verify(pending.password_hash or _DUMMY_HASH, password))
+        verified = bool(_hasher.verify(pending.password_hash or _dummy_hash(), password))
     except (VerificationError, InvalidHashError):
         return False
     return verified and pending.password_hash is not None

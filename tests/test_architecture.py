@@ -1,7 +1,11 @@
 """Architecture rules as tests: the domain knows nothing of the web, and the layout is the house's."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN_IN_DOMAIN = {"fastapi", "starlette", "jinja2", "api", "web"}
@@ -64,3 +68,43 @@ def test_only_the_request_commits_or_rolls_back() -> None:
     modules = [*(ROOT / "web").rglob("*.py"), *(ROOT / "api" / "routes").rglob("*.py")]
     assert modules
     assert [call for path in sorted(modules) for call in _transaction_calls(path)] == []
+
+
+def _modules_loaded_by(statement: str) -> set[str]:
+    """The modules a fresh interpreter holds after running `statement` (run in a process of its own)."""
+    done = subprocess.run(
+        [sys.executable, "-c", f"{statement}\nimport sys\nprint('\\n'.join(sys.modules))"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(done.stdout.split())
+
+
+# Each costs a tenth of a second or more to import, and serving starts without any of them: the migrations
+# (alembic), the workbooks (openpyxl, XlsxWriter) and the appraisal's and Monte Carlo's numerics (scipy).
+# Those still imported at start-up are held as expected failures, naming the import that brings them.
+STILL_IMPORTED = {
+    "scipy.optimize": "benefits/discounting.py and benefits/modelling/simulation.py import scipy at the top",
+    "scipy.special": "scipy.optimize brings it, and benefits/modelling/simulation.py imports it at the top",
+    "openpyxl": "api/routes/cost_centres.py and web/*_pages.py import the workbook readers at the top",
+    "xlsxwriter": "api/routes/workbooks.py and web/finance_pages.py import the finance workbook at the top",
+}
+HEAVY_FOR_START_UP = [
+    pytest.param(module, marks=pytest.mark.xfail(strict=True, reason=STILL_IMPORTED[module]))
+    if module in STILL_IMPORTED
+    else module
+    for module in ["alembic", "openpyxl", "xlsxwriter", "scipy.optimize", "scipy.special"]
+]
+
+
+@pytest.fixture(scope="module")
+def loaded_at_start_up() -> set[str]:
+    """What `benefits serve` has imported once its app is built."""
+    return _modules_loaded_by("import benefits.cli\nimport api.app")
+
+
+@pytest.mark.parametrize("module", HEAVY_FOR_START_UP)
+def test_starting_the_service_does_not_import(module: str, loaded_at_start_up: set[str]) -> None:
+    assert module not in loaded_at_start_up
