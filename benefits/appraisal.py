@@ -105,11 +105,11 @@ class YearTotals:
 
 def valued_benefits(initiative_id: int) -> Any:
     """Benefits of the initiative whose money the appraisal counts: financial, or non-financial in GBP."""
-    return (col(Benefit.initiative_id) == initiative_id, *_valued)
+    return (col(Benefit.initiative_id) == initiative_id, *VALUED)
 
 
 # What makes a benefit's money count, whichever initiatives are asked about (`stages.counts_as_money`, as SQL).
-_valued = (
+VALUED = (
     col(Benefit.withdrawn).is_(False),
     col(Benefit.measured_as) != MeasuredAs.level,  # a level is never summed across years
     sa.or_(
@@ -157,7 +157,7 @@ def _gather(
         sa.select(col(Benefit.initiative_id), column, stage, year, func.sum(sign * value))
         .select_from(Benefit)
         .join(ProfileEntry, col(ProfileEntry.benefit_id) == col(Benefit.id))
-        .where(which, *_valued)
+        .where(which, *VALUED)
         .group_by(col(Benefit.initiative_id), column, stage, year)
     )
     for initiative_id, route_column, stage_name, start, raw in session.execute(grouped).all():
@@ -177,7 +177,7 @@ def _gather(
         )
         .select_from(ApprovedBaseline)
         .join(Benefit, col(Benefit.id) == col(ApprovedBaseline.benefit_id))
-        .where(which, *_valued)
+        .where(which, *VALUED)
         .group_by(col(Benefit.initiative_id), approved_year)
     )
     for initiative_id, start, current, original in session.execute(approved).all():
