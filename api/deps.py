@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -84,7 +85,11 @@ bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization:
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def bearer_token(credentials: BearerDep) -> str:
+# The dependencies below that touch no database are coroutines: FastAPI runs them on the event loop, not through
+# the thread pool, where each would queue for a thread and the interpreter lock behind the requests in flight.
+
+
+async def bearer_token(credentials: BearerDep) -> str:
     """The bearer token the request carries; Unauthenticated (401) without one."""
     if credentials is None or not credentials.credentials or len(credentials.credentials) > 200:
         raise Unauthenticated("Send an API token: Authorization: Bearer <token>.")
@@ -101,19 +106,23 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 SIGNED_IN = [Depends(current_actor)]
 
 
+@dataclass(frozen=True)
 class Paging:
     """`limit` and `offset` query parameters of a list endpoint."""
 
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=500, description="Items per page (at most 500).")] = 50,
-        offset: Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip.")] = 0,
-    ) -> None:
-        self.limit = limit
-        self.offset = offset
+    limit: int
+    offset: int
 
 
-PagingDep = Annotated[Paging, Depends()]
+async def paging(
+    limit: Annotated[int, Query(ge=1, le=500, description="Items per page (at most 500).")] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip.")] = 0,
+) -> Paging:
+    """The page a list request asks for."""
+    return Paging(limit=limit, offset=offset)
+
+
+PagingDep = Annotated[Paging, Depends(paging)]
 
 _ETAG = re.compile(r'^"v(\d{1,9})"$')
 
@@ -123,7 +132,7 @@ def etag(version: int) -> str:
     return f'"v{version}"'
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[
         str | None, Header(description="The ETag you read; a stale one is refused with 412.", max_length=200)
     ] = None,
