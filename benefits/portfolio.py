@@ -89,26 +89,33 @@ def _overviews(
         counts[(initiative_id, str(stage))] = int(count)
     entry = LEDGER.c
     values: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-    by_year: dict[tuple[int, str, int], Decimal] = defaultdict(Decimal)
+    cash: dict[int, Decimal] = defaultdict(Decimal)
+    capacity: dict[int, Decimal] = defaultdict(Decimal)
     at_risk: dict[int, Decimal] = defaultdict(Decimal)
-    # One pass over these initiatives' ledger entries gives the funnel's values, each year's routes and the risk.
+    this_year = _this_year(day, {initiative.fy_start_month for initiative in initiatives})
+
+    def this_years(route: RealisationRoute) -> Any:
+        return func.sum(sa.case((sa.and_(entry.route == route.value, this_year), entry.value), else_=0))
+
+    # One pass over these initiatives' ledger entries gives the funnel's values, this year's routes and the risk.
     grouped = (
-        sa.select(entry.initiative_id, entry.stage, entry.route, entry.year, func.sum(entry.value),
-                  func.sum(finance.cash_at_risk(day)))
+        sa.select(entry.initiative_id, entry.stage, func.sum(entry.value), this_years(RealisationRoute.cash),
+                  this_years(RealisationRoute.capacity), func.sum(finance.cash_at_risk(day)))
         .where(_among(entry.initiative_id, ids))
-        .group_by(entry.initiative_id, entry.stage, entry.route, entry.year)
+        .group_by(entry.initiative_id, entry.stage)
     )  # fmt: skip
-    for initiative_id, stage, route, year, raw, risk in session.execute(grouped):
+    for initiative_id, stage, raw, cash_now, capacity_now, risk in session.execute(grouped):
         values[(initiative_id, stage)] += _money(raw)
-        by_year[(initiative_id, route, int(year))] += _money(raw)
+        cash[initiative_id] += _money(cash_now)
+        capacity[initiative_id] += _money(capacity_now)
         at_risk[initiative_id] += _money(risk)
-    appraisals = appraisal.appraise_many(session=session, initiatives=initiatives)
+    npvs = appraisal.net_present_values(session=session, initiatives=initiatives)
     signalling = signals if signals is not None else _signals_of(session=session, initiative_ids=ids)
     overview = []
     for initiative in initiatives:
         assert initiative.id is not None
         current = financial_year_of(day, initiative.fy_start_month)
-        appraised = appraisals[initiative.id]
+        economic_npv, financial_npv = npvs[initiative.id]
         funnel = [
             StageCount(stage.value, counts.get((initiative.id, stage.value), 0),
                        values.get((initiative.id, stage.value), Decimal(0)))
@@ -120,11 +127,11 @@ def _overviews(
                 name=initiative.name,
                 owner=owners.get(initiative.owner_id) if initiative.owner_id else initiative.owner,
                 funnel=funnel,
-                economic_npv=appraised.economic.npv,
-                financial_npv=appraised.financial.npv,
+                economic_npv=economic_npv,
+                financial_npv=financial_npv,
                 year=current.label,
-                cash_this_year=by_year[(initiative.id, RealisationRoute.cash.value, current.start_year)],
-                capacity_this_year=by_year[(initiative.id, RealisationRoute.capacity.value, current.start_year)],
+                cash_this_year=cash[initiative.id],
+                capacity_this_year=capacity[initiative.id],
                 cash_at_risk=at_risk.get(initiative.id, Decimal(0)),
                 signals=signalling.get(initiative.id, 0),
             )
@@ -244,7 +251,7 @@ def arrange_overview(overview: list[InitiativeOverview], *, query: OverviewQuery
 
 def owners_of(overview: list[InitiativeOverview]) -> list[str]:
     """The initiatives' owners, each once, in alphabetical order (for a filter's choices)."""
-    return sorted({item.owner for item in overview if item.owner}, key=str.casefold)
+    return sorted({item.owner for item in overview if item.owner}, key=lambda name: (name.casefold(), name))
 
 
 PAGE_SIZE = 50
@@ -348,7 +355,9 @@ def owner_names(*, session: Session) -> list[str]:
     """The initiatives' owners, each once, in alphabetical order (for a filter's choices)."""
     owner = _owner_name()
     named = sa.select(owner).select_from(Initiative).outerjoin(Person, col(Person.id) == col(Initiative.owner_id))
-    return sorted({name for name in session.execute(named.distinct()).scalars() if name}, key=str.casefold)
+    return sorted(
+        {name for name in session.execute(named.distinct()).scalars() if name}, key=lambda name: (name.casefold(), name)
+    )
 
 
 def _figure(*, session: Session, column: OverviewColumn, day: date, signals: dict[int, int] | None) -> Any:

@@ -121,6 +121,7 @@ QUERY_PROBLEMS = {
     "q": "A search has at most 200 characters, so it is not applied.",
     "cash_at_risk": "“Only with cash at risk” is 1 (on) or left out (off), so it is off.",
     "signals": "“Only with signals” is 1 (on) or left out (off), so it is off.",
+    "page": "A page is a whole number from 1, so the first page is shown.",
 }
 
 
@@ -135,11 +136,16 @@ def _overview_query(request: Request) -> tuple[OverviewQuery, list[str]]:
         return OverviewQuery.model_validate(kept), [text for name, text in QUERY_PROBLEMS.items() if name in refused]
 
 
-def _sort_links(query: OverviewQuery) -> dict[str, str]:
-    """Each column heading's address: sorted by it (the other way when it is the sorted one), filters kept."""
+def _filters(query: OverviewQuery) -> dict[str, str]:
+    """The query's filters as an address keeps them (those left blank left out)."""
     filters = {"owner": query.owner, "q": query.q, "cash_at_risk": "1" if query.cash_at_risk else "",
                "signals": "1" if query.signals else ""}  # fmt: skip
-    kept = {name: value for name, value in filters.items() if value}
+    return {name: value for name, value in filters.items() if value}
+
+
+def _sort_links(query: OverviewQuery) -> dict[str, str]:
+    """Each column heading's address: sorted by it (the other way when it is the sorted one), filters kept."""
+    kept = _filters(query)
     links = {}
     for column, _, figures in COLUMNS:
         if column is query.sort:
@@ -150,19 +156,42 @@ def _sort_links(query: OverviewQuery) -> dict[str, str]:
     return links
 
 
+def _page_links(query: OverviewQuery, shown: portfolio.OverviewPage) -> list[tuple[int, str]]:
+    """The pages to offer (the first, the last, and two either side of this one), each with its address."""
+    kept = _filters(query) | {"sort": query.sort.value, "order": query.order.value}
+    near = {1, shown.pages, *range(shown.page - 2, shown.page + 3)}
+    return [(number, "/?" + urlencode(kept | {"page": str(number)}))
+            for number in sorted(near) if 1 <= number <= shown.pages]  # fmt: skip
+
+
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
-    """The portfolio: each initiative's funnel, NPVs, cash and capacity, cash at risk and signals; sortable."""
-    # With htmx, the sort links and the filter form ask for the table alone.
+    """The portfolio, a page at a time: each initiative's funnel, NPVs, cash and capacity, cash at risk and
+    signals; sortable and filtered; the totals of all it chose on request (htmx fetches them by itself)."""
+    # With htmx, the sort and page links and the filter form ask for the table alone.
     query, problems = _overview_query(request)
-    overview = portfolio.portfolio_overview(session=session)
+    shown = portfolio.overview_page(session=session, query=query)
+    wants_totals = request.query_params.get("totals") == "1"
     context = {
-        "actor": actor, "any_initiatives": bool(overview), "owners": portfolio.owners_of(overview), "query": query,
-        "initiatives": portfolio.arrange_overview(overview, query=query), "columns": COLUMNS,
-        "sort_links": _sort_links(query), "problems": problems,
+        "actor": actor, "shown": shown, "initiatives": shown.initiatives, "query": query, "columns": COLUMNS,
+        "sort_links": _sort_links(query), "page_links": _page_links(query, shown), "problems": problems,
+        "totals": portfolio.portfolio_totals(session=session, query=query) if wants_totals else None,
+        "totals_link": "/portfolio/totals?" + urlencode(_filters(query)),
+        "show_totals": "/?" + urlencode(_filters(query) | {"sort": query.sort.value, "order": query.order.value,
+                                                           "totals": "1"}) + "#totals",
+        # The filter form changed what is chosen, so the totals shown beside the table are fetched anew.
+        "refresh_totals": request.headers.get("HX-Trigger") == "filters",
         "may_create": allowed(session=session, actor=actor, action=Action.create_initiative),
     }  # fmt: skip
     return render(request, "dashboard.html", context, status_code=422 if problems else 200, block="table")
+
+
+@router.get("/portfolio/totals", response_class=HTMLResponse)
+def dashboard_totals(request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
+    """The totals of every initiative the dashboard's filters choose (the part of the page htmx fetches apart)."""
+    query, _ = _overview_query(request)
+    totals = portfolio.portfolio_totals(session=session, query=query)
+    return render(request, "_portfolio_totals.html", {"totals": totals})
 
 
 def install(app: FastAPI) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from benefits import costs, portfolio
+from benefits import appraisal, costs, portfolio
 from benefits.example import load_example
 from benefits.models import ProfileEntryIn
 from benefits.models.cost import CostAmountIn, CostKind, CostLineCreate
@@ -139,6 +139,9 @@ def _totals_agree(session: Session, everything: list[InitiativeOverview], query:
 def test_the_database_s_npvs_agree_with_the_appraisal(session: Session) -> None:
     _varied_portfolio(session)
     everything = portfolio.portfolio_overview(session=session, today=TODAY)
+    for item in everything:
+        appraised = appraisal.appraise(session=session, initiative_id=item.id)
+        assert (item.economic_npv, item.financial_npv) == (appraised.economic.npv, appraised.financial.npv)
     npvs = portfolio.net_present_values(session=session, day=TODAY)
     found = {row.initiative_id: row for row in session.execute(npvs.select())}
     for item in everything:
