@@ -395,7 +395,9 @@ def _figure(*, session: Session, column: OverviewColumn, day: date, signals: dic
     if column in (OverviewColumn.economic_npv, OverviewColumn.financial_npv):
         npvs = net_present_values(session=session, day=day)
         figure = npvs.c.economic if column is OverviewColumn.economic_npv else npvs.c.financial
-        return sa.select(npvs.c.initiative_id, figure.label("figure")).subquery("figures")
+        # To the penny, as the page shows them: NPVs equal there tie, and fall to the name as in `sort_overview`.
+        pennies = func.round(figure / 10 ** (SCALE - 2))
+        return sa.select(npvs.c.initiative_id, pennies.label("figure")).subquery("figures")
     return None
 
 
