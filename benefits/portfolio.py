@@ -503,6 +503,20 @@ def _log_discount(schedule: DiscountSchedule, offset: Any) -> Any:
     return sa.case((offset < 0, offset * math.log1p(float(schedule.rate(1)))), else_=sum(parts[1:], parts[0]))
 
 
+def _ensure_exp_and_ln(session: Session) -> None:
+    """Give SQLite `exp` and `ln` where it was built without its mathematical functions (PostgreSQL has them)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    connection = session.connection()
+    try:
+        connection.exec_driver_sql("SELECT exp(0), ln(1)").all()
+    except sa.exc.OperationalError:
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        raw.create_function("exp", 1, math.exp, deterministic=True)
+        raw.create_function("ln", 1, math.log, deterministic=True)
+
+
 def net_present_values(*, session: Session, day: date) -> Any:
     """A subquery of each initiative's economic and financial NPV (in ten-thousandths, floating point), computed
     by the database as `appraisal.appraise` computes them, for sorting the whole portfolio by them.
@@ -510,6 +524,7 @@ def net_present_values(*, session: Session, day: date) -> Any:
     Financial benefits come from the finance ledger; the few a ledger holds that an appraisal leaves out (levels)
     are taken off again, and the few it leaves out that an appraisal counts (non-financial money) are added."""
     settings, _ = appraisal.appraisal_settings(session=session)
+    _ensure_exp_and_ln(session)
     entry = LEDGER.c
     raw = sa.BigInteger
     cash = RealisationRoute.cash.value
