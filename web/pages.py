@@ -178,7 +178,7 @@ def dashboard(request: Request, session: SessionDep, actor: PageActor) -> HTMLRe
         "totals": portfolio.portfolio_totals(session=session, query=query) if wants_totals else None,
         "totals_link": "/portfolio/totals?" + urlencode(_filters(query)),
         "show_totals": "/?" + urlencode(_filters(query) | {"sort": query.sort.value, "order": query.order.value,
-                                                           "totals": "1"}) + "#totals",
+                                                           "page": str(shown.page), "totals": "1"}) + "#totals",
         # The filter form changed what is chosen, so the totals shown beside the table are fetched anew.
         "refresh_totals": request.headers.get("HX-Trigger") == "filters",
         "may_create": allowed(session=session, actor=actor, action=Action.create_initiative),
