@@ -283,7 +283,7 @@ def set_assumption(
         )
     if (node.low is not None and value < node.low) or (node.high is not None and value > node.high):
         bounds = f"{node.low if node.low is not None else '-'} to {node.high if node.high is not None else '-'}"
-        raise InvalidInput(
+        raise Conflict(
             f"{value:g} is outside {name}'s range of {bounds}; widen the range first.",
             [Problem("outside_range", "the value must lie within the assumption's low and high", "value", node=name)],
         )
@@ -417,7 +417,7 @@ def evaluate(*, session: Session, initiative_id: int, request: EvaluationRequest
     if request.scenario is not None:
         scenarios = {s["name"]: s["overrides"] for s in (stored.record.scenarios if stored.record else [])}
         if request.scenario not in scenarios:
-            raise InvalidModel(
+            raise Conflict(
                 f"There is no scenario called {request.scenario}.",
                 [Problem("unknown_scenario", "no such scenario", field="scenario")],
             )

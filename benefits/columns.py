@@ -1,5 +1,6 @@
 """Column types and validated field types shared by the model families."""
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,10 +19,11 @@ from pydantic import (
 )
 from pydantic import Field as PydanticField
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, PydanticCustomError
 from sqlmodel import SQLModel
 from sqlmodel.main import SQLModelConfig
 
+from benefits.periods import PERIOD_PATTERN, YEAR_PATTERN, Period, PeriodError, parse_period
 from benefits.text import (
     LINE_PATTERN,
     NAME_PATTERN,
@@ -163,6 +165,8 @@ class _NullLeftOut:
         kept = [branch for branch in schema.get("anyOf", []) if branch != {"type": "null"}]
         if "anyOf" in schema and len(kept) == 1:
             return {**kept[0], **{key: value for key, value in schema.items() if key != "anyOf"}}
+        if "anyOf" in schema:  # a decimal: a number or a plain numeral, and never null
+            return {**schema, "anyOf": kept}
         return schema
 
 
@@ -189,12 +193,76 @@ def _not_true_or_false(value: object) -> object:
 MAX_ROW_ID = 2_147_483_647
 RowId = Annotated[int, PydanticField(ge=1, le=MAX_ROW_ID), BeforeValidator(_not_true_or_false)]
 
+# A decimal sent as a string (to keep it exact) is a plain numeral; its bounds are then checked as a number's are.
+_NUMERAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
+
+
+def _plain_numeral(value: object) -> object:
+    if isinstance(value, str) and not _NUMERAL.fullmatch(value):
+        raise ValueError("write the number plainly, such as 1234.56: no spaces, commas, currency signs or exponent")
+    return value
+
+
+class _NumeralPattern:
+    """Writes the numerals a decimal field takes as a string into its schema: the plain ones within its bounds."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __get_pydantic_json_schema__(self, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core)
+        target = handler.resolve_ref_schema(schema)
+        for branch in target.get("anyOf", [target]):
+            if branch.get("type") == "string":
+                branch["pattern"] = self.pattern
+        return schema
+
+
+# Plain numerals within each bound, leading zeros and a negative zero included, as _plain_numeral and the bounds
+# take them; tests/benefits/test_numerals.py holds each pattern to what the field accepts.
+_ZERO_BELOW = r"-(?:0+(?:\.0*)?|0*\.0+)"
+QUANTITY_NUMERAL = r"^[+-]?0*(?:[0-9]{1,12}(?:\.[0-9]*)?|1000000000000(?:\.0*)?|\.[0-9]+)$"
+POSITIVE_NUMERAL = (
+    r"^\+?0*(?:[1-9][0-9]{0,11}(?:\.[0-9]*)?|1000000000000(?:\.0*)?|\.(?:0{0,3}[1-9][0-9]*|0000[5-9][0-9]*))$"
+)
+SHARE_NUMERAL = rf"^(?:\+?(?:0+(?:\.[0-9]*)?|0*\.[0-9]+|0*1(?:\.0*)?)|{_ZERO_BELOW})$"
+UPLIFT_NUMERAL = rf"^(?:\+?(?:0*[0-4](?:\.[0-9]*)?|0*\.[0-9]+|0*5(?:\.0*)?)|{_ZERO_BELOW})$"
+
 # A value or amount: exact, bounded, and written to JSON as a number.
 Quantity = Annotated[
     Decimal,
     PydanticField(ge=-QUANTITY_LIMIT, le=QUANTITY_LIMIT, allow_inf_nan=False),
+    BeforeValidator(_plain_numeral),
     AfterValidator(quantize),
     PlainSerializer(float, return_type=float, when_used="json"),
+    _NumeralPattern(QUANTITY_NUMERAL),
+]
+# An amount that must be above nothing once rounded to the stored four places (a confirmation): 0.00005 and up.
+PositiveQuantity = Annotated[
+    Decimal,
+    PydanticField(ge=Decimal("0.00005"), le=QUANTITY_LIMIT, allow_inf_nan=False),
+    BeforeValidator(_plain_numeral),
+    AfterValidator(quantize),
+    PlainSerializer(float, return_type=float, when_used="json"),
+    _NumeralPattern(POSITIVE_NUMERAL),
+]
+# A share from 0 to 1 (a stage weight, a discount rate), kept to the stored precision.
+Share = Annotated[
+    Decimal,
+    PydanticField(ge=0, le=1, allow_inf_nan=False),
+    BeforeValidator(_plain_numeral),
+    AfterValidator(quantize),
+    PlainSerializer(float, return_type=float, when_used="json"),
+    _NumeralPattern(SHARE_NUMERAL),
+]
+# An optimism-bias uplift: from 0 to 5 (500%).
+Uplift = Annotated[
+    Decimal,
+    PydanticField(ge=0, le=5, allow_inf_nan=False),
+    BeforeValidator(_plain_numeral),
+    AfterValidator(quantize),
+    PlainSerializer(float, return_type=float, when_used="json"),
+    _NumeralPattern(UPLIFT_NUMERAL),
 ]
 
 
@@ -232,7 +300,7 @@ def _at_most(limit: int) -> BeforeValidator:
     return BeforeValidator(sent)
 
 
-class _Pattern:
+class TextPattern:
     """Writes a text rule into the field's JSON Schema as a pattern (the check itself stays the validator's)."""
 
     def __init__(self, pattern: str) -> None:
@@ -248,24 +316,73 @@ Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     *_NAME,
-    _Pattern(NAME_PATTERN),
+    TextPattern(NAME_PATTERN),
     _at_most(200),
 ]
 ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=200), *_LINE, _Pattern(LINE_PATTERN), _at_most(200)
+    str, StringConstraints(strip_whitespace=True, max_length=200), *_LINE, TextPattern(LINE_PATTERN), _at_most(200)
 ]
 Code = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=40), *_LINE, _Pattern(LINE_PATTERN), _at_most(40)
+    str, StringConstraints(strip_whitespace=True, max_length=40), *_LINE, TextPattern(LINE_PATTERN), _at_most(40)
 ]
-LongText = Annotated[str, StringConstraints(max_length=20_000), *_PROSE, _Pattern(PROSE_PATTERN)]
+# A code that must be given (a cost centre a budget names): it shows at least one character once stripped.
+RequiredCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+    *_NAME,
+    TextPattern(NAME_PATTERN),
+    _at_most(40),
+]
+# A model node a benefit or measure names: as long as the model lets a node's name be, and never empty (null unlinks).
+NodeName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=60),
+    *_NAME,
+    TextPattern(NAME_PATTERN),
+    _at_most(60),
+]
+LongText = Annotated[str, StringConstraints(max_length=20_000), *_PROSE, TextPattern(PROSE_PATTERN)]
 Reason = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=2_000), *_PROSE, _Pattern(REASON_PATTERN), _at_most(2_000)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2_000),
+    *_PROSE,
+    TextPattern(REASON_PATTERN),
+    _at_most(2_000),
 ]
 # A reason that must be given: acts that correct the record (reversals, re-baselines) always say why.
 RequiredReason = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000),
     *_PROSE,
-    _Pattern(REQUIRED_REASON_PATTERN),
+    TextPattern(REQUIRED_REASON_PATTERN),
     _at_most(2_000),
 ]
+
+
+def _parsed(label: str) -> Period:
+    try:
+        return parse_period(label)
+    except PeriodError as error:  # the stable code the domain gives the same refusal
+        raise PydanticCustomError("period_invalid", str(error)) from error
+
+
+def _period_label(label: str) -> str:
+    return _parsed(label).label
+
+
+def _year_label(label: str) -> str:
+    period = _parsed(label)
+    if period.quarter is not None:
+        advice = f"'{label}' is a quarter; give a financial year such as {period.financial_year.label}"
+        raise PydanticCustomError("period_invalid", advice)
+    return period.label
+
+
+# A period a client sends: a financial year such as 2026-27 or a quarter such as 2026-27 Q1, as the pattern says.
+PeriodLabel = Annotated[
+    str,
+    AfterValidator(_period_label),
+    TextPattern(PERIOD_PATTERN),
+]
+# A financial year a client sends, such as 2026-27.
+YearLabel = Annotated[str, AfterValidator(_year_label), TextPattern(YEAR_PATTERN)]

@@ -131,7 +131,7 @@ def confirm(*, session: Session, benefit_id: int, fields: CashConfirmationCreate
     try:
         period = parse_period_for(fields.period.strip(), benefit.initiative.granularity)
     except PeriodError as error:
-        raise InvalidInput(str(error), [Problem("period_invalid", str(error), "period")]) from error
+        raise InvalidInput(str(error), [Problem(error.code, str(error), "period")]) from error
     if fields.amount <= 0:
         raise InvalidInput(
             "A confirmation is a positive amount; to correct one, reverse it.",

@@ -125,7 +125,7 @@ def _parsed(rows: Sequence[CostAmountIn], granularity: Granularity) -> list[Cost
         try:
             period = parse_period_for(row.period.strip(), granularity)
         except PeriodError as error:
-            problems.append(Problem("period_invalid", str(error), f"profile[{index}].period"))
+            problems.append(Problem(error.code, str(error), f"profile[{index}].period"))
             continue
         if period.label in seen:
             problems.append(Problem("period_repeated", f"{period.label} appears twice.", f"profile[{index}].period"))

@@ -82,7 +82,7 @@ def list_initiatives(
 
 def _check_owner(*, session: Session, owner_id: int | None) -> None:
     if owner_id is not None and session.get(Person, owner_id) is None:
-        raise InvalidInput(
+        raise Conflict(
             f"There is no person {owner_id}.", [Problem("unknown_person", f"No person {owner_id}.", "owner_id")]
         )
 

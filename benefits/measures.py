@@ -17,7 +17,7 @@ from sqlmodel import Session, col, func, select
 from benefits import audit, cause_models, formatting, register
 from benefits.actors import Actor
 from benefits.authz import Action, require
-from benefits.errors import InvalidInput, NotFound, Problem
+from benefits.errors import Conflict, InvalidInput, NotFound, Problem
 from benefits.initiatives import check_version, get_initiative
 from benefits.listing import Page, paginate
 from benefits.models import Benefit, ProfileEntryIn
@@ -169,9 +169,13 @@ def _check_links(*, session: Session, initiative_id: int, model_node: str | None
                 Problem("unknown_benefit", f"Benefit {benefit_id} is not in this initiative.", f"benefit_ids[{index}]")
             )
     if len(set(benefit_ids)) != len(benefit_ids):
-        problems.append(Problem("benefit_repeated", "A benefit is listed twice.", "benefit_ids"))
+        raise InvalidInput(
+            "The measure's links cannot be made.",
+            [Problem("benefit_repeated", "A benefit is listed twice.", "benefit_ids")],
+        )
     if problems:
-        raise InvalidInput("The measure's links cannot be made.", problems)
+        # The node and the benefits named must be there now: what is stored decides, so a conflict.
+        raise Conflict("The measure's links cannot be made.", problems)
 
 
 def _replace_benefits(*, session: Session, measure_id: int, benefit_ids: Sequence[int]) -> None:
@@ -435,7 +439,7 @@ def actuals_from_measure(*, session: Session, benefit_id: int, fields: ActualsFr
     benefit = register.get_benefit(session=session, benefit_id=benefit_id, for_update=True)
     measure = get_measure(session=session, measure_id=fields.measure_id)
     if benefit_id not in benefit_ids_of(session=session, measure_ids=[fields.measure_id])[fields.measure_id]:
-        raise InvalidInput(
+        raise Conflict(
             "The measure does not evidence this benefit; link them first.",
             [Problem("measure_not_linked", "link the measure to the benefit", "measure_id")],
         )

@@ -5,7 +5,13 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-_LABEL = re.compile(r"^(\d{4})-(\d{2})(?: Q([1-4]))?$")
+_LABEL = re.compile(r"^([0-9]{4})-([0-9]{2})(?: Q([1-4]))?$")
+
+# The labels parse_period takes, written out for the API's document: a start year from 1900 to 2999 and the two
+# digits of the year after it (each pair spelt out, as a regular expression cannot add one to a number).
+_FINANCIAL_YEAR = "(?:19|2[0-9])(?:" + "|".join(f"{n:02d}-{(n + 1) % 100:02d}" for n in range(100)) + ")"
+YEAR_PATTERN = f"^{_FINANCIAL_YEAR}$"
+PERIOD_PATTERN = f"^{_FINANCIAL_YEAR}(?: Q[1-4])?$"
 
 
 class Granularity(StrEnum):
@@ -41,6 +47,14 @@ class Period:
 class PeriodError(ValueError):
     """A label that is not a financial year or quarter."""
 
+    code = "period_invalid"
+
+
+class GranularityMismatch(PeriodError):
+    """A year where the initiative profiles by quarter, or a quarter where it profiles by year."""
+
+    code = "period_granularity"
+
 
 def parse_period(label: str) -> Period:
     """Parse `2026-27` or `2026-27 Q1`; the second year must follow the first."""
@@ -60,9 +74,9 @@ def parse_period_for(label: str, granularity: Granularity) -> Period:
     """Parse a label and check it has the initiative's granularity."""
     period = parse_period(label)
     if granularity is Granularity.year and period.quarter is not None:
-        raise PeriodError(f"'{label}' is a quarter; this initiative profiles by financial year")
+        raise GranularityMismatch(f"'{label}' is a quarter; this initiative profiles by financial year")
     if granularity is Granularity.quarter and period.quarter is None:
-        raise PeriodError(f"'{label}' is a year; this initiative profiles by quarter, e.g. {label} Q1")
+        raise GranularityMismatch(f"'{label}' is a year; this initiative profiles by quarter, e.g. {label} Q1")
     return period
 
 

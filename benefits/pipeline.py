@@ -6,7 +6,7 @@ from benefits import audit, baselines
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.columns import utc_now
-from benefits.errors import Conflict, GateNotMet, InvalidInput, Problem
+from benefits.errors import Conflict, GateNotMet, Problem
 from benefits.initiatives import check_version
 from benefits.listing import Page, paginate
 from benefits.models import AuditEvent, Benefit
@@ -48,7 +48,8 @@ def move_stage(
         if problems:
             raise GateNotMet(f"The benefit does not yet meet the bar for {to.value}.", problems)
     elif reason is None:
-        raise InvalidInput(
+        # Whether a reason is needed depends on the stage the benefit is at now: a conflict, as a skip is.
+        raise Conflict(
             "A move back needs a reason.",
             [Problem("reason_required", "Say why the benefit moves back.", "reason")],
         )

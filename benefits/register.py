@@ -487,7 +487,7 @@ def _parse_profile(rows: Sequence[ProfileEntryIn], benefit: Benefit) -> list[tup
         try:
             period = parse_period_for(row.period.strip(), benefit.initiative.granularity)
         except PeriodError as error:
-            problems.append(Problem("period_invalid", str(error), f"profile[{index}].period"))
+            problems.append(Problem(error.code, str(error), f"profile[{index}].period"))
             continue
         if period.label in seen:
             problems.append(

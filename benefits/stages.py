@@ -209,7 +209,7 @@ def counts_as_money(
 
     A level is never money to be summed: only a change counts.
     """
-    # The appraisal's SQL (`appraisal._valued`) says the same in a query.
+    # The appraisal's SQL (`appraisal.VALUED`) says the same in a query.
     if measured_as == MeasuredAs.level:
         return False
     if category == Category.financial:

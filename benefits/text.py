@@ -54,10 +54,9 @@ def problem_in(text: str, *, prose: bool) -> str | None:
 
 
 def is_visible(character: str) -> bool:
-    """True for a character that shows something by itself: not whitespace, a format mark or a combining mark."""
-    if character in _INVISIBLE or character.isspace():
-        return False
-    return unicodedata.category(character)[0] not in "CZM"
+    """True for a character that shows something by itself: not whitespace, a control, a format mark or one of the
+    common combining marks; the rule NAME_PATTERN writes (an unassigned code point shows a box, so it counts)."""
+    return _SHOWN.fullmatch(character) is not None
 
 
 def check_line(text: str) -> str:
@@ -118,6 +117,10 @@ def _stripped_pattern(refused: str, *, required: bool) -> str:
     core = f"[^{refused}]*[^{refused}{_STRIPPED}]"
     return f"^[{_STRIPPED}]*{core if required else f'(?:{core})?'}[{_STRIPPED}]*$"
 
+
+# What a one-line field may not hold, for other patterns built on the same rule (an e-mail address).
+LINE_FORBIDDEN = _NOT_IN_LINE
+_SHOWN = re.compile(f"[^{_NOT_IN_LINE}{_STRIPPED}{_NEVER_SHOWN}\\u001c-\\u001f]")
 
 # The text rules as JSON Schema patterns, so a client reads them in the API's document rather than meeting a 422.
 LINE_PATTERN = _stripped_pattern(_NOT_IN_LINE, required=False)

@@ -8,11 +8,10 @@ from fastapi import APIRouter, Body, Depends, Query
 from api.deps import MAX_ID, SIGNED_IN, ActorDep, SessionDep
 from api.problems import PROBLEM_RESPONSES
 from benefits import finance
+from benefits.columns import YearLabel
 from benefits.models.finance import BudgetIn, CashCapacitySummary
 
 router = APIRouter(prefix="/api/v1/finance", tags=["finance"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN)
-
-YEAR = r"^\d{4}-\d{2}$"
 
 
 @dataclass(frozen=True)
@@ -29,8 +28,8 @@ def summary_filters(
     initiative_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="One initiative; all when left out.")
     ] = None,
-    from_year: Annotated[str | None, Query(alias="from", pattern=YEAR, description="First year, e.g. 2026-27.")] = None,
-    to_year: Annotated[str | None, Query(alias="to", pattern=YEAR, description="Last year, e.g. 2030-31.")] = None,
+    from_year: Annotated[YearLabel | None, Query(alias="from", description="First year, e.g. 2026-27.")] = None,
+    to_year: Annotated[YearLabel | None, Query(alias="to", description="Last year, e.g. 2030-31.")] = None,
     weighted: Annotated[bool, Query(description="Weight each benefit by its stage.")] = False,
 ) -> SummaryFilters:
     """The filters from the query."""

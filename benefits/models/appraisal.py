@@ -9,14 +9,10 @@ from pydantic import BaseModel, PlainSerializer
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from benefits.columns import UtcDateTime, utc_now
+from benefits.columns import Share, UtcDateTime, utc_now
 
-# A weight is a number in JSON, as every other quantity is; it is kept exact as a Decimal inside.
-Weight = Annotated[
-    Decimal,
-    PydanticField(ge=0, le=1, decimal_places=4),
-    PlainSerializer(float, return_type=float, when_used="json"),
-]
+# A weight is a share from 0 to 1, a number in JSON as every other quantity is, kept exact as a Decimal inside.
+Weight = Share
 # Money is kept exact and shown rounded half-up to the penny.
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 

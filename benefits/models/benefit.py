@@ -16,7 +16,10 @@ from benefits.columns import (
     EnumText,
     LongText,
     Name,
+    NodeName,
     Omittable,
+    PeriodLabel,
+    PositiveQuantity,
     Quantity,
     Reason,
     RequiredReason,
@@ -64,7 +67,7 @@ class BenefitBase(SQLModel):
     redeployment: ShortText | None = Field(
         default=None, max_length=200, description="For capacity: where the released resource goes."
     )
-    model_node: Code | None = Field(
+    model_node: NodeName | None = Field(
         default=None,
         max_length=60,
         description="The model node that values the benefit; its P10/P50/P90 then set the estimate.",
@@ -103,7 +106,7 @@ class BenefitUpdate(SQLModel):
     route: RealisationRoute | None = None
     cost_centre: Code | None = None
     redeployment: ShortText | None = None
-    model_node: Code | None = None
+    model_node: NodeName | None = None
     estimate_low: Quantity | None = None
     estimate_likely: Quantity | None = None
     estimate_high: Quantity | None = None
@@ -179,7 +182,7 @@ class ProfileEntryIn(SQLModel):
 
     model_config = FORBID_UNKNOWN
 
-    period: str = Field(max_length=12, description="A financial year such as 2026-27, or 2026-27 Q1.")
+    period: PeriodLabel = Field(description="A financial year such as 2026-27, or 2026-27 Q1.")
     planned: Quantity | None = None
     actual: Quantity | None = None
 
@@ -217,8 +220,8 @@ class CashConfirmationCreate(SQLModel):
 
     model_config = FORBID_UNKNOWN
 
-    period: str = Field(max_length=12)
-    amount: Quantity
+    period: PeriodLabel
+    amount: PositiveQuantity
     note: LongText = ""
     override_reason: Reason | None = Field(
         default=None, description="Why a confirmation outside the profile or beyond the forecast is right; kept."

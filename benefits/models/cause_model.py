@@ -11,30 +11,33 @@ from pydantic import (
     StringConstraints,
     ValidatorFunctionWrapHandler,
     WrapValidator,
-    field_validator,
 )
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from benefits.columns import EnumText, ShortText, UtcDateTime, utc_now
+from benefits.columns import EnumText, ShortText, TextPattern, UtcDateTime, utc_now
 from benefits.modelling.graph import Distribution, NodeKind
-from benefits.text import check_line, check_name, check_prose
+from benefits.text import LINE_PATTERN, NAME_PATTERN, PROSE_PATTERN, check_line, check_name, check_prose
 
 _LIMIT = 1e15
 
 # Text checked as ShortText, LongText and Name are, held to the shorter lengths the model keeps (a length given
 # beside one of those types is checked after its checks, and the refusal then speaks of items, not characters).
-_Unit = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(check_line)]
-_Source = Annotated[str, StringConstraints(max_length=4000), AfterValidator(check_prose)]
-_ScenarioName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(check_name)
+_Unit = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=40),
+    AfterValidator(check_line),
+    TextPattern(LINE_PATTERN),
 ]
-
-
-def _finite(value: float | None) -> float | None:
-    if value is not None and not -_LIMIT <= value <= _LIMIT:
-        raise ValueError("a value is between -1e15 and 1e15")
-    return value
+_Source = Annotated[str, StringConstraints(max_length=4000), AfterValidator(check_prose), TextPattern(PROSE_PATTERN)]
+_ScenarioName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(check_name),
+    TextPattern(NAME_PATTERN),
+]
+# A node's figure: finite, and within bounds every back end (Python, SQL, a workbook) computes alike.
+_Figure = Annotated[float, PydanticField(ge=-_LIMIT, le=_LIMIT, allow_inf_nan=False)]
 
 
 class NodeIn(BaseModel):
@@ -42,26 +45,17 @@ class NodeIn(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    name: str = PydanticField(min_length=1, max_length=60)
+    # The name and formula follow the model's grammar, which names the node when it refuses them; NUL never comes in.
+    name: str = PydanticField(min_length=1, max_length=60, pattern=r"^[^\x00]*$")
     kind: NodeKind
     label: ShortText = ""
     unit: _Unit = ""
-    value: float | None = PydanticField(default=None, allow_inf_nan=False)
-    low: float | None = PydanticField(default=None, allow_inf_nan=False)
-    high: float | None = PydanticField(default=None, allow_inf_nan=False)
+    value: _Figure | None = None
+    low: _Figure | None = None
+    high: _Figure | None = None
     distribution: Distribution = Distribution.triangular
-    formula: str | None = PydanticField(default=None, max_length=2000)
+    formula: str | None = PydanticField(default=None, max_length=2000, pattern=r"^[^\x00]*$")
     source: _Source = ""
-
-    _check_value = field_validator("value", "low", "high")(_finite)
-
-    # The name and formula follow the model's grammar, which names the node when it refuses them.
-    @field_validator("name", "formula")
-    @classmethod
-    def _no_nul(cls, text: str | None) -> str | None:
-        if text is not None and "\x00" in text:
-            raise ValueError("must not contain the NUL character")
-        return text
 
 
 class LinkIn(BaseModel):
@@ -81,11 +75,7 @@ class ScenarioIn(BaseModel):
     # Plain text: stored scenarios are read back through this model, and one an older version kept before
     # text was checked must still be shown. What a client sends is checked by ScenarioCreate.
     name: str = PydanticField(min_length=1, max_length=100, pattern=r"^[^\x00]*$")
-    overrides: dict[str, float] = PydanticField(default_factory=dict, max_length=500)
-
-    _check_overrides = field_validator("overrides")(
-        lambda overrides: {name: _finite(value) for name, value in overrides.items()}
-    )
+    overrides: dict[str, _Figure] = PydanticField(default_factory=dict, max_length=500)
 
 
 class ScenarioCreate(ScenarioIn):
@@ -234,14 +224,10 @@ class EvaluationRequest(BaseModel):
     samples: int = PydanticField(default=10_000, ge=1, le=200_000)
     seed: int = PydanticField(default=1, ge=0, le=2**32 - 1)
     scenario: str | None = PydanticField(default=None, max_length=100)
-    overrides: dict[str, float] = PydanticField(default_factory=dict, max_length=500)
+    overrides: dict[str, _Figure] = PydanticField(default_factory=dict, max_length=500)
     output: str | None = PydanticField(default=None, max_length=60, description="Node for the tornado.")
     threshold: float | None = PydanticField(
         default=None, allow_inf_nan=False, description="Find where the output crosses this value."
-    )
-
-    _check_overrides = field_validator("overrides")(
-        lambda overrides: {name: _finite(value) for name, value in overrides.items()}
     )
 
 

@@ -16,14 +16,13 @@ from benefits.columns import (
     EnumText,
     Name,
     Omittable,
+    PeriodLabel,
     Quantity,
     ScaledDecimal,
+    Uplift,
     UtcDateTime,
     utc_now,
 )
-
-# An uplift is a fraction: 0.24 is 24%; the Green Book's highest published upper bound is 200%.
-Uplift = Annotated[Quantity, PydanticField(ge=0, le=5)]
 
 
 class CostKind(StrEnum):
@@ -38,7 +37,7 @@ class CostAmountIn(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    period: str = PydanticField(max_length=12)
+    period: PeriodLabel
     amount: Quantity
 
 

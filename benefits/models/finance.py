@@ -5,23 +5,23 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import BaseModel, PlainSerializer, StringConstraints, field_validator
+from pydantic import BaseModel, PlainSerializer, StringConstraints
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
 from benefits.columns import (
     FORBID_UNKNOWN,
-    Code,
     Name,
     Omittable,
     Quantity,
+    RequiredCode,
     ScaledDecimal,
     ShortText,
     UtcDateTime,
+    YearLabel,
     YesNo,
     utc_now,
 )
-from benefits.periods import parse_period
 
 # A cost-centre code: letters, digits and - _ . / only, kept in capitals so `cs200` and `CS200` are one code.
 CentreCode = Annotated[
@@ -154,17 +154,9 @@ class BudgetIn(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    cost_centre: Code = PydanticField(min_length=1)
-    year: str = PydanticField(max_length=7)
+    cost_centre: RequiredCode
+    year: YearLabel
     amount: Quantity
-
-    @field_validator("year")
-    @classmethod
-    def _financial_year(cls, year: str) -> str:
-        period = parse_period(year)
-        if period.quarter is not None:
-            raise ValueError("a budget is for a financial year such as 2026-27")
-        return period.label
 
 
 class YearRoutes(BaseModel):

@@ -1,13 +1,11 @@
 """Initiatives: a programme or project whose benefits are tracked and appraised."""
 
 from datetime import datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import sqlalchemy as sa
 from pydantic import Field as PydanticField
-from pydantic import field_validator
 from sqlmodel import Field, Relationship, SQLModel
 
 from benefits.columns import (
@@ -19,11 +17,13 @@ from benefits.columns import (
     Omittable,
     RowId,
     ScaledDecimal,
+    Share,
     ShortText,
     UtcDateTime,
+    YearLabel,
     utc_now,
 )
-from benefits.periods import Granularity, parse_period
+from benefits.periods import Granularity
 
 if TYPE_CHECKING:
     from benefits.models.benefit import Benefit
@@ -35,15 +35,6 @@ class ScheduleKey(StrEnum):
     green_book = "green_book"
     green_book_health = "green_book_health"
     flat = "flat"
-
-
-def _year_label(label: str | None) -> str | None:
-    if label is None:
-        return None
-    period = parse_period(label)
-    if period.quarter is not None:
-        raise ValueError("the base year is a financial year such as 2026-27, not a quarter")
-    return period.label
 
 
 class InitiativeBase(SQLModel):
@@ -65,7 +56,7 @@ class InitiativeBase(SQLModel):
     start_date: Day | None = None
     end_date: Day | None = None
     fy_start_month: int = Field(default=4, ge=1, le=12, description="Month the financial year starts (4 = April).")
-    base_year: str | None = Field(
+    base_year: YearLabel | None = Field(
         default=None, max_length=12, description="Year 0 of the appraisal, a financial year such as 2026-27."
     )
     discount_schedule: ScheduleKey | None = Field(
@@ -73,8 +64,8 @@ class InitiativeBase(SQLModel):
         sa_type=EnumText(ScheduleKey, 20),
         description="green_book, green_book_health or flat; unset: the portfolio's default.",
     )
-    discount_rate: Decimal | None = Field(
-        default=None, ge=0, le=1, sa_type=ScaledDecimal, description="The rate of a flat schedule, e.g. 0.035."
+    discount_rate: Share | None = Field(
+        default=None, sa_type=ScaledDecimal, description="The rate of a flat schedule, e.g. 0.035."
     )
     granularity: Granularity = Field(
         default=Granularity.year,
@@ -82,13 +73,16 @@ class InitiativeBase(SQLModel):
         description="Profiles by financial year or by quarter.",
     )
 
-    _check_base_year = field_validator("base_year")(_year_label)
-
 
 class InitiativeCreate(InitiativeBase):
     """What a client sends to create an initiative."""
 
     model_config = FORBID_UNKNOWN
+
+    # An id, as everywhere a client sends one: true is not the row 1.
+    owner_id: RowId | None = Field(
+        default=None, description="The person who owns the initiative (a programme manager edits what they own)."
+    )
 
 
 class InitiativeUpdate(SQLModel):
@@ -102,14 +96,12 @@ class InitiativeUpdate(SQLModel):
     owner: ShortText | None = None
     owner_id: RowId | None = None
     discount_schedule: ScheduleKey | None = None
-    discount_rate: Decimal | None = Field(default=None, ge=0, le=1)
+    discount_rate: Share | None = None
     start_date: Day | None = None
     end_date: Day | None = None
     fy_start_month: Omittable[Annotated[int, PydanticField(ge=1, le=12)]] = None
-    base_year: str | None = Field(default=None, max_length=12)
+    base_year: YearLabel | None = None
     granularity: Omittable[Granularity] = None
-
-    _check_base_year = field_validator("base_year")(_year_label)
 
 
 class Initiative(InitiativeBase, table=True):

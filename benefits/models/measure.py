@@ -17,6 +17,7 @@ from benefits.columns import (
     EnumText,
     LongText,
     Name,
+    NodeName,
     Omittable,
     Quantity,
     Reason,
@@ -52,7 +53,9 @@ class MeasureBase(SQLModel):
         sa_type=EnumText(Direction, 12),
         description="Which way is improvement: increase, decrease or neutral.",
     )
-    model_node: Code | None = Field(default=None, max_length=60, description="The model node the measure evidences.")
+    model_node: NodeName | None = Field(
+        default=None, max_length=60, description="The model node the measure evidences."
+    )
     description: LongText = Field(default="", sa_type=sa.Text)
     cadence: Cadence = Field(
         default=Cadence.monthly, sa_type=EnumText(Cadence, 12), description="How often it is observed."
@@ -72,7 +75,9 @@ class MeasureCreate(MeasureBase):
     model_config = FORBID_UNKNOWN
 
     initiative_id: RowId
-    benefit_ids: list[RowId] = PydanticField(default_factory=list, max_length=500)
+    benefit_ids: list[RowId] = PydanticField(
+        default_factory=list, max_length=500, json_schema_extra={"uniqueItems": True}
+    )
     rephase: list[Day] = PydanticField(default_factory=list, max_length=MAX_REPHASES)
 
 
@@ -84,13 +89,15 @@ class MeasureUpdate(SQLModel):
     name: Omittable[Name] = None
     unit: Omittable[ShortText] = None
     direction: Omittable[Direction] = None
-    model_node: Code | None = None
+    model_node: NodeName | None = None
     description: Omittable[LongText] = None
     cadence: Omittable[Cadence] = None
     target: Quantity | None = None
     baseline_points: int | None = PydanticField(default=None, ge=2, le=1000)
     screen_outliers: Omittable[YesNo] = None
-    benefit_ids: list[RowId] | None = PydanticField(default=None, max_length=500)
+    benefit_ids: list[RowId] | None = PydanticField(
+        default=None, max_length=500, json_schema_extra={"uniqueItems": True}
+    )
     rephase: list[Day] | None = PydanticField(default=None, max_length=MAX_REPHASES)
     reason: Reason | None = None
 

@@ -32,7 +32,7 @@ def test_a_measure_links_to_its_benefits_and_refuses_strangers(session: Session,
         "/api/v1/measures",
         json={"initiative_id": initiative_id, "name": "X", "benefit_ids": [other.id], "model_node": "nowhere"},
     )
-    assert refused.status_code == 422
+    assert refused.status_code == 409  # what the model and the initiative hold now decides
     assert {(e["code"], e["field"]) for e in refused.json()["errors"]} == {
         ("unknown_node", "model_node"),
         ("unknown_benefit", "benefit_ids[0]"),
@@ -179,7 +179,7 @@ def test_a_measure_sets_its_assumption_to_the_mean_of_its_latest_points(session:
     outside = [{"date": _month(n, 2027), "value": 1600} for n in range(3)]
     client.post(f"/api/v1/measures/{measure['id']}/observations", json=outside)
     refused = client.post(f"/api/v1/measures/{measure['id']}/assumption", json={"last_points": 3})
-    assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "outside_range"
+    assert refused.status_code == 409 and refused.json()["errors"][0]["code"] == "outside_range"
     assert client.get(f"{url}/model").json()["nodes"][0]["value"] == pytest.approx(expected)
 
 
@@ -225,7 +225,7 @@ def test_a_benefit_takes_its_actuals_from_its_measure(session: Session, client: 
     unlinked = client.post(
         f"/api/v1/benefits/{other.id}/actuals-from-measure", json={"measure_id": measure.json()["id"]}
     )
-    assert unlinked.status_code == 422 and unlinked.json()["errors"][0]["code"] == "measure_not_linked"
+    assert unlinked.status_code == 409 and unlinked.json()["errors"][0]["code"] == "measure_not_linked"
 
 
 def test_derived_actuals_start_after_the_baseline_convert_units_and_respect_dis_benefits(

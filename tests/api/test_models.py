@@ -136,7 +136,7 @@ def test_a_stale_model_edit_is_refused(client: TestClient) -> None:
     assert client.put(f"{url}/model", json=CALLS_MODEL, headers={"If-Match": first.headers["ETag"]}).status_code == 200
     assert client.put(f"{url}/model", json=CALLS_MODEL, headers={"If-Match": first.headers["ETag"]}).status_code == 412
     assert client.post(f"{url}/model/evaluate", json={"samples": 0}).status_code == 422
-    assert client.post(f"{url}/model/evaluate", json={"scenario": "unheard of"}).status_code == 422
+    assert client.post(f"{url}/model/evaluate", json={"scenario": "unheard of"}).status_code == 409
     assert client.post(f"{url}/model/evaluate", json={"overrides": {"calls_removed": 3}}).status_code == 422
 
 

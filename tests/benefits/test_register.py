@@ -43,7 +43,8 @@ def test_profile_rows_that_cannot_be_used_are_named_and_nothing_is_written(sessi
     assert benefit.id is not None
     rows = [
         ProfileEntryIn(period="2026-27", planned=Decimal(1)),
-        ProfileEntryIn(period="2026-28", planned=Decimal(1)),
+        # The API's model refuses such a label where it comes in; the domain checks again for every other caller.
+        ProfileEntryIn.model_construct(period="2026-28", planned=Decimal(1), actual=None),
         ProfileEntryIn(period="2026-27", planned=Decimal(2)),
         ProfileEntryIn(period="2027-28 Q1", planned=Decimal(2)),
     ]
@@ -52,7 +53,7 @@ def test_profile_rows_that_cannot_be_used_are_named_and_nothing_is_written(sessi
     assert [(p.code, p.field) for p in refused.value.problems] == [
         ("period_invalid", "profile[1].period"),
         ("period_repeated", "profile[2].period"),
-        ("period_invalid", "profile[3].period"),
+        ("period_granularity", "profile[3].period"),
     ]
     session.expunge_all()
     assert register.get_benefit(session=session, benefit_id=benefit.id).profile == []
