@@ -14,8 +14,15 @@ WHOLE = "#,##0"
 NUMBER = "#,##0.####"
 SHARE = "0.0%"
 FACTOR = "0.0000"
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+HEADER_TEXT_COLOUR = "FFFFFF"
+HEADER_COLOUR = "1F4E79"
+HEADER_FONT = Font(bold=True, color=HEADER_TEXT_COLOUR)
+HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR)
+# The same header and money looks as XlsxWriter formats, for the workbooks written with it.
+HEADER_FORMAT = {"bold": True, "font_color": f"#{HEADER_TEXT_COLOUR}", "bg_color": f"#{HEADER_COLOUR}", "pattern": 1}
+MONEY_FORMAT = {"num_format": MONEY}
+# Text starting with one of these is taken for a formula by a spreadsheet when someone edits the cell.
+FORMULA_STARTS = ("=", "+", "-", "@")
 TITLE_FONT = Font(bold=True, size=14)
 
 
@@ -41,7 +48,7 @@ def put_text(sheet: Worksheet, row: int, column: int, text: str | None) -> Cell:
     cell.value = clean_text(str(text))
     # openpyxl takes any string starting with '=' for a formula; a string cell is inert in every spreadsheet.
     cell.data_type = "s"
-    if cell.value[:1] in ("=", "+", "-", "@"):
+    if cell.value[:1] in FORMULA_STARTS:
         cell.quotePrefix = True  # Excel and LibreOffice show it as typed text if someone edits the cell
     return cell
 

@@ -1,31 +1,35 @@
-"""The portfolio's cash-versus-capacity workbook for finance, streamed row by row (openpyxl write-only).
+"""The portfolio's cash-versus-capacity workbook for finance, written row by row in constant memory (XlsxWriter).
 
 The detail sheet lists every financial benefit's figures by financial year, straight from the finance ledger; the
-summary sheets total it with live SUMIFS formulas, so finance can filter, flex and audit the totals.
+summary sheets total it with live SUMIFS formulas, so finance can filter, flex and audit the totals. Everything is
+read from one snapshot of the database that holds no lock, so a long export blocks no writer and a change committed
+while it runs appears in none of it.
 """
 
 import io
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import IO, Any
 
 import sqlalchemy as sa
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+import xlsxwriter
 from sqlmodel import Session, col, func
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 from benefits import appraisal, finance
 from benefits.columns import SCALE
+from benefits.db import READ_ONLY, refuse_writes
 from benefits.ledger import LEDGER
 from benefits.models import Benefit, Initiative
 from benefits.periods import Period, parse_period
 from benefits.stages import STAGE_ORDER
-from benefits.workbooks.cells import HEADER_FILL, HEADER_FONT, MONEY, clean_text
+from benefits.workbooks.cells import FORMULA_STARTS, HEADER_FORMAT, MONEY_FORMAT, clean_text
 
 DETAIL = "Benefits by year"
 DETAIL_COLUMNS = [
@@ -33,6 +37,12 @@ DETAIL_COLUMNS = [
     "Planned", "Approved baseline", "Cash confirmed", "Cash at risk", "Capacity redeployed", "Not yet redeployed",
 ]  # fmt: skip
 ROUTES = ("cash", "capacity", "undecided")
+SHEETS = ("By year", "Cost centres", "Initiatives", "Stages", DETAIL, "Notes")  # in the order the book shows them
+
+Progress = Callable[[int, int], None]
+"""Told (detail rows written, detail rows in all) as the export goes, for a progress bar."""
+
+PROGRESS_CALLS = 200  # about how often a progress bar is told, however long the export
 
 
 @dataclass
@@ -43,71 +53,127 @@ class Written:
     cells: int = 0
 
 
+@contextmanager
+def read_snapshot(session: Session) -> Iterator[Session]:
+    """A unit of work that reads one snapshot of what is committed, holding no lock: the export reads only through it.
+
+    SQLite: a deferred transaction over the write-ahead log. PostgreSQL: REPEATABLE READ, READ ONLY, which must be
+    chosen before a transaction's first statement, and the caller's (a request's, which has read its token) is
+    under way: so the snapshot is a unit of work of its own over the same engine. A session bound to a connection
+    (a caller's transaction already open, as in the tests) is read through as it is.
+    """
+    bind = session.get_bind()
+    if isinstance(bind, sa.Connection):
+        yield session
+        return
+    if bind.dialect.name == "postgresql":
+        engine = bind.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    else:
+        engine = bind.execution_options(**{READ_ONLY: True})
+    with Session(engine, expire_on_commit=False) as snapshot:
+        sa.event.listen(snapshot, "before_flush", refuse_writes)
+        try:
+            yield snapshot
+        finally:
+            snapshot.rollback()  # it only read: nothing to keep
+
+
 class _Sheet:
-    """A write-only sheet with the helpers this export needs; counts the cells it writes."""
+    """A worksheet written top to bottom (XlsxWriter's constant memory); counts the cells it writes."""
 
-    def __init__(self, sheet: WriteOnlyWorksheet, written: Written) -> None:
+    def __init__(self, sheet: Worksheet, formats: "_Formats", written: Written) -> None:
         self.sheet = sheet
+        self.formats = formats
         self.written = written
-
-    def text(self, value: str | None) -> Any:
-        """User text as text. openpyxl takes only a leading '=' for a formula, so only then is a cell needed."""
-        if not value:
-            return None
-        value = clean_text(value)
-        if not value.startswith("="):
-            return value  # the fast path: a plain string is written as a string
-        cell = WriteOnlyCell(self.sheet, value=value)
-        cell.data_type = "s"
-        cell.quotePrefix = True
-        return cell
-
-    def money(self, value: Any) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=value)
-        cell.number_format = MONEY
-        return cell
+        self.row = 0
 
     def header(self, titles: list[str]) -> None:
-        cells = []
-        for name in titles:
-            cell = WriteOnlyCell(self.sheet, value=name)
-            cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-            cells.append(cell)
-        self.append(cells)
+        for column, name in enumerate(titles):
+            self.sheet.write_string(self.row, column, name, self.formats.header)
+        self.row += 1
+        self.written.cells += len(titles)
 
-    def append(self, row: list[Any]) -> None:
-        self.sheet.append(row)
-        self.written.cells += len(row)
+    def append(self, cells: list[Any]) -> None:
+        """A row of cells: text, numbers, money (a number or a formula) or nothing (None)."""
+        for column, value in enumerate(cells):
+            if value is None:
+                continue
+            if isinstance(value, _Money):
+                if isinstance(value.value, str):
+                    # No cached result: every reader computes the formula (Excel and LibreOffice on opening).
+                    self.sheet.write_formula(self.row, column, value.value, self.formats.money, "")
+                else:
+                    self.sheet.write_number(self.row, column, float(value.value), self.formats.money)
+            elif isinstance(value, _Text):
+                self.sheet.write_string(self.row, column, value.text, self.formats.quoted)
+            elif isinstance(value, str):
+                self.sheet.write_string(self.row, column, value)
+            else:
+                self.sheet.write_number(self.row, column, float(value))
+        self.row += 1
+        self.written.cells += len(cells)
 
 
-def _money(raw: Any) -> Decimal:
-    return Decimal(int(raw or 0)).scaleb(-SCALE)
+@dataclass(frozen=True)
+class _Money:
+    value: Decimal | float | int | str  # a str is a formula
 
 
-def _detail_rows(
-    *, session: Session, initiative_id: int | None, first: int | None, last: int | None, today: date
-) -> Iterator[Any]:
-    """Each financial benefit's figures by year, from the ledger, streamed in initiative and benefit order."""
+@dataclass(frozen=True)
+class _Text:
+    text: str  # user text that looks like a formula: written as text, and kept as typed if someone edits it
+
+
+@dataclass(frozen=True)
+class _Formats:
+    header: Format
+    money: Format
+    quoted: Format
+
+
+def _text(value: str | None) -> str | _Text | None:
+    """User text as text, never as a formula."""
+    if not value:
+        return None
+    value = clean_text(value)
+    return _Text(value) if value[:1] in FORMULA_STARTS else value
+
+
+def _detail_statement(
+    *, initiative_id: int | None, first: int | None, last: int | None, today: date, weights: dict[str, Decimal] | None
+) -> sa.Select[Any]:
+    """Each financial benefit's figures by year from the ledger, in pounds (weighted by stage when `weights` are)."""
     entry = LEDGER.c
     # One row a benefit and year: what it is grouped by is what it shows.
     keys = (entry.initiative_id, col(Initiative.name), entry.benefit_id, col(Benefit.title), entry.stage,
             entry.route, entry.cost_centre, entry.year)  # fmt: skip
+    # Amounts are stored as whole ten-thousandths. The database turns each sum into a double in pounds, as Python
+    # would (float(sum) * weight / 10**SCALE: the same IEEE operations, so the same figures), and hands the writer
+    # floats, not the Decimals PostgreSQL sums to. A double holds any amount to the penny.
+    whole = 10**SCALE
+    share: Any = sa.literal(1 / whole, sa.Float)
+    if weights:
+        share = sa.case(*((entry.stage == stage, float(weight) / whole) for stage, weight in weights.items()),
+                        else_=1 / whole)  # fmt: skip
+
+    def pounds(total: Any, by: Any = share) -> Any:
+        return sa.cast(total, sa.Float) * by
+
     statement = (
         sa.select(
             *keys,
-            func.sum(entry.value),
-            func.sum(entry.planned),
-            func.sum(func.coalesce(entry.approved, 0)),
-            func.sum(finance.cash_confirmed()),
-            func.sum(finance.cash_at_risk(today)),
-            func.sum(finance.capacity_redeployed()),
-            func.sum(finance.capacity_not_redeployed(today)),
+            pounds(func.sum(entry.value)),
+            pounds(func.sum(entry.planned)),
+            pounds(func.sum(func.coalesce(entry.approved, 0))),
+            sa.cast(func.sum(finance.cash_confirmed()), sa.Float) / float(whole),  # confirmed money is never weighted
+            pounds(func.sum(finance.cash_at_risk(today))),
+            sa.cast(func.sum(finance.capacity_redeployed()), sa.Float) / float(whole),
+            pounds(func.sum(finance.capacity_not_redeployed(today))),
         )
         .select_from(LEDGER)
         .join(Benefit, col(Benefit.id) == entry.benefit_id)
         .join(Initiative, col(Initiative.id) == entry.initiative_id)
         .group_by(*keys)
-        .order_by(entry.initiative_id, entry.benefit_id, entry.year)
     )
     if initiative_id is not None:
         statement = statement.where(entry.initiative_id == initiative_id)
@@ -115,7 +181,7 @@ def _detail_rows(
         statement = statement.where(entry.year >= first)
     if last is not None:
         statement = statement.where(entry.year <= last)
-    yield from session.execute(statement.execution_options(yield_per=5000))
+    return statement
 
 
 def write_finance_workbook(
@@ -127,32 +193,66 @@ def write_finance_workbook(
     to_year: str | None = None,
     weighted: bool = False,
     today: date | None = None,
+    progress: Progress | None = None,
 ) -> Written:
-    """Write the cash-versus-capacity workbook (the JSON summary's filters) to `target`, streaming the detail."""
+    """Write the cash-versus-capacity workbook (the JSON summary's filters) to `target`, from one read snapshot.
+
+    `progress`, when given, is told (detail rows written, detail rows in all) as the rows are written.
+    """
+    with read_snapshot(session) as snapshot:
+        return _write(
+            session=snapshot, target=target, initiative_id=initiative_id, from_year=from_year, to_year=to_year,
+            weighted=weighted, day=today or date.today(), progress=progress,
+        )  # fmt: skip
+
+
+def _write(
+    *,
+    session: Session,
+    target: IO[bytes],
+    initiative_id: int | None,
+    from_year: str | None,
+    to_year: str | None,
+    weighted: bool,
+    day: date,
+    progress: Progress | None,
+) -> Written:
     summary = finance.cash_capacity_summary_checked(
         session=session, initiative_id=initiative_id, from_year=from_year, to_year=to_year, weighted=weighted
     )
-    day = today or date.today()
     settings, _ = appraisal.appraisal_settings(session=session)
     weights = {stage: Decimal(str(w)) for stage, w in settings.stage_weights.model_dump().items()}
     first = parse_period(from_year).start_year if from_year else None
     last = parse_period(to_year).start_year if to_year else None
-    book = Workbook(write_only=True)
-    written = Written()
-    # The summaries come first in the book; their formulas only name the detail sheet's columns.
-    detail_rows = _write_detail(
-        _Sheet(book.create_sheet(DETAIL), written),
-        _detail_rows(session=session, initiative_id=initiative_id, first=first, last=last, today=day),
-        weights if weighted else None,
+    statement = _detail_statement(
+        initiative_id=initiative_id, first=first, last=last, today=day, weights=weights if weighted else None
     )
+    total = session.execute(sa.select(func.count()).select_from(statement.subquery())).scalar_one() if progress else 0
+    # Rows go to disk as they are written (constant memory); user text is written only as text, never as a formula.
+    book = xlsxwriter.Workbook(
+        target, {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                 "strings_to_urls": False},
+    )  # fmt: skip
+    formats = _Formats(
+        header=book.add_format(HEADER_FORMAT), money=book.add_format(MONEY_FORMAT),
+        quoted=book.add_format({"quote_prefix": True}),
+    )  # fmt: skip
+    written = Written()
+    sheets = {name: _Sheet(book.add_worksheet(name), formats, written) for name in SHEETS}
+    # The summaries come first in the book, but their formulas name the detail's last row: the detail is written
+    # first (each sheet is its own stream, written top to bottom).
+    ordered = statement.order_by(LEDGER.c.initiative_id, LEDGER.c.benefit_id, LEDGER.c.year)
+    # Plain rows through the session's connection: the ORM's row handling would cost more than writing them.
+    rows = session.connection().execute(ordered.execution_options(yield_per=5000))
+    detail_rows = _write_detail(sheets[DETAIL], rows, total, progress)
     end = 1 + max(detail_rows, 1)
     years = [row.year for row in summary.years]
     initiatives = _initiatives_in_detail(session=session, initiative_id=initiative_id)
-    _write_by_year(_Sheet(book.create_sheet("By year", 0), written), years, end)
-    _write_by_centre(_Sheet(book.create_sheet("Cost centres", 1), written), summary, end)
-    _write_by_initiative(_Sheet(book.create_sheet("Initiatives", 2), written), initiatives, end)
-    _write_by_stage(_Sheet(book.create_sheet("Stages", 3), written), years, end)
-    notes = _Sheet(book.create_sheet("Notes"), written)
+    _write_by_year(sheets["By year"], years, end)
+    _write_by_centre(sheets["Cost centres"], summary, end)
+    _write_by_initiative(sheets["Initiatives"], initiatives, end)
+    _write_by_stage(sheets["Stages"], years, end)
+    notes = sheets["Notes"]
     scope = f"initiative {initiative_id}" if initiative_id is not None else "the whole portfolio"
     for line in (
         ["Cash versus capacity", f"for {scope}, years {from_year or 'all'} to {to_year or 'all'}, as of {day}"],
@@ -164,38 +264,72 @@ def write_finance_workbook(
         ["Cost centres", "Cash claimed against each budget across the whole portfolio (values), the budget "
                          "finance entered, what is left (a formula), and this selection's cash confirmed and at risk."],
     ):  # fmt: skip
-        notes.append([notes.text(text) for text in line])
-    book.save(target)
+        notes.append([_text(text) for text in line])
+    book.close()
     return written
 
 
-def _write_detail(sheet: _Sheet, rows: Iterator[Any], weights: dict[str, Decimal] | None) -> int:
-    # Plain values only, so openpyxl takes its fast path for the 200,000-row case: amounts are written as numbers
-    # in pounds (a double holds any amount to the penny); the summary sheets carry the currency formats.
-    sheet.sheet.freeze_panes = "C2"
+def _write_detail(sheet: _Sheet, rows: Iterable[Any], total: int, progress: Progress | None) -> int:
+    # The 200,000-row case is most of an export's time, so the loop does little beyond handing XlsxWriter its
+    # typed cells: amounts arrive as floats in pounds, and each benefit's texts are cleaned once, not once a year.
+    out = sheet.sheet
+    out.freeze_panes(1, 2)
     sheet.header(DETAIL_COLUMNS)
-    count = 0
+    # XlsxWriter's typed writers without the wrapper that also accepts "A1" addresses (a tenth of the export's
+    # time at 200,000 rows); the public ones if a release renames them.
+    number = getattr(out, "_write_number", out.write_number)
+    string = getattr(out, "_write_string", out.write_string)
+    quoted = sheet.formats.quoted
     labels: dict[int, str] = {}
-    shares = {stage: float(weight) for stage, weight in (weights or {}).items()}
-    for row in rows:
-        initiative_id, name, benefit_id, title, stage, route, centre, start = row[:8]
-        value, planned, approved, confirmed, risk, redeployed, idle = row[8:]
-        share = shares.get(stage, 1.0) / 10**SCALE
-        label = labels.get(start) or labels.setdefault(start, Period(start).label)
-        sheet.append([
-            initiative_id, sheet.text(name), benefit_id, sheet.text(title), stage, route, sheet.text(centre), label,
-            # PostgreSQL sums whole numbers as numeric (Decimal), SQLite as int: float() takes either.
-            float(value) * share, float(planned) * share, float(approved) * share, float(confirmed) / 10**SCALE,
-            float(risk) * share, float(redeployed) / 10**SCALE, float(idle) * share,
-        ])  # fmt: skip
-        count += 1
+    cleaned: dict[str, tuple[str, Format | None]] = {}
+
+    def text(row: int, column: int, raw: str | None) -> None:
+        if not raw:
+            return
+        found = cleaned.get(raw)
+        if found is None:
+            if len(cleaned) > 10_000:  # rows come benefit by benefit: only the recent texts come round again
+                cleaned.clear()
+            value = clean_text(raw)
+            found = cleaned[raw] = (value, quoted if value[:1] in FORMULA_STARTS else None)
+        string(row, column, *found)
+
+    step = max(1, -(-total // PROGRESS_CALLS))  # rounded up: at most PROGRESS_CALLS calls on the way
+    if progress is not None:
+        progress(0, total)
+    r = 0
+    for r, row in enumerate(rows, start=1):
+        (initiative_id, name, benefit_id, title, stage, route, centre, start,
+         forecast, planned, approved, confirmed, risk, redeployed, idle) = row  # fmt: skip
+        number(r, 0, initiative_id)
+        text(r, 1, name)
+        number(r, 2, benefit_id)
+        text(r, 3, title)
+        string(r, 4, stage)
+        string(r, 5, route)
+        text(r, 6, centre)
+        string(r, 7, labels.get(start) or labels.setdefault(start, Period(start).label))
+        number(r, 8, forecast)
+        number(r, 9, planned)
+        number(r, 10, approved)
+        number(r, 11, confirmed)
+        number(r, 12, risk)
+        number(r, 13, redeployed)
+        number(r, 14, idle)
+        if progress is not None and r % step == 0:
+            progress(r, total)
+    count = r
+    if progress is not None and count % step:
+        progress(count, total)
+    sheet.row = count + 1
     sheet.written.rows = count
-    sheet.sheet.auto_filter.ref = f"A1:{get_column_letter(len(DETAIL_COLUMNS))}{1 + max(count, 1)}"
+    sheet.written.cells += count * len(DETAIL_COLUMNS)
+    out.autofilter(0, 0, max(count, 1), len(DETAIL_COLUMNS) - 1)
     return count
 
 
 def _column(name: str, end: int) -> str:
-    letter = get_column_letter(1 + DETAIL_COLUMNS.index(name))
+    letter = xl_col_to_name(DETAIL_COLUMNS.index(name))
     return f"'{DETAIL}'!${letter}$2:${letter}${end}"
 
 
@@ -206,14 +340,14 @@ def _write_by_year(sheet: _Sheet, years: list[str], end: int) -> None:
     for index, label in enumerate(years):
         r = index + 2
         cells: list[Any] = [label]
-        cells += [sheet.money(f'=SUMIFS({forecast},{year},$A{r},{route},"{name}")') for name in ROUTES]
-        cells.append(sheet.money(f"=SUMIFS({_column('Cash confirmed', end)},{year},$A{r})"))
-        cells.append(sheet.money(f"=SUMIFS({_column('Cash at risk', end)},{year},$A{r})"))
-        cells.append(sheet.money(f"=SUMIFS({_column('Capacity redeployed', end)},{year},$A{r})"))
-        cells.append(sheet.money(f"=SUMIFS({_column('Not yet redeployed', end)},{year},$A{r})"))
+        cells += [_Money(f'=SUMIFS({forecast},{year},$A{r},{route},"{name}")') for name in ROUTES]
+        cells.append(_Money(f"=SUMIFS({_column('Cash confirmed', end)},{year},$A{r})"))
+        cells.append(_Money(f"=SUMIFS({_column('Cash at risk', end)},{year},$A{r})"))
+        cells.append(_Money(f"=SUMIFS({_column('Capacity redeployed', end)},{year},$A{r})"))
+        cells.append(_Money(f"=SUMIFS({_column('Not yet redeployed', end)},{year},$A{r})"))
         sheet.append(cells)
     total = len(years) + 2
-    sheet.append(["Total", *[sheet.money(f"=SUM({c}2:{c}{total - 1})") for c in "BCDEFGH"]])
+    sheet.append(["Total", *[_Money(f"=SUM({c}2:{c}{total - 1})") for c in "BCDEFGH"]])
 
 
 def _write_by_centre(sheet: _Sheet, summary: Any, end: int) -> None:
@@ -224,12 +358,12 @@ def _write_by_centre(sheet: _Sheet, summary: Any, end: int) -> None:
     for index, row in enumerate(summary.by_cost_centre):
         r = index + 2
         sheet.append([
-            sheet.text(row.cost_centre), row.year, sheet.money(row.portfolio_cash_planned),
-            sheet.money(row.budget) if row.budget is not None else None,
-            sheet.money(f'=IF(D{r}="","",D{r}-C{r})'),
-            sheet.money(f'=SUMIFS({_column("Planned", end)},{centre},$A{r},{year},$B{r},{route},"cash")'),
-            sheet.money(f"=SUMIFS({_column('Cash confirmed', end)},{centre},$A{r},{year},$B{r})"),
-            sheet.money(f"=SUMIFS({_column('Cash at risk', end)},{centre},$A{r},{year},$B{r})"),
+            _text(row.cost_centre), row.year, _Money(row.portfolio_cash_planned),
+            _Money(row.budget) if row.budget is not None else None,
+            _Money(f'=IF(D{r}="","",D{r}-C{r})'),
+            _Money(f'=SUMIFS({_column("Planned", end)},{centre},$A{r},{year},$B{r},{route},"cash")'),
+            _Money(f"=SUMIFS({_column('Cash confirmed', end)},{centre},$A{r},{year},$B{r})"),
+            _Money(f"=SUMIFS({_column('Cash at risk', end)},{centre},$A{r},{year},$B{r})"),
             row.benefits,
         ])  # fmt: skip
 
@@ -247,10 +381,10 @@ def _write_by_initiative(sheet: _Sheet, initiatives: list[tuple[int, str]], end:
     key, route, forecast = _column("Initiative id", end), _column("Route", end), _column("Forecast", end)
     for index, (initiative_id, name) in enumerate(initiatives):
         r = index + 2
-        cells: list[Any] = [initiative_id, sheet.text(name)]
-        cells += [sheet.money(f'=SUMIFS({forecast},{key},$A{r},{route},"{kind}")') for kind in ROUTES]
-        cells.append(sheet.money(f"=SUMIFS({_column('Cash confirmed', end)},{key},$A{r})"))
-        cells.append(sheet.money(f"=SUMIFS({_column('Cash at risk', end)},{key},$A{r})"))
+        cells: list[Any] = [initiative_id, _text(name)]
+        cells += [_Money(f'=SUMIFS({forecast},{key},$A{r},{route},"{kind}")') for kind in ROUTES]
+        cells.append(_Money(f"=SUMIFS({_column('Cash confirmed', end)},{key},$A{r})"))
+        cells.append(_Money(f"=SUMIFS({_column('Cash at risk', end)},{key},$A{r})"))
         sheet.append(cells)
 
 
@@ -262,9 +396,7 @@ def _write_by_stage(sheet: _Sheet, years: list[str], end: int) -> None:
     for label in years:
         for step in STAGE_ORDER:
             cells: list[Any] = [label, step.value]
-            cells += [
-                sheet.money(f'=SUMIFS({forecast},{year},$A{r},{stage},$B{r},{route},"{kind}")') for kind in ROUTES
-            ]
+            cells += [_Money(f'=SUMIFS({forecast},{year},$A{r},{stage},$B{r},{route},"{kind}")') for kind in ROUTES]
             sheet.append(cells)
             r += 1
 

@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -11,7 +12,7 @@ from benefits import finance, register
 from benefits.appraisal import penny
 from benefits.example import load_example
 from benefits.models import Initiative, ProfileEntryIn
-from benefits.workbooks.finance_summary import DETAIL, write_finance_workbook
+from benefits.workbooks.finance_summary import DETAIL, PROGRESS_CALLS, write_finance_workbook
 from tests.support.factories import TESTER, make_benefit, make_initiative
 from tests.support.spreadsheet import recalculate
 
@@ -59,3 +60,26 @@ def test_the_example_totals_equal_the_json_summary(session: Session, libreoffice
     # Names from users stay text, in the detail and in the totals.
     assert other.name in initiatives and initiatives[other.name][2] == 5
     assert "@SUM(1,1)" in {row[3] for row in _rows(book[DETAIL])[1:]}
+
+
+def test_progress_is_told_as_the_detail_rows_are_written(session: Session, tmp_path: Path) -> None:
+    initiative = make_initiative(session)
+    years = [f"{start}-{(start + 1) % 100:02d}" for start in range(2026, 2036)]
+    for number in range(45):
+        benefit = make_benefit(session, initiative=initiative, title=f"Hours released {number}", category="financial",
+                               route="capacity")  # fmt: skip
+        plan = [ProfileEntryIn(period=year, planned=Decimal(number)) for year in years]
+        register.replace_profile(session=session, benefit_id=benefit.id or 0, expected_version=None, actor=TESTER,
+                                 rows=plan)  # fmt: skip
+    told: list[tuple[int, int]] = []
+    written = tmp_path / "cash-capacity.xlsx"
+    with written.open("wb") as target:
+        counts = write_finance_workbook(session=session, target=target, today=TODAY,
+                                        progress=lambda done, total: told.append((done, total)))  # fmt: skip
+    rows = len(_rows(load_workbook(written, read_only=True)[DETAIL])) - 1
+    assert rows == counts.rows == 45 * len(years)
+    # From nothing to every row, always forward, of one total, often enough for a bar but not once a row.
+    assert told[0] == (0, rows) and told[-1] == (rows, rows)
+    assert {total for _, total in told} == {rows}
+    assert all(before < after for (before, _), (after, _) in pairwise(told))
+    assert 100 <= len(told) <= PROGRESS_CALLS + 2
