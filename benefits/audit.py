@@ -16,9 +16,19 @@ from benefits.columns import utc_now
 from benefits.listing import Page
 from benefits.models import AuditEvent
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
 
 def jsonable(value: Any) -> Any:
     """A value as it is kept in an audit event: numbers as numbers, dates as ISO text."""
+    kind = type(value)
+    # The exact types first, as most values of a snapshot are (an enum is a subclass, so it is not among them).
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {key: jsonable(item) for key, item in value.items()}
+    if kind is Decimal:
+        return float(value)
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, Enum):
@@ -73,18 +83,33 @@ def record_many(
     reason: str | None = None,
 ) -> None:
     """Append one event per (entity id, before, after), in one statement: for changes made in bulk (imports)."""
-    if not changes:
-        return
+    rows = event_rows(
+        actor=actor, action=action, entity=entity, initiative_id=initiative_id, changes=changes, reason=reason
+    )
+    if rows:
+        session.execute(sa.insert(AuditEvent.__table__), rows)  # type: ignore[attr-defined]
+
+
+def event_rows(
+    *,
+    actor: Actor,
+    action: str,
+    entity: str,
+    initiative_id: int | None,
+    changes: Sequence[tuple[int, dict[str, Any] | None, dict[str, Any] | None]],
+    reason: str | None = None,
+) -> list[dict[str, Any]]:
+    """The audit_event rows for changes made in bulk, one per (entity id, before, after), all at the same time.
+
+    They hold what `record` would keep for each change; the caller inserts them (COPY on PostgreSQL).
+    """
     at = utc_now()
-    session.execute(
-        sa.insert(AuditEvent.__table__),  # type: ignore[attr-defined]
-        [
-            {"at": at, "actor": actor.name, "actor_id": actor.person_id, "action": action, "entity": entity,
-             "entity_id": entity_id, "initiative_id": initiative_id, "before": jsonable(before),
-             "after": jsonable(after), "context": None, "reason": reason or None}
-            for entity_id, before, after in changes
-        ],
-    )  # fmt: skip
+    return [
+        {"at": at, "actor": actor.name, "actor_id": actor.person_id, "action": action, "entity": entity,
+         "entity_id": entity_id, "initiative_id": initiative_id, "before": jsonable(before),
+         "after": jsonable(after), "context": None, "reason": reason or None}
+        for entity_id, before, after in changes
+    ]  # fmt: skip
 
 
 def events_about(entity: str, entity_id: int) -> SelectOfScalar[AuditEvent]:

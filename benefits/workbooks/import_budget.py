@@ -8,7 +8,7 @@ refusal says which limit was passed and how to get under it (split the file).
 import time
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -24,6 +24,13 @@ MAX_COLUMNS = 16_384  # Excel's widest row, A to XFD: no row a spreadsheet saves
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 # What the scan counts (rows, cells, shared strings) and where it may stop (a declared size, the end of the data).
 _SCANNED = tuple(MAIN + name for name in ("dimension", "sheetData", "row", "c", "si"))
+# The sheet to be read is scanned to its end, whatever it declares, noting where its cells reach and which hold
+# formulas (an `f` inside the cell) or errors: the fast reader returns only values, so these are told apart here.
+_DIGITS = "0123456789"
+_NAMES = {"m": MAIN[1:-1]}
+_COUNT_CELLS = etree.XPath("count(m:c)", namespaces=_NAMES)
+_REFERENCES = etree.XPath("m:c/@r", namespaces=_NAMES)
+_MARKED = etree.XPath("m:c[m:f or @t='e']", namespaces=_NAMES)
 
 MACRO_NAMES = (".xlsm", ".xltm", ".xlam")
 MACRO_CONTENT = b"macroenabled"  # in the content type of every macro-enabled main part (.main+xml)
@@ -77,6 +84,26 @@ def refuse_macros(archive: zipfile.ZipFile) -> None:
             tail = window[-len(MACRO_CONTENT) :]
 
 
+@dataclass
+class SheetScan:
+    """What the scan found in the sheet to be read: its extent, and the cells holding formulas or errors.
+
+    `marks` maps a cell's (row, column), both from 1, to None for a formula or to the error it shows.
+    """
+
+    rows: int = 0
+    columns: int = 0
+    marks: dict[tuple[int, int], str | None] = field(default_factory=dict)
+
+
+def column_number(letters: str) -> int:
+    """`A` -> 1, `Z` -> 26, `AA` -> 27: a column's number from its letters."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
 class BudgetedReading:
     """One workbook read under a budget: the clock starts when the reading does, and every row counts."""
 
@@ -86,17 +113,93 @@ class BudgetedReading:
         self.rows = 0
         self.cells = 0
 
-    def scan(self, archive: zipfile.ZipFile) -> None:
+    def scan(self, archive: zipfile.ZipFile, *, sheet: str | None = None) -> SheetScan | None:
         """Count the rows, cells and shared strings of every part before the workbook is loaded.
 
         Loading a worksheet that declares no size makes openpyxl read all of its rows to find one, keeping each
         (emptied) row in memory, and it keeps every shared string too; a file is refused here before that begins.
+        The part named `sheet` is read to its end: a reader that loads it whole holds every row up to its last
+        cell and every column up to its widest, so that grid is counted too; what was found in it is returned.
         """
         counts = {"row": 0, "c": 0, "si": 0}
+        found = None
         for member in archive.infolist():
-            if member.filename.lower().endswith(".xml"):
+            if member.filename == sheet:
+                with archive.open(member) as source:
+                    found = self._scan_sheet(source, counts)
+            elif member.filename.lower().endswith(".xml"):
                 with archive.open(member) as source:
                     self._scan_part(source, counts)
+        return found
+
+    def _scan_sheet(self, source: Any, counts: dict[str, int]) -> SheetScan:
+        budget = self.budget
+        found = SheetScan()
+        parsed = etree.iterparse(
+            source, events=("end",), tag=MAIN + "row", resolve_entities=False, no_network=True, recover=False
+        )
+        columns: dict[str, int] = {}  # letters -> number, for the few distinct letters a sheet uses
+        row = 0  # the row being read, from 1
+        for _, element in parsed:
+            declared = element.get("r")
+            row = int(declared) if declared and declared.isdigit() else row + 1
+            counts["row"] += 1
+            # Whole rows at a time, by XPath: far cheaper than an event per cell.
+            cells = int(_COUNT_CELLS(element))
+            counts["c"] += cells
+            if counts["c"] > budget.cells:
+                raise self._too_many_cells()
+            if cells > MAX_COLUMNS:
+                raise _refuse("not_a_workbook", f"A row has more than {MAX_COLUMNS:,} cells: save it again as .xlsx.")
+            references = _REFERENCES(element)
+            places: Iterator[tuple[int, int]]
+            if len(references) == cells:
+                places = (self._place(reference, row, columns) for reference in references)
+            else:  # some cells do not say where they are: each stands after the one before it
+                places = self._walk(element, row, columns)
+            for place in places:
+                found.rows = max(found.rows, place[0])
+                found.columns = max(found.columns, place[1])
+            found.rows = max(found.rows, row)
+            if found.rows > budget.rows:
+                raise self._too_many_rows()
+            if found.columns > MAX_COLUMNS:
+                raise _refuse("not_a_workbook", f"A row reaches past column {MAX_COLUMNS:,}: save it again as .xlsx.")
+            if found.rows * found.columns > budget.cells:
+                raise self._too_many_cells()
+            for cell in _MARKED(element):
+                reference = cell.get("r")
+                if reference:
+                    place = self._place(reference, row, columns)
+                else:
+                    place = list(self._walk(element, row, columns))[element.index(cell)]
+                formula = cell.find(MAIN + "f") is not None
+                found.marks[place] = None if formula else cell.findtext(MAIN + "v") or "#N/A"
+            element.clear()
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+            if counts["row"] % 1024 == 0:
+                self.check_time()
+        return found
+
+    @staticmethod
+    def _place(reference: str, row: int, columns: dict[str, int]) -> tuple[int, int]:
+        """A cell's (row, column) from its reference; a cell names its own row, and a reader puts it there."""
+        letters = reference.rstrip(_DIGITS)
+        number = columns.get(letters)
+        if number is None:
+            number = columns[letters] = column_number(letters)
+        digits = reference[len(letters) :]
+        return (int(digits) if digits.isdigit() else row), number
+
+    def _walk(self, element: Any, row: int, columns: dict[str, int]) -> Iterator[tuple[int, int]]:
+        """Every child's place in a row where some cells do not name theirs."""
+        column = 0
+        for cell in element:
+            reference = cell.get("r")
+            place = self._place(reference, row, columns) if reference else (row, column + 1)
+            column = place[1]
+            yield place
 
     def _scan_part(self, source: Any, counts: dict[str, int]) -> None:
         budget = self.budget

@@ -7,19 +7,22 @@ A blank cell leaves the field (or the period) as it is. Stages are not imported:
 """
 
 import io
+import posixpath
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
+from lxml import etree
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
+from python_calamine import CalamineWorkbook
 from sqlmodel import Session, col, select
 
 from benefits import audit, cause_models, cost_centres, ledger, register
@@ -28,11 +31,18 @@ from benefits.authz import Action, require
 from benefits.columns import MAX_ROW_ID, Quantity, utc_now
 from benefits.errors import DomainError, InvalidInput, InvalidModel, Problem
 from benefits.initiatives import get_initiative
-from benefits.models import Benefit, BenefitCreate, BenefitUpdate, Initiative, ProfileEntry
+from benefits.models import AuditEvent, Benefit, BenefitCreate, BenefitUpdate, Initiative, ProfileEntry
 from benefits.periods import Period, PeriodError, financial_year_of, parse_period, parse_period_for
 from benefits.stages import Category, Confidence, RealisationRoute, Stage
 from benefits.workbooks.cells import header_row, put_text, widths
-from benefits.workbooks.import_budget import BudgetedReading, ImportBudget, refuse_macro_name, refuse_macros
+from benefits.workbooks.import_budget import (
+    MAIN,
+    BudgetedReading,
+    ImportBudget,
+    SheetScan,
+    refuse_macro_name,
+    refuse_macros,
+)
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a workbook that inflates beyond this is refused (a "zip bomb")
@@ -76,8 +86,8 @@ def _refuse(code: str, detail: str) -> InvalidInput:
     return InvalidInput(detail, [Problem(code, detail, "file")])
 
 
-def open_workbook(data: bytes, reading: BudgetedReading | None = None) -> Workbook:
-    """The workbook in `data`, or a clear refusal: too large, not a workbook, encrypted, linked, with macros."""
+def checked_archive(data: bytes) -> zipfile.ZipFile:
+    """The workbook's archive, or a clear refusal: too large, not a workbook, encrypted, linked, with macros."""
     if len(data) > MAX_IMPORT_BYTES:
         raise _refuse("file_too_large", f"The file is larger than {MAX_IMPORT_BYTES // 2**20} MiB.")
     if data.startswith(OLE_MAGIC):
@@ -95,12 +105,22 @@ def open_workbook(data: bytes, reading: BudgetedReading | None = None) -> Workbo
         refuse_macros(archive)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:  # a damaged member
         raise _refuse("not_a_workbook", "The file is not an Excel workbook (.xlsx).") from error
+    return archive
+
+
+def _scanned(archive: zipfile.ZipFile, reading: BudgetedReading, sheet: str | None = None) -> SheetScan | None:
     try:
-        (reading or BudgetedReading()).scan(archive)
+        return reading.scan(archive, sheet=sheet)
     except DomainError:
         raise
     except Exception as error:  # lxml and zlib raise many kinds for damaged XML or a damaged member
         raise _refuse("not_a_workbook", "The file could not be read as an Excel workbook (.xlsx).") from error
+
+
+def open_workbook(data: bytes, reading: BudgetedReading | None = None) -> Workbook:
+    """The workbook in `data`, or a clear refusal: too large, not a workbook, encrypted, linked, with macros."""
+    archive = checked_archive(data)
+    _scanned(archive, reading or BudgetedReading())
     try:
         # Formulas as formulas: an import takes what people typed, never a formula's saved result (a what-if).
         return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -182,34 +202,106 @@ class RegisterSheet:
     problems: list[Problem]
 
 
+PACKAGE = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+RELATION = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_XML = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+def _relations(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """A part's relationships: id -> (type, the target's part name)."""
+    folder, name = posixpath.split(part)
+    listed = etree.fromstring(archive.read(posixpath.join(folder, "_rels", name + ".rels")), _XML)
+    found = {}
+    for relation in listed.iter(PACKAGE):
+        target = relation.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        found[relation.get("Id", "")] = (relation.get("Type", ""), path)
+    return found
+
+
+def register_sheet(archive: zipfile.ZipFile) -> tuple[str, str]:
+    """The sheet a register is read from, by name and part: the worksheet named Benefits, else the first one."""
+    try:
+        book = next(path for kind, path in _relations(archive, "").values() if kind.endswith("/officeDocument"))
+        relations = _relations(archive, book)
+        sheets = [
+            (sheet.get("name", ""), relations.get(sheet.get(RELATION, ""), ("", ""))) for sheet in
+            etree.fromstring(archive.read(book), _XML).iter(f"{MAIN}sheet")
+        ]  # fmt: skip
+    except Exception as error:  # a missing part, damaged XML: lxml and zipfile raise many kinds
+        raise _refuse("not_a_workbook", "The file could not be read as an Excel workbook (.xlsx).") from error
+    # Worksheets only (a chartsheet has no rows).
+    worksheets = [(name, path) for name, (kind, path) in sheets if kind.endswith("/worksheet")]
+    if not worksheets:
+        raise _refuse("not_a_workbook", "The workbook has no worksheet.")
+    return next((sheet for sheet in worksheets if sheet[0] == "Benefits"), worksheets[0])
+
+
+class CellError(str):
+    """A cell showing a spreadsheet error (#DIV/0!, #REF! ...): never a value."""
+
+
 def read_register(data: bytes, *, file_name: str | None = None, budget: ImportBudget | None = None) -> RegisterSheet:
-    """The register in a workbook, read as a stream under the import budget; no session, so no transaction held."""
+    """The register in a workbook, read under the import budget; no session, so no transaction held.
+
+    The sheet is scanned as a stream first (its size, and which cells hold formulas or errors), and only a sheet
+    within the budget is loaded, by a fast reader that returns the cells' values.
+    """
     refuse_macro_name(file_name)
     reading = BudgetedReading(budget)
-    book = open_workbook(data, reading)
+    archive = checked_archive(data)
+    name, part = register_sheet(archive)
+    scan = _scanned(archive, reading, part)
     reading.check_time()
-    # Worksheets only (a chartsheet has no rows); a damaged sheet is refused like any file that is no workbook.
-    sheets = {sheet.title: sheet for sheet in book.worksheets}
-    sheet = sheets.get("Benefits") or next(iter(sheets.values()), None)
-    if sheet is None:
-        raise _refuse("not_a_workbook", "The workbook has no worksheet.")
+    if scan is None:  # the workbook names a sheet it does not hold
+        raise _refuse("not_a_workbook", "The worksheet could not be read; save it again as .xlsx.")
     try:
-        sheet.reset_dimensions()  # read every row and column, whatever range the file declares
-        return _read(reading.lines(sheet))
-    except DomainError:
-        raise
-    except Exception as error:  # openpyxl and the XML parser raise many kinds for a damaged sheet
+        grid = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception as error:  # the reader raises many kinds for a damaged sheet
         raise _refuse("not_a_workbook", "The worksheet could not be read; save it again as .xlsx.") from error
+    reading.check_time()
+    return _read(_lines(grid, scan, reading))
 
 
-def _read(lines: Iterator[tuple[Any, ...]]) -> RegisterSheet:
+def _lines(grid: list[list[Any]], scan: SheetScan, reading: BudgetedReading) -> Iterator[tuple[Any, ...] | None]:
+    """The sheet's rows as import values (None for blank, FORMULA, a CellError, or the value); None for an empty row.
+
+    The reader gives every cell's value, a formula's saved result too: the scan says which cells are formulas.
+    """
+    marks = scan.marks
+    for number, cells in enumerate(grid, start=1):
+        if number % 512 == 0:
+            reading.check_time()
+        line = []
+        filled = False
+        for column, value in enumerate(cells, start=1):
+            if marks and (number, column) in marks:
+                mark = marks[(number, column)]
+                line.append(FORMULA if mark is None else CellError(mark))
+                filled = True
+                continue
+            if value == "":
+                line.append(None)
+                continue
+            filled = True  # text of spaces only fills the row, though the cell reads as blank
+            if isinstance(value, str):
+                line.append(value if value.strip() else None)
+            elif isinstance(value, float) and value.is_integer():
+                line.append(int(value))  # a spreadsheet keeps numbers as doubles: 42 is written 42
+            else:
+                line.append(value)
+        yield tuple(line) if filled else None
+    reading.check_time()
+
+
+def _read(lines: Iterator[tuple[Any, ...] | None]) -> RegisterSheet:
     headings: list[str] = []
     written: list[str] = []
     number = 0
     for number, line in enumerate(lines, start=1):
-        first = _text(getattr(line[0], "value", None)) if line else None
-        if first is not None and first.lower() == "id":
-            written = [_text(getattr(cell, "value", None)) or "" for cell in line]
+        first = _heading(line[0]) if line else ""
+        if first.lower() == "id":
+            written = [_heading(value) for value in line or ()]
             headings = [heading.lower() for heading in written]
             break
         if number >= 10:
@@ -243,12 +335,17 @@ def _read(lines: Iterator[tuple[Any, ...]]) -> RegisterSheet:
             period_columns.append(PeriodColumn(letter=letter, written=label, period=period))
     rows: list[SheetRow] = []
     for row_number, line in enumerate(lines, start=number + 1):
-        if not any(getattr(cell, "value", None) not in (None, "") for cell in line):
+        if line is None:
             continue
         if len(rows) >= MAX_ROWS:
             raise _refuse("too_many_rows", f"At most {MAX_ROWS:,} benefits at a time: split the workbook.")
         rows.append(_row(row_number, line, written, columns, periods, problems))
     return RegisterSheet(rows=rows, periods=period_columns, problems=problems)
+
+
+def _heading(value: Any) -> str:
+    """A heading as written; a formula's saved text is not read, so such a heading names nothing."""
+    return "" if value is FORMULA else _text(value) or ""
 
 
 def _fit_periods(sheet: RegisterSheet, granularity: Any, problems: list[Problem]) -> None:
@@ -287,11 +384,13 @@ def _row(
     where = f"row {number}"
 
     def cell(index: int, named: str) -> Any:
-        try:
-            return plain_value(line[index]) if index < len(line) else None
-        except ValueError as error:
-            problems.append(Problem("value_invalid", str(error), f"{where}, {named}"))
+        value = line[index] if index < len(line) else None
+        if isinstance(value, CellError):
+            problems.append(
+                Problem("value_invalid", f"a spreadsheet error ({value}), not a value", f"{where}, {named}")
+            )
             return None
+        return value
 
     benefit_id = None
     raw_id = cell(0, "Id")
@@ -337,18 +436,35 @@ def _validation_problems(error: ValidationError, where: str) -> list[Problem]:
     ]
 
 
-def import_benefits(*, session: Session, initiative_id: int, data: bytes, actor: Actor) -> ImportResult:
+Progress = Callable[[int, int], None]
+"""Told (rows done, rows in all) as an import goes; rows in all is 0 while not yet known."""
+
+PROGRESS_EVERY = 1_000  # rows between two reports of progress
+
+
+def import_benefits(
+    *, session: Session, initiative_id: int, data: bytes, actor: Actor, progress: Progress | None = None
+) -> ImportResult:
     """Create and update the initiative's benefits from a workbook: all rows, or none and every problem named."""
     get_initiative(session=session, initiative_id=initiative_id)
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
-    return apply_register(session=session, initiative_id=initiative_id, sheet=read_register(data), actor=actor)
+    if progress is not None:
+        progress(0, 0)
+    sheet = read_register(data)
+    return apply_register(session=session, initiative_id=initiative_id, sheet=sheet, actor=actor, progress=progress)
 
 
-def apply_register(*, session: Session, initiative_id: int, sheet: RegisterSheet, actor: Actor) -> ImportResult:
-    """Apply a register already read (see `read_register`): all rows, or none and every problem named."""
+def apply_register(
+    *, session: Session, initiative_id: int, sheet: RegisterSheet, actor: Actor, progress: Progress | None = None
+) -> ImportResult:
+    """Apply a register already read (see `read_register`): all rows, or none and every problem named.
+
+    `progress`, if given, is told (rows checked, rows in all) as the rows are checked, and (all, all) once written.
+    """
     initiative = get_initiative(session=session, initiative_id=initiative_id)
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     rows, problems = sheet.rows, list(sheet.problems)
+    total = len(rows)
     _fit_periods(sheet, initiative.granularity, problems)
     existing = _existing(session=session, initiative=initiative, rows=rows, problems=problems)
     valuations = _valuations(session=session, initiative_id=initiative_id, rows=rows, problems=problems)
@@ -356,12 +472,23 @@ def apply_register(*, session: Session, initiative_id: int, sheet: RegisterSheet
     changed: list[tuple[Benefit, dict[str, Any], SheetRow]] = []
     unchanged = 0
     centres = cost_centres.CodeChecker(session=session)
+    # Each row's cost centre first (it is written as listed), so that the new rows are validated in one call.
+    unlisted: dict[int, list[Problem]] = {}
     for row in rows:
+        found: list[Problem] = []
+        if not _listed_cost_centre(row, centres, existing.get(row.benefit_id or 0), found, f"row {row.number}"):
+            unlisted[row.number] = found
+    validated = _validated([row for row in rows if row.benefit_id is None and row.number not in unlisted])
+    defaults = _new_defaults(initiative)
+    for done, row in enumerate(rows):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, total)
         where = f"row {row.number}"
-        if not _listed_cost_centre(row, centres, existing.get(row.benefit_id or 0), problems, where):
+        if row.number in unlisted:
+            problems.extend(unlisted[row.number])
             continue
         if row.benefit_id is None:
-            benefit = _new_benefit(row, initiative, valuations, problems, where)
+            benefit = _new_benefit(validated[row.number], defaults, row, valuations, problems, where)
             if benefit is not None:
                 created.append((benefit, row))
             continue
@@ -387,6 +514,8 @@ def apply_register(*, session: Session, initiative_id: int, sheet: RegisterSheet
             f"{len(problems):,} problem(s) in the workbook; nothing was imported.", problems[:MAX_PROBLEMS]
         )
     _save(session=session, initiative=initiative, created=created, changed=changed, actor=actor)
+    if progress is not None:
+        progress(total, total)
     return ImportResult(created=len(created), updated=len(changed), unchanged=unchanged)
 
 
@@ -455,19 +584,55 @@ def _value(benefit: Benefit, row: SheetRow, valuations: dict[str, tuple[Decimal,
     benefit.estimate_low, benefit.estimate_likely, benefit.estimate_high = valuations[node]
 
 
+# BenefitCreate's fields and rules as a plain pydantic model: validating many rows at once skips SQLModel's own
+# initialisation of each, and refuses exactly what BenefitCreate refuses.
+_BenefitRow = create_model(
+    "BenefitRow",
+    __config__=ConfigDict(extra="forbid"),
+    **{name: (info.annotation, info) for name, info in BenefitCreate.model_fields.items()},  # type: ignore[call-overload]
+)
+_NEW_BENEFITS = TypeAdapter(list[_BenefitRow])
+_BENEFIT_STATE = sa.orm.instrumentation.manager_of_class(Benefit)
+
+
+def _validated(rows: list[SheetRow]) -> dict[int, dict[str, Any] | ValidationError]:
+    """The new rows' fields validated in one call, by row number; a row that fails keeps its own error."""
+    try:
+        checked = _NEW_BENEFITS.validate_python([row.fields for row in rows])
+        return {row.number: dict(fields) for row, fields in zip(rows, checked, strict=True)}
+    except ValidationError:
+        pass
+    found: dict[int, dict[str, Any] | ValidationError] = {}
+    for row in rows:  # some row fails: validate each, so each row's problems are its own
+        try:
+            found[row.number] = dict(_BenefitRow.model_validate(row.fields))
+        except ValidationError as error:
+            found[row.number] = error
+    return found
+
+
+def _new_defaults(initiative: Initiative) -> dict[str, Any]:
+    """What a new benefit holds beyond the fields sent: its initiative, stage, version and times (one for all)."""
+    now = utc_now()
+    stored = {name: info.get_default(call_default_factory=False) for name, info in Benefit.model_fields.items()
+              if name not in BenefitCreate.model_fields}  # fmt: skip
+    return stored | {"initiative_id": initiative.id, "stage": Stage.opportunity, "created_at": now, "updated_at": now}
+
+
 def _new_benefit(
+    fields: dict[str, Any] | ValidationError,
+    defaults: dict[str, Any],
     row: SheetRow,
-    initiative: Initiative,
     valuations: dict[str, tuple[Decimal, Decimal, Decimal]],
     problems: list[Problem],
     where: str,
 ) -> Benefit | None:
-    try:
-        fields = BenefitCreate.model_validate(row.fields)
-    except ValidationError as error:
-        problems.extend(_validation_problems(error, where))
+    if isinstance(fields, ValidationError):
+        problems.extend(_validation_problems(fields, where))
         return None
-    benefit = Benefit.model_validate(fields, update={"initiative_id": initiative.id, "stage": Stage.opportunity})
+    # Built from values already validated, as a benefit in no session: the rules below read it, the save dumps it.
+    benefit = Benefit.model_construct(**defaults, **fields)
+    _BENEFIT_STATE.setup_instance(benefit)
     if _typed_over_model(benefit, set(row.fields), problems, where):
         return None
     _value(benefit, row, valuations, problems, where)
@@ -574,22 +739,66 @@ def _located(error: DomainError, where: str) -> list[Problem]:
     return located or [Problem(error.code, error.detail, where)]
 
 
+def _write_rows(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert the rows in one statement: COPY on PostgreSQL, one batched insert elsewhere."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    insert = sa.insert(table).compile(dialect=dialect, column_keys=names)
+    if dialect.name != "postgresql":
+        names = list(insert.positiontup or names)  # the order the driver's placeholders stand in
+    # Each value as the column's type binds it (scaled decimals, enums as text, JSON, times), so the driver is
+    # handed what an INSERT through SQLAlchemy would hand it, without its work per row.
+    binders = {name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names}
+    bound = [(index, binder) for index, binder in enumerate(binders.values()) if binder is not None]
+
+    def values(row: dict[str, Any]) -> list[Any]:
+        line = [row[name] for name in names]
+        for index, binder in bound:
+            line[index] = binder(line[index])
+        return line
+
+    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    raw: Any = connection.connection.driver_connection
+    if dialect.name == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(values(row))
+        return
+    raw.executemany(str(insert), [values(row) for row in rows])
+
+
 def _insert_benefits(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Insert the new benefits in bulk and return their ids, in order."""
     if not rows:
         return []
     table = Benefit.__table__  # type: ignore[attr-defined]
     if session.get_bind().dialect.name == "postgresql":
-        # Ids drawn from the sequence first, then one plain batched insert: much faster there than RETURNING.
+        # Ids drawn from the sequence first, then one COPY: much faster there than an INSERT returning them.
         drawn = session.execute(
             sa.text("SELECT nextval(pg_get_serial_sequence('benefit', 'id')) FROM generate_series(1, :count)"),
             {"count": len(rows)},
         ).scalars()
         ids = [int(found) for found in drawn]
-        session.execute(sa.insert(table), [row | {"id": found} for row, found in zip(rows, ids, strict=True)])
+        _write_rows(session, table, [{"id": found} | row for row, found in zip(rows, ids, strict=True)])
         return ids
-    inserted = session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    return [int(found) for found in inserted.scalars()]
+    # SQLite returns ids one statement per row; one insert of them all takes the write lock with its first row, so
+    # no other writer comes between them, and AUTOINCREMENT gives them the ids after the last one ever used.
+    _write_rows(session, table, rows)
+    # On the connection, not the session: a session would flush the changed rows first, and its inserts would move
+    # the last id.
+    connection = session.connection()
+    last = int(connection.execute(sa.text("SELECT last_insert_rowid()")).scalar_one())
+    ids = list(range(last - len(rows) + 1, last + 1))
+    initiative_id = rows[0]["initiative_id"]
+    mine = connection.execute(
+        sa.select(sa.func.count()).where(table.c.id.between(ids[0], last), table.c.initiative_id == initiative_id)
+    ).scalar_one()
+    if mine != len(rows):  # never seen: the ids are not one run, so they cannot be told apart; write nothing
+        raise RuntimeError("The new benefits' ids are not one run; nothing was imported.")
+    return ids
 
 
 def _save(
@@ -605,26 +814,29 @@ def _save(
     Bulk statements skip the ORM's flush, so the finance ledger of the new benefits is rebuilt here.
     """
     reason = "Imported from a workbook"
-    new_ids = _insert_benefits(session, [benefit.model_dump(exclude={"id"}) for benefit, _ in created])
+    stored = [benefit.model_dump(exclude={"id"}) for benefit, _ in created]
+    new_ids = _insert_benefits(session, stored)
+    keys: dict[str, int] = {}
 
     def key(label: str) -> int:
-        return _sort_key(parse_period_for(label, initiative.granularity))
+        if label not in keys:
+            keys[label] = _sort_key(parse_period_for(label, initiative.granularity))
+        return keys[label]
 
     entries = [
         {"benefit_id": benefit_id, "period": label, "sort_key": key(label), "planned": plan, "actual": actual}
         for benefit_id, (_, row) in zip(new_ids, created, strict=True)
         for label, (plan, actual) in row.profile.items()
     ]  # fmt: skip
-    if entries:
-        session.execute(sa.insert(ProfileEntry.__table__), entries)  # type: ignore[attr-defined]
-    audit.record_many(
-        session=session, actor=actor, action="created", entity="benefit", initiative_id=initiative.id, reason=reason,
+    _write_rows(session, ProfileEntry.__table__, entries)  # type: ignore[attr-defined]
+    _write_rows(session, AuditEvent.__table__, audit.event_rows(  # type: ignore[attr-defined]
+        actor=actor, action="created", entity="benefit", initiative_id=initiative.id, reason=reason,
         changes=[
-            (benefit_id, None, register.snapshot(benefit) | {"profile": {
+            (benefit_id, None, {name: values[name] for name in register.EDITABLE} | {"profile": {
                 label: {"planned": plan, "actual": actual} for label, (plan, actual) in row.profile.items()}})
-            for benefit_id, (benefit, row) in zip(new_ids, created, strict=True)
+            for benefit_id, values, (_, row) in zip(new_ids, stored, created, strict=True)
         ],
-    )  # fmt: skip
+    ))  # fmt: skip
     ledger.refresh(connection=session.connection(), benefit_ids=new_ids)
     events: list[tuple[int, dict[str, Any] | None, dict[str, Any] | None]] = []
     for benefit, before, _ in changed:

@@ -1,4 +1,4 @@
-"""Import speed: a 20,000-row benefits register read, checked and written in under 15 seconds."""
+"""Import speed: a 20,000-row benefits register with 100,000 plan cells read, checked and written in under 5 s."""
 
 import io
 import time
@@ -15,7 +15,7 @@ from tests.conftest import FreshDatabase
 from tests.support.factories import TESTER, make_cost_centre, make_initiative
 
 ROWS = 20_000
-TARGET = 15.0
+TARGET = 5.0  # seconds, on each database
 YEARS = ["2026-27", "2027-28", "2028-29", "2029-30", "2030-31"]
 
 
@@ -53,7 +53,8 @@ def test_import_of_a_large_register(fresh_databases: FreshDatabase, database_kin
     engine.dispose()
     print(
         f"\n{database_kind}: imported {result.created:,} benefits with {periods:,} profile periods from a "
-        f"{len(content) / 1e6:.1f} MB workbook in {took:.1f} s (target < {TARGET:.0f} s)"
+        f"{len(content) / 1e6:.1f} MB workbook in {took:.2f} s; target under {TARGET:.1f} s; "
+        f"ratio {took / TARGET:.2f} of the target"
     )
     assert (result.created, stored, periods) == (ROWS, ROWS, ROWS * len(YEARS))
     assert took < TARGET
