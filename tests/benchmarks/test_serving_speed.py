@@ -5,6 +5,7 @@ wrk runs with one thread (`-t1`): it then takes at most one core's worth, and in
 (its CPU time is printed beside each run), leaving the 2-core machine to the server as far as it can be left.
 """
 
+import gc
 import json
 import os
 import random
@@ -21,8 +22,10 @@ from pathlib import Path
 import httpx2
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from sqlmodel import Session, col
 
+from api.app import create_app
 from benefits import ledger, migrate
 from benefits.columns import utc_now
 from benefits.models import Benefit, Initiative, ProfileEntry, Role
@@ -364,3 +367,14 @@ def test_start_up(fresh_databases: FreshDatabase, database_kind: str, floor: tup
     print(f"\n{database_kind}: from process start to the first 200 on /healthz (best of 3)")
     print(_ratio_line("benefits serve", service, bare, "s", f"<= {MAX_START_RATIO}"))
     assert service / bare <= MAX_START_RATIO
+
+
+def test_start_up_leaves_what_it_built_out_of_the_garbage_collectors_passes() -> None:
+    """Not a benchmark: the mechanism behind the register read's speed, checked in every run of the suite."""
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        with TestClient(create_app()):  # runs the app's start-up, as each worker does
+            assert gc.get_freeze_count() > 100_000  # the modules, models, routes and schemas imported so far
+    finally:
+        gc.unfreeze()
