@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col
 
-from api.app import create_app
+from api.app import GC_YOUNGEST_THRESHOLD, create_app
 from benefits import ledger, migrate
 from benefits.columns import utc_now
 from benefits.models import Benefit, Initiative, ProfileEntry, Role
@@ -371,10 +371,14 @@ def test_start_up(fresh_databases: FreshDatabase, database_kind: str, floor: tup
 
 def test_start_up_leaves_what_it_built_out_of_the_garbage_collectors_passes() -> None:
     """Not a benchmark: the mechanism behind the register read's speed, checked in every run of the suite."""
+    thresholds = gc.get_threshold()
     gc.unfreeze()
+    gc.set_threshold(700, 10, 10)  # Python's defaults
     assert gc.get_freeze_count() == 0
     try:
         with TestClient(create_app()):  # runs the app's start-up, as each worker does
             assert gc.get_freeze_count() > 100_000  # the modules, models, routes and schemas imported so far
+            assert gc.get_threshold()[0] == GC_YOUNGEST_THRESHOLD
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
