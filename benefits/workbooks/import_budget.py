@@ -28,7 +28,6 @@ _SCANNED = tuple(MAIN + name for name in ("dimension", "sheetData", "row", "c", 
 # formulas (an `f` inside the cell) or errors: the fast reader returns only values, so these are told apart here.
 _DIGITS = "0123456789"
 _NAMES = {"m": MAIN[1:-1]}
-_COUNT_CELLS = etree.XPath("count(m:c)", namespaces=_NAMES)
 _REFERENCES = etree.XPath("m:c/@r", namespaces=_NAMES)
 _MARKED = etree.XPath("m:c[m:f or @t='e']", namespaces=_NAMES)
 
@@ -144,43 +143,49 @@ class BudgetedReading:
             declared = element.get("r")
             row = int(declared) if declared and declared.isdigit() else row + 1
             counts["row"] += 1
-            # Whole rows at a time, by XPath: far cheaper than an event per cell.
-            cells = int(_COUNT_CELLS(element))
+            # A row holds only cells (and at most an extension list, counted as one more): no query for an empty one.
+            cells = len(element)
             counts["c"] += cells
             if counts["c"] > budget.cells:
                 raise self._too_many_cells()
             if cells > MAX_COLUMNS:
                 raise _refuse("not_a_workbook", f"A row has more than {MAX_COLUMNS:,} cells: save it again as .xlsx.")
-            references = _REFERENCES(element)
-            places: Iterator[tuple[int, int]]
-            if len(references) == cells:
-                places = (self._place(reference, row, columns) for reference in references)
-            else:  # some cells do not say where they are: each stands after the one before it
-                places = self._walk(element, row, columns)
-            for place in places:
-                found.rows = max(found.rows, place[0])
-                found.columns = max(found.columns, place[1])
             found.rows = max(found.rows, row)
+            if cells:
+                self._place_row(element, row, columns, found)
             if found.rows > budget.rows:
                 raise self._too_many_rows()
             if found.columns > MAX_COLUMNS:
                 raise _refuse("not_a_workbook", f"A row reaches past column {MAX_COLUMNS:,}: save it again as .xlsx.")
             if found.rows * found.columns > budget.cells:
                 raise self._too_many_cells()
-            for cell in _MARKED(element):
-                reference = cell.get("r")
-                if reference:
-                    place = self._place(reference, row, columns)
-                else:
-                    place = list(self._walk(element, row, columns))[element.index(cell)]
-                formula = cell.find(MAIN + "f") is not None
-                found.marks[place] = None if formula else cell.findtext(MAIN + "v") or "#N/A"
             element.clear()
             while element.getprevious() is not None:
                 del element.getparent()[0]
             if counts["row"] % 1024 == 0:
                 self.check_time()
         return found
+
+    def _place_row(self, element: Any, row: int, columns: dict[str, int], found: SheetScan) -> None:
+        """Stretch the extent to the row's cells, and note those holding formulas or errors."""
+        # Whole rows at a time, by XPath: far cheaper than an event per cell.
+        references = _REFERENCES(element)
+        places: Iterator[tuple[int, int]]
+        if len(references) == len(element):
+            places = (self._place(reference, row, columns) for reference in references)
+        else:  # some cells do not say where they are: each stands after the one before it
+            places = self._walk(element, row, columns)
+        for place in places:
+            found.rows = max(found.rows, place[0])
+            found.columns = max(found.columns, place[1])
+        for cell in _MARKED(element):
+            reference = cell.get("r")
+            if reference:
+                place = self._place(reference, row, columns)
+            else:
+                place = list(self._walk(element, row, columns))[element.index(cell)]
+            formula = cell.find(MAIN + "f") is not None
+            found.marks[place] = None if formula else cell.findtext(MAIN + "v") or "#N/A"
 
     @staticmethod
     def _place(reference: str, row: int, columns: dict[str, int]) -> tuple[int, int]:

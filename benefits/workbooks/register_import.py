@@ -474,9 +474,10 @@ def apply_register(
     centres = cost_centres.CodeChecker(session=session)
     # Each row's cost centre first (it is written as listed), so that the new rows are validated in one call.
     unlisted: dict[int, list[Problem]] = {}
+    listed: set[tuple[str, str | None]] = set()
     for row in rows:
         found: list[Problem] = []
-        if not _listed_cost_centre(row, centres, existing.get(row.benefit_id or 0), found, f"row {row.number}"):
+        if not _listed_cost_centre(row, centres, existing.get(row.benefit_id or 0), found, f"row {row.number}", listed):
             unlisted[row.number] = found
     validated = _validated([row for row in rows if row.benefit_id is None and row.number not in unlisted])
     defaults = _new_defaults(initiative)
@@ -593,19 +594,20 @@ _BenefitRow = create_model(
 )
 _NEW_BENEFITS = TypeAdapter(list[_BenefitRow])
 _BENEFIT_STATE = sa.orm.instrumentation.manager_of_class(Benefit)
+_STORED = [name for name in Benefit.model_fields if name != "id"]  # what a new benefit's row is written with
 
 
 def _validated(rows: list[SheetRow]) -> dict[int, dict[str, Any] | ValidationError]:
     """The new rows' fields validated in one call, by row number; a row that fails keeps its own error."""
     try:
         checked = _NEW_BENEFITS.validate_python([row.fields for row in rows])
-        return {row.number: dict(fields) for row, fields in zip(rows, checked, strict=True)}
+        return {row.number: dict(fields.__dict__) for row, fields in zip(rows, checked, strict=True)}
     except ValidationError:
         pass
     found: dict[int, dict[str, Any] | ValidationError] = {}
     for row in rows:  # some row fails: validate each, so each row's problems are its own
         try:
-            found[row.number] = dict(_BenefitRow.model_validate(row.fields))
+            found[row.number] = dict(_BenefitRow.model_validate(row.fields).__dict__)
         except ValidationError as error:
             found[row.number] = error
     return found
@@ -679,18 +681,27 @@ def _update_benefit(
 
 
 def _listed_cost_centre(
-    row: SheetRow, centres: cost_centres.CodeChecker, current: Benefit | None, problems: list[Problem], where: str
+    row: SheetRow,
+    centres: cost_centres.CodeChecker,
+    current: Benefit | None,
+    problems: list[Problem],
+    where: str,
+    centres_listed: set[tuple[str, str | None]],
 ) -> bool:
-    """Write the row's cost centre as listed (any case matches); False, with the problem, if it is not listed."""
+    """Write the row's cost centre as listed (any case matches); False, with the problem, if it is not listed.
+
+    `centres_listed` holds the (code, code the benefit named before) pairs already found listed.
+    """
     code = row.fields.get("cost_centre")
     if not code:
         return True
-    problem = centres.problem(
-        str(code), field=f"{where}, {HEADINGS['cost_centre']}", allow_inactive=current.cost_centre if current else None
-    )
-    if problem is not None:
-        problems.append(problem)
-        return False
+    allowed = current.cost_centre if current else None
+    if (str(code), allowed) not in centres_listed:  # a department's register names few codes, many times each
+        problem = centres.problem(str(code), field=f"{where}, {HEADINGS['cost_centre']}", allow_inactive=allowed)
+        if problem is not None:
+            problems.append(problem)
+            return False
+        centres_listed.add((str(code), allowed))
     row.fields["cost_centre"] = cost_centres.normalised(str(code))
     return True
 
@@ -814,7 +825,8 @@ def _save(
     Bulk statements skip the ORM's flush, so the finance ledger of the new benefits is rebuilt here.
     """
     reason = "Imported from a workbook"
-    stored = [benefit.model_dump(exclude={"id"}) for benefit, _ in created]
+    # Each new benefit's columns as it stands after the checks (which may fill its route and estimates).
+    stored = [{name: vars(benefit)[name] for name in _STORED} for benefit, _ in created]
     new_ids = _insert_benefits(session, stored)
     keys: dict[str, int] = {}
 

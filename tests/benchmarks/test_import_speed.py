@@ -44,17 +44,20 @@ def test_import_of_a_large_register(fresh_databases: FreshDatabase, database_kin
         for number in range(50):
             make_cost_centre(session, code=f"CC{number}")
         session.commit()
-        started = time.perf_counter()
+        started, processor = time.perf_counter(), time.process_time()
         result = import_benefits(session=session, initiative_id=initiative.id or 0, data=content, actor=TESTER)
         session.commit()
         took = time.perf_counter() - started
+        # This process's own processor time, beside the wall time: on a shared machine it shows what waiting cost
+        # (PostgreSQL's own work is in the wall time only).
+        processor = time.process_time() - processor
         stored = session.exec(select(func.count()).select_from(Benefit)).one()
         periods = session.exec(select(func.count()).select_from(ProfileEntry)).one()
     engine.dispose()
     print(
         f"\n{database_kind}: imported {result.created:,} benefits with {periods:,} profile periods from a "
-        f"{len(content) / 1e6:.1f} MB workbook in {took:.2f} s; target under {TARGET:.1f} s; "
-        f"ratio {took / TARGET:.2f} of the target"
+        f"{len(content) / 1e6:.1f} MB workbook in {took:.2f} s ({processor:.2f} s of this process's processor time); "
+        f"target under {TARGET:.1f} s; ratio {took / TARGET:.2f} of the target"
     )
     assert (result.created, stored, periods) == (ROWS, ROWS, ROWS * len(YEARS))
     assert took < TARGET
