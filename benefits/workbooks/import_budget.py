@@ -170,14 +170,20 @@ class BudgetedReading:
         """Stretch the extent to the row's cells, and note those holding formulas or errors."""
         # Whole rows at a time, by XPath: far cheaper than an event per cell.
         references = _REFERENCES(element)
-        places: Iterator[tuple[int, int]]
         if len(references) == len(element):
-            places = (self._place(reference, row, columns) for reference in references)
+            written = str(row)
+            for reference in references:
+                letters = reference.rstrip(_DIGITS)
+                number = columns.get(letters)
+                if number is None:
+                    number = columns[letters] = column_number(letters)
+                found.columns = max(found.columns, number)
+                if reference[len(letters) :] != written:  # a cell naming another row than its own: rare
+                    found.rows = max(found.rows, self._place(reference, row, columns)[0])
         else:  # some cells do not say where they are: each stands after the one before it
-            places = self._walk(element, row, columns)
-        for place in places:
-            found.rows = max(found.rows, place[0])
-            found.columns = max(found.columns, place[1])
+            for place in self._walk(element, row, columns):
+                found.rows = max(found.rows, place[0])
+                found.columns = max(found.columns, place[1])
         for cell in _MARKED(element):
             reference = cell.get("r")
             if reference:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -765,8 +766,10 @@ def _write_rows(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -
     binders = {name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names}
     bound = [(index, binder) for index, binder in enumerate(binders.values()) if binder is not None]
 
+    take = itemgetter(*names)
+
     def values(row: dict[str, Any]) -> list[Any]:
-        line = [row[name] for name in names]
+        line = list(take(row)) if len(names) > 1 else [row[names[0]]]
         for index, binder in bound:
             line[index] = binder(line[index])
         return line
