@@ -6,6 +6,8 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,22 @@ OPERATOR = system_actor(f"command line ({_operator()})")
 def _fail(error: DomainError) -> None:
     lines = [error.detail, *(f"  {p.field or '-'}: {p.detail}" for p in error.problems)]
     raise click.ClickException("\n".join(lines))
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for long work, told (done, in all) as the work goes; it ends with the block.
+
+    It is drawn only when stderr is a terminal (click's own rule): in a log or a pipe the label is written once,
+    rather than a line redrawn a few hundred times.
+    """
+    with click.progressbar(length=0, label=label, file=sys.stderr, show_pos=True, show_percent=True) as bar:
+
+        def told(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        yield told
 
 
 @click.group()
@@ -291,12 +309,16 @@ def export_finance(file: str, initiative_id: int | None, from_year: str | None, 
     """Write the cash-versus-capacity workbook to FILE (.xlsx), streaming its detail rows."""
     from benefits.workbooks.finance_summary import write_finance_workbook
 
-    click.echo("Writing the cash-versus-capacity workbook ...", err=True)
     partial = f"{file}.partial"  # FILE is replaced only once the workbook is whole
     try:
-        with transaction() as session, open(partial, "wb") as target:
+        with (
+            _progress_bar("Writing the cash-versus-capacity workbook") as progress,
+            transaction() as session,
+            open(partial, "wb") as target,
+        ):
             written = write_finance_workbook(session=session, target=target, initiative_id=initiative_id,
-                                             from_year=from_year, to_year=to_year, weighted=weighted)  # fmt: skip
+                                             from_year=from_year, to_year=to_year, weighted=weighted,
+                                             progress=progress)  # fmt: skip
     except DomainError as error:
         os.remove(partial)
         _fail(error)
@@ -383,9 +405,10 @@ def import_benefits_command(initiative_id: int, file: str) -> None:
     try:
         # Read before the transaction opens: a long read holds no lock that the service's requests wait on.
         sheet = read_register(data, file_name=os.path.basename(file))
-        click.echo(f"Applying {len(sheet.rows):,} rows ...", err=True)
-        with transaction() as session:
-            result = apply_register(session=session, initiative_id=initiative_id, sheet=sheet, actor=OPERATOR)
+        with _progress_bar(f"Applying {len(sheet.rows):,} rows") as progress, transaction() as session:
+            result = apply_register(
+                session=session, initiative_id=initiative_id, sheet=sheet, actor=OPERATOR, progress=progress
+            )
     except DomainError as error:
         _fail(error)
     click.echo(f"Imported: {result.created:,} added, {result.updated:,} changed, {result.unchanged:,} unchanged.")
