@@ -237,6 +237,10 @@ Quantity = Annotated[
     PlainSerializer(float, return_type=float, when_used="json"),
     _NumeralPattern(QUANTITY_NUMERAL),
 ]
+# A figure the service works out (a total, an uplifted amount): written as a number, and unbounded, since a sum of
+# amounts each within bounds may pass them; only what a client sends is held to the bounds.
+Computed = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+
 # An amount that must be above nothing once rounded to the stored four places (a confirmation): 0.00005 and up.
 PositiveQuantity = Annotated[
     Decimal,

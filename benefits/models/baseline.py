@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlmodel import Field, SQLModel
 
-from benefits.columns import EnumText, Quantity, RequiredReason, RowId, ScaledDecimal, UtcDateTime, utc_now
+from benefits.columns import Computed, EnumText, Quantity, RequiredReason, RowId, ScaledDecimal, UtcDateTime, utc_now
 
 
 class BaselineKind(StrEnum):
@@ -63,7 +63,7 @@ class BaselineRead(BaseModel):
     reason: str | None
     approved_by: str
     approved_at: datetime
-    total: Quantity | None
+    total: Computed | None
     periods: list[BaselinePeriodRead]
 
 

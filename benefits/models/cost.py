@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 from benefits.columns import (
     FORBID_UNKNOWN,
     Code,
+    Computed,
     EnumText,
     Name,
     Omittable,
@@ -46,7 +47,7 @@ class CostAmountRead(BaseModel):
 
     period: str
     amount: Quantity
-    uplifted: Quantity
+    uplifted: Computed
 
 
 class CostLineCreate(SQLModel):
@@ -118,8 +119,8 @@ class CostLineRead(BaseModel):
     optimism_bias: Quantity
     version: int
     profile: list[CostAmountRead]
-    total: Quantity
-    uplifted_total: Quantity
+    total: Computed
+    uplifted_total: Computed
 
 
 class OptimismBiasReference(BaseModel):

@@ -6,9 +6,11 @@ import unicodedata
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter, ValidationError
+from sqlmodel import Session
 
 from benefits.columns import Code, LongText, Name, Reason, RequiredReason, ShortText
 from tests.api.test_errors import assert_problem
+from tests.support.factories import make_initiative
 
 
 @pytest.mark.parametrize(
@@ -136,3 +138,20 @@ def test_e_mail_passwords_and_a_withdrawal_reason_are_documented_as_checked(clie
         kept = client.post("/api/v1/users", json=sent).status_code == 201
         assert bool(email.search(address)) == kept, address
     assert_problem(client.post("/api/v1/users", json={"name": "Q", "role": "viewer", "password": "x" * 9}), 422)
+
+
+def test_figures_worked_out_from_amounts_within_bounds_may_pass_them(session: Session, client: TestClient) -> None:
+    # An uplift of 100% on the largest amount a client may send, and two such years, answered 500: the answer's
+    # uplifted amount and totals were held to the bounds of what is sent.
+    initiative = make_initiative(session, name="Largest")
+    session.commit()
+    limit = 10**12
+    profile = [{"period": "2026-27", "amount": str(limit)}, {"period": "2027-28", "amount": limit}]
+    line = {"title": "Largest", "kind": "capital", "optimism_bias": 1.0, "profile": profile}
+    created = client.post(f"/api/v1/initiatives/{initiative.id}/costs", json=line)
+    assert created.status_code == 201, created.text
+    assert created.json()["total"] == 2 * limit and created.json()["uplifted_total"] == 4 * limit
+    assert [row["uplifted"] for row in created.json()["profile"]] == [2 * limit, 2 * limit]
+    changed = client.patch(f"/api/v1/costs/{created.json()['id']}", json={"optimism_bias": "0.5"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["uplifted_total"] == 3 * limit
