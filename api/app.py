@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A register read allocates some 30,000 objects and frees nearly all of them by reference counting; at the
         # default threshold of 700 the youngest generation was collected about 45 times a read, for nothing.
         gc.set_threshold(GC_YOUNGEST_THRESHOLD, 10, 10)
+        gc.enable()  # `benefits serve` imports the app with the collector off (see benefits.cli)
         yield
         # The server runs this once the requests in flight have finished: close the pool the requests used
         # (PostgreSQL sees each session end rather than a dropped socket), and leave the workers' shared metrics.

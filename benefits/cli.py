@@ -1,5 +1,6 @@
 """The `benefits` command line: serve, migrate the database, load the worked example, export workbooks."""
 
+import gc
 import getpass
 import inspect
 import logging
@@ -77,6 +78,11 @@ def serve(host: str, port: int, workers: int) -> None:
     # start-up): being told to stop and stopping is success, so the command exits 0.
     signal.signal(signal.SIGTERM, _stopped)
     trusted = settings.forwarded_allow_ips
+    if workers == 1:
+        # The app is imported in this process: its 200,000 objects live as long as the process, and the collector's
+        # passes over them while they are made only slow start-up. The app's start-up freezes them and turns the
+        # collector back on before the first request. (Each of several workers imports the app in its own process.)
+        gc.disable()
     uvicorn.run(
         "api.app:create_app",
         factory=True,

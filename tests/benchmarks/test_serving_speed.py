@@ -374,11 +374,14 @@ def test_start_up_leaves_what_it_built_out_of_the_garbage_collectors_passes() ->
     thresholds = gc.get_threshold()
     gc.unfreeze()
     gc.set_threshold(700, 10, 10)  # Python's defaults
+    gc.disable()  # as `benefits serve` imports the app
     assert gc.get_freeze_count() == 0
     try:
         with TestClient(create_app()):  # runs the app's start-up, as each worker does
             assert gc.get_freeze_count() > 100_000  # the modules, models, routes and schemas imported so far
             assert gc.get_threshold()[0] == GC_YOUNGEST_THRESHOLD
+            assert gc.isenabled()
     finally:
+        gc.enable()
         gc.unfreeze()
         gc.set_threshold(*thresholds)
