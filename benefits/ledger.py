@@ -7,11 +7,13 @@ benefits concerned are rebuilt from their sources in the same transaction. Write
 (bulk Core inserts or updates of those tables) must call `refresh` themselves, as the benchmark's bulk loader does.
 """
 
-from collections.abc import Collection
+import json
+from collections.abc import Callable, Collection
 from itertools import chain
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, col, func
@@ -44,12 +46,29 @@ def counted_as_money() -> Any:
     return sa.or_(col(Benefit.unit).is_(None), func.upper(col(Benefit.unit)).in_(MONEY_UNITS))
 
 
-def _entries(benefit_ids: Collection[int] | None) -> sa.Select[Any]:
-    """The ledger entries of these benefits (all benefits when None), computed from their sources."""
+Among = Callable[[Any], Any]  # a column -> the condition that its value is one of the benefits concerned
+
+
+def _among(dialect: sa.Dialect, benefit_ids: Collection[int]) -> Among:
+    """A test that a column holds one of these benefit ids, the ids bound as one value (an array, or JSON on SQLite).
+
+    One value however many ids: the statement's text stays short (the driver's work on an IN list of thousands
+    was most of a large import's ledger time) and no batching is needed to stay within bound-parameter limits.
+    """
+    ordered = sorted(benefit_ids)
+    if dialect.name == "postgresql":
+        array = sa.bindparam("benefit_ids", ordered, type_=postgresql.ARRAY(sa.Integer))
+        return lambda column: column == sa.any_(array)
+    listed = sa.func.json_each(sa.bindparam("benefit_ids", json.dumps(ordered))).table_valued("value")
+    return lambda column: column.in_(sa.select(listed.c.value))
+
+
+def _entries(among: Among | None) -> sa.Select[Any]:
+    """The ledger entries of the benefits `among` admits (all benefits when None), computed from their sources."""
 
     def keys(model: Any, sort_key: Any) -> Any:
         statement = sa.select(model.benefit_id, model.period, sort_key)
-        return statement if benefit_ids is None else statement.where(model.benefit_id.in_(benefit_ids))
+        return statement if among is None else statement.where(among(model.benefit_id))
 
     # Only the baseline in force counts: earlier versions are kept, but the ledger compares with the current one.
     in_force = (col(Benefit.id) == col(ApprovedBaseline.benefit_id)) & (
@@ -58,8 +77,8 @@ def _entries(benefit_ids: Collection[int] | None) -> sa.Select[Any]:
     approved_keys = sa.select(
         col(ApprovedBaseline.benefit_id), col(ApprovedBaseline.period), col(ApprovedBaseline.sort_key)
     ).join(Benefit, in_force)
-    if benefit_ids is not None:
-        approved_keys = approved_keys.where(col(ApprovedBaseline.benefit_id).in_(benefit_ids))
+    if among is not None:
+        approved_keys = approved_keys.where(among(col(ApprovedBaseline.benefit_id)))
     periods = sa.union(
         keys(ProfileEntry, ProfileEntry.sort_key),
         approved_keys,
@@ -147,23 +166,16 @@ _COLUMNS = [
 ]
 
 
-BATCH = 2_000  # benefits per statement: four IN lists of this size stay within SQLite's bound parameters
-
-
 def refresh(*, connection: sa.Connection, benefit_ids: Collection[int] | None) -> None:
     """Rebuild the entries of these benefits (of every benefit when None) from their sources."""
     if benefit_ids is not None and not benefit_ids:
         return
-    if benefit_ids is not None and len(benefit_ids) > BATCH:
-        ordered = sorted(benefit_ids)
-        for start in range(0, len(ordered), BATCH):
-            refresh(connection=connection, benefit_ids=ordered[start : start + BATCH])
-        return
+    among = None if benefit_ids is None else _among(connection.dialect, benefit_ids)
     delete = sa.delete(LEDGER)
-    if benefit_ids is not None:
-        delete = delete.where(LEDGER.c.benefit_id.in_(benefit_ids))
+    if among is not None:
+        delete = delete.where(among(LEDGER.c.benefit_id))
     connection.execute(delete)
-    connection.execute(sa.insert(LEDGER).from_select(_COLUMNS, _entries(benefit_ids)))
+    connection.execute(sa.insert(LEDGER).from_select(_COLUMNS, _entries(among)))
 
 
 def rebuild(*, session: Session) -> None:
