@@ -1,5 +1,6 @@
 """An import writes in bulk exactly what the register says: benefits, profiles, ledger and one event per benefit."""
 
+import gc
 import io
 from datetime import date
 from decimal import Decimal
@@ -188,3 +189,20 @@ def test_progress_is_told_as_rows_are_processed(session: Session) -> None:
     assert all(total in (0, 2_500) for _, total in told)
     assert [done for done, _ in told] == sorted(done for done, _ in told)
     assert len(told) >= 4  # told along the way, not only at the ends
+
+
+def test_the_cycle_collector_pauses_while_an_import_runs_and_is_as_it_was_after(session: Session) -> None:
+    initiative = make_initiative(session, name="Collector")
+    make_cost_centre(session, code="CS9")
+    session.flush()
+    seen: list[bool] = []
+    was = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            gc.enable() if enabled else gc.disable()
+            import_benefits(session=session, initiative_id=initiative.id or 0, data=_register(ROWS[:2]), actor=TESTER,
+                            progress=lambda _done, _all: seen.append(gc.isenabled()))  # fmt: skip
+            assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+    assert seen and not any(seen)
