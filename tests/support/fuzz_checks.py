@@ -17,6 +17,18 @@ BEYOND_THE_SCHEMA = {
     "not_a_workbook": "an upload's content, which no schema can describe",
     "headings_missing": "an upload's content, which no schema can describe",
     "column_missing": "an upload's content, which no schema can describe",
+    **dict.fromkeys(
+        (
+            "csv_invalid",
+            "date_invalid",
+            "value_invalid",
+            "id_invalid",
+            "heading_repeated",
+            "row_too_long",
+            "too_many_rows",
+        ),
+        "an upload's content (a workbook's cells, a CSV's lines), which no schema can describe",
+    ),
     # One field against another, or one row against another, in the same body.
     "end_before_start": "one field against another (a start before its end)",
     "range_inverted": "one field against another (from before to)",
@@ -28,6 +40,10 @@ BEYOND_THE_SCHEMA = {
     "range_incomplete": "one field against another (a low and a high, or neither)",
     "route_not_financial": "one field against another (a route only for a financial benefit)",
     "date_repeated": "one row against another (one observation a date)",
+    "budget_repeated": "one row against another (one budget a cost centre and year)",
+    "unit_not_money": "one field against another, sent or stored (a financial benefit is valued in pounds)",
+    "level_not_money": "one field against another, sent or stored (a level is not a financial benefit)",
+    "aggregate_not_for_levels": "what is stored decides (a level benefit takes the mean of its measure)",
     # What is stored decides, where a refusal lists it beside problems in what was sent, so that every problem in
     # a register or a profile is named at once (all or nothing); alone, such a refusal is 409.
     "period_granularity": "what is stored decides (the initiative profiles by year or by quarter)",
