@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
 import numpy as np
-from scipy import optimize
 
 
 @dataclass(frozen=True)
@@ -130,6 +129,9 @@ def internal_rate_of_return(values: Sequence[Decimal]) -> float | None:
     low, high = best - 1e-6 * max(1, abs(best)), best + 1e-6 * max(1, abs(best))
     with np.errstate(all="ignore"):
         if low > -1 and np.isfinite(npv_at(low)) and np.isfinite(npv_at(high)) and npv_at(low) * npv_at(high) < 0:
+            # Imported here: scipy takes a third of a second to load, which serving need not spend at start-up.
+            from scipy import optimize
+
             best = float(optimize.brentq(npv_at, low, high, xtol=1e-15, rtol=1e-15))
     return best
 

@@ -86,8 +86,6 @@ def _modules_loaded_by(statement: str) -> set[str]:
 # (alembic), the workbooks (openpyxl, XlsxWriter) and the appraisal's and Monte Carlo's numerics (scipy).
 # Those still imported at start-up are held as expected failures, naming the import that brings them.
 STILL_IMPORTED = {
-    "scipy.optimize": "benefits/discounting.py and benefits/modelling/simulation.py import scipy at the top",
-    "scipy.special": "scipy.optimize brings it, and benefits/modelling/simulation.py imports it at the top",
     "openpyxl": "api/routes/cost_centres.py and web/*_pages.py import the workbook readers at the top",
     "xlsxwriter": "api/routes/workbooks.py and web/finance_pages.py import the finance workbook at the top",
 }

@@ -4,7 +4,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
 
 from benefits.errors import InvalidModel, Problem
 from benefits.modelling.expressions import EvaluationError, Vector, evaluate, evaluate_vector
@@ -52,6 +51,9 @@ def _quantiles(node: NodeSpec, uniform: Vector) -> Vector:
     if node.distribution is Distribution.pert:
         alpha = 1 + PERT_SHAPE * (mode - low) / span
         beta = 1 + PERT_SHAPE * (high - mode) / span
+        # Imported here, as scipy is wherever it is used: it takes a third of a second to load at start-up.
+        from scipy import special
+
         return low + span * np.interp(uniform, _PERT_GRID, special.betaincinv(alpha, beta, _PERT_GRID))
     split = (mode - low) / span
     below = low + np.sqrt(uniform * span * (mode - low))
@@ -195,6 +197,8 @@ def first_crossing(gap: Callable[[float], float], low: float, high: float) -> fl
             and np.isfinite(gaps[index])
             and (gaps[index - 1] > 0) != (gaps[index] > 0)
         ):
+            from scipy import optimize
+
             root = float(optimize.brentq(safe, float(points[index - 1]), float(points[index]), xtol=1e-10, rtol=1e-12))
             # A sign change across a pole (1/x at 0) is no crossing: the gap must actually reach zero.
             scale = max(1.0, abs(gaps[index - 1]), abs(gaps[index]))
