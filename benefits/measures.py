@@ -168,11 +168,9 @@ def _check_links(*, session: Session, initiative_id: int, model_node: str | None
             problems.append(
                 Problem("unknown_benefit", f"Benefit {benefit_id} is not in this initiative.", f"benefit_ids[{index}]")
             )
-    if len(set(benefit_ids)) != len(benefit_ids):
-        raise InvalidInput(
-            "The measure's links cannot be made.",
-            [Problem("benefit_repeated", "A benefit is listed twice.", "benefit_ids")],
-        )
+    if len(set(benefit_ids)) != len(benefit_ids):  # what was sent, named with whatever else is wrong
+        problems.append(Problem("benefit_repeated", "A benefit is listed twice.", "benefit_ids"))
+        raise InvalidInput("The measure's links cannot be made.", problems)
     if problems:
         # The node and the benefits named must be there now: what is stored decides, so a conflict.
         raise Conflict("The measure's links cannot be made.", problems)

@@ -1,5 +1,6 @@
 """The portfolio at a glance: each initiative's owner, stage funnel, NPVs, this year's cash and capacity, signals."""
 
+import json
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, func, select
 
 from benefits import appraisal, finance, listing, measures
@@ -360,6 +362,19 @@ def owner_names(*, session: Session) -> list[str]:
     )
 
 
+def _signal_counts(session: Session, counts: dict[int, int]) -> Any:
+    """Each initiative's count of signalling measures as a table, bound as one value however many initiatives (SQLite
+    allows no more than 500 terms in a compound SELECT): two arrays on PostgreSQL, a JSON object on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        ids = sa.bindparam("signal_ids", list(counts), type_=postgresql.ARRAY(sa.Integer))
+        numbers = sa.bindparam("signal_counts", list(counts.values()), type_=postgresql.ARRAY(sa.Integer))
+        pairs = func.unnest(ids, numbers).table_valued("initiative_id", "figure").render_derived()
+        return sa.select(pairs.c.initiative_id, pairs.c.figure).subquery("figures")
+    listed = func.json_each(sa.bindparam("signal_counts", json.dumps(counts))).table_valued("key", "value")
+    key = sa.cast(listed.c.key, sa.Integer).label("initiative_id")
+    return sa.select(key, sa.cast(listed.c.value, sa.Integer).label("figure")).subquery("figures")
+
+
 def _figure(*, session: Session, column: OverviewColumn, day: date, signals: dict[int, int] | None) -> Any:
     """A subquery of (initiative_id, figure) for a column that holds a figure, or None for a column of text."""
     entry = LEDGER.c
@@ -385,13 +400,7 @@ def _figure(*, session: Session, column: OverviewColumn, day: date, signals: dic
         )  # fmt: skip
     if column is OverviewColumn.signals:
         assert signals is not None
-        counted = [
-            sa.select(sa.literal(key).label("initiative_id"), sa.literal(count).label("figure"))
-            for key, count in signals.items() if count > 0
-        ]  # fmt: skip
-        if not counted:
-            return sa.select(sa.literal(0).label("initiative_id"), sa.literal(0).label("figure")).subquery("figures")
-        return sa.union_all(*counted).subquery("figures")
+        return _signal_counts(session, {key: count for key, count in signals.items() if count > 0})
     if column in (OverviewColumn.economic_npv, OverviewColumn.financial_npv):
         npvs = net_present_values(session=session, day=day)
         figure = npvs.c.economic if column is OverviewColumn.economic_npv else npvs.c.financial

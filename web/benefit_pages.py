@@ -212,7 +212,11 @@ def profile(
                 planned=Decimal(str(form.get(f"planned_{index}"))) if form.get(f"planned_{index}") else None,
                 actual=Decimal(str(form.get(f"actual_{index}"))) if form.get(f"actual_{index}") else None,
             ))  # fmt: skip
-        except (ValidationError, ArithmeticError):
+        except ValidationError as error:
+            # The period's own words where it is the period that cannot be read; otherwise an amount.
+            said = field_errors(error)
+            errors["profile"] = f"Row {index + 1}: " + said.get("period", "the amounts must be numbers.")
+        except ArithmeticError:
             errors["profile"] = f"Row {index + 1}: the amounts must be numbers."
     if not errors:
         try:

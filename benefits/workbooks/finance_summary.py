@@ -8,6 +8,7 @@ while it runs appears in none of it.
 
 import io
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ class Written:
     cells: int = 0
 
 
+_SNAPSHOTS = threading.BoundedSemaphore(2)
+
+
 @contextmanager
 def read_snapshot(session: Session) -> Iterator[Session]:
     """A unit of work that reads one snapshot of what is committed, holding no lock: the export reads only through it.
@@ -66,11 +70,16 @@ def read_snapshot(session: Session) -> Iterator[Session]:
     if isinstance(bind, sa.Connection):
         yield session
         return
+    if bind.dialect.name == "sqlite" and bind.get_execution_options().get(READ_ONLY):
+        yield session  # a reading session (a GET's): already one deferred snapshot, on the connection it holds
+        return
     if bind.dialect.name == "postgresql":
         engine = bind.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
     else:
         engine = bind.execution_options(**{READ_ONLY: True})
-    with Session(engine, expire_on_commit=False) as snapshot:
+    # Each such export holds a second connection beside its caller's: a few at a time, so that exports waiting for
+    # a connection can never take the whole pool from the ones under way.
+    with _SNAPSHOTS, Session(engine, expire_on_commit=False) as snapshot:
         sa.event.listen(snapshot, "before_flush", refuse_writes)
         try:
             yield snapshot

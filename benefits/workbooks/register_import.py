@@ -808,12 +808,18 @@ def _write_rows(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -
 
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     raw: Any = connection.connection.driver_connection
-    if dialect.name == "postgresql":
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(values(row))
-        return
-    raw.executemany(str(insert), [values(row) for row in rows])
+    statement = f"COPY {table.name} ({quoted}) FROM STDIN" if dialect.name == "postgresql" else str(insert)
+    try:
+        if dialect.name == "postgresql":
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(values(row))
+            return
+        raw.executemany(statement, [values(row) for row in rows])
+    except dialect.loaded_dbapi.Error as error:
+        # Past SQLAlchemy, so its wrapping is done here: a lock or a lost server is then answered as any other
+        # statement's would be (503, 409), not as an unexpected error.
+        raise sa.exc.DBAPIError.instance(statement, None, error, dialect.loaded_dbapi.Error) from error
 
 
 def _insert_benefits(session: Session, rows: list[dict[str, Any]]) -> list[int]:

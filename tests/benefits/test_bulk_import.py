@@ -6,12 +6,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
+import sqlalchemy as sa
 from openpyxl import Workbook
 from sqlmodel import Session, col, select
 
 from benefits import audit, ledger, register
-from benefits.models import AuditEvent, Benefit, BenefitCreate, LedgerEntry, ProfileEntry
-from benefits.workbooks.register_import import import_benefits
+from benefits.models import AuditEvent, Benefit, BenefitCreate, LedgerEntry, ProfileEntry, ProfileEntryIn
+from benefits.workbooks.register_import import _write_rows, import_benefits
 from tests.support.factories import TESTER, make_cost_centre, make_initiative
 
 YEARS = ["2026-27", "2027-28", "2028-29"]
@@ -206,3 +208,19 @@ def test_the_cycle_collector_pauses_while_an_import_runs_and_is_as_it_was_after(
     finally:
         gc.enable() if was else gc.disable()
     assert seen and not any(seen)
+
+
+def test_a_driver_error_in_a_bulk_write_is_the_error_any_statement_gives(session: Session) -> None:
+    # COPY and executemany run past SQLAlchemy: a constraint broken there escaped as the driver's own error, which
+    # the service answers as an unexpected 500 rather than as the refusal or retry a statement's error gets.
+    initiative = make_initiative(session, name="Bulk errors")
+    benefit = register.create_benefit(
+        session=session, initiative_id=initiative.id or 0, fields=BenefitCreate(title="Once"), actor=TESTER
+    )
+    register.replace_profile(
+        session=session, benefit_id=benefit.id or 0, rows=[ProfileEntryIn(period="2026-27", planned=Decimal(1))],
+        expected_version=None, actor=TESTER,
+    )  # fmt: skip
+    again = {"benefit_id": benefit.id, "period": "2026-27", "sort_key": 20260, "planned": Decimal(2), "actual": None}
+    with pytest.raises(sa.exc.IntegrityError):
+        _write_rows(session, ProfileEntry.__table__, [again])  # type: ignore[attr-defined]

@@ -87,3 +87,18 @@ def test_after_signing_in_only_a_path_on_this_site_is_followed(given: str | None
 
 def test_a_path_on_this_site_is_followed() -> None:
     assert _safe_next("/initiatives/1?stage=planned#register") == "/initiatives/1?stage=planned#register"
+
+
+def test_a_profile_row_with_a_period_that_cannot_be_read_says_why(page: Page, site: str) -> None:
+    # Checked where it comes in since the API's document gave periods their pattern; the page said "the amounts must
+    # be numbers" for a period it could not read.
+    _sign_in(page, site, "Priya Patel")
+    page.get_by_role("link", name="Customer Access Programme").click()
+    benefit = site + page.get_by_role("link", name=PRINTING).first.get_attribute("href")  # type: ignore[operator]
+    page.goto(benefit)
+    answer = page.request.post(
+        f"{benefit}/profile", form={"csrf": csrf_of(page), "period_0": "2026-28", "planned_0": "1"}, max_redirects=0
+    )
+    assert answer.status == 422
+    assert "Row 1: &#39;2026-28&#39;: the second year must follow the first" in answer.text()
+    assert "amounts must be numbers" not in answer.text()
