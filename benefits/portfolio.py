@@ -362,6 +362,16 @@ def owner_names(*, session: Session) -> list[str]:
     )
 
 
+def _chosen(conditions: list[Any]) -> Any:
+    """The ids of the initiatives the conditions choose (an owner's name among them, so owners are joined)."""
+    return (
+        sa.select(col(Initiative.id))
+        .select_from(Initiative)
+        .outerjoin(Person, col(Person.id) == col(Initiative.owner_id))
+        .where(*conditions)
+    )
+
+
 def _signal_counts(session: Session, counts: dict[int, int]) -> Any:
     """Each initiative's count of signalling measures as a table, bound as one value however many initiatives (SQLite
     allows no more than 500 terms in a compound SELECT): two arrays on PostgreSQL, a JSON object on SQLite."""
@@ -435,12 +445,7 @@ def overview_page(
     needs_signals = query.signals or query.sort is OverviewColumn.signals
     everywhere = measures.signalling(session=session) if needs_signals else None
     conditions = _conditions(session=session, query=query, day=day, signals=everywhere)
-    chosen = (
-        sa.select(col(Initiative.id))
-        .select_from(Initiative)
-        .outerjoin(Person, col(Person.id) == col(Initiative.owner_id))
-        .where(*conditions)
-    )
+    chosen = _chosen(conditions)
     count = int(session.execute(sa.select(func.count()).select_from(chosen.subquery())).scalar_one())
     pages = max(1, -(-count // size))
     page = min(query.page, pages)
@@ -464,12 +469,7 @@ def portfolio_totals(*, session: Session, query: OverviewQuery, today: date | No
     day = today or date.today()
     everywhere = measures.signalling(session=session) if query.signals else None
     conditions = _conditions(session=session, query=query, day=day, signals=everywhere)
-    chosen = (
-        sa.select(col(Initiative.id))
-        .select_from(Initiative)
-        .outerjoin(Person, col(Person.id) == col(Initiative.owner_id))
-        .where(*conditions)
-    )
+    chosen = _chosen(conditions)
     entry = LEDGER.c
     this_year = _this_year(day, _start_months(session))
 
