@@ -1,23 +1,20 @@
 """Board reviews: recording one with a snapshot of the register, variance against approved baselines, and what
 changed since the board last met.
 
-Variance rule: a benefit with an approved baseline compares its forecast (actuals where recorded, planned
-otherwise, over its whole profile) with the baseline's total; dis-benefits count negative, so a shortfall is
-always a lower figure. The shortfall as a share of the baseline's size gives the status: `on_track` within 5%,
-`at_risk` from 5% to 15%, `off_track` beyond 15% (a zero baseline is on track unless the forecast is below it).
-A benefit kept as a level is never summed: its last period's forecast level is compared with the baseline's last
-level, and the shortfall is a share of the improvement the baseline promised over the benefit's starting value.
-Each benefit is compared with the baseline in force and with baseline 1, the original approval.
+Variance and its status follow `benefits.status`: the forecast (actuals where recorded, planned otherwise, over
+the baseline's periods) against the approved baseline's total, dis-benefits negative, a level's last level
+against the baseline's last; the shortfall's share of the baseline gives on track, at risk or off track by the
+portfolio's thresholds. Each benefit is compared with the baseline in force and with baseline 1, the original
+approval.
 """
 
 from collections import defaultdict
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from benefits import audit, measures, register
+from benefits import audit, measures, register, status
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.errors import NotFound
@@ -39,32 +36,21 @@ from benefits.models.review import (
     ValueChangeRead,
     VarianceRead,
 )
+from benefits.models.status import StatusThresholds
 from benefits.stages import MeasuredAs, profile_size
 
 ENTITY = "review"
-AT_RISK_BEYOND = Decimal("0.05")
-OFF_TRACK_BEYOND = Decimal("0.15")
 
 
 def variance_status(
     baseline: Decimal, forecast: Decimal, start: Decimal | None = None
 ) -> tuple[Decimal, float | None, str]:
-    """Variance, its share of the baseline, and the status by the module's documented rule.
+    """Variance, its share of the baseline, and the status by the default thresholds (see `benefits.status`).
 
     `start` is a level's starting value: its shortfall is then a share of the promised improvement.
     """
-    variance = forecast - baseline
-    size = abs(baseline - start) if start is not None and baseline != start else abs(baseline)
-    if size == 0:
-        return variance, None, "on_track" if variance >= 0 else "off_track"
-    share = variance / size
-    if share >= -AT_RISK_BEYOND:
-        status = "on_track"
-    elif share >= -OFF_TRACK_BEYOND:
-        status = "at_risk"
-    else:
-        status = "off_track"
-    return variance, float(share), status
+    found = status.standing(baseline, forecast, start)
+    return found.variance, None if found.share is None else float(found.share), found.rag.value
 
 
 def _benefits_in(statement: Any, initiative_id: int | None) -> Any:
@@ -82,11 +68,6 @@ def snapshot(*, session: Session, initiative_id: int | None) -> dict[str, Any]:
     benefits = session.exec(_benefits_in(select(Benefit), initiative_id).options(*register.loaded_relations())).all()
     register_rows = {}
     for benefit in benefits:
-        sized = partial(_signed_size, benefit=benefit)
-        versions: dict[int, list[Decimal | None]] = defaultdict(list)
-        for row in benefit.baseline_rows:
-            versions[row.version].append(row.planned)
-        level = benefit.measured_as == MeasuredAs.level
         register_rows[str(benefit.id)] = {
             "title": benefit.title,
             "stage": benefit.stage.value,
@@ -94,14 +75,8 @@ def snapshot(*, session: Session, initiative_id: int | None) -> dict[str, Any]:
             "withdrawn_reason": benefit.withdrawn_reason,
             "route": benefit.route.value if benefit.route else None,
             "cost_centre": benefit.cost_centre,
-            "measured_as": benefit.measured_as.value,
-            "start": str(benefit.baseline_value) if level and benefit.baseline_value is not None else None,
-            "planned": sized([entry.planned for entry in benefit.profile]) or "0",
-            "forecast": sized([entry.planned if entry.actual is None else entry.actual for entry in benefit.profile])
-            or "0",
-            "baseline_version": benefit.baseline_version,
-            "baseline": sized(versions[benefit.baseline_version]) if benefit.baseline_version else None,
-            "original_baseline": sized(versions[1]) if benefit.baseline_version else None,
+            "planned": _signed_size([entry.planned for entry in benefit.profile], benefit=benefit) or "0",
+            **status.baseline_figures(benefit),
             "confirmed": str(register.held(benefit.cash_confirmations)),
             "redeployed": str(register.held(benefit.redeployment_confirmations)),
         }
@@ -210,40 +185,38 @@ def list_reviews(
     return paginate(session=session, statement=statement, limit=limit, offset=offset)
 
 
-def variances(review_snapshot: dict[str, Any]) -> list[VarianceRead]:
+def variances(
+    review_snapshot: dict[str, Any], thresholds: StatusThresholds = status.DEFAULT_THRESHOLDS
+) -> list[VarianceRead]:
     """Each live benefit with an approved baseline, against it, as the snapshot saw it."""
     found = []
     for benefit_id, row in review_snapshot.get("benefits", {}).items():
-        if row["baseline"] is None or row["withdrawn"]:
+        now = status.standing_of(row, thresholds)
+        first = status.standing_of(row, thresholds, original=True)
+        if now is None or first is None:
             continue
-        baseline, forecast = Decimal(row["baseline"]), Decimal(row["forecast"])
-        # Snapshots taken before baselines had versions knew one baseline, the original.
-        original = Decimal(row.get("original_baseline") or row["baseline"])
-        start = Decimal(row["start"]) if row.get("start") is not None else None
-        variance, share, status = variance_status(baseline, forecast, start)
-        from_original, original_share, original_status = variance_status(original, forecast, start)
         found.append(
             VarianceRead(
                 benefit_id=int(benefit_id),
                 title=row["title"],
-                approved_baseline=baseline,
-                forecast=forecast,
-                variance=variance,
-                variance_share=share,
-                status=status,
+                approved_baseline=Decimal(row["baseline"]),
+                forecast=Decimal(row["forecast"]),
+                variance=now.variance,
+                variance_share=None if now.share is None else float(now.share),
+                status=now.rag.value,
                 measured_as=row.get("measured_as", MeasuredAs.change.value),
                 baseline_version=row.get("baseline_version") or 1,
-                original_baseline=original,
-                original_variance=from_original,
-                original_variance_share=original_share,
-                original_status=original_status,
+                original_baseline=Decimal(row.get("original_baseline") or row["baseline"]),
+                original_variance=first.variance,
+                original_variance_share=None if first.share is None else float(first.share),
+                original_status=first.rag.value,
             )
         )
     return sorted(found, key=lambda item: item.benefit_id)
 
 
-def review_view(review: Review) -> ReviewRead:
-    """A review as clients read it."""
+def review_view(review: Review, thresholds: StatusThresholds = status.DEFAULT_THRESHOLDS) -> ReviewRead:
+    """A review as clients read it, its variances judged by `thresholds` (the portfolio's, when the caller has them)."""
     return ReviewRead(
         id=review.id or 0,
         initiative_id=review.initiative_id,
@@ -256,7 +229,7 @@ def review_view(review: Review) -> ReviewRead:
         recorded_by=review.recorded_by,
         recorded_at=review.recorded_at,
         benefits=len(review.snapshot.get("benefits", {})),
-        variances=variances(review.snapshot),
+        variances=variances(review.snapshot, thresholds),
     )
 
 
