@@ -27,6 +27,7 @@ from api.routes import (
     models,
     people,
     reviews,
+    status,
     tokens,
     workbooks,
 )
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cost_centres.router)
     app.include_router(measures.router)
     app.include_router(reviews.router)
+    app.include_router(status.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
 
     # The pages share the app (and the domain) with the API.

@@ -1,6 +1,7 @@
 """Status at a glance: the RAG rule, the worked example's statuses against a hand calculation, the thresholds
 setting, and the direction of travel since the last review."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -66,7 +67,7 @@ LIBRARY_FORECAST = -(14_000 + 28_000 + 3 * 28_000)  # -126,000
 HANDLING_BASELINE, HANDLING_FORECAST = -36_000, -41_500
 
 
-def _by_hand(on_track_within: float, at_risk_within: float) -> dict[str, tuple[str | None, float | None]]:
+def by_hand(on_track_within: float, at_risk_within: float) -> dict[str, tuple[str | None, float | None]]:
     """Each example benefit's RAG and shortfall share, worked out from the figures above."""
 
     def rag(baseline: float, forecast: float, size: float | None = None) -> tuple[str, float]:
@@ -95,6 +96,10 @@ def _example(session: Session) -> int:
     return initiative.id
 
 
+def _rag(row: BenefitStatusRead) -> str | None:
+    return None if row.status is None else row.status.value
+
+
 def _statuses(session: Session, initiative_id: int) -> dict[str, BenefitStatusRead]:
     return {row.title: row for row in status.initiative_status(session=session, initiative_id=initiative_id).benefits}
 
@@ -102,11 +107,11 @@ def _statuses(session: Session, initiative_id: int) -> dict[str, BenefitStatusRe
 def test_the_worked_example_statuses_agree_with_a_hand_calculation(session: Session) -> None:
     initiative_id = _example(session)
     found = _statuses(session, initiative_id)
-    expected = _by_hand(0.05, 0.15)
+    expected = by_hand(0.05, 0.15)
     assert found.keys() == expected.keys()
     for title, (rag, short) in expected.items():
         row = found[title]
-        assert (row.status.value if row.status else None) == rag, title
+        assert _rag(row) == rag, title
         if short is None:
             assert (row.unrated, row.shortfall_share, row.direction) == (Unrated.no_baseline, None, None), title
         else:
@@ -127,8 +132,8 @@ def test_the_thresholds_setting_changes_the_outcome(session: Session) -> None:
     saved, version = status.save_thresholds(session=session, fields=tighter, expected_version=None, actor=TESTER)
     assert (saved, version) == (tighter, 1)
     found = _statuses(session, initiative_id)
-    for title, (rag, _) in _by_hand(0.004, 0.16).items():
-        assert (found[title].status.value if found[title].status else None) == rag, title
+    for title, (rag, _) in by_hand(0.004, 0.16).items():
+        assert _rag(found[title]) == rag, title
     assert found["Avoidable phone contact removed"].status is Rag.at_risk
     assert found["Longer call handling during the CRM roll-out"].status is Rag.at_risk
     counts = status.status_counts(session=session, initiative_ids=[initiative_id])[initiative_id]
@@ -161,7 +166,7 @@ def test_direction_of_travel_after_a_review_then_a_changed_actual(session: Sessi
     assert now.shortfall_share == pytest.approx(10_200 / SHIFT_BASELINE)
     # The board meets and sees it; then 2026-27's actual is corrected up to 35,000: better than that review.
     review = reviews.record_review(
-        session=session, fields=ReviewCreate(initiative_id=initiative_id, held_on="2027-01-15"), actor=TESTER
+        session=session, fields=ReviewCreate(initiative_id=initiative_id, held_on=date(2027, 1, 15)), actor=TESTER
     )
     assert _statuses(session, initiative_id)[shift].direction is Travel.same
     record(35_000)
