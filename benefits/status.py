@@ -31,6 +31,7 @@ from benefits import audit
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.columns import utc_now
+from benefits.errors import NotFound
 from benefits.initiatives import check_version, get_initiative
 from benefits.models import AppSetting, Benefit
 from benefits.models.review import Review
@@ -212,11 +213,10 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def initiative_status(*, session: Session, initiative_id: int) -> InitiativeStatusRead:
-    """Every benefit of an initiative with its RAG status, shortfall and direction since the last review."""
-    get_initiative(session=session, initiative_id=initiative_id)
-    thresholds, _ = status_thresholds(session=session)
-    benefits = _judged_benefits(session=session, initiative_ids=[initiative_id], rated_only=False)
+def _statuses(
+    *, session: Session, initiative_id: int, benefits: Sequence[Benefit], thresholds: StatusThresholds
+) -> list[BenefitStatusRead]:
+    """The benefits' statuses now, each with its direction since the last review that included it."""
     last = _last_reviewed(session=session, initiative_id=initiative_id, benefit_ids=[b.id or 0 for b in benefits])
     found = []
     for benefit in benefits:
@@ -243,7 +243,32 @@ def initiative_status(*, session: Session, initiative_id: int) -> InitiativeStat
                 previous_shortfall_share=_float(then.shortfall_share) if then else None,
             )
         )
+    return found
+
+
+def initiative_status(*, session: Session, initiative_id: int) -> InitiativeStatusRead:
+    """Every benefit of an initiative with its RAG status, shortfall and direction since the last review."""
+    get_initiative(session=session, initiative_id=initiative_id)
+    thresholds, _ = status_thresholds(session=session)
+    benefits = _judged_benefits(session=session, initiative_ids=[initiative_id], rated_only=False)
+    found = _statuses(session=session, initiative_id=initiative_id, benefits=benefits, thresholds=thresholds)
     return InitiativeStatusRead(initiative_id=initiative_id, thresholds=thresholds, benefits=found)
+
+
+def benefit_status(*, session: Session, benefit_id: int) -> BenefitStatusRead:
+    """One benefit's RAG status, shortfall and direction since the last review, or NotFound."""
+    benefit = session.exec(
+        select(Benefit)
+        .where(Benefit.id == benefit_id)
+        .options(selectinload(Benefit.profile), selectinload(Benefit.baseline_rows))  # type: ignore[arg-type]
+    ).first()
+    if benefit is None:
+        raise NotFound(f"There is no benefit {benefit_id}.")
+    thresholds, _ = status_thresholds(session=session)
+    (found,) = _statuses(
+        session=session, initiative_id=benefit.initiative_id, benefits=[benefit], thresholds=thresholds
+    )
+    return found
 
 
 def status_counts(*, session: Session, initiative_ids: Sequence[int]) -> dict[int, Counter[str]]:

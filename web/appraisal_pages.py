@@ -1,21 +1,23 @@
-"""The appraisal page (the Green Book figures by year, a cash-flow chart and switching values) and the costs page."""
+"""The appraisal page (the Green Book figures by year, a cash-flow chart and switching values), the costs page, and
+the portfolio's RAG thresholds."""
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep, undone_on_refusal
-from benefits import appraisal, costs, initiatives, switching
+from benefits import appraisal, costs, initiatives, status, switching
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
 from benefits.errors import DomainError
 from benefits.models.cost import CostKind, CostLineCreate
+from benefits.models.status import StatusThresholds
 from web.charts import cash_flow_svg, describe_cash_flow
 from web.forms import FormFields, about_the_form, redirect_done, typed_amount
-from web.render import problems_text, render
+from web.render import problems_text, render, typed
 from web.session import PageActor, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -162,3 +164,69 @@ def add_cost(
             errors["form"] = error.detail
         return _costs_page(request, session, actor, initiative_id, errors, values, status_code=422)
     return redirect_done(f"/initiatives/{initiative_id}/costs#cost-{line.id}", "cost_added", line=str(line.id))
+
+
+THRESHOLDS = "/finance/status-thresholds"
+THRESHOLD_FIELDS = ("on_track_within", "at_risk_within")
+
+
+def _thresholds_page(
+    request: Request, session: Any, actor: Actor, *, sent: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None, notice: str | None = None, status_code: int = 200,
+) -> HTMLResponse:  # fmt: skip
+    thresholds, version = status.status_thresholds(session=session)
+    shown = sent or {
+        **{name: f"{typed(getattr(thresholds, name) * 100)}%" for name in THRESHOLD_FIELDS}, "version": str(version)
+    }  # fmt: skip
+    return render(request, "status_thresholds.html", {
+        "actor": actor, "sent": shown, "errors": errors or {}, "notice": notice,
+        "may_set": allowed(session=session, actor=actor, action=Action.set_appraisal),
+    }, status_code=status_code)  # fmt: skip
+
+
+@router.get(THRESHOLDS, response_class=HTMLResponse)
+def thresholds_page(request: Request, session: SessionDep, actor: PageActor, saved: int | None = None) -> Response:
+    """The portfolio's RAG thresholds: how far short of its approved baseline a benefit is on track, or at risk."""
+    return _thresholds_page(request, session, actor, notice="Status thresholds saved." if saved else None)
+
+
+def _percent(text: str) -> Decimal:
+    """A threshold as people type it: 5%, 5 or 0.05 are all five per cent (a bare number above 1 is per cent)."""
+    value = Decimal(text.replace("%", "").strip())
+    return value / 100 if "%" in text or value > 1 else value
+
+
+@router.post(THRESHOLDS, response_class=HTMLResponse)
+def save_thresholds(request: Request, session: SessionDep, actor: PageActor, form: FormFields) -> Response:
+    """Save the RAG thresholds (finance, admin); a threshold that cannot be read, or out of order, is named."""
+    check_csrf(request, form.get("csrf", ""))
+    require(session=session, actor=actor, action=Action.set_appraisal)
+    sent = {name: form.get(name, "").strip() for name in (*THRESHOLD_FIELDS, "version")}
+    errors: dict[str, str] = {}
+    shares: dict[str, Decimal] = {}
+    for name in THRESHOLD_FIELDS:
+        try:
+            shares[name] = _percent(sent[name])
+        except InvalidOperation:
+            errors[name] = f"“{sent[name]}” is not a percentage: write it as 5%."
+    if not errors:
+        try:
+            fields = StatusThresholds.model_validate(shares)
+        except ValidationError as error:
+            for item in error.errors(include_url=False):
+                name = str(item["loc"][0]) if item["loc"] else "at_risk_within"
+                errors.setdefault(
+                    name if name in THRESHOLD_FIELDS else "at_risk_within",
+                    "A threshold is a percentage from 0% to 100%." if item["loc"]
+                    else "At risk must reach further than on track: make it larger than the on-track threshold.",
+                )  # fmt: skip
+    if errors:
+        return _thresholds_page(request, session, actor, sent=sent, errors=errors, status_code=422)
+    expected = frozenset({int(sent["version"])}) if sent["version"].isdigit() else None
+    try:
+        with undone_on_refusal(session):
+            status.save_thresholds(session=session, fields=fields, expected_version=expected, actor=actor)
+    except DomainError as error:
+        return _thresholds_page(request, session, actor, sent=sent,
+                                errors={"form": problems_text(about_the_form(error))}, status_code=409)  # fmt: skip
+    return RedirectResponse(f"{THRESHOLDS}?saved=1", status_code=303)

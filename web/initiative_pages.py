@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep, undone_on_refusal
 from api.problems import status_for
-from benefits import appraisal, initiatives, measures, pipeline, register
+from benefits import appraisal, initiatives, measures, pipeline, register, status
 from benefits.actors import Actor
 from benefits.authz import Action, allowed
 from benefits.errors import DomainError, InvalidInput, Problem
@@ -71,6 +71,8 @@ def _initiative_page(
         "editing": editing if may_edit else None, "row_errors": row_errors or {}, "row_values": row_values or {},
         "row_fields": ROW_FIELDS, "row_labels": ROW_LABELS,
         "measures": measures.list_measures(session=session, initiative_id=initiative_id).items,
+        "statuses": {row.benefit_id: row for row in status.initiative_status(session=session,
+                                                                            initiative_id=initiative_id).benefits},
         **_said(done, done_benefit, [view for views in listed.board.values() for view in views]),
         "done_now": done if is_htmx(request) else "",  # the fragment's own region; a page says it at the top
     }, status_code=status_code, block=block)  # fmt: skip
@@ -158,6 +160,7 @@ def _row(
         "benefit": view, "may_edit": may_edit, "editing": view.id if editing and may_edit else None,
         "row_errors": errors or {}, "row_values": values or {}, "row_fields": ROW_FIELDS, "row_labels": ROW_LABELS,
         "routes": [r.value for r in RealisationRoute], "done_now": done, "done_id": f"row-{view.id}-done", **said,
+        "statuses": {benefit_id: status.benefit_status(session=session, benefit_id=benefit_id)},
     }, status_code=status_code)  # fmt: skip
 
 

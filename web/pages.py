@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
 from api.deps import SessionDep, UnitsOfWorkDep
-from benefits import people, portfolio
+from benefits import people, portfolio, status
 from benefits.authz import Action, allowed
 from benefits.errors import Unauthenticated
 from benefits.portfolio import OverviewColumn, OverviewQuery, SortOrder
@@ -182,6 +182,8 @@ def dashboard(request: Request, session: SessionDep, actor: PageActor) -> HTMLRe
         # The filter form changed what is chosen, so the totals shown beside the table are fetched anew.
         "refresh_totals": request.headers.get("HX-Trigger") == "filters",
         "may_create": allowed(session=session, actor=actor, action=Action.create_initiative),
+        # Each shown initiative's live benefits by RAG status (the page's initiatives only, as the rest are).
+        "rag_counts": status.status_counts(session=session, initiative_ids=[item.id for item in shown.initiatives]),
     }  # fmt: skip
     return render(request, "dashboard.html", context, status_code=422 if problems else 200, block="table")
 
