@@ -13,7 +13,6 @@ from benefits.columns import QUANTITY_LIMIT, quantize, utc_now
 from benefits.errors import Conflict, InvalidInput, InvalidModel, NotFound, Problem
 from benefits.initiatives import check_version, get_initiative
 from benefits.modelling.graph import CheckedModel, ModelSpec, NodeKind, NodeSpec, check
-from benefits.modelling.simulation import deterministic, simulate, summarise, switching_value, tornado
 from benefits.modelling.templates import TEMPLATES
 from benefits.models import Benefit, CauseModel, ModelDraft, ModelLink, ModelNode
 from benefits.models.cause_model import (
@@ -33,6 +32,8 @@ from benefits.models.cause_model import (
     TemplateRead,
 )
 
+# The functions that evaluate a model import benefits.modelling.simulation where they use it: with it come numpy and
+# the expression parser, which load with the first model evaluated rather than when the service starts.
 ENTITY = "model"
 # Benefits valued by a node take its P10/P50/P90 from this many samples with this seed, so they are repeatable.
 VALUATION_SAMPLES = 10_000
@@ -154,6 +155,8 @@ def problems_of(*, fields: ModelIn) -> list[Problem]:
 
     The same checks as `replace_model` makes, except that a node some benefit is valued by is not looked up.
     """
+    from benefits.modelling.simulation import deterministic
+
     checked = check(_spec(fields.nodes, fields.links))
     if isinstance(checked, list):
         return checked
@@ -213,6 +216,8 @@ def replace_model(
 
     Nothing but the draft (and its line in the trail) is written when the model has problems.
     """
+    from benefits.modelling.simulation import deterministic
+
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     stored = get_model(session=session, initiative_id=initiative_id)
     check_version(current=stored.version, expected=expected_version, what="model")
@@ -273,6 +278,8 @@ def set_assumption(
     *, session: Session, initiative_id: int, name: str, value: float, actor: Actor, reason: str | None = None
 ) -> StoredModel:
     """Give one assumption a new most-likely value (within its range), and revalue the benefits it reaches."""
+    from benefits.modelling.simulation import deterministic
+
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     stored = get_model(session=session, initiative_id=initiative_id)
     node = next((node for node in stored.nodes if node.name == name), None)
@@ -342,6 +349,8 @@ def _keep_draft(
 
 def valuations_of(checked: CheckedModel, nodes: list[str]) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
     """Each node's P10, P50 and P90 (from one simulation), as a benefit's low, likely and high estimate."""
+    from benefits.modelling.simulation import deterministic, simulate, summarise
+
     if not nodes:
         return {}
     summaries = summarise(
@@ -403,6 +412,8 @@ def _revalue(
 
 def evaluate(*, session: Session, initiative_id: int, request: EvaluationRequest) -> EvaluationRead:
     """The model at most-likely values and by Monte Carlo, with a tornado (and switching values) for an output."""
+    from benefits.modelling.simulation import deterministic, simulate, summarise, switching_value, tornado
+
     stored = get_model(session=session, initiative_id=initiative_id)
     if not stored.nodes:
         raise NotFound("This initiative has no model yet.")
@@ -484,6 +495,8 @@ def add_template(
 
 def _scenario_refusals(scenario: ScenarioIn, others: list[ScenarioIn], checked: CheckedModel) -> list[Problem]:
     """What stops a scenario joining the others: a name already taken, an override of no assumption, no value."""
+    from benefits.modelling.simulation import deterministic
+
     problems = []
     if any(other.name.casefold() == scenario.name.casefold() for other in others):
         problems.append(Problem("scenario_repeated", f"another scenario is called {scenario.name}", field="name"))
@@ -603,6 +616,8 @@ class ScenarioOutcome:
 
 def scenario_outcomes(*, session: Session, initiative_id: int, output: str) -> tuple[float, list[ScenarioOutcome]]:
     """The output at most-likely values (the base case), and under each stored scenario's overrides."""
+    from benefits.modelling.simulation import deterministic
+
     stored = get_model(session=session, initiative_id=initiative_id)
     if not stored.nodes:
         raise NotFound("This initiative has no model yet.")

@@ -6,7 +6,7 @@ double-counting checks. Finance and admins keep the list; a code never changes o
 
 import difflib
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
@@ -18,10 +18,7 @@ from benefits.initiatives import check_version
 from benefits.listing import Page, paginate
 from benefits.models import CostCentre
 from benefits.models.finance import CostCentreCreate, CostCentreUpdate
-
-if TYPE_CHECKING:
-    from benefits.workbooks.cost_centres_import import CentreRow, CentreSheet
-    from benefits.workbooks.register_import import ImportResult
+from benefits.workbooks.sheets import CentreRow, CentreSheet, ImportResult
 
 ENTITY = "cost_centre"
 HOW_TO_ADD = "finance or an admin adds it under /api/v1/cost-centres (or `benefits cost-centres add`)"
@@ -207,12 +204,9 @@ class CodeChecker:
         return _problem_for(code.strip(), self.centres.get(normalised(code)), lambda: active, field, allow_inactive)
 
 
-def import_cost_centres(*, session: Session, sheet: "CentreSheet", actor: Actor) -> "ImportResult":
+def import_cost_centres(*, session: Session, sheet: CentreSheet, actor: Actor) -> ImportResult:
     """Apply the rows `read_cost_centres` read (finance, admin): every row applies, or none and each is named."""
     # The workbook is read before the session opens (a long read holds no transaction); only this step writes.
-    # Imported here: the register import's module imports the register, which checks codes with this module.
-    from benefits.workbooks.register_import import ImportResult
-
     require(session=session, actor=actor, action=Action.manage_cost_centres)
     rows, problems = sheet.rows, list(sheet.problems)
     centres = {centre.code: centre for centre in all_cost_centres(session=session)}

@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-import numpy as np
-
 
 @dataclass(frozen=True)
 class RateBand:
@@ -104,6 +102,9 @@ def internal_rate_of_return(values: Sequence[Decimal]) -> float | None:
     The NPV is a polynomial in x = 1 / (1 + rate); of its real positive roots, the rate nearest zero is taken
     (as numpy-financial does), so long horizons neither overflow nor lose the meaningful root.
     """
+    # Imported here: numpy loads with the first rate of return computed, not when the service starts.
+    import numpy as np
+
     flows = np.array([float(value) for value in values])
     if not flows.any() or (flows >= 0).all() or (flows <= 0).all():
         return None

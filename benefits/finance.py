@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -26,9 +26,7 @@ from benefits.models import ApprovedBaseline, Benefit, Budget, Initiative, Profi
 from benefits.models.finance import BudgetIn, CashCapacitySummary, CostCentreYear, Flag, StageRoutes, YearRoutes
 from benefits.periods import Period, PeriodError, parse_period
 from benefits.stages import RealisationRoute, Stage
-
-if TYPE_CHECKING:
-    from benefits.workbooks.budgets_import import BudgetSheet  # openpyxl loads only when a workbook comes
+from benefits.workbooks.sheets import BudgetSheet
 
 ROUTES = ("cash", "capacity", "undecided")
 NO_CENTRE = "(none)"
@@ -84,7 +82,7 @@ def replace_budgets(*, session: Session, budgets: list[BudgetIn], actor: Actor) 
     return list_budgets(session=session)
 
 
-def import_budgets(*, session: Session, sheet: "BudgetSheet", actor: Actor) -> list[Budget]:
+def import_budgets(*, session: Session, sheet: BudgetSheet, actor: Actor) -> list[Budget]:
     """Set the budgets `read_budgets` read from a workbook (finance, admin); those it omits stay; all or nothing."""
     # The workbook is read before the session opens (a long read holds no transaction); only this step writes.
     require(session=session, actor=actor, action=Action.set_budgets)

@@ -19,9 +19,11 @@ from benefits.cause_models import checked_model, get_model, model_view
 from benefits.columns import SCALE
 from benefits.errors import InvalidModel
 from benefits.modelling.graph import CheckedModel
-from benefits.modelling.simulation import deterministic, first_crossing
 from benefits.models import Benefit, ProfileEntry
 from benefits.models.appraisal import SwitchingValueRead, SwitchingValuesRead
+
+# benefits.modelling.simulation (and with it numpy) is imported where a model is evaluated, so it loads with the
+# first evaluation rather than when the service starts.
 
 
 def _planned_present_values(*, session: Session, initiative_id: int, factors: dict[int, float]) -> dict[str, float]:
@@ -63,6 +65,8 @@ class NpvModel:
 
     def at(self, overrides: Mapping[str, float]) -> float:
         """NPV with the assumptions overridden; InvalidModel where the model has no value there."""
+        from benefits.modelling.simulation import deterministic
+
         if self.model is None:
             return float(self.npv)
         values = deterministic(self.model, overrides)
@@ -73,6 +77,8 @@ class NpvModel:
 
 def npv_model(*, session: Session, initiative_id: int) -> NpvModel:
     """The initiative's economic NPV, ready to be recomputed with some of its model's assumptions overridden."""
+    from benefits.modelling.simulation import deterministic
+
     appraisal = appraise(session=session, initiative_id=initiative_id)
     stored = get_model(session=session, initiative_id=initiative_id)
     linked = session.execute(
@@ -93,6 +99,8 @@ def npv_model(*, session: Session, initiative_id: int) -> NpvModel:
 
 def switching_values(*, session: Session, initiative_id: int) -> SwitchingValuesRead:
     """For each ranged assumption: economic NPV at its low and high, and the value where NPV is zero, if any."""
+    from benefits.modelling.simulation import first_crossing
+
     found = npv_model(session=session, initiative_id=initiative_id)
     if found.model is None:
         return SwitchingValuesRead(

@@ -82,18 +82,19 @@ def _modules_loaded_by(statement: str) -> set[str]:
     return set(done.stdout.split())
 
 
-# Each costs a tenth of a second or more to import, and serving starts without any of them: the migrations
-# (alembic), the workbooks (openpyxl, XlsxWriter) and the appraisal's and Monte Carlo's numerics (scipy).
-# Those still imported at start-up are held as expected failures, naming the import that brings them.
-STILL_IMPORTED = {
-    "openpyxl": "api/routes/cost_centres.py and web/*_pages.py import the workbook readers at the top",
-    "xlsxwriter": "api/routes/workbooks.py and web/finance_pages.py import the finance workbook at the top",
-}
+# Serving starts without any of these; each loads when first used: the migrations (alembic), the workbooks'
+# readers and writers (openpyxl, XlsxWriter, python-calamine, lxml), a model's expressions and evaluation (lark,
+# numpy) and the appraisal's and Monte Carlo's numerics (scipy). Those that were loaded added 0.15-0.3 s to a start.
 HEAVY_FOR_START_UP = [
-    pytest.param(module, marks=pytest.mark.xfail(strict=True, reason=STILL_IMPORTED[module]))
-    if module in STILL_IMPORTED
-    else module
-    for module in ["alembic", "openpyxl", "xlsxwriter", "scipy.optimize", "scipy.special"]
+    "alembic",
+    "openpyxl",
+    "xlsxwriter",
+    "python_calamine",
+    "lxml",
+    "numpy",
+    "lark",
+    "scipy.optimize",
+    "scipy.special",
 ]
 
 

@@ -18,8 +18,7 @@ from benefits.models.appraisal import AppraisalSettings
 from benefits.models.finance import BudgetIn
 from benefits.periods import Period, financial_year_of
 from benefits.stages import STAGE_ORDER
-from benefits.workbooks.budgets_import import BudgetSheet, read_budgets
-from benefits.workbooks.register_import import MAX_IMPORT_BYTES
+from benefits.workbooks.sheets import MAX_IMPORT_BYTES, BudgetSheet
 from web.forms import FormFields, about_the_form, typed_amount
 from web.render import problems_text, render, typed
 from web.session import SESSION_COOKIE, PageActor, SignInRequired, check_csrf
@@ -93,6 +92,9 @@ def _uploaded_budgets(
 ) -> BudgetSheet | DomainError | None:
     """The uploaded budgets, read under the import budget before the request's session is asked for (a long read
     holds no transaction); its refusal as a result, for the page to show; None when nobody is signed in."""
+    # Imported here: the reader brings openpyxl, which loads with the first workbook read, not at start-up.
+    from benefits.workbooks.budgets_import import read_budgets
+
     if SESSION_COOKIE not in request.cookies:
         return None  # the page's actor sends them to sign in; nothing is read
     check_csrf(request, csrf)

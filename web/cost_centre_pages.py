@@ -21,8 +21,7 @@ from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
 from benefits.errors import DomainError, Problem
 from benefits.models.finance import CostCentreCreate, CostCentreUpdate
-from benefits.workbooks.cost_centres_import import CentreSheet, read_cost_centres
-from benefits.workbooks.register_import import MAX_IMPORT_BYTES
+from benefits.workbooks.sheets import MAX_IMPORT_BYTES, CentreSheet
 from web.forms import FormFields, about_the_form, field_errors, problem_fields
 from web.render import problems_text, render
 from web.session import SESSION_COOKIE, PageActor, SignInRequired, check_csrf
@@ -110,6 +109,9 @@ def _uploaded_centres(
 ) -> CentreSheet | DomainError | None:
     """The uploaded list, read under the import budget before the request's session is asked for (a long read
     holds no transaction); its refusal as a result, for the page to show; None when nobody is signed in."""
+    # Imported here: the reader brings openpyxl, which loads with the first workbook read, not at start-up.
+    from benefits.workbooks.cost_centres_import import read_cost_centres
+
     if SESSION_COOKIE not in request.cookies:
         return None  # the page's actor sends them to sign in; nothing is read
     check_csrf(request, csrf)

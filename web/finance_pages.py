@@ -14,8 +14,6 @@ from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
 from benefits.errors import DomainError, Forbidden, NotFound
 from benefits.models import CashConfirmationCreate
-from benefits.workbooks.business_case import business_case_workbook
-from benefits.workbooks.finance_summary import byte_count, chunks, spooled_finance_workbook
 from web import charts
 from web.forms import field_errors, problem_fields, typed_amount
 from web.render import render
@@ -24,6 +22,8 @@ from web.session import PageActor, check_csrf
 router = APIRouter(include_in_schema=False)
 ROUTES = ("cash", "capacity", "undecided")  # the chart's three bars, in the summary's words
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The workbook writers (XlsxWriter, openpyxl) are imported in the handlers that write one: they load with the first
+# workbook downloaded, not when the service starts.
 
 
 def _finance_page(
@@ -226,6 +226,8 @@ def _confirmation_errors(error: ValidationError | InvalidOperation | DomainError
 @router.get("/finance/cash-capacity.xlsx")
 def finance_workbook(session: SessionDep, actor: PageActor) -> StreamingResponse:
     """The cash-versus-capacity workbook, for a signed-in person."""
+    from benefits.workbooks.finance_summary import byte_count, chunks, spooled_finance_workbook
+
     spooled = spooled_finance_workbook(session=session)
     headers = {"Content-Disposition": 'attachment; filename="cash-capacity.xlsx"',
                "Content-Length": str(byte_count(spooled))}  # fmt: skip
@@ -235,6 +237,8 @@ def finance_workbook(session: SessionDep, actor: PageActor) -> StreamingResponse
 @router.get("/initiatives/{initiative_id}/business-case.xlsx")
 def business_case(initiative_id: ResourceId, session: SessionDep, actor: PageActor) -> Response:
     """The business-case workbook of an initiative, for a signed-in person."""
+    from benefits.workbooks.business_case import business_case_workbook
+
     content = business_case_workbook(session=session, initiative_id=initiative_id)
     headers = {"Content-Disposition": f'attachment; filename="business-case-{initiative_id}.xlsx"'}
     return Response(content, media_type=XLSX, headers=headers)

@@ -12,25 +12,22 @@ from benefits.authz import Action, require
 from benefits.errors import DomainError, Problem
 from benefits.formatting import quantity
 from benefits.models import Initiative
-from benefits.workbooks.import_budget import import_budget
-from benefits.workbooks.register_import import (
-    MAX_IMPORT_BYTES,
-    RegisterSheet,
-    apply_register,
-    import_template,
-    read_register,
-)
+from benefits.workbooks.sheets import MAX_IMPORT_BYTES, RegisterSheet
 from web.finance_pages import XLSX
 from web.forms import about_the_form
 from web.render import render
 from web.session import SESSION_COOKIE, PageActor, SignInRequired, check_csrf
 
 router = APIRouter(include_in_schema=False)
+# The register's reader and writer (openpyxl, python-calamine, lxml) are imported where they are used: they load with
+# the first import page or workbook, not when the service starts.
 
 
 @router.get("/import-template.xlsx")
 def import_template_workbook(actor: PageActor) -> Response:
     """The import template (the same workbook as the API's), for a signed-in person."""
+    from benefits.workbooks.register_import import import_template
+
     headers = {"Content-Disposition": 'attachment; filename="benefits-import-template.xlsx"'}
     return Response(import_template(), media_type=XLSX, headers=headers)
 
@@ -50,6 +47,8 @@ def _uploaded_register(
 ) -> RegisterSheet | DomainError | None:
     """The uploaded register, read under the import budget before the request's session is asked for (a long read
     holds no transaction); its refusal as a result, for the page to show; None when nobody is signed in."""
+    from benefits.workbooks.register_import import read_register
+
     if SESSION_COOKIE not in request.cookies:
         return None  # the page's actor sends them to sign in; nothing is read
     check_csrf(request, csrf)
@@ -68,6 +67,8 @@ def import_workbook(
     actor: PageActor,
 ) -> Response:
     """Apply every row of the uploaded workbook, or none and name each refused cell beside the form."""
+    from benefits.workbooks.register_import import apply_register
+
     initiative = initiatives.get_initiative(session=session, initiative_id=initiative_id)
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     context = _context(actor, initiative)
@@ -91,6 +92,8 @@ def import_workbook(
 
 def _context(actor: Actor, initiative: Initiative) -> dict[str, Any]:
     """What the page shows: the initiative, the outcome so far, and the import budget in words."""
+    from benefits.workbooks.import_budget import import_budget
+
     budget = import_budget()
     limits = (
         f"At most {quantity(budget.rows, places=0)} rows (empty ones count too), "

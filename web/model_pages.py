@@ -7,7 +7,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
@@ -20,7 +19,6 @@ from benefits.authz import Action, allowed, require
 from benefits.cause_models import StoredModel
 from benefits.errors import DomainError, InvalidModel, NotFound, Problem
 from benefits.modelling.graph import Distribution, NodeKind
-from benefits.modelling.simulation import deterministic, simulate
 from benefits.models import Benefit
 from benefits.models.cause_model import (
     EvaluationRead,
@@ -37,6 +35,9 @@ from web.forms import PLAIN_WORDS, FormFields, about_the_form, field_errors, is_
 from web.map_svg import MapEdge, MapNode, lay_out, map_svg
 from web.render import figure, money, render
 from web.session import PageActor, check_csrf
+
+# numpy and benefits.modelling.simulation are imported where a model is evaluated, so they load with the first
+# model shown rather than when the service starts.
 
 router = APIRouter(include_in_schema=False)
 
@@ -256,6 +257,8 @@ def _fields(posted: Posted, stored: StoredModel) -> ModelIn | None:
 
 def _values_now(stored: StoredModel) -> dict[str, float]:
     """Each quantitative node's value at most-likely assumptions, for the model in use."""
+    from benefits.modelling.simulation import deterministic
+
     if not stored.nodes:
         return {}
     try:
@@ -386,6 +389,10 @@ def _request(results: Results) -> EvaluationRequest | None:
 
 def _results(session: Any, stored: StoredModel, query: Mapping[str, str], initiative_id: int) -> Results | None:
     """Every node's value and spread by Monte Carlo, with a histogram and tornado for the chosen output."""
+    import numpy as np
+
+    from benefits.modelling.simulation import simulate
+
     if not stored.nodes:
         return None
     units = {node.name: node.unit for node in stored.nodes}

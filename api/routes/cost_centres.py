@@ -11,8 +11,7 @@ from api.schemas import PageRead, page_read
 from benefits import cost_centres
 from benefits.columns import ShortText
 from benefits.models.finance import CostCentreCreate, CostCentreRead, CostCentreUpdate
-from benefits.workbooks.cost_centres_import import CentreSheet, read_cost_centres
-from benefits.workbooks.register_import import MAX_IMPORT_BYTES, ImportResult
+from benefits.workbooks.sheets import MAX_IMPORT_BYTES, CentreSheet, ImportResult
 
 # Each route names SIGNED_IN itself: a router-wide one would open the request's transaction (on SQLite, take the
 # write lock) before an upload is read, and reading a workbook may take as long as the import budget allows.
@@ -55,6 +54,9 @@ def uploaded_cost_centres(
     Only a request carrying a token is read (one without is refused first); the token is checked, and the
     person's right to keep the list, once the read is done, by the session the import writes with.
     """
+    # Imported here: the reader brings openpyxl, which loads with the first workbook read, not at start-up.
+    from benefits.workbooks.cost_centres_import import read_cost_centres
+
     return read_cost_centres(file.file.read(MAX_IMPORT_BYTES + 1), file_name=file.filename)
 
 

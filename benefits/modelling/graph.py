@@ -3,9 +3,12 @@
 from dataclasses import dataclass, field
 from enum import StrEnum
 from graphlib import CycleError, TopologicalSorter
+from typing import TYPE_CHECKING
 
 from benefits.errors import Problem
-from benefits.modelling.expressions import Expr, ExpressionError, name_problem, names_in, parse
+
+if TYPE_CHECKING:
+    from benefits.modelling.expressions import Expr
 
 
 class NodeKind(StrEnum):
@@ -66,7 +69,7 @@ class CheckedModel:
 
     spec: ModelSpec
     nodes: dict[str, NodeSpec]
-    formulas: dict[str, Expr]
+    formulas: dict[str, "Expr"]
     order: tuple[str, ...]
     inputs: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -78,6 +81,10 @@ class CheckedModel:
 
 def check(spec: ModelSpec) -> CheckedModel | list[Problem]:
     """The model ready to evaluate, or every problem found, each naming its node."""
+    # The expression language brings its parser (lark) and numpy: they load with the first model checked, not when
+    # the models' tables (which name NodeKind and Distribution) are imported at start-up.
+    from benefits.modelling.expressions import ExpressionError, name_problem, names_in, parse
+
     problems: list[Problem] = []
     nodes: dict[str, NodeSpec] = {}
     for node in spec.nodes:

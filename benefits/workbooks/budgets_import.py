@@ -5,7 +5,6 @@ and is read under the import budget (rows, cells, seconds). Each
 row sets that cost centre's budget for that financial year; budgets the workbook does not name stay as they are.
 """
 
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,17 +14,10 @@ from benefits.errors import InvalidInput, Problem
 from benefits.models.finance import BudgetIn
 from benefits.workbooks.import_budget import BudgetedReading, ImportBudget, refuse_macro_name
 from benefits.workbooks.register_import import FORMULA, MAX_ROWS, open_workbook, plain_value
+from benefits.workbooks.sheets import BudgetSheet
 
 HEADINGS = ("Cost centre", "Year", "Amount")
 _FIELDS = {"Cost centre": "cost_centre", "Year": "year", "Amount": "amount"}
-
-
-@dataclass
-class BudgetSheet:
-    """A budget workbook's lines, read with no session, and the row of the workbook each came from."""
-
-    budgets: list[BudgetIn]
-    rows: list[int]
 
 
 def read_budgets(content: bytes, *, file_name: str | None = None, budget: ImportBudget | None = None) -> BudgetSheet:

@@ -6,7 +6,6 @@ macros) and is read under the import budget (rows, cells, seconds).
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from openpyxl.utils import get_column_letter
@@ -18,6 +17,7 @@ from benefits.models.finance import CentreCode
 from benefits.workbooks import register_import
 from benefits.workbooks.import_budget import BudgetedReading, ImportBudget, refuse_macro_name
 from benefits.workbooks.register_import import FORMULA, open_workbook, plain_value
+from benefits.workbooks.sheets import CentreRow, CentreSheet
 
 SHEET = "Cost centres"
 HEADINGS = ("Code", "Name", "Budget holder", "Active")
@@ -28,29 +28,6 @@ NO = ("no", "n", "false", "0", "inactive")
 _CODE = TypeAdapter(CentreCode)
 _NAME = TypeAdapter(Name)
 _HOLDER = TypeAdapter(ShortText)
-
-
-@dataclass
-class CentreRow:
-    """One row of the sheet: its number and what it says of one cost centre (None where the cell is blank)."""
-
-    number: int
-    code: str
-    name: str | None = None
-    budget_holder: str | None = None
-    active: bool | None = None
-
-    def fields(self) -> dict[str, Any]:
-        """The fields of the cost centre the row sets (None: left as it is)."""
-        return {"name": self.name, "budget_holder": self.budget_holder, "active": self.active}
-
-
-@dataclass
-class CentreSheet:
-    """What a cost-centre workbook says, read with no session: its rows, and every problem found in its cells."""
-
-    rows: list[CentreRow]
-    problems: list[Problem]
 
 
 def _refuse(code: str, detail: str) -> InvalidInput:

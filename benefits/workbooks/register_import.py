@@ -14,7 +14,6 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
@@ -25,7 +24,7 @@ from lxml import etree
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
+from pydantic import ConfigDict, TypeAdapter, ValidationError, create_model
 from python_calamine import CalamineWorkbook
 from sqlmodel import Session, col, select
 
@@ -47,8 +46,8 @@ from benefits.workbooks.import_budget import (
     refuse_macro_name,
     refuse_macros,
 )
+from benefits.workbooks.sheets import MAX_IMPORT_BYTES, ImportResult, PeriodColumn, RegisterSheet, SheetRow
 
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # a workbook that inflates beyond this is refused (a "zip bomb")
 MAX_ROWS = 25_000
 MAX_PROBLEMS = 5_000
@@ -66,24 +65,6 @@ FIELDS = {
 TEMPLATE_COLUMNS = ["Id", "Title", "Description", "Owner", "Beneficiary", "Category", "Unit", "Dis-benefit", "Route",
                     "Cost centre", "Redeployment", "Model node", "Estimate low", "Estimate likely", "Estimate high",
                     "Baseline", "Baseline date", "Target", "Target date", "Confidence", "Evidence"]  # fmt: skip
-
-
-class ImportResult(BaseModel):
-    """What an import did."""
-
-    created: int
-    updated: int
-    unchanged: int
-
-
-@dataclass
-class SheetRow:
-    """One row of the sheet: its number, its Id, its fields and its periods' plan and actual."""
-
-    number: int
-    benefit_id: int | None
-    fields: dict[str, Any] = field(default_factory=dict)
-    profile: dict[str, tuple[Decimal | None, Decimal | None]] = field(default_factory=dict)
 
 
 def _refuse(code: str, detail: str) -> InvalidInput:
@@ -186,24 +167,6 @@ def plain_value(cell: Any) -> Any:
     if kind == "e":
         raise ValueError(f"a spreadsheet error ({value}), not a value")
     return value
-
-
-@dataclass
-class PeriodColumn:
-    """A Plan or Actual column: its letter, its period as written, and the period that names."""
-
-    letter: str
-    written: str
-    period: Period
-
-
-@dataclass
-class RegisterSheet:
-    """A benefits register as read from a workbook, before the database is asked anything."""
-
-    rows: list[SheetRow]
-    periods: list[PeriodColumn]
-    problems: list[Problem]
 
 
 PACKAGE = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
