@@ -84,6 +84,13 @@ def _make_people(
     return actors
 
 
+def _make_officers(*, session: Session, specs: list[dict[str, Any]]) -> None:
+    """The named officers who own benefits and measures but do not sign in: people without a password."""
+    for spec in specs:
+        if people.find_person(session=session, login=spec["name"]) is None:
+            people.create_person(session=session, fields=PersonCreate.model_validate(spec), actor=LOADER)
+
+
 def _load_cost_centres(*, session: Session, specs: list[dict[str, Any]]) -> None:
     """Put the example's cost centres on the list, leaving any already there as they are."""
     listed = {centre.code for centre in cost_centres.all_cost_centres(session=session)}
@@ -112,6 +119,7 @@ def load_example(
     if admin is not None:
         made.people.append(admin)
     actors = _make_people(session=session, specs=spec["people"], password=people_password, made=made)
+    _make_officers(session=session, specs=spec.get("officers", []))
     manager = actors[spec["acting"]["programme_manager"]]
     finance = actors[spec["acting"]["finance"]]
     initiative = initiatives.create_initiative(session=session, fields=fields, actor=manager)

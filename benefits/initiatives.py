@@ -5,7 +5,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from benefits import audit
+from benefits import audit, owners
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, StaleVersion
@@ -16,7 +16,6 @@ from benefits.models import (
     InitiativeCreate,
     InitiativeMember,
     InitiativeUpdate,
-    Person,
     ProfileEntry,
     Role,
 )
@@ -80,17 +79,12 @@ def list_initiatives(
     return Page(items=list(items), total=total, limit=limit, offset=offset)
 
 
-def _check_owner(*, session: Session, owner_id: int | None) -> None:
-    if owner_id is not None and session.get(Person, owner_id) is None:
-        raise Conflict(
-            f"There is no person {owner_id}.", [Problem("unknown_person", f"No person {owner_id}.", "owner_id")]
-        )
-
-
 def create_initiative(*, session: Session, fields: InitiativeCreate, actor: Actor) -> Initiative:
     """Add an initiative and record who did; a programme manager owns what they create."""
     require(session=session, actor=actor, action=Action.create_initiative)
     initiative = Initiative.model_validate(fields)
+    if initiative.owner_id is None:
+        _, initiative.owner_id = owners.named_pair(session=session, named=initiative.owner, field="owner")
     if actor.role is not Role.admin:
         if initiative.owner_id not in (None, actor.person_id):
             raise Forbidden(
@@ -98,7 +92,16 @@ def create_initiative(*, session: Session, fields: InitiativeCreate, actor: Acto
                 [Problem("owner_not_self", "Leave owner_id out, or give your own id.", "owner_id")],
             )
         initiative.owner_id = actor.person_id
-    _check_owner(session=session, owner_id=initiative.owner_id)
+    initiative.owner, initiative.owner_id = owners.id_pair(
+        session=session, person_id=initiative.owner_id, field="owner_id"
+    )
+    initiative.sponsor, initiative.sponsor_id = owners.chosen(
+        session=session,
+        named=initiative.sponsor,
+        person_id=initiative.sponsor_id,
+        name_field="sponsor",
+        id_field="sponsor_id",
+    )
     _check_dates(initiative)
     session.add(initiative)
     session.flush()
@@ -128,13 +131,18 @@ def update_initiative(
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     check_version(current=initiative.version, expected=expected_version, what="initiative")
     sent = changes.model_dump(exclude_unset=True)
-    if "owner_id" in sent and sent["owner_id"] != initiative.owner_id:
-        if actor.role is not Role.admin and actor.person_id != initiative.owner_id:
-            raise Forbidden(
-                "Only the owner or an admin hands an initiative to someone else.",
-                [Problem("owner_change_refused", "You do not own this initiative.", "owner_id")],
-            )
-        _check_owner(session=session, owner_id=sent["owner_id"])
+    owners.fill(session=session, sent=sent, name_field="owner", id_field="owner_id")
+    owners.fill(session=session, sent=sent, name_field="sponsor", id_field="sponsor_id")
+    if (
+        "owner_id" in sent
+        and sent["owner_id"] != initiative.owner_id
+        and actor.role is not Role.admin
+        and actor.person_id != initiative.owner_id
+    ):
+        raise Forbidden(
+            "Only the owner or an admin hands an initiative to someone else.",
+            [Problem("owner_change_refused", "You do not own this initiative.", "owner_id")],
+        )
     for name in ("name", "description", "fy_start_month", "granularity"):
         if name in sent and sent[name] is None:
             raise InvalidInput(f"{name} cannot be emptied.", [Problem("required", f"{name} cannot be null.", name)])

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from sqlmodel import Session, col, func, select
 
-from benefits import audit, cause_models, formatting, register
+from benefits import audit, cause_models, formatting, owners, register
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.errors import Conflict, InvalidInput, NotFound, Problem
@@ -46,6 +46,8 @@ from benefits.xmr import Assurance, Direction, XmrChart, assurance, xmr_chart
 ENTITY = "measure"
 EDITABLE = (
     "name",
+    "owner",
+    "owner_id",
     "unit",
     "direction",
     "model_node",
@@ -207,6 +209,9 @@ def create_measure(*, session: Session, fields: MeasureCreate, actor: Actor) -> 
         **fields.model_dump(exclude={"benefit_ids", "rephase"}),
         rephase=sorted({day.isoformat() for day in fields.rephase}),
     )
+    measure.owner, measure.owner_id = owners.chosen(
+        session=session, named=measure.owner, person_id=measure.owner_id, name_field="owner", id_field="owner_id"
+    )
     session.add(measure)
     session.flush()
     _replace_benefits(session=session, measure_id=measure.id or 0, benefit_ids=fields.benefit_ids)
@@ -240,6 +245,7 @@ def update_measure(
         benefit_ids = (sent["benefit_ids"] or []) if "benefit_ids" in sent else benefit_ids
         node = sent.get("model_node", measure.model_node)
         _check_links(session=session, initiative_id=measure.initiative_id, model_node=node, benefit_ids=benefit_ids)
+    owners.fill(session=session, sent=sent, name_field="owner", id_field="owner_id")
     for name in EDITABLE:
         if name in sent:
             setattr(measure, name, sent[name])

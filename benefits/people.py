@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, func, select
 
-from benefits import audit
+from benefits import audit, owners
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.columns import utc_now
@@ -147,6 +147,8 @@ def update_person(
         if name in sent:
             setattr(person, name, sent[name])
     person.name_key = person.name.lower()
+    if "name" in sent:
+        owners.rename(session=session, person=person)
     old, new = audit.changed_fields(before, _person_snapshot(person))
     if password:
         person.password_hash = hash_password(password)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
-from benefits import audit, cause_models, cost_centres
+from benefits import audit, cause_models, cost_centres, owners
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
 from benefits.columns import utc_now
@@ -363,6 +363,9 @@ def create_benefit(*, session: Session, initiative_id: int, fields: BenefitCreat
     get_initiative(session=session, initiative_id=initiative_id)
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     benefit = Benefit.model_validate(fields, update={"initiative_id": initiative_id, "stage": Stage.opportunity})
+    benefit.owner, benefit.owner_id = owners.chosen(
+        session=session, named=benefit.owner, person_id=benefit.owner_id, name_field="owner", id_field="owner_id"
+    )
     benefit.cost_centre = cost_centres.canonical_code(session=session, code=benefit.cost_centre)
     _value_from_model(session=session, benefit=benefit, sent=fields.model_fields_set)
     _settle(benefit)
@@ -399,6 +402,7 @@ def update_benefit(
         sent["cost_centre"] = cost_centres.canonical_code(
             session=session, code=sent["cost_centre"], allow_inactive=benefit.cost_centre
         )
+    owners.fill(session=session, sent=sent, name_field="owner", id_field="owner_id")
     before = _snapshot(benefit)
     refuse_route_change(session=session, benefit=benefit, sent=sent, actor=actor)
     for name, value in sent.items():

@@ -23,6 +23,7 @@ from benefits.columns import (
     Quantity,
     Reason,
     RequiredReason,
+    RowId,
     ScaledDecimal,
     ShortText,
     UtcDateTime,
@@ -42,7 +43,9 @@ class BenefitBase(SQLModel):
 
     title: Name = Field(max_length=200)
     description: LongText = Field(default="", sa_type=sa.Text)
-    owner: ShortText | None = Field(default=None, max_length=200)
+    owner: ShortText | None = Field(
+        default=None, max_length=200, description="A person in the service, by name or e-mail; read back as their name."
+    )
     beneficiary: ShortText | None = Field(
         default=None, max_length=200, description="The customer segment or stakeholder who gains."
     )
@@ -88,6 +91,8 @@ class BenefitCreate(BenefitBase):
 
     model_config = FORBID_UNKNOWN
 
+    owner_id: RowId | None = PydanticField(default=None, description="The owner by id, instead of by name or e-mail.")
+
 
 class BenefitUpdate(SQLModel):
     """A partial change to a benefit; only the fields sent change. `reason` says why, for the history."""
@@ -97,6 +102,7 @@ class BenefitUpdate(SQLModel):
     title: Omittable[Name] = None
     description: Omittable[LongText] = None
     owner: ShortText | None = None
+    owner_id: RowId | None = PydanticField(default=None, description="The owner by id, instead of by name or e-mail.")
     beneficiary: ShortText | None = None
     category: Category | None = None
     quantified: Omittable[YesNo] = None
@@ -127,6 +133,7 @@ class Benefit(BenefitBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     initiative_id: int = Field(foreign_key="initiative.id", ondelete="CASCADE", index=True)
+    owner_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL", index=True)
     stage: Stage = Field(default=Stage.opportunity, sa_type=EnumText(Stage), index=True)
     furthest_stage: Stage = Field(
         default=Stage.opportunity, sa_type=EnumText(Stage), description="The furthest stage it has ever reached."
@@ -324,6 +331,7 @@ class BenefitRead(BenefitBase):
 
     id: int
     initiative_id: int
+    owner_id: int | None = PydanticField(default=None, description="The person who owns the benefit.")
     stage: Stage
     furthest_stage: Stage
     withdrawn: bool

@@ -42,8 +42,21 @@ class InitiativeBase(SQLModel):
 
     name: Name = Field(max_length=200)
     description: LongText = Field(default="", sa_type=sa.Text)
-    sponsor: ShortText | None = Field(default=None, max_length=200)
-    owner: ShortText | None = Field(default=None, max_length=200)
+    sponsor: ShortText | None = Field(
+        default=None, max_length=200, description="A person in the service, by name or e-mail; read back as their name."
+    )
+    sponsor_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2_147_483_647,
+        foreign_key="person.id",
+        ondelete="SET NULL",
+        index=True,
+        description="The person who sponsors the initiative.",
+    )
+    owner: ShortText | None = Field(
+        default=None, max_length=200, description="A person in the service, by name or e-mail; read back as their name."
+    )
     owner_id: int | None = Field(
         default=None,
         ge=1,
@@ -83,6 +96,7 @@ class InitiativeCreate(InitiativeBase):
     owner_id: RowId | None = Field(
         default=None, description="The person who owns the initiative (a programme manager edits what they own)."
     )
+    sponsor_id: RowId | None = Field(default=None, description="The person who sponsors the initiative.")
 
 
 class InitiativeUpdate(SQLModel):
@@ -93,6 +107,7 @@ class InitiativeUpdate(SQLModel):
     name: Omittable[Name] = None
     description: Omittable[LongText] = None
     sponsor: ShortText | None = None
+    sponsor_id: RowId | None = None
     owner: ShortText | None = None
     owner_id: RowId | None = None
     discount_schedule: ScheduleKey | None = None

@@ -57,6 +57,9 @@ class MeasureBase(SQLModel):
         default=None, max_length=60, description="The model node the measure evidences."
     )
     description: LongText = Field(default="", sa_type=sa.Text)
+    owner: ShortText | None = Field(
+        default=None, max_length=200, description="A person in the service, by name or e-mail; read back as their name."
+    )
     cadence: Cadence = Field(
         default=Cadence.monthly, sa_type=EnumText(Cadence, 12), description="How often it is observed."
     )
@@ -75,6 +78,7 @@ class MeasureCreate(MeasureBase):
     model_config = FORBID_UNKNOWN
 
     initiative_id: RowId
+    owner_id: RowId | None = PydanticField(default=None, description="The owner by id, instead of by name or e-mail.")
     benefit_ids: list[RowId] = PydanticField(
         default_factory=list, max_length=500, json_schema_extra={"uniqueItems": True}
     )
@@ -91,6 +95,8 @@ class MeasureUpdate(SQLModel):
     direction: Omittable[Direction] = None
     model_node: NodeName | None = None
     description: Omittable[LongText] = None
+    owner: ShortText | None = None
+    owner_id: RowId | None = PydanticField(default=None, description="The owner by id, instead of by name or e-mail.")
     cadence: Omittable[Cadence] = None
     target: Quantity | None = None
     baseline_points: int | None = PydanticField(default=None, ge=2, le=1000)
@@ -109,6 +115,7 @@ class Measure(MeasureBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     initiative_id: int = Field(foreign_key="initiative.id", ondelete="CASCADE", index=True)
+    owner_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL", index=True)
     rephase: list[str] = Field(default_factory=list, sa_type=sa.JSON, description="ISO dates that start a phase.")
     version: int = Field(default=1)
     created_at: dt.datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
@@ -172,6 +179,7 @@ class MeasureRead(MeasureBase):
 
     id: int
     initiative_id: int
+    owner_id: int | None = PydanticField(default=None, description="The person who owns the measure.")
     benefit_ids: list[int]
     rephase: list[dt.date]
     version: int

@@ -42,6 +42,7 @@ class ActionRead(BaseModel):
     # checked, and reading one back must show it rather than fail the whole review.
     action: str
     owner: str
+    owner_id: int | None = PydanticField(default=None, description="The person who owns the action.")
     due: dt.date | None = None
     status: ActionStatus = ActionStatus.open
     number: int = PydanticField(description="Its place in the review's actions, from 1.")

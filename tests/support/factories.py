@@ -74,8 +74,19 @@ def actor_of(person: Person) -> Actor:
     return Actor(name=person.name, role=Role(person.role), person_id=person.id)
 
 
+def make_owner(session: Session, name: str) -> Person:
+    """The person a typed owner names: found by name or e-mail, or made as a named officer without a sign-in."""
+    found = people.find_person(session=session, login=name)
+    if found is not None:
+        return found
+    return people.create_person(session=session, fields=PersonCreate(name=name, role=Role.viewer), actor=TESTER)
+
+
 def make_initiative(session: Session, *, name: str = "Front office", **fields: Any) -> Initiative:
-    """An initiative with sensible defaults."""
+    """An initiative with sensible defaults; an owner or sponsor named by text is made a person if need be."""
+    for field in ("owner", "sponsor"):
+        if fields.get(field):
+            make_owner(session, fields[field])
     return initiatives.create_initiative(session=session, fields=InitiativeCreate(name=name, **fields), actor=TESTER)
 
 
@@ -93,6 +104,8 @@ def make_benefit(
     if stage is Stage.delivered:
         values["evidence"] = "Call logs"
     values.update(fields)
+    if values.get("owner"):
+        make_owner(session, values["owner"])
     benefit = register.create_benefit(
         session=session,
         initiative_id=initiative.id,

@@ -1,0 +1,91 @@
+"""Owners are people: the person a typed name or e-mail names, and their name kept in step where they own things.
+
+A benefit, an initiative (owner and sponsor) and a measure hold the person's id and, beside it, their name, so the
+register, the workbooks and the history read without a join; renaming a person renames them everywhere.
+"""
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from benefits.errors import Conflict, Problem
+from benefits.models import Benefit, Initiative, Measure, Person
+
+# (table, name column, id column) for everything a person may own or sponsor.
+OWNED: list[tuple[Any, str, str]] = [
+    (Benefit, "owner", "owner_id"),
+    (Initiative, "owner", "owner_id"),
+    (Initiative, "sponsor", "sponsor_id"),
+    (Measure, "owner", "owner_id"),
+]
+
+
+def plain(named: str) -> str:
+    """A typed name as people are found by it: spaces run together, ends trimmed."""
+    return " ".join(named.split())
+
+
+def person_named(*, session: Session, named: str, field: str) -> Person:
+    """The person whose e-mail or name (in any case) is `named`, or Conflict naming the field that names nobody."""
+    key = plain(named).lower()
+    column = col(Person.email) if "@" in key else col(Person.name_key)
+    found = session.exec(select(Person).where(column == key)).first()
+    if found is None:
+        raise Conflict(
+            f"Nobody in the service is called {plain(named)!r}.",
+            [
+                Problem(
+                    "person_unknown",
+                    f"No person has the name or e-mail {plain(named)!r}: name someone listed on the People page, "
+                    "or ask an admin to add them (a named officer needs no sign-in).",
+                    field,
+                )
+            ],
+        )
+    return found
+
+
+def named_pair(*, session: Session, named: str | None, field: str) -> tuple[str | None, int | None]:
+    """(the person's name, their id) for a typed name or e-mail; (None, None) when it is blank."""
+    if named is None or not plain(named):
+        return None, None
+    person = person_named(session=session, named=named, field=field)
+    return person.name, person.id
+
+
+def id_pair(*, session: Session, person_id: int | None, field: str) -> tuple[str | None, int | None]:
+    """(the person's name, their id) for an id; (None, None) for none; Conflict when nobody has it."""
+    if person_id is None:
+        return None, None
+    person = session.get(Person, person_id)
+    if person is None:
+        problem = Problem("unknown_person", f"No person {person_id}.", field)
+        raise Conflict(f"There is no person {person_id}.", [problem])
+    return person.name, person.id
+
+
+def chosen(
+    *, session: Session, named: str | None, person_id: int | None, name_field: str, id_field: str
+) -> tuple[str | None, int | None]:
+    """(name, id) of the person chosen by id when one is given, else by the typed name or e-mail."""
+    if person_id is not None:
+        return id_pair(session=session, person_id=person_id, field=id_field)
+    return named_pair(session=session, named=named, field=name_field)
+
+
+def fill(*, session: Session, sent: dict[str, Any], name_field: str, id_field: str) -> None:
+    """Complete a sent change of owner or sponsor: an id brings the name with it; otherwise a name brings the id."""
+    if id_field in sent:
+        sent[name_field], sent[id_field] = id_pair(session=session, person_id=sent[id_field], field=id_field)
+    elif name_field in sent:
+        sent[name_field], sent[id_field] = named_pair(session=session, named=sent[name_field], field=name_field)
+
+
+def rename(*, session: Session, person: Person) -> None:
+    """Write a person's new name wherever they own or sponsor something."""
+    for table, name_field, id_field in OWNED:
+        columns = table.__table__.c
+        session.execute(
+            sa.update(table.__table__).where(columns[id_field] == person.id).values({name_field: person.name})
+        )
