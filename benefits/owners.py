@@ -4,6 +4,7 @@ A benefit, an initiative (owner and sponsor) and a measure hold the person's id 
 register, the workbooks and the history read without a join; renaming a person renames them everywhere.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,17 +33,7 @@ def person_named(*, session: Session, named: str, field: str) -> Person:
     column = col(Person.email) if "@" in key else col(Person.name_key)
     found = session.exec(select(Person).where(column == key)).first()
     if found is None:
-        raise Conflict(
-            f"Nobody in the service is called {plain(named)!r}.",
-            [
-                Problem(
-                    "person_unknown",
-                    f"No person has the name or e-mail {plain(named)!r}: name someone listed on the People page, "
-                    "or ask an admin to add them (a named officer needs no sign-in).",
-                    field,
-                )
-            ],
-        )
+        raise Conflict(f"Nobody in the service is called {plain(named)!r}.", [unknown(named, field)])
     return found
 
 
@@ -89,3 +80,29 @@ def rename(*, session: Session, person: Person) -> None:
         session.execute(
             sa.update(table.__table__).where(columns[id_field] == person.id).values({name_field: person.name})
         )
+
+
+class Directory:
+    """The people many typed names or e-mails name, found with one query (an imported register's owners)."""
+
+    def __init__(self, *, session: Session, typed: Iterable[str]) -> None:
+        keys = {plain(text).lower() for text in typed if text and plain(text)}
+        found = session.exec(
+            select(Person).where(sa.or_(col(Person.name_key).in_(keys), col(Person.email).in_(keys)))
+        ).all() if keys else []  # fmt: skip
+        self.people = {key: person for person in found for key in (person.name_key, person.email) if key}
+
+    def pair(self, named: str) -> tuple[str, int] | None:
+        """(the person's name, their id), or None when nobody has the name or e-mail."""
+        person = self.people.get(plain(named).lower())
+        return (person.name, person.id or 0) if person is not None else None
+
+
+def unknown(named: str, field: str) -> Problem:
+    """The problem of a name or e-mail that names nobody, for the field that holds it."""
+    return Problem(
+        "person_unknown",
+        f"No person has the name or e-mail {plain(named)!r}: name someone listed on the People page, "
+        "or ask an admin to add them (a named officer needs no sign-in).",
+        field,
+    )

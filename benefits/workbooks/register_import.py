@@ -28,7 +28,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError, create_model
 from python_calamine import CalamineWorkbook
 from sqlmodel import Session, col, select
 
-from benefits import audit, cause_models, cost_centres, ledger, register
+from benefits import audit, cause_models, cost_centres, ledger, owners, register
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.columns import MAX_ROW_ID, Quantity, utc_now
@@ -469,20 +469,23 @@ def apply_register(
     unchanged = 0
     centres = cost_centres.CodeChecker(session=session)
     # Each row's cost centre first (it is written as listed), so that the new rows are validated in one call.
-    unlisted: dict[int, list[Problem]] = {}
+    refused: dict[int, list[Problem]] = {}  # rows whose cost centre or owner names nothing listed
     listed: set[tuple[str, str | None]] = set()
+    directory = owners.Directory(session=session, typed=(str(row.fields.get("owner") or "") for row in rows))
     for row in rows:
         found: list[Problem] = []
-        if not _listed_cost_centre(row, centres, existing.get(row.benefit_id or 0), found, f"row {row.number}", listed):
-            unlisted[row.number] = found
-    validated = _validated([row for row in rows if row.benefit_id is None and row.number not in unlisted])
+        _listed_cost_centre(row, centres, existing.get(row.benefit_id or 0), found, f"row {row.number}", listed)
+        _named_owner(row, directory, found, f"row {row.number}")
+        if found:
+            refused[row.number] = found
+    validated = _validated([row for row in rows if row.benefit_id is None and row.number not in refused])
     defaults = _new_defaults(initiative)
     for done, row in enumerate(rows):
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done, total)
         where = f"row {row.number}"
-        if row.number in unlisted:
-            problems.extend(unlisted[row.number])
+        if row.number in refused:
+            problems.extend(refused[row.number])
             continue
         if row.benefit_id is None:
             benefit = _new_benefit(validated[row.number], defaults, row, valuations, problems, where)
@@ -700,6 +703,21 @@ def _listed_cost_centre(
         centres_listed.add((str(code), allowed))
     row.fields["cost_centre"] = cost_centres.normalised(str(code))
     return True
+
+
+def _named_owner(row: SheetRow, directory: owners.Directory, problems: list[Problem], where: str) -> None:
+    """Write the row's owner as the person it names (by name or e-mail, any case), with their id; or the problem."""
+    if "owner" not in row.fields:
+        return
+    typed = row.fields["owner"]
+    if typed is None or not owners.plain(str(typed)):
+        row.fields["owner"] = row.fields["owner_id"] = None
+        return
+    found = directory.pair(str(typed))
+    if found is None:
+        problems.append(owners.unknown(str(typed), f"{where}, {HEADINGS['owner']}"))
+        return
+    row.fields["owner"], row.fields["owner_id"] = found
 
 
 ESTIMATES = ("estimate_low", "estimate_likely", "estimate_high")

@@ -1,0 +1,119 @@
+"""Owners are people: the API and the register import name a person by name, e-mail or id, and refuse nobody."""
+
+import io
+from typing import Any
+
+from fastapi.testclient import TestClient
+from openpyxl import Workbook
+from sqlmodel import Session, func, select
+
+from benefits.models import Benefit, Role
+from tests.support.factories import make_initiative, make_person
+
+
+def _person(client: TestClient, name: str, email: str | None = None) -> dict[str, Any]:
+    made = client.post("/api/v1/users", json={"name": name, "email": email, "role": Role.viewer.value})
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
+def _benefits(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Benefit)).one()
+
+
+def test_an_owner_is_found_by_name_email_or_id_and_read_back_as_the_person(
+    session: Session, client: TestClient
+) -> None:
+    initiative = make_initiative(session)
+    session.commit()
+    dana = _person(client, "Dana Reid", "dana.reid@example.org")
+    path = f"/api/v1/initiatives/{initiative.id}/benefits"
+    for typed in ("Dana Reid", "  dana   REID ", "Dana.Reid@Example.org"):
+        made = client.post(path, json={"title": f"Calls avoided ({typed})", "owner": typed})
+        assert made.status_code == 201, made.text
+        assert (made.json()["owner"], made.json()["owner_id"]) == ("Dana Reid", dana["id"])
+    by_id = client.post(path, json={"title": "Visits avoided", "owner_id": dana["id"]})
+    assert (by_id.json()["owner"], by_id.json()["owner_id"]) == ("Dana Reid", dana["id"])
+    # The register filters by the person's name, whichever way the owner was typed.
+    assert client.get(path, params={"owner": "Dana Reid"}).json()["total"] == 4
+
+
+def test_an_owner_who_is_nobody_is_refused_by_field_and_nothing_is_written(
+    session: Session, client: TestClient
+) -> None:
+    initiative = make_initiative(session)
+    session.commit()
+    path = f"/api/v1/initiatives/{initiative.id}/benefits"
+    before = _benefits(session)
+    refused = client.post(path, json={"title": "Calls avoided", "owner": "Contact Centre Manager"})
+    assert refused.status_code == 409
+    assert [(e["code"], e["field"]) for e in refused.json()["errors"]] == [("person_unknown", "owner")]
+    assert "People page" in refused.json()["errors"][0]["detail"]
+    no_id = client.post(path, json={"title": "Calls avoided", "owner_id": 999_999})
+    assert no_id.status_code == 409
+    assert [(e["code"], e["field"]) for e in no_id.json()["errors"]] == [("unknown_person", "owner_id")]
+    assert _benefits(session) == before
+
+
+def test_renaming_a_person_renames_what_they_own_and_sponsor(session: Session, client: TestClient) -> None:
+    grace = _person(client, "Grace Obi")
+    made = client.post("/api/v1/initiatives", json={"name": "Libraries", "sponsor": "Grace Obi"})
+    assert made.status_code == 201, made.text
+    initiative = made.json()
+    assert (initiative["sponsor"], initiative["sponsor_id"]) == ("Grace Obi", grace["id"])
+    benefit = client.post(
+        f"/api/v1/initiatives/{initiative['id']}/benefits", json={"title": "Visits avoided", "owner": "grace obi"}
+    ).json()
+    measure = client.post(
+        "/api/v1/measures", json={"name": "Visits a month", "initiative_id": initiative["id"], "owner": "Grace Obi"}
+    )
+    assert measure.status_code == 201, measure.text
+    assert (measure.json()["owner"], measure.json()["owner_id"]) == ("Grace Obi", grace["id"])
+
+    renamed = client.patch(
+        f"/api/v1/users/{grace['id']}",
+        json={"name": "Grace Obi-Mensah"},
+        headers={"If-Match": f'"v{grace["version"]}"'},
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert client.get(f"/api/v1/benefits/{benefit['id']}").json()["owner"] == "Grace Obi-Mensah"
+    assert client.get(f"/api/v1/initiatives/{initiative['id']}").json()["sponsor"] == "Grace Obi-Mensah"
+    assert client.get(f"/api/v1/measures/{measure.json()['id']}").json()["owner"] == "Grace Obi-Mensah"
+
+
+def test_a_register_import_names_each_row_whose_owner_is_nobody_and_writes_nothing(
+    session: Session, client: TestClient
+) -> None:
+    initiative = make_initiative(session)
+    make_person(session, role=Role.viewer, name="Tom Ellis")
+    session.commit()
+    initiative_id = initiative.id
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Benefits"
+    sheet.append(["Id", "Title", "Owner"])
+    sheet.append([None, "Web forms", "tom ellis"])
+    sheet.append([None, "Print stopped", "Corporate Print Manager"])
+    sheet.append([None, "Calls avoided", "nobody@example.org"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    before = _benefits(session)
+    path = f"/api/v1/initiatives/{initiative_id}/benefits/import"
+    refused = client.post(path, files={"file": ("register.xlsx", buffer.getvalue())})
+    assert refused.status_code == 422, refused.text
+    assert [(e["code"], e["field"]) for e in refused.json()["errors"]] == [
+        ("person_unknown", "row 3, Owner"),
+        ("person_unknown", "row 4, Owner"),
+    ]
+    assert _benefits(session) == before
+
+    sheet.delete_rows(3, 2)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    done = client.post(path, files={"file": ("register.xlsx", buffer.getvalue())})
+    assert done.status_code == 200, done.text
+    listed = client.get(f"/api/v1/initiatives/{initiative_id}/benefits").json()["items"]
+    assert [(item["title"], item["owner"], item["owner_id"] is not None) for item in listed] == [
+        ("Web forms", "Tom Ellis", True)
+    ]
