@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session, col, select
 
 from benefits import appraisal as appraisal_module
-from benefits import cause_models, costs, finance, measures, register
+from benefits import cause_models, costs, finance, measures, register, status
 from benefits.initiatives import get_initiative
 from benefits.modelling.expressions import to_excel
 from benefits.modelling.graph import CheckedModel
@@ -29,6 +29,7 @@ from benefits.modelling.simulation import deterministic, simulate, summarise
 from benefits.models import Benefit, Initiative
 from benefits.models.appraisal import AppraisalRead
 from benefits.models.finance import YearRoutes
+from benefits.models.status import BenefitStatusRead
 from benefits.periods import Granularity, parse_period
 from benefits.stages import STAGE_ORDER, Category, MeasuredAs, RealisationRoute, counts_as_money, profile_size
 from benefits.workbooks.cells import FACTOR, MONEY, NUMBER, SHARE, for_print, header_row, put, put_text, title, widths
@@ -169,7 +170,10 @@ def business_case_workbook(*, session: Session, initiative_id: int, as_of: date 
     )  # fmt: skip
     sheets = {name: book.create_sheet(name) for name in names}
     most_likely = _model_sheets(book, sheets["Assumptions"], sheets["Model"], model)
-    _benefits_sheet(sheets["Benefits"], rows, layout, most_likely, initiative)
+    statuses = {
+        row.benefit_id: row for row in status.initiative_status(session=session, initiative_id=initiative_id).benefits
+    }
+    _benefits_sheet(sheets["Benefits"], rows, layout, most_likely, initiative, statuses)
     _costs_sheet(sheets["Costs"], lines, layout, initiative)
     _appraisal_sheet(sheets["Appraisal"], appraised, layout, schedule.bands, initiative)
     _baselines_sheet(sheets["Baselines"], rows, layout)
@@ -241,7 +245,12 @@ BENEFIT_COLUMNS = [
 
 
 def _benefits_sheet(
-    sheet: Worksheet, rows: list[BenefitRow], layout: Layout, most_likely: dict[str, float], initiative: Initiative
+    sheet: Worksheet,
+    rows: list[BenefitRow],
+    layout: Layout,
+    most_likely: dict[str, float],
+    initiative: Initiative,
+    statuses: dict[int, BenefitStatusRead],
 ) -> None:
     title(sheet, "Benefits", "Plan, actual and forecast (actuals where recorded, plan otherwise) by financial year.")
     header_row(sheet, 4, BENEFIT_COLUMNS)
@@ -250,7 +259,7 @@ def _benefits_sheet(
         put_text(sheet, 3, layout.block(number), block)
         header_row(sheet, 4, [f"{block} {_label(year)}" for year in layout.years], layout.block(number))
     total_column = layout.block(len(blocks))
-    header_row(sheet, 4, ["Forecast total"], total_column)
+    header_row(sheet, 4, ["Forecast total", *STATUS_HEADINGS], total_column)
     quarterly = initiative.granularity is Granularity.quarter
     for index, item in enumerate(rows):
         r = FIRST_ROW + index
@@ -299,7 +308,8 @@ def _benefits_sheet(
                     put(sheet, r, at_risk, f'=IF(AND($M{r}="No",{starts}<={AS_OF}),{shortfall},0)', MONEY)
         first, last = layout.column(2, layout.years[0]), layout.column(2, layout.years[-1])
         put(sheet, r, total_column, f"=SUM({first}{r}:{last}{r})", money)
-    last_column = get_column_letter(total_column)
+        _status_cells(sheet, r, total_column + 1, statuses.get(benefit.id or 0))
+    last_column = get_column_letter(total_column + len(STATUS_HEADINGS))
     sheet.freeze_panes = "C5"
     sheet.auto_filter.ref = f"A4:{last_column}{layout.last_benefit_row}"
     stages = DataValidation(type="list", formula1='"' + ",".join(stage.value for stage in STAGE_ORDER) + '"')
@@ -308,8 +318,29 @@ def _benefits_sheet(
     sheet.add_data_validation(routes)
     stages.add(f"C{FIRST_ROW}:C{layout.last_benefit_row}")
     routes.add(f"E{FIRST_ROW}:E{layout.last_benefit_row}")
-    widths(sheet, {1: 6, 2: 44, 8: 28}, default=14, last=total_column)
+    widths(sheet, {1: 6, 2: 44, 8: 28}, default=14, last=total_column + len(STATUS_HEADINGS))
     for_print(sheet, "3:4", "A:B")
+
+
+# The service's RAG status beside the register's figures: the word, in its colour, then the numbers behind it.
+STATUS_HEADINGS = ["Status", "Shortfall against approved baseline", "Since the last review"]
+STATUS_WORDS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track", "no_baseline": "No baseline",
+                "withdrawn": "Withdrawn"}  # fmt: skip
+STATUS_FILLS = {"on_track": "DFF0D8", "at_risk": "FCEFC7", "off_track": "F8D7DA"}
+TRAVEL_WORDS = {"better": "Better", "worse": "Worse", "same": "Same", "new": "Not rated at a review yet"}
+
+
+def _status_cells(sheet: Worksheet, r: int, column: int, rated: BenefitStatusRead | None) -> None:
+    """A benefit's RAG status as the service judged it at export: its word (coloured), shortfall and direction."""
+    if rated is None:
+        return
+    key = rated.status.value if rated.status is not None else (rated.unrated.value if rated.unrated else "")
+    cell = put_text(sheet, r, column, STATUS_WORDS.get(key, ""))
+    if key in STATUS_FILLS:
+        cell.fill = PatternFill("solid", fgColor=STATUS_FILLS[key])
+    if rated.shortfall_share is not None:
+        put(sheet, r, column + 1, rated.shortfall_share, SHARE)
+    put_text(sheet, r, column + 2, TRAVEL_WORDS[rated.direction.value] if rated.direction else "")
 
 
 def _n(value: Decimal) -> str:
@@ -625,6 +656,10 @@ NOTES = [
                  "benefit valued by a model node has its plan made at the node's most-likely value (column Q), so "
                  "its plan is a formula scaled by the node's current value over that; actuals are facts and do not "
                  "scale. Forecast = actuals where recorded, plan otherwise. Sign is -1 for dis-benefits."),
+    ("Benefits", "Status: the service's RAG status at export, from the forecast (actuals where recorded, plan "
+                 "otherwise) over the approved baseline's years against that baseline, by the portfolio's thresholds; "
+                 "a level compares its last level. Shortfall is a share of the baseline (negative when ahead); "
+                 "'Since the last review' compares it with the last board review's snapshot."),
     ("Benefits", "Cash at risk: planned cash not confirmed by finance for a period that had started by 'As of'. "
                  "For initiatives profiled by quarter each year holds the service's sum over its quarters."),
     ("Costs", "Amounts as entered, and with the optimism-bias uplift: amount x (1 + uplift)."),

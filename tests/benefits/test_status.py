@@ -1,10 +1,13 @@
 """Status at a glance: the RAG rule, the worked example's statuses against a hand calculation, the thresholds
 setting, and the direction of travel since the last review."""
 
+import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
@@ -15,6 +18,7 @@ from benefits.models import Initiative, ProfileEntryIn, Role
 from benefits.models.review import ReviewCreate
 from benefits.models.status import BenefitStatusRead, Rag, StatusThresholds, Travel, Unrated
 from benefits.stages import Stage
+from benefits.workbooks.business_case import business_case_workbook
 from tests.support.factories import TESTER, actor_of, make_benefit, make_person
 
 
@@ -174,6 +178,7 @@ def test_direction_of_travel_after_a_review_then_a_changed_actual(session: Sessi
     assert (now.direction, now.previous_review_id) == (Travel.better, review.id)
     assert now.previous_shortfall_share == pytest.approx(10_200 / SHIFT_BASELINE)
     assert now.shortfall_share == pytest.approx(5_200 / SHIFT_BASELINE)
+    assert status.benefit_status(session=session, benefit_id=benefit_id) == now  # a register row's status alone
     # A benefit approved since the last review has no earlier rating: new.
     initiative = session.get(Initiative, initiative_id)
     assert initiative is not None
@@ -202,3 +207,28 @@ def test_the_forecast_is_judged_over_the_baseline_years_only(session: Session) -
                              actor=TESTER)  # fmt: skip
     # A year added after approval was never promised, so it neither helps nor hides a shortfall.
     assert _statuses(session, initiative_id)[shift.title].forecast == SHIFT_BASELINE
+
+
+def test_the_business_case_workbook_carries_each_status_beside_the_register(session: Session) -> None:
+    initiative_id = _example(session)
+    book = load_workbook(io.BytesIO(business_case_workbook(session=session, initiative_id=initiative_id)))
+    sheet = book["Benefits"]
+    headings = [cell.value for cell in sheet[4]]
+    at = headings.index("Status") + 1
+    assert headings[at - 2 : at + 2] == ["Forecast total", "Status", "Shortfall against approved baseline",
+                                         "Since the last review"]  # fmt: skip
+    words = {"on_track": "On track", "off_track": "Off track", None: "No baseline"}
+    shown = {}
+    for r in range(5, sheet.max_row + 1):
+        shown[sheet.cell(r, 2).value] = (sheet.cell(r, at).value, sheet.cell(r, at + 1).value)
+    expected = by_hand(0.05, 0.15)
+    assert shown.keys() == expected.keys()
+    for title, (rag, short) in expected.items():
+        word, share = shown[title]
+        assert word == words[rag], title
+        assert share == (pytest.approx(short) if short is not None else None), title
+    handling_row = next(r for r in range(5, sheet.max_row + 1) if sheet.cell(r, 2).value.startswith("Longer call"))
+    assert sheet.cell(handling_row, at).fill.fgColor.rgb.endswith("F8D7DA")  # the word, and its colour
+    assert sheet.cell(handling_row, at + 1).number_format == "0.0%"
+    assert sheet.cell(handling_row, at + 2).value == "Same"
+    assert sheet.auto_filter.ref.endswith(f"{get_column_letter(at + 2)}{sheet.max_row}")
