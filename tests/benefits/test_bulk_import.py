@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from benefits import audit, ledger, register
 from benefits.models import AuditEvent, Benefit, BenefitCreate, LedgerEntry, ProfileEntry, ProfileEntryIn
 from benefits.workbooks.register_import import _write_rows, import_benefits
-from tests.support.factories import TESTER, make_cost_centre, make_initiative
+from tests.support.factories import TESTER, make_cost_centre, make_initiative, make_owner
 
 YEARS = ["2026-27", "2027-28", "2028-29"]
 HEADINGS = ["Id", "Title", "Owner", "Category", "Unit", "Dis-benefit", "Route", "Cost centre", "Redeployment",
@@ -78,9 +78,15 @@ def _planned(row: dict[str, Any]) -> dict[str, tuple[Decimal | None, Decimal | N
     return periods
 
 
+def _make_owners(session: Session) -> dict[str, int]:
+    """The people the register names as owners (an owner is a person in the service), by name."""
+    return {row["Owner"]: make_owner(session, row["Owner"]).id or 0 for row in ROWS if row.get("Owner")}
+
+
 def _imported(session: Session) -> tuple[int, dict[str, Benefit]]:
     initiative = make_initiative(session, name="Bulk import")
     make_cost_centre(session, code="CS9")
+    _make_owners(session)
     session.flush()
     result = import_benefits(session=session, initiative_id=initiative.id or 0, data=_register(ROWS), actor=TESTER)
     assert (result.created, result.updated, result.unchanged) == (len(ROWS), 0, 0)
@@ -93,11 +99,13 @@ def _imported(session: Session) -> tuple[int, dict[str, Benefit]]:
 
 def test_every_stored_benefit_and_profile_row_is_what_the_register_says(session: Session) -> None:
     _, stored = _imported(session)
+    owner_ids = _make_owners(session)  # the people already made, found again by name
     assert sorted(stored) == sorted(row["Title"] for row in ROWS)
     for row in ROWS:
         benefit = stored[row["Title"]]
         # The same fields as the API stores when sent them (defaults included), and nothing else.
         expected = BenefitCreate.model_validate(_sent(row)).model_dump()
+        expected["owner_id"] = owner_ids.get(row.get("Owner") or "")  # the import finds the person the row names
         if expected["category"] == "financial" and expected["route"] is None:
             expected["route"] = "undecided"  # a financial benefit's route starts undecided
         assert {name: getattr(benefit, name) for name in expected} == expected, row["Title"]
@@ -196,6 +204,7 @@ def test_progress_is_told_as_rows_are_processed(session: Session) -> None:
 def test_the_cycle_collector_pauses_while_an_import_runs_and_is_as_it_was_after(session: Session) -> None:
     initiative = make_initiative(session, name="Collector")
     make_cost_centre(session, code="CS9")
+    _make_owners(session)
     session.flush()
     seen: list[bool] = []
     was = gc.isenabled()

@@ -9,7 +9,7 @@ from benefits import audit, confirmations, initiatives, pipeline, register
 from benefits.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from benefits.models import BenefitCreate, BenefitUpdate, CashConfirmationCreate, InitiativeUpdate, ProfileEntryIn
 from benefits.stages import Category, RealisationRoute, Stage
-from tests.support.factories import TESTER, make_benefit, make_cost_centre, make_initiative
+from tests.support.factories import TESTER, make_benefit, make_cost_centre, make_initiative, make_owner
 
 
 def test_new_benefits_start_as_opportunities_and_the_trail_records_who_added_them(session: Session) -> None:
@@ -120,6 +120,8 @@ def test_a_financial_benefit_is_valued_in_money(session: Session) -> None:
 def test_an_edit_from_a_stale_version_is_refused(session: Session) -> None:
     benefit = make_benefit(session, initiative=make_initiative(session))
     assert benefit.id is not None
+    a = make_owner(session, "A")  # an owner is a person in the service, so both must be there first
+    make_owner(session, "B")
     seen = frozenset({benefit.version})
     register.update_benefit(
         session=session, benefit_id=benefit.id, changes=BenefitUpdate(owner="A"), expected_version=seen, actor=TESTER
@@ -132,7 +134,8 @@ def test_an_edit_from_a_stale_version_is_refused(session: Session) -> None:
             expected_version=seen,
             actor=TESTER,
         )
-    assert register.get_benefit(session=session, benefit_id=benefit.id).owner == "A"
+    kept = register.get_benefit(session=session, benefit_id=benefit.id)
+    assert (kept.owner, kept.owner_id) == ("A", a.id)
 
 
 def test_a_change_that_would_break_the_current_stage_bar_is_refused(session: Session) -> None:
@@ -202,6 +205,7 @@ def test_cash_is_confirmed_only_for_cash_benefits_and_unlocks_delivery(session: 
 def test_initiative_edits_are_versioned_and_audited(session: Session) -> None:
     initiative = make_initiative(session, owner="A")
     assert initiative.id is not None
+    a, b = make_owner(session, "A"), make_owner(session, "B")
     updated = initiatives.update_initiative(
         session=session,
         initiative_id=initiative.id,
@@ -211,8 +215,8 @@ def test_initiative_edits_are_versioned_and_audited(session: Session) -> None:
     )
     assert updated.version == 2
     events = audit.events_for(session=session, entity="initiative", entity_id=initiative.id)
-    assert events[-1].before == {"owner": "A", "base_year": None}
-    assert events[-1].after == {"owner": "B", "base_year": "2027-28"}
+    assert events[-1].before == {"owner": "A", "owner_id": a.id, "base_year": None}
+    assert events[-1].after == {"owner": "B", "owner_id": b.id, "base_year": "2027-28"}
     with pytest.raises(InvalidInput, match="end date"):
         initiatives.update_initiative(
             session=session,
