@@ -29,6 +29,7 @@ from api.routes import (
     reviews,
     status,
     tokens,
+    work,
     workbooks,
 )
 from benefits.db import get_engine
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(measures.router)
     app.include_router(reviews.router)
     app.include_router(status.router)
+    app.include_router(work.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
 
     # The pages share the app (and the domain) with the API.

@@ -26,6 +26,7 @@ class Action(StrEnum):
     set_budgets = "set_budgets"  # cost-centre budgets by year
     manage_cost_centres = "manage_cost_centres"  # the list of cost centres budgets and claims name
     record_review = "record_review"  # a board review of an initiative (or, not for programme managers, the portfolio)
+    read_all_work = "read_all_work"  # what is due across the portfolio, by person and initiative
 
 
 RULES: dict[Action, frozenset[Role]] = {
@@ -43,6 +44,7 @@ RULES: dict[Action, frozenset[Role]] = {
     Action.set_budgets: frozenset({Role.admin, Role.finance}),
     Action.manage_cost_centres: frozenset({Role.admin, Role.finance}),
     Action.record_review: frozenset({Role.admin, Role.board, Role.programme_manager}),
+    Action.read_all_work: frozenset({Role.admin, Role.board}),
 }
 
 # A programme manager does these only in initiatives they own or are a member of.

@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 _LABEL = re.compile(r"^([0-9]{4})-([0-9]{2})(?: Q([1-4]))?$")
@@ -91,3 +91,19 @@ def period_of(day: date, start_month: int, granularity: Granularity) -> Period:
     if granularity is Granularity.year:
         return year
     return Period(year.start_year, (day.month - start_month) % 12 // 3 + 1)
+
+
+def first_day(period: Period, start_month: int = 4) -> date:
+    """The day a financial year, or a quarter of it, begins, for years starting in `start_month`."""
+    months = start_month - 1 + 3 * ((period.quarter or 1) - 1)
+    return date(period.start_year + months // 12, months % 12 + 1, 1)
+
+
+def last_day(period: Period, start_month: int = 4) -> date:
+    """The last day of a financial year, or of a quarter of it."""
+    following = (
+        Period(period.start_year + 1)
+        if period.quarter in (None, 4)
+        else Period(period.start_year, (period.quarter or 0) + 1)
+    )
+    return first_day(following, start_month) - timedelta(days=1)

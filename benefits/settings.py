@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     )
     import_max_cells: int = Field(default=2_000_000, ge=1, description="Most cells an imported workbook may hold.")
     import_max_seconds: float = Field(default=60.0, gt=0, description="Longest an import may spend reading its file.")
+    actuals_grace_days: int = Field(
+        default=30,
+        ge=0,
+        le=366,
+        description="Days after a period ends (or, for a benefit with a measure, a cadence after it starts) before "
+        'its actual is due on "my work"; also the time allowed to record a measure\'s next observation.',
+    )
     sql_echo: bool = Field(default=False, description="Log every SQL statement (for debugging).")
     admin_name: str = Field(default="admin", description="Name of the first admin that `benefits example load` makes.")
     admin_password: SecretStr | None = Field(
