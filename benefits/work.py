@@ -19,25 +19,25 @@ from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from sqlmodel import Session, col
 
+from benefits import finance
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.models import (
     Benefit,
-    CashConfirmation,
     Initiative,
     Measure,
     MeasureBenefit,
     Observation,
     Person,
     ProfileEntry,
-    RedeploymentConfirmation,
     Review,
     Role,
 )
 from benefits.models.measure import Cadence
+from benefits.owners import Directory
 from benefits.periods import PeriodError, first_day, last_day, parse_period
 from benefits.settings import get_settings
-from benefits.stages import RealisationRoute, Stage
+from benefits.stages import Stage
 
 TRACKED = (Stage.planned.value, Stage.delivered.value)  # stages whose profile is a commitment to track
 
@@ -110,9 +110,9 @@ def due_work(
 ) -> list[WorkItem]:
     """Everything due on `today` (for one person, or one initiative, when given), most overdue first."""
     initiatives = _initiatives(session=session, initiative_id=initiative_id)
-    finance = [person for person, role in _people(session) if role == Role.finance]
     items: list[WorkItem] = []
-    items += _benefit_work(session=session, initiatives=initiatives, today=today, grace=grace_days, finance=finance)
+    items += _benefit_work(session=session, initiatives=initiatives, today=today, grace=grace_days)
+    items += _money_work(session=session, initiatives=initiatives, today=today)
     items += _measure_work(session=session, initiatives=initiatives, today=today, grace=grace_days)
     items += _action_work(session=session, initiatives=initiatives, today=today, whole=initiative_id is None)
     items += _handover_work(session=session, initiatives=initiatives, today=today)
@@ -168,32 +168,18 @@ def _item(
     )
 
 
-def _standing(
-    session: Session, table: type[CashConfirmation] | type[RedeploymentConfirmation], ids: list[int]
-) -> set[tuple[int, str]]:
-    """(benefit, period) pairs with a confirmation that stands: neither a reversal nor reversed."""
-    statement = sa.select(col(table.id), col(table.benefit_id), col(table.period), col(table.corrects_id))
-    rows = session.execute(statement.where(col(table.benefit_id).in_(ids))).all() if ids else []
-    reversed_ids = {corrects for _, _, _, corrects in rows if corrects is not None}
-    return {(benefit, period) for entry, benefit, period, corrects in rows
-            if corrects is None and entry not in reversed_ids}  # fmt: skip
-
-
-def _benefit_work(
-    *, session: Session, initiatives: dict[int, _Initiative], today: date, grace: int, finance: list[int]
-) -> list[WorkItem]:
-    """Owners to name, actuals to record and money to confirm, for every live benefit of these initiatives."""
+def _benefit_work(*, session: Session, initiatives: dict[int, _Initiative], today: date, grace: int) -> list[WorkItem]:
+    """Owners to name and actuals to record, for every live benefit of these initiatives."""
     if not initiatives:
         return []
     benefits = session.execute(
         sa.select(col(Benefit.id), col(Benefit.initiative_id), col(Benefit.title), col(Benefit.owner_id),
-                  col(Benefit.stage), col(Benefit.quantified), col(Benefit.route), col(Benefit.created_at),
-                  col(Benefit.is_disbenefit))
+                  col(Benefit.stage), col(Benefit.quantified), col(Benefit.created_at))
         .where(col(Benefit.initiative_id).in_(list(initiatives)), col(Benefit.withdrawn).is_(False))
     ).all()  # fmt: skip
     items: list[WorkItem] = []
-    tracked: dict[int, tuple[int, str, int | None, str | None]] = {}
-    for benefit_id, initiative_id, title, owner_id, stage, quantified, route, created_at, disbenefit in benefits:
+    tracked: dict[int, tuple[int, str, int | None]] = {}
+    for benefit_id, initiative_id, title, owner_id, stage, quantified, created_at in benefits:
         initiative = initiatives[initiative_id]
         if owner_id is None:
             items.append(_item(
@@ -201,28 +187,19 @@ def _benefit_work(
                 initiative, created_at.date(), today, f"/benefits/{benefit_id}", benefit_id=benefit_id,
             ))  # fmt: skip
         if stage in TRACKED and quantified:
-            # A dis-benefit costs rather than releases: there is no cash or capacity of it to confirm.
-            tracked[benefit_id or 0] = (
-                initiative_id,
-                title,
-                owner_id or initiative.owner_id,
-                None if disbenefit else route,
-            )
+            tracked[benefit_id or 0] = (initiative_id, title, owner_id or initiative.owner_id)
     if not tracked:
         return items
     ids = sorted(tracked)
     cadences = _cadences(session, ids)
-    cash = _standing(session, CashConfirmation, ids)
-    capacity = _standing(session, RedeploymentConfirmation, ids)
     started = (today.year + 1) * 10  # no period that starts after this year's end has started
     entries = session.execute(
-        sa.select(col(ProfileEntry.benefit_id), col(ProfileEntry.period), col(ProfileEntry.planned),
-                  col(ProfileEntry.actual))
+        sa.select(col(ProfileEntry.benefit_id), col(ProfileEntry.period), col(ProfileEntry.actual))
         .where(col(ProfileEntry.benefit_id).in_(ids), col(ProfileEntry.sort_key) < started,
-               col(ProfileEntry.planned).is_not(None))
+               col(ProfileEntry.planned).is_not(None), col(ProfileEntry.actual).is_(None))
     ).all()  # fmt: skip
-    for benefit_id, label, planned, actual in entries:
-        initiative_id, title, owner_id, route = tracked[benefit_id]
+    for benefit_id, label, _ in entries:
+        initiative_id, title, owner_id = tracked[benefit_id]
         initiative = initiatives[initiative_id]
         try:
             period = parse_period(label)
@@ -231,27 +208,45 @@ def _benefit_work(
         begins = first_day(period, initiative.start_month)
         if begins > today:
             continue
-        link = f"/benefits/{benefit_id}"
-        if actual is None:
-            cadence = cadences.get(benefit_id)
-            ready = _later(begins, cadence) if cadence else last_day(period, initiative.start_month)
-            due = ready + timedelta(days=grace)
-            if due <= today:
-                items.append(_item(
-                    WorkKind.actual, f"benefit:{benefit_id}:{label}", f"Record the {label} actual of “{title}”.",
-                    owner_id, initiative, due, today, link + "#profile", benefit_id=benefit_id, period=label,
-                ))  # fmt: skip
-        if planned and planned > 0 and route in (RealisationRoute.cash, RealisationRoute.capacity):
-            kind, held = (WorkKind.cash, cash) if route == RealisationRoute.cash else (WorkKind.capacity, capacity)
-            if (benefit_id, label) in held:
+        cadence = cadences.get(benefit_id)
+        ready = _later(begins, cadence) if cadence else last_day(period, initiative.start_month)
+        due = ready + timedelta(days=grace)
+        if due <= today:
+            items.append(_item(
+                WorkKind.actual, f"benefit:{benefit_id}:{label}", f"Record the {label} actual of “{title}”.",
+                owner_id, initiative, due, today, f"/benefits/{benefit_id}#profile",
+                benefit_id=benefit_id, period=label,
+            ))  # fmt: skip
+    return items
+
+
+def _money_work(*, session: Session, initiatives: dict[int, _Initiative], today: date) -> list[WorkItem]:
+    """Cash and capacity to confirm, as the finance page lists them, owed by each person in finance."""
+    finance_people = [person for person, role in _people(session) if role == Role.finance]
+    places = dict(
+        session.execute(
+            sa.select(col(Benefit.id), col(Benefit.initiative_id)).where(
+                col(Benefit.initiative_id).in_(list(initiatives))
+            )
+        ).all()
+    )
+    items = []
+    for kind, rows in (
+        (WorkKind.cash, finance.cash_to_confirm(session=session, today=today)),
+        (WorkKind.capacity, finance.capacity_to_confirm(session=session, today=today)),
+    ):
+        ledger = "cash" if kind is WorkKind.cash else "redeployment"
+        for row in rows:
+            initiative = initiatives.get(places.get(row.benefit_id, 0))
+            if initiative is None:
                 continue
-            what = (f"Confirm the cash “{title}” took from its budget in {label}." if kind is WorkKind.cash
-                    else f"Confirm where the capacity “{title}” released in {label} went.")  # fmt: skip
-            anchor = "#confirm-cash" if kind is WorkKind.cash else "#confirm-redeployment"
-            for person in finance:
+            what = (f"Confirm the cash “{row.benefit}” took from its budget in {row.period}." if kind is WorkKind.cash
+                    else f"Confirm where the capacity “{row.benefit}” released in {row.period} went.")  # fmt: skip
+            begins = first_day(parse_period(row.period), initiative.start_month)
+            for person in finance_people:
                 items.append(_item(
-                    kind, f"benefit:{benefit_id}:{label}", what, person, initiative, begins, today, link + anchor,
-                    benefit_id=benefit_id, period=label,
+                    kind, f"benefit:{row.benefit_id}:{row.period}", what, person, initiative, begins, today,
+                    f"/finance#{ledger}-{row.benefit_id}-{row.period}", benefit_id=row.benefit_id, period=row.period,
                 ))  # fmt: skip
     return items
 
@@ -307,14 +302,20 @@ def _measure_work(*, session: Session, initiatives: dict[int, _Initiative], toda
 
 def _action_work(*, session: Session, initiatives: dict[int, _Initiative], today: date, whole: bool) -> list[WorkItem]:
     """Open actions past their date, from the latest review of each scope (earlier open ones are carried into it)."""
-    statement = sa.select(col(Review.id), col(Review.initiative_id), col(Review.actions)).order_by(col(Review.id))
-    reviews = session.execute(statement).all()
-    latest: dict[int | None, tuple[int, Sequence[dict[str, object]]]] = {}
-    for review_id, initiative_id, actions in reviews:
+    statement = sa.select(col(Review.id), col(Review.initiative_id), col(Review.held_on), col(Review.actions))
+    reviews = session.execute(statement.order_by(col(Review.id))).all()
+    latest: dict[int | None, tuple[int, date, Sequence[dict[str, object]]]] = {}
+    for review_id, initiative_id, held_on, actions in reviews:
         if initiative_id in initiatives or (initiative_id is None and whole):
-            latest[initiative_id] = (review_id or 0, actions or [])
+            latest[initiative_id] = (review_id or 0, held_on, actions or [])
+    # Actions recorded before owners were people carry only a name: find the person it names, if any.
+    directory = Directory(
+        session=session,
+        typed=[str(action.get("owner") or "") for _, _, actions in latest.values() for action in actions
+               if action.get("owner_id") is None],
+    )  # fmt: skip
     items = []
-    for initiative_id, (review_id, actions) in latest.items():
+    for initiative_id, (review_id, held_on, actions) in latest.items():
         initiative = initiatives.get(initiative_id) if initiative_id is not None else None
         for number, action in enumerate(actions, start=1):
             due = action.get("due")
@@ -324,9 +325,12 @@ def _action_work(*, session: Session, initiatives: dict[int, _Initiative], today
             if due_on >= today:
                 continue
             owner = action.get("owner_id")
+            if owner is None:
+                found = directory.pair(str(action.get("owner") or ""))
+                owner = found[1] if found else None
             items.append(_item(
                 WorkKind.action, f"review:{review_id}:{number}",
-                f"{action.get('action')} (agreed at review {review_id}).",
+                f"{action.get('action')} (from the review of {held_on:%-d %B %Y}).",
                 owner if isinstance(owner, int) else None, initiative, due_on, today,
                 f"/reviews/{review_id}#action-{number}", review_id=review_id,
             ))  # fmt: skip

@@ -29,6 +29,7 @@ from web import (
     people_pages,
     refusals,
     review_pages,
+    work_pages,
 )
 from web.render import render
 from web.session import (
@@ -207,6 +208,7 @@ def install(app: FastAPI) -> None:
     app.include_router(finance_pages.router)
     app.include_router(budget_pages.router)
     app.include_router(review_pages.router)
+    app.include_router(work_pages.router)
     app.include_router(cost_centre_pages.router)
     app.include_router(measure_pages.router)
     app.include_router(model_pages.router)
