@@ -30,10 +30,14 @@ def everyones_work_page(
     request: Request,
     session: SessionDep,
     actor: PageActor,
-    person_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    initiative_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    person: Annotated[str, Query(alias="person_id", max_length=20)] = "",
+    initiative: Annotated[str, Query(alias="initiative_id", max_length=20)] = "",
 ) -> Response:
-    """Who owes what across the portfolio, by person and by initiative (admins and boards)."""
+    """Who owes what across the portfolio, by person and by initiative (admins and boards).
+
+    The filter form sends an empty choice for "everyone" and "every initiative"; anything but an id means no filter.
+    """
+    person_id, initiative_id = _chosen(person), _chosen(initiative)
     due = work.everyones_work(
         session=session, actor=actor, today=date.today(), person_id=person_id, initiative_id=initiative_id
     )
@@ -50,3 +54,8 @@ def everyones_work_page(
         "initiatives": initiatives.initiative_names(session=session),
         "query": {"person_id": person_id, "initiative_id": initiative_id},
     })  # fmt: skip
+
+
+def _chosen(text: str) -> int | None:
+    """The id a filter's choice names, or None for "all" (an empty choice, or anything else)."""
+    return int(text) if text.isdigit() and 1 <= int(text) <= MAX_ID else None
