@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from benefits import audit, measures, register, status
+from benefits import audit, measures, owners, register, status
 from benefits.actors import Actor
-from benefits.authz import Action, require
-from benefits.errors import NotFound
+from benefits.authz import Action, allowed, require
+from benefits.errors import Conflict, NotFound
 from benefits.initiatives import get_initiative
 from benefits.listing import Page, paginate
 from benefits.models import AuditEvent, Benefit, Measure
@@ -111,7 +111,7 @@ def record_review(*, session: Session, fields: ReviewCreate, actor: Actor) -> Re
     if fields.initiative_id is not None:
         get_initiative(session=session, initiative_id=fields.initiative_id)
     require(session=session, actor=actor, action=Action.record_review, initiative_id=fields.initiative_id)
-    agreed = [item.model_dump(mode="json") for item in fields.actions]
+    agreed = _owned(session=session, actions=[item.model_dump(mode="json") for item in fields.actions])
     review = Review(
         **fields.model_dump(exclude={"actions"}),
         actions=agreed + _still_open(session=session, initiative_id=fields.initiative_id, agreed=agreed),
@@ -130,6 +130,21 @@ def record_review(*, session: Session, fields: ReviewCreate, actor: Actor) -> Re
         after=fields.model_dump(mode="json"),
     )
     return review
+
+
+def _owned(*, session: Session, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each action with the person its owner names (by name or e-mail); Conflict naming every owner who is nobody."""
+    directory = owners.Directory(session=session, typed=[str(item["owner"]) for item in actions])
+    problems, owned = [], []
+    for index, item in enumerate(actions):
+        found = directory.pair(str(item["owner"]))
+        if found is None:
+            problems.append(owners.unknown(str(item["owner"]), f"actions[{index}].owner"))
+            continue
+        owned.append(item | {"owner": found[0], "owner_id": found[1]})
+    if problems:
+        raise Conflict("Each action's owner must be a person in the service.", problems)
+    return owned
 
 
 def _still_open(*, session: Session, initiative_id: int | None, agreed: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -151,9 +166,10 @@ def set_action_status(*, session: Session, review_id: int, number: int, fields: 
     review = session.get(Review, review_id, with_for_update=True)
     if review is None:
         raise NotFound(f"There is no review {review_id}.")
-    require(session=session, actor=actor, action=Action.record_review, initiative_id=review.initiative_id)
     if not 1 <= number <= len(review.actions):
         raise NotFound(f"Review {review_id} has no action {number}; it has {len(review.actions)}.")
+    if not may_mark(session=session, actor=actor, review=review, number=number):
+        require(session=session, actor=actor, action=Action.record_review, initiative_id=review.initiative_id)
     actions = [dict(item) for item in review.actions]
     item = actions[number - 1]
     before = item.get("status", ActionStatus.open.value)
@@ -172,6 +188,14 @@ def set_action_status(*, session: Session, review_id: int, number: int, fields: 
         reason=fields.note or None,
     )
     return review
+
+
+def may_mark(*, session: Session, actor: Actor, review: Review, number: int) -> bool:
+    """Whether the actor may mark the action: those who record the review's board, and the action's own owner."""
+    owner = review.actions[number - 1].get("owner_id") if 1 <= number <= len(review.actions) else None
+    return (owner is not None and owner == actor.person_id) or allowed(
+        session=session, actor=actor, action=Action.record_review, initiative_id=review.initiative_id
+    )
 
 
 def list_reviews(
@@ -213,6 +237,11 @@ def variances(
             )
         )
     return sorted(found, key=lambda item: item.benefit_id)
+
+
+def review_read(*, session: Session, review: Review) -> ReviewRead:
+    """A review as clients read it, its variances judged by the portfolio's RAG thresholds."""
+    return review_view(review, status.status_thresholds(session=session)[0])
 
 
 def review_view(review: Review, thresholds: StatusThresholds = status.DEFAULT_THRESHOLDS) -> ReviewRead:

@@ -1,6 +1,7 @@
 """Board reviews: the reviews held, recording one (of an initiative or the portfolio), and each review's page with
 what changed, variance against baselines, decisions and the board's actions, marked open, done or dropped."""
 
+import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -76,6 +77,24 @@ def _review_errors(error: ValidationError, rows: list[int]) -> dict[str, str]:
     return found
 
 
+def _refusal_errors(error: DomainError, rows: list[int]) -> dict[str, str]:
+    """A refusal's problems beside the action rows they name (an owner who is nobody); the rest above the form."""
+    found: dict[str, str] = {}
+    rest = []
+    for problem in error.problems:
+        named = re.fullmatch(r"actions\[(\d+)\]\.(\w+)", problem.field or "")
+        if named and int(named.group(1)) < len(rows):
+            found.setdefault(f"action_{named.group(2)}_{rows[int(named.group(1))]}", problem.detail)
+        else:
+            rest.append(problem)
+    if rest or not found:
+        shown = type(error)(error.detail, rest) if rest else error
+        found["form"] = problems_text(about_the_form(shown))
+    else:
+        found["form"] = "see the owners marked below."
+    return found
+
+
 @router.post("/reviews", response_class=HTMLResponse)
 def record_review(request: Request, session: SessionDep, actor: PageActor, form: FormFields) -> Response:
     """Record a board review with its decisions and actions: a snapshot of the register is kept with it."""
@@ -93,8 +112,7 @@ def record_review(request: Request, session: SessionDep, actor: PageActor, form:
     except ValidationError as error:
         return _reviews_page(request, session, actor, _review_errors(error, list(actions)), form, status_code=422)
     except DomainError as error:
-        return _reviews_page(request, session, actor, {"form": problems_text(about_the_form(error))}, form,
-                             status_code=422)  # fmt: skip
+        return _reviews_page(request, session, actor, _refusal_errors(error, list(actions)), form, status_code=422)
     return RedirectResponse(f"/reviews/{review.id}?recorded=1", status_code=303)
 
 
@@ -115,7 +133,7 @@ def review_page(
     scope = "Portfolio"
     if review.initiative_id is not None:
         scope = initiatives.get_initiative(session=session, initiative_id=review.initiative_id).name
-    view = reviews.review_view(review)
+    view = reviews.review_read(session=session, review=review)
     notice = None
     recorded_notice = None
     if recorded == "1":
@@ -129,8 +147,8 @@ def review_page(
         "changes": reviews.changes(session=session, review_id=review_id),
         "units": _units(session, review.initiative_id), "notice": notice, "recorded": recorded_notice,
         "statuses": list(ActionStatus),
-        "may_mark": allowed(session=session, actor=actor, action=Action.record_review,
-                            initiative_id=review.initiative_id),
+        "may_mark": {number for number in range(1, len(view.actions) + 1)
+                     if reviews.may_mark(session=session, actor=actor, review=review, number=number)},
     })  # fmt: skip
 
 
@@ -148,8 +166,8 @@ def mark_action(
     """Mark one of the board's actions open, done or dropped; the page then says so (post, redirect, get)."""
     check_csrf(request, csrf)
     review = reviews.get_review(session=session, review_id=review_id)
-    if not allowed(session=session, actor=actor, action=Action.record_review, initiative_id=review.initiative_id):
-        raise Forbidden("Only those who record this review's board may mark its actions.")
+    if not reviews.may_mark(session=session, actor=actor, review=review, number=number):
+        raise Forbidden("Only those who record this review's board, or the action's owner, may mark it.")
     try:
         fields = ActionUpdate.model_validate({"status": status, "note": note})
     except ValidationError as error:

@@ -18,7 +18,7 @@ def record_review(fields: ReviewCreate, session: SessionDep, actor: ActorDep, re
     """Record a board review: attendees, decisions, actions and notes, with a snapshot of the register."""
     review = reviews.record_review(session=session, fields=fields, actor=actor)
     response.headers["Location"] = f"/api/v1/reviews/{review.id}"
-    return reviews.review_view(review)
+    return reviews.review_read(session=session, review=review)
 
 
 @router.get("", response_model=PageRead[ReviewRead])
@@ -29,13 +29,13 @@ def list_reviews(
 ) -> PageRead[ReviewRead]:
     """Reviews, latest first; `?initiative_id=` for one initiative's."""
     page = reviews.list_reviews(session=session, initiative_id=initiative_id, limit=paging.limit, offset=paging.offset)
-    return page_read(page, reviews.review_view)
+    return page_read(page, lambda review: reviews.review_read(session=session, review=review))
 
 
 @router.get("/{review_id}", response_model=ReviewRead)
 def get_review(review_id: ResourceId, session: SessionDep) -> ReviewRead:
     """Read one review, with each benefit's variance against its approved baseline."""
-    return reviews.review_view(reviews.get_review(session=session, review_id=review_id))
+    return reviews.review_read(session=session, review=reviews.get_review(session=session, review_id=review_id))
 
 
 @router.get("/{review_id}/changes", response_model=ChangesRead)
@@ -54,4 +54,4 @@ def update_action(
 ) -> ReviewRead:
     """Mark the review's action `number` (from 1) open, done or dropped; open actions carry into the next review."""
     review = reviews.set_action_status(session=session, review_id=review_id, number=number, fields=fields, actor=actor)
-    return reviews.review_view(review)
+    return reviews.review_read(session=session, review=review)

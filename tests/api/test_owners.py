@@ -3,12 +3,14 @@
 import io
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlmodel import Session, func, select
 
 from benefits.models import Benefit, Role
-from tests.support.factories import make_initiative, make_person
+from tests.conftest import client_with_token
+from tests.support.factories import make_initiative, make_person, make_token
 
 
 def _person(client: TestClient, name: str, email: str | None = None) -> dict[str, Any]:
@@ -117,3 +119,35 @@ def test_a_register_import_names_each_row_whose_owner_is_nobody_and_writes_nothi
     assert [(item["title"], item["owner"], item["owner_id"] is not None) for item in listed] == [
         ("Web forms", "Tom Ellis", True)
     ]
+
+
+def test_a_boards_action_names_a_person_who_may_then_mark_it_done(
+    session: Session, app: FastAPI, client: TestClient
+) -> None:
+    initiative = make_initiative(session)
+    frank = make_person(session, role=Role.finance, name="Frank Okafor")
+    viewer = make_person(session, role=Role.viewer, name="Victor Shaw")
+    frank.email = "frank.okafor@example.org"
+    tokens = {"frank": make_token(session, person=frank), "viewer": make_token(session, person=viewer)}
+    session.commit()
+    frank_id, initiative_id = frank.id, initiative.id
+    review = {"initiative_id": initiative_id, "held_on": "2026-11-01", "actions": [
+        {"action": "Confirm the budget", "owner": "FRANK.OKAFOR@example.org", "due": "2026-11-30"},
+        {"action": "Count the calls", "owner": "Libraries Manager"},
+    ]}  # fmt: skip
+    refused = client.post("/api/v1/reviews", json=review)
+    assert refused.status_code == 409
+    assert [(e["code"], e["field"]) for e in refused.json()["errors"]] == [("person_unknown", "actions[1].owner")]
+    assert client.get("/api/v1/reviews").json()["total"] == 0
+
+    review["actions"] = review["actions"][:1]
+    made = client.post("/api/v1/reviews", json=review)
+    assert made.status_code == 201, made.text
+    action = made.json()["actions"][0]
+    assert (action["owner"], action["owner_id"]) == ("Frank Okafor", frank_id)
+    path = f"/api/v1/reviews/{made.json()['id']}/actions/1"
+    # Finance does not record boards' reviews, but an action's owner marks their own action.
+    assert client_with_token(app, tokens["viewer"]).patch(path, json={"status": "done"}).status_code == 403
+    marked = client_with_token(app, tokens["frank"]).patch(path, json={"status": "done"})
+    assert marked.status_code == 200, marked.text
+    assert marked.json()["actions"][0]["status"] == "done"
