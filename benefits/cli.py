@@ -217,6 +217,54 @@ def example_load() -> None:
         click.echo(f"  {person.name:<14} {person.role:<18} {shown}")
 
 
+@main.command()
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day to reckon what is due on, YYYY-MM-DD (default: today).",
+)
+def notify(today: Any) -> None:
+    """E-mail each person one digest of what is newly due from them (run it daily; see the README)."""
+    from datetime import date
+
+    from benefits import notify as notices
+    from benefits.db import get_engine, reading_session
+    from benefits.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(log_format=settings.log_format, level=settings.log_level, sql_echo=settings.sql_echo)
+    try:
+        server = notices.SmtpServer.from_settings(settings)
+    except DomainError as error:
+        _fail(error)
+    if server is None:
+        click.echo("No SMTP server is set (BENEFITS_SMTP_HOST): nothing is sent.")
+        return
+    day = today.date() if today is not None else date.today()
+    # What is due is read in a snapshot that holds no lock, and each accepted digest is kept in a short write of its
+    # own: no transaction waits on the mail server, and a digest the server took is not lost to a later failure.
+    with reading_session(get_engine()) as session:
+        plan = notices.plan_digests(session=session, today=day, grace_days=settings.actuals_grace_days)
+
+    def record(digest: notices.Digest) -> None:
+        with transaction() as session:
+            notices.record_sent(session=session, digest=digest)
+
+    result = notices.send_digests(plan=plan, server=server, site_url=settings.site_url, record=record)
+    skipped = ", ".join(f"{count:,} {reason}" for reason, count in sorted(result.skipped.items()))
+    click.echo(
+        f"Digests for {day:%Y-%m-%d}: {len(result.sent):,} sent, {len(result.failed):,} failed, "
+        f"{sum(result.skipped.values()):,} skipped{f' ({skipped})' if skipped else ''}."
+    )
+    if result.unowned:
+        click.echo(f"{result.unowned:,} due items name nobody to tell: give each an owner (see everyone's work).")
+    if result.failed:
+        raise click.ClickException(
+            f"Not sent to {', '.join(result.failed)}; the log says why. The next run sends them again."
+        )
+
+
 @main.group()
 def users() -> None:
     """People and integration accounts."""

@@ -56,7 +56,8 @@ def _digest(token: str) -> str:
 
 
 def _person_snapshot(person: Person) -> dict[str, Any]:
-    return {"name": person.name, "email": person.email, "role": person.role, "active": person.active}
+    return {"name": person.name, "email": person.email, "role": person.role, "active": person.active,
+            "digests": person.digests}  # fmt: skip
 
 
 def get_person(*, session: Session, person_id: int) -> Person:
@@ -106,6 +107,7 @@ def create_person(*, session: Session, fields: PersonCreate, actor: Actor) -> Pe
         email=fields.email,
         role=fields.role,
         active=fields.active,
+        digests=fields.digests,
         password_hash=hash_password(password) if password else None,
     )
     session.add(person)
@@ -125,12 +127,12 @@ def create_person(*, session: Session, fields: PersonCreate, actor: Actor) -> Pe
 def update_person(
     *, session: Session, person_id: int, changes: PersonUpdate, expected_version: frozenset[int] | None, actor: Actor
 ) -> Person:
-    """Change a person's name, e-mail, role, active flag or password (admin only)."""
+    """Change a person's name, e-mail, role, active flag, digests or password (admin only)."""
     require(session=session, actor=actor, action=Action.manage_people)
     person = get_person(session=session, person_id=person_id)
     check_version(current=person.version, expected=expected_version, what="person")
     sent = changes.model_dump(exclude_unset=True)
-    for name in ("name", "role", "active"):
+    for name in ("name", "role", "active", "digests"):
         if name in sent and sent[name] is None:
             raise InvalidInput(f"{name} cannot be null.", [Problem("required", f"{name} cannot be null.", name)])
     _refuse_duplicates(
@@ -143,7 +145,7 @@ def update_person(
         )
     before = _person_snapshot(person)
     password = changes.password.get_secret_value() if changes.password else None
-    for name in ("name", "email", "role", "active"):
+    for name in ("name", "email", "role", "active", "digests"):
         if name in sent:
             setattr(person, name, sent[name])
     person.name_key = person.name.lower()
@@ -162,6 +164,29 @@ def update_person(
         session.flush()
         audit.record(
             session=session, actor=actor, action="updated", entity="person", entity_id=person_id, before=old, after=new
+        )
+    return person
+
+
+def set_own_digests(*, session: Session, actor: Actor, digests: bool) -> Person:
+    """Turn the signed-in person's e-mailed digests of what is due on or off."""
+    if actor.person_id is None:
+        raise Forbidden("Only a person can choose their digests; sign in as one.")
+    person = get_person(session=session, person_id=actor.person_id)
+    if person.digests != digests:
+        before = _person_snapshot(person)
+        person.digests = digests
+        person.updated_at = utc_now()
+        session.flush()
+        old, new = audit.changed_fields(before, _person_snapshot(person))
+        audit.record(
+            session=session,
+            actor=actor,
+            action="updated",
+            entity="person",
+            entity_id=actor.person_id,
+            before=old,
+            after=new,
         )
     return person
 

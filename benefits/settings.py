@@ -34,6 +34,29 @@ class Settings(BaseSettings):
         description="Days after a period ends (or, for a benefit with a measure, a cadence after it starts) before "
         'its actual is due on "my work"; also the time allowed to record a measure\'s next observation.',
     )
+    smtp_host: str | None = Field(
+        default=None,
+        description="The SMTP server that `benefits notify` sends digests through; unset, nothing is sent.",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="The SMTP server's port.")
+    smtp_starttls: bool = Field(
+        default=True,
+        description="Require STARTTLS (with the server's certificate checked) before signing in or sending; a "
+        "server that does not offer it is not sent to.",
+    )
+    smtp_user: str | None = Field(default=None, description="The SMTP account to sign in as; unset, no sign-in.")
+    smtp_password: SecretStr | None = Field(default=None, description="The SMTP account's password.")
+    smtp_from: str | None = Field(
+        default=None, description="The From address of digests (e.g. `Benefits <benefits@council.example>`)."
+    )
+    smtp_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=600, description="Longest wait for the SMTP server to answer, in seconds."
+    )
+    site_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The service's address as people reach it (e.g. https://benefits.example.gov.uk): the base of "
+        "the links in digests.",
+    )
     sql_echo: bool = Field(default=False, description="Log every SQL statement (for debugging).")
     admin_name: str = Field(default="admin", description="Name of the first admin that `benefits example load` makes.")
     admin_password: SecretStr | None = Field(

@@ -22,6 +22,7 @@ from benefits.models.cost import CostAmount, CostLine
 from benefits.models.finance import Budget, CostCentre, LedgerEntry
 from benefits.models.initiative import Initiative, InitiativeCreate, InitiativeRead, InitiativeUpdate
 from benefits.models.measure import Measure, MeasureBenefit, Observation
+from benefits.models.notice import NoticeSent
 from benefits.models.person import (
     ApiToken,
     ApiTokenCreate,
@@ -75,6 +76,7 @@ __all__ = [
     "ModelDraft",
     "ModelLink",
     "ModelNode",
+    "NoticeSent",
     "Observation",
     "Person",
     "PersonCreate",

@@ -74,6 +74,10 @@ class PersonBase(SQLModel):
     )
     role: Role = Field(sa_type=EnumText(Role, 24))
     active: YesNo = Field(default=True, description="An inactive person cannot sign in or use tokens.")
+    digests: YesNo = Field(
+        default=True,
+        description="E-mail them a digest of what is newly due from them (`benefits notify`); they may turn it off.",
+    )
 
     _check_email = field_validator("email")(_email)
     _check_name = field_validator("name")(_person_name)
@@ -98,6 +102,7 @@ class PersonUpdate(SQLModel):
     email: str | None = Field(default=None, schema_extra={"json_schema_extra": {"pattern": EMAIL_PATTERN}})
     role: Omittable[Role] = None
     active: Omittable[YesNo] = None
+    digests: Omittable[YesNo] = None
     password: Password | None = None
 
     _check_email = field_validator("email")(_email)
