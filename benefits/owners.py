@@ -22,6 +22,12 @@ OWNED: list[tuple[Any, str, str]] = [
 ]
 
 
+def people_names(*, session: Session) -> list[str]:
+    """Every active person's name, by name: the suggestions a form offers where an owner or sponsor is typed."""
+    names = session.exec(select(Person.name).where(col(Person.active).is_(True)).order_by(col(Person.name_key)))
+    return list(names)
+
+
 def plain(named: str) -> str:
     """A typed name as people are found by it: spaces run together, ends trimmed."""
     return " ".join(named.split())

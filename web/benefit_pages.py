@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep, undone_on_refusal
 from api.problems import status_for
-from benefits import baselines, confirmations, finance, measures, pipeline, register
+from benefits import baselines, confirmations, finance, measures, owners, pipeline, register
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
 from benefits.errors import DomainError, NotFound
@@ -73,6 +73,7 @@ def _benefit_page(
     }
     redeployed = confirmations.list_redeployment_confirmations(session=session, benefit_id=view.id).items
     return render(request, "benefit.html", {
+        "people_names": owners.people_names(session=session) if may["edit"] else [],
         "actor": actor, "benefit": view, "fields": EDITABLE, "labels": LABELS, "choices": CHOICES, "dates": DATES,
         "values": shown | (values or {}), "errors": errors or {}, "blank_rows": range(PROFILE_ROWS),
         "may_edit": may["edit"], "may": may,

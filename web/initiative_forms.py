@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep, undone_on_refusal
-from benefits import cost_centres, initiatives, people, register
+from benefits import cost_centres, initiatives, owners, people, register
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.errors import DomainError
@@ -43,8 +43,7 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
 INITIATIVE_FIELDS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
     ("name", "Name", "text", []),
     ("description", "Description", "textarea", []),
-    ("sponsor", "Sponsor", "text", []),
-    ("owner", "Owner (as written on reports)", "text", []),
+    ("sponsor", "Sponsor", "person", []),
     ("start_date", "Start date", "date", []),
     ("end_date", "End date", "date", []),
     ("fy_start_month", "Financial year starts in", "select",
@@ -59,7 +58,7 @@ INITIATIVE_FIELDS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
 BENEFIT_FIELDS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
     ("title", "Title", "text", []),
     ("description", "Description", "textarea", []),
-    ("owner", "Benefit owner", "text", []),
+    ("owner", "Benefit owner", "person", []),
     ("beneficiary", "Beneficiary (who gains)", "text", []),
     ("category", "Kind of benefit", "select",
      [("", "not decided"), ("financial", "financial"), ("non_financial", "non-financial")]),
@@ -135,6 +134,7 @@ def _initiative_form(
     if values is not None and "members" in values:
         members = {int(pid) for pid in values["members"].split(",") if pid}
     return render(request, "initiative_form.html", {
+        "people_names": owners.people_names(session=session),
         "actor": actor, "initiative": initiative, "fields": INITIATIVE_FIELDS, "people": everyone,
         "members": members, "values": values or _initiative_values(initiative), "errors": errors or {},
     }, status_code=status_code)  # fmt: skip
@@ -297,6 +297,7 @@ def _benefit_form_page(
 ) -> HTMLResponse:  # fmt: skip
     return render(request, "initiative_form.html", {
         "actor": actor, "initiative": initiative, "adding_benefit": True, "fields_of_benefit": BENEFIT_FIELDS,
+        "people_names": owners.people_names(session=session),
         "cost_centres": _cost_centres(session), "every": values or _benefit_values(None), "errors": errors or {},
     }, status_code=status_code)  # fmt: skip
 

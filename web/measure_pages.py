@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep, undone_on_refusal
-from benefits import cause_models, initiatives, measures, register
+from benefits import cause_models, initiatives, measures, owners, register
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
 from benefits.errors import DomainError
@@ -38,6 +38,7 @@ MEASURE_FIELDS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
     ("name", "Name", "text", []),
     ("unit", "Unit (what one observation counts: calls, %, hours)", "text", []),
     ("description", "Description", "textarea", []),
+    ("owner", "Owner", "person", []),
     ("direction", "Better when it", "select", DIRECTIONS),
     ("cadence", "Observed", "select", [(cadence.value, cadence.value) for cadence in Cadence]),
     ("target", "Target, in the measure's unit (such as 45,000 or 12.5%)", "text", []),
@@ -74,6 +75,7 @@ def _measure_typed(form: dict[str, str], chosen: list[str]) -> tuple[dict[str, A
     """What the measure form sent, as the model reads it, and each value it could not read."""
     sent: dict[str, Any] = {name: form.get(name, "").strip() for name in ("name", "unit", "direction", "cadence")}
     sent["description"] = form.get("description", "")
+    sent["owner"] = form.get("owner", "").strip() or None
     errors: dict[str, str] = {}
     target = form.get("target", "").strip()
     try:
@@ -137,7 +139,7 @@ def _measure_form(
     benefits = register.list_benefits(session=session, initiative_id=initiative_id, limit=500, offset=0).items
     return render(request, "measure_form.html", {
         "actor": actor, "initiative": initiative, "measure": measure, "fields": fields, "benefits": benefits,
-        "values": shown, "errors": errors or {},
+        "values": shown, "errors": errors or {}, "people_names": owners.people_names(session=session),
     }, status_code=status_code)  # fmt: skip
 
 

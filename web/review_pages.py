@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep, undone_on_refusal
-from benefits import initiatives, register, reviews
+from benefits import initiatives, owners, register, reviews
 from benefits.actors import Actor
 from benefits.authz import Action, allowed
 from benefits.errors import DomainError, Forbidden, InvalidInput, Problem
@@ -40,6 +40,7 @@ def _reviews_page(
     # Board members and admins hold reviews of the whole portfolio as well as of one initiative.
     portfolio = allowed(session=session, actor=actor, action=Action.record_review, initiative_id=None)
     return render(request, "reviews.html", {
+        "people_names": owners.people_names(session=session),
         "actor": actor, "reviews": held, "initiatives": {i.id: i.name for i in everything}, "choices": choices,
         "portfolio": portfolio,
         "today": date.today().isoformat(), "errors": errors or {}, "sent": sent or {},

@@ -131,16 +131,17 @@ def test_a_boards_action_names_a_person_who_may_then_mark_it_done(
     tokens = {"frank": make_token(session, person=frank), "viewer": make_token(session, person=viewer)}
     session.commit()
     frank_id, initiative_id = frank.id, initiative.id
-    review = {"initiative_id": initiative_id, "held_on": "2026-11-01", "actions": [
+    actions = [
         {"action": "Confirm the budget", "owner": "FRANK.OKAFOR@example.org", "due": "2026-11-30"},
         {"action": "Count the calls", "owner": "Libraries Manager"},
-    ]}  # fmt: skip
+    ]
+    review: dict[str, Any] = {"initiative_id": initiative_id, "held_on": "2026-11-01", "actions": actions}
     refused = client.post("/api/v1/reviews", json=review)
     assert refused.status_code == 409
     assert [(e["code"], e["field"]) for e in refused.json()["errors"]] == [("person_unknown", "actions[1].owner")]
     assert client.get("/api/v1/reviews").json()["total"] == 0
 
-    review["actions"] = review["actions"][:1]
+    review["actions"] = actions[:1]
     made = client.post("/api/v1/reviews", json=review)
     assert made.status_code == 201, made.text
     action = made.json()["actions"][0]
