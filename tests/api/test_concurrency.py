@@ -3,6 +3,13 @@
 from fastapi.testclient import TestClient
 
 
+def _people(client: TestClient, *names: str) -> None:
+    """Named officers (people without a sign-in), since an owner or sponsor is a person in the service."""
+    for name in names:
+        made = client.post("/api/v1/users", json={"name": name, "role": "viewer"})
+        assert made.status_code == 201, made.text
+
+
 def _benefit(client: TestClient) -> str:
     initiative = client.post("/api/v1/initiatives", json={"name": "I"}).json()
     created = client.post(f"/api/v1/initiatives/{initiative['id']}/benefits", json={"title": "B"})
@@ -11,6 +18,7 @@ def _benefit(client: TestClient) -> str:
 
 def test_every_single_resource_carries_an_etag_that_changes_with_it(client: TestClient) -> None:
     url = _benefit(client)
+    _people(client, "A")
     first = client.get(url)
     assert first.headers["ETag"] == '"v1"'
     changed = client.patch(url, json={"owner": "A"})
@@ -22,6 +30,7 @@ def test_every_single_resource_carries_an_etag_that_changes_with_it(client: Test
 
 def test_a_stale_if_match_gets_412_and_leaves_the_benefit_unchanged(client: TestClient) -> None:
     url = _benefit(client)
+    _people(client, "First editor", "Second editor", "Third", "Anyone")
     seen = client.get(url).headers["ETag"]
     assert client.patch(url, json={"owner": "First editor"}, headers={"If-Match": seen}).status_code == 200
 
@@ -45,6 +54,7 @@ def test_a_stale_if_match_gets_412_and_leaves_the_benefit_unchanged(client: Test
 
 
 def test_initiatives_honour_if_match_too(client: TestClient) -> None:
+    _people(client, "S", "T")
     created = client.post("/api/v1/initiatives", json={"name": "I"})
     url = created.headers["Location"]
     seen = created.headers["ETag"]

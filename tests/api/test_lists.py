@@ -35,8 +35,12 @@ def test_benefits_filter_and_paginate(client: TestClient, session: Session) -> N
 
 
 def test_initiatives_paginate_and_search(client: TestClient) -> None:
+    # An owner is a person in the service: a named officer, without a sign-in.
+    officer = client.post("/api/v1/users", json={"name": "Head of Service", "role": "viewer"})
+    assert officer.status_code == 201, officer.text
     for name in ["Contact centre", "Channel shift", "Waste rounds"]:
-        client.post("/api/v1/initiatives", json={"name": name, "owner": "Head of Service"})
+        made = client.post("/api/v1/initiatives", json={"name": name, "owner": "Head of Service"})
+        assert made.status_code == 201, made.text
     page = client.get("/api/v1/initiatives", params={"limit": 2}).json()
     assert page["total"] == 3 and len(page["items"]) == 2
     assert [i["name"] for i in client.get("/api/v1/initiatives", params={"q": "CHANNEL"}).json()["items"]] == [

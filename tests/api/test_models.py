@@ -126,7 +126,10 @@ def test_a_benefit_valued_by_a_node_follows_the_model(client: TestClient) -> Non
 
     unknown = client.patch(f"/api/v1/benefits/{estimate['id']}", json={"model_node": "crm"})
     assert unknown.status_code == 422
+    # An owner is a person in the service: a named officer, without a sign-in.
+    assert client.post("/api/v1/users", json={"name": "Ann", "role": "viewer"}).status_code == 201
     scoped = client.patch(f"/api/v1/benefits/{estimate['id']}", json={"owner": "Ann", "category": "financial"})
+    assert scoped.status_code == 200, scoped.text
     assert scoped.json()["gate"]["missing"] == []  # the model node is the valuation
 
 

@@ -10,9 +10,13 @@ def _codes(response) -> set[str]:
 
 
 def test_a_benefit_walks_from_opportunity_to_delivered_through_every_gate(client: TestClient) -> None:
+    # Owners are people in the service: here the worked example's, as named officers without a sign-in.
+    for name in ("Priya Patel", "Dana Reid"):
+        officer = client.post("/api/v1/users", json={"name": name, "role": "viewer"})
+        assert officer.status_code == 201, officer.text
     created = client.post(
         "/api/v1/initiatives",
-        json={"name": "Front office redesign", "owner": "Head of Customer Services", "base_year": "2026-27"},
+        json={"name": "Front office redesign", "owner": "Priya Patel", "base_year": "2026-27"},
     )
     assert created.status_code == 201, created.text
     initiative_id = created.json()["id"]
@@ -38,7 +42,7 @@ def test_a_benefit_walks_from_opportunity_to_delivered_through_every_gate(client
     filled = client.patch(
         url,
         json={
-            "owner": "Contact Centre Manager",
+            "owner": "Dana Reid",
             "category": "financial",
             "estimate_low": 180000,
             "estimate_likely": 254700,
