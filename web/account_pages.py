@@ -1,4 +1,5 @@
-"""A person's own account: their API tokens, made and revoked here, and the other places they are signed in."""
+"""A person's own account: their API tokens, made and revoked here, the other places they are signed in, and
+whether they are e-mailed digests of what is due."""
 
 from typing import Any
 
@@ -19,6 +20,10 @@ from web.session import SESSION_COOKIE, PageActor, check_csrf
 router = APIRouter(include_in_schema=False)
 
 DEFAULT_DAYS = "30"
+DIGESTS_DONE = {
+    "digests_yes": "Digests are on: you are e-mailed once a day when something new falls due from you.",
+    "digests_no": "Digests are off: nothing is e-mailed to you; what is due from you stays on My work.",
+}
 FIELD_HELP = {
     "name": "Give the token a name of 1 to 200 characters, such as the system that will use it.",
     "expires_in_days": "Give the number of days until the token expires, as a whole number.",
@@ -28,8 +33,10 @@ FIELD_HELP = {
 def _tokens_page(
     request: Request, session: Any, actor: Actor, *, created: people.IssuedToken | None = None,
     errors: dict[str, str] | None = None, values: dict[str, str] | None = None, status_code: int = 200,
+    done: str = "",
 ) -> HTMLResponse:  # fmt: skip
     mine = people.account_tokens(session=session, actor=actor)
+    me = people.get_person(session=session, person_id=actor.person_id) if actor.person_id is not None else None
     session_token = request.cookies.get(SESSION_COOKIE, "")
     response = render(request, "tokens.html", {
         "actor": actor, "api_tokens": mine.api_tokens, "now": utc_now(),
@@ -37,6 +44,7 @@ def _tokens_page(
         "sessions": [(record, people.is_token(record, session_token)) for record in mine.signed_in],
         "created": created, "errors": errors or {},
         "values": {"name": "", "expires_in_days": DEFAULT_DAYS} | (values or {}),
+        "me": me, "digests_done": DIGESTS_DONE.get(done),
     }, status_code=status_code)  # fmt: skip
     # The page may show a new token's secret: never kept by a cache, nor brought back from the browser's history.
     response.headers["Cache-Control"] = "no-store"
@@ -44,9 +52,28 @@ def _tokens_page(
 
 
 @router.get("/account/tokens", response_class=HTMLResponse)
-def tokens_page(request: Request, session: SessionDep, actor: PageActor) -> Response:
-    """Your API tokens: name, when made, when they expire, whether revoked; a form to make one."""
-    return _tokens_page(request, session, actor)
+def tokens_page(request: Request, session: SessionDep, actor: PageActor, done: str = "") -> Response:
+    """Your API tokens: name, when made, when they expire, whether revoked; a form to make one; your digests.
+
+    After the digests form, `?done=digests_yes|digests_no` says what was chosen.
+    """
+    return _tokens_page(request, session, actor, done=done[:20])
+
+
+@router.post("/account/digests", response_class=HTMLResponse)
+def choose_digests(request: Request, session: SessionDep, actor: PageActor, form: FormFields) -> Response:
+    """Turn your e-mailed digests of what is newly due from you on or off."""
+    check_csrf(request, form.get("csrf", ""))
+    choice = form.get("digests", "")
+    if choice not in ("yes", "no"):
+        refusal = "Choose Yes to be e-mailed a digest of what falls due from you, or No for none, then save."
+        return _tokens_page(request, session, actor, errors={"digests": refusal}, status_code=422)
+    try:
+        with undone_on_refusal(session):
+            people.set_own_digests(session=session, actor=actor, digests=choice == "yes")
+    except DomainError as error:
+        return _tokens_page(request, session, actor, errors={"digests": about_the_form(error).detail}, status_code=422)
+    return RedirectResponse(f"/account/tokens?done=digests_{choice}#digests", status_code=303)
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
