@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export BENEFITS_DATABASE_URL ?= sqlite:///benefits.db
 
-.PHONY: run test install install-test system-packages lint bench lock clean
+.PHONY: run test install install-test system-packages lint bench lock clean bytecode
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,13 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# Byte-compile the service's own code, as a deployment does at install: each start then loads it rather than compiling
+# it again (an editable install leaves that to the first import, which PYTHONDONTWRITEBYTECODE forbids to keep).
+bytecode:
+	$(BIN)/python -m compileall -q benefits api web migrations
+
 ## Install, migrate the SQLite file, load the worked example once, and serve on http://127.0.0.1:8000
-run: install
+run: install bytecode
 	$(BIN)/benefits db upgrade
 	$(BIN)/benefits example load
 	$(BIN)/benefits serve --host 127.0.0.1 --port 8000
@@ -44,7 +49,7 @@ test: system-packages install-test lint
 	$(BIN)/pytest
 
 ## Speed and memory benchmarks against the targets the issues name (not part of `make test`)
-bench: system-packages install-test
+bench: system-packages install-test bytecode
 	$(BIN)/pytest -m bench -s -p no:cacheprovider tests/benchmarks
 
 ## Pin today's versions of every dependency (after raising a bound in pyproject.toml, then run `make test`)
