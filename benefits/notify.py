@@ -116,12 +116,14 @@ def plan_digests(*, session: Session, today: date, grace_days: int) -> DigestPla
     ).all()  # fmt: skip
     told = set(
         session.execute(
-            sa.select(col(NoticeSent.person_id), col(NoticeSent.item_key)).where(col(NoticeSent.person_id).in_(ids))
+            sa.select(col(NoticeSent.person_id), col(NoticeSent.item_key), col(NoticeSent.due_on)).where(
+                col(NoticeSent.person_id).in_(ids)
+            )
         ).all()
     )
     for person_id, name, email, active, digests in people:
         due = owed[person_id]
-        new = [item for item in due if (person_id, item.key) not in told]
+        new = [item for item in due if (person_id, item.key, item.due_on) not in told]
         reason = (Skip.inactive if not active else Skip.opted_out if not digests else Skip.no_email if not email
                   else Skip.nothing_new if not new else None)  # fmt: skip
         if reason is not None:
@@ -133,19 +135,19 @@ def plan_digests(*, session: Session, today: date, grace_days: int) -> DigestPla
 
 def record_sent(*, session: Session, digest: Digest, sent_at: datetime | None = None) -> None:
     """Keep that the digest's items were told to its person (any told already by a run beside this one stay)."""
-    keys = [item.key for item in digest.items]
+    told = {(item.key, item.due_on) for item in digest.items}
     held = set(
         session.execute(
-            sa.select(col(NoticeSent.item_key)).where(
-                col(NoticeSent.person_id) == digest.person_id, col(NoticeSent.item_key).in_(keys)
+            sa.select(col(NoticeSent.item_key), col(NoticeSent.due_on)).where(
+                col(NoticeSent.person_id) == digest.person_id,
+                col(NoticeSent.item_key).in_(sorted(key for key, _ in told)),
             )
-        ).scalars()
+        ).all()
     )
     when = sent_at or utc_now()
     session.add_all(
-        NoticeSent(person_id=digest.person_id, item_key=key, sent_at=when)
-        for key in dict.fromkeys(keys)
-        if key not in held
+        NoticeSent(person_id=digest.person_id, item_key=key, due_on=due_on, sent_at=when)
+        for key, due_on in sorted(told - held)
     )
     session.flush()
 

@@ -27,12 +27,13 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("item_key", sa.String(length=200), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("sent_at", benefits.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"], ["person.id"], name=op.f("fk_notice_sent_person_id_person"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notice_sent")),
-        sa.UniqueConstraint("person_id", "item_key", name=op.f("uq_notice_sent_person_id")),
+        sa.UniqueConstraint("person_id", "item_key", "due_on", name=op.f("uq_notice_sent_person_id")),
     )
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.add_column(sa.Column("digests", sa.Boolean(), nullable=False, server_default=sa.true()))

@@ -15,17 +15,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from benefits import notify, people
+from benefits import measures, migrate, notify, people
 from benefits.actors import Actor
 from benefits.cli import main
+from benefits.columns import utc_now
+from benefits.db import make_engine
 from benefits.errors import InvalidInput
 from benefits.example import load_example
 from benefits.models import Benefit, Measure, NoticeSent, Person, Review, Role
+from benefits.models.measure import ObservationIn
 from benefits.notify import Skip, SmtpServer
 from benefits.settings import Settings, get_settings
 from tests.conftest import FreshDatabase
@@ -270,6 +274,30 @@ def test_a_second_run_sends_nothing_and_a_later_one_only_what_is_newly_due(
     assert "3 things from earlier digests are still due too." in _plain(received["Frank Okafor"])
 
 
+def test_a_measures_next_observation_is_news_again_once_the_last_is_recorded(
+    session: Session, smtp: SmtpOnLoopback
+) -> None:
+    load_example(session=session)
+    _run(session, smtp.settings())
+    calls = session.exec(select(Measure).where(Measure.name == "Calls a month")).one()
+    priya = session.exec(select(Person).where(Person.name == "Priya Patel")).one()
+    recorded = ObservationIn.model_validate({"date": "2026-11-01", "value": 42100})
+    measures.record_observations(session=session, measure_id=calls.id or 0, rows=[recorded],
+                                 actor=Actor(name=priya.name, role=Role(priya.role), person_id=priya.id))  # fmt: skip
+    told = len(smtp.mailbox.received)
+
+    # November's observation is in: December's can be read once December has ended (1 January 2027) and is due
+    # 30 days later, on 31 January. On 5 February that is news to Dana Reid; her abandoned-calls measure (still
+    # due since 31 December) and everyone else's items are not.
+    later = date(2027, 2, 5)
+    result = _run(session, smtp.settings(), today=later)
+    assert result.sent == ["Dana Reid"]
+    entries = _entries(_plain(smtp.mailbox.received[told]))
+    assert len(entries) == 1 and "“Calls a month”" in entries[0].what
+    assert entries[0].when.endswith(f"{_overdue((later - date(2027, 1, 31)).days)} (due 31 January 2027).")
+    assert "1 thing from earlier digests is still due too." in _plain(smtp.mailbox.received[told])
+
+
 def test_a_person_who_turned_digests_off_gets_nothing_until_they_turn_them_on(
     session: Session, smtp: SmtpOnLoopback
 ) -> None:
@@ -451,3 +479,21 @@ def test_systemd_accepts_the_guides_notify_service_and_timer(tmp_path: Path) -> 
     assert "ExecStart=/opt/benefits/.venv/bin/benefits notify" in guide_file(SERVICE)
     cron = guide_file(CRON)
     assert "benefits notify" in cron and re.search(r"^\S+ \S+ \S+ \S+ \S+ root sh -c '", cron, flags=re.MULTILINE)
+
+
+def test_everyone_already_in_the_record_receives_digests_after_the_migration(fresh_databases: FreshDatabase) -> None:
+    url = fresh_databases.url()
+    migrate.upgrade(url, "5b7e2c91d4a0")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO person (name, name_key, email, role, active, version, created_at, "
+                                   "updated_at) VALUES ('Ada Price', 'ada price', 'ada@wendlebury.example', 'viewer', "
+                                   ":yes, 1, :now, :now)"), {"yes": True, "now": utc_now()})  # fmt: skip
+    migrate.upgrade(url)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT digests FROM person WHERE name = 'Ada Price'")).scalar() in (True, 1)
+    migrate.downgrade(url, "5b7e2c91d4a0")
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT name FROM person")).scalars().all() == ["Ada Price"]
+        assert "notice_sent" not in sa.inspect(connection).get_table_names()
+    engine.dispose()
