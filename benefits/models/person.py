@@ -113,10 +113,19 @@ class PersonUpdate(SQLModel):
 class Person(PersonBase, table=True):
     """A person as stored; the password only as an Argon2 hash."""
 
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = (
+        sa.UniqueConstraint("identity_issuer", "identity_subject"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name_key: str = Field(max_length=200, unique=True, description="The name in lower case, for sign-in.")
+    identity_issuer: str | None = Field(
+        default=None, max_length=500, description="The identity provider this person signs in through, if any."
+    )
+    identity_subject: str | None = Field(
+        default=None, max_length=255, description="Who the provider says this person is (its `sub` claim)."
+    )
     email: str | None = Field(default=None, max_length=200, unique=True)
     password_hash: str | None = Field(default=None, max_length=200)
     version: int = Field(default=1)
