@@ -252,20 +252,25 @@ class Postbox:
         """Hand the message to the server, or raise NotSent."""
         if self._unreachable is not None:
             raise NotSent(self._unreachable)
-        fresh = self._connection is None
-        try:
-            if self._connection is None:
+        if self._connection is not None and self._connection.sock is None:
+            self._connection = None  # the server closed it after its last answer (a 421): open a new one
+        if self._connection is None:
+            try:
                 self._connection = self._open()
-            self._connection.send_message(message)
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
-            raise NotSent(_why(error)) from error  # this message refused; the connection still serves the next
-        except (OSError, smtplib.SMTPException) as error:
-            self.close()
-            if fresh:
+            except (OSError, smtplib.SMTPException) as error:
                 # Reaching, securing or signing in to the server failed: the rest of the run would fail alike.
                 self._unreachable = f"the SMTP server {self.server.host}:{self.server.port} failed: {_why(error)}"
                 raise NotSent(self._unreachable) from error
-            raise NotSent(_why(error)) from error  # the connection dropped: the next message opens a new one
+        try:
+            self._connection.send_message(message)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError,
+                smtplib.SMTPNotSupportedError) as error:  # fmt: skip
+            # This message refused (an unknown mailbox; an address the server cannot take, such as one in
+            # Unicode to a server without SMTPUTF8): the connection still serves the next.
+            raise NotSent(_why(error)) from error
+        except (OSError, smtplib.SMTPException) as error:
+            self.close()  # the connection dropped: the next message opens a new one
+            raise NotSent(_why(error)) from error
 
     def close(self) -> None:
         """Say goodbye to the server, if connected."""

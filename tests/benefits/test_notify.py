@@ -85,10 +85,13 @@ class Mailbox:
 
     received: list[EmailMessage] = field(default_factory=list)
     refused: set[str] = field(default_factory=set)
+    closing: set[str] = field(default_factory=set)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if address in self.refused:
             return "550 5.1.1 No such mailbox here"
+        if address in self.closing:
+            return "421 4.3.2 Closing the connection for now"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -365,6 +368,17 @@ def test_a_refused_recipient_fails_only_that_persons_digest(session: Session, sm
 
     smtp.mailbox.refused.clear()
     assert _run(session, smtp.settings()).sent == ["Dana Reid"]
+
+
+def test_a_server_that_closes_the_connection_fails_that_digest_and_the_next_opens_another(
+    session: Session, smtp: SmtpOnLoopback
+) -> None:
+    load_example(session=session)
+    smtp.mailbox.closing.add(ADDRESSES["Dana Reid"])  # Dana Reid's digest is the first, by name
+    result = _run(session, smtp.settings())
+    assert result.failed == ["Dana Reid"]
+    assert sorted(result.sent) == sorted(set(EXPECTED) - {"Dana Reid"})
+    assert sorted(_by_person(smtp.mailbox.received)) == sorted(result.sent)
 
 
 def test_a_server_without_starttls_is_not_sent_to_when_starttls_is_required(
