@@ -4,6 +4,7 @@ import logging
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -34,6 +36,7 @@ from benefits.notify import Skip, SmtpServer
 from benefits.settings import Settings, get_settings
 from tests.conftest import FreshDatabase
 from tests.support.deployment_guide import guide_file, substituted
+from tests.support.nginx import NginxUnavailable, self_signed_certificate
 
 TODAY = date(2027, 1, 10)
 GRACE = 30
@@ -379,6 +382,49 @@ def test_a_server_that_closes_the_connection_fails_that_digest_and_the_next_open
     assert result.failed == ["Dana Reid"]
     assert sorted(result.sent) == sorted(set(EXPECTED) - {"Dana Reid"})
     assert sorted(_by_person(smtp.mailbox.received)) == sorted(result.sent)
+
+
+def test_over_starttls_the_servers_certificate_is_checked_and_the_account_signed_in(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    try:
+        certificate, key = self_signed_certificate(tmp_path)
+    except NginxUnavailable as error:
+        pytest.skip(str(error))
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(certificate, key)
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, secret: Any) -> AuthResult:
+        return AuthResult(success=isinstance(secret, LoginPassword) and (secret.login, secret.password)
+                          == (b"benefits", b"the-smtp-password"))  # fmt: skip
+
+    mailbox, port = Mailbox(), _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, tls_context=tls, require_starttls=True,
+                            authenticator=authenticator, auth_require_tls=True)  # fmt: skip
+    controller.start()
+    try:
+        load_example(session=session)
+        server = SmtpServer(host="127.0.0.1", port=port, starttls=True, user="benefits",
+                            password="the-smtp-password", sender=SENDER, timeout=5)  # fmt: skip
+        # A certificate no authority the client trusts has signed: nothing is sent, nor the password.
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "no-such-authorities.pem"))
+        with caplog.at_level(logging.WARNING, logger="benefits.notify"):
+            untrusted = _run(session, server)
+        assert untrusted.sent == [] and sorted(untrusted.failed) == sorted(EXPECTED)
+        assert "CERTIFICATE_VERIFY_FAILED" in caplog.records[-1].__dict__["reason"]
+        # The client trusts the certificate (as it would a real authority's): secured, signed in, sent.
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+        wrong = SmtpServer(host="127.0.0.1", port=port, starttls=True, user="benefits", password="a-guess",
+                           sender=SENDER, timeout=2)  # fmt: skip
+        with caplog.at_level(logging.WARNING, logger="benefits.notify"):
+            assert _run(session, wrong).sent == []
+        assert f"the SMTP server 127.0.0.1:{port} failed" in caplog.records[-1].__dict__["reason"]
+        assert mailbox.received == []
+        trusted = _run(session, server)
+        assert sorted(trusted.sent) == sorted(EXPECTED)
+        assert sorted(_by_person(mailbox.received)) == sorted(EXPECTED)
+    finally:
+        controller.stop()
 
 
 def test_a_server_without_starttls_is_not_sent_to_when_starttls_is_required(
