@@ -27,6 +27,7 @@ class Action(StrEnum):
     manage_cost_centres = "manage_cost_centres"  # the list of cost centres budgets and claims name
     record_review = "record_review"  # a board review of an initiative (or, not for programme managers, the portfolio)
     read_all_work = "read_all_work"  # what is due across the portfolio, by person and initiative
+    manage_demand = "manage_demand"  # the demand reference lists, contact counts and costs per contact
 
 
 RULES: dict[Action, frozenset[Role]] = {
@@ -45,6 +46,7 @@ RULES: dict[Action, frozenset[Role]] = {
     Action.manage_cost_centres: frozenset({Role.admin, Role.finance}),
     Action.record_review: frozenset({Role.admin, Role.board, Role.programme_manager}),
     Action.read_all_work: frozenset({Role.admin, Role.board}),
+    Action.manage_demand: frozenset({Role.admin, Role.programme_manager, Role.finance}),
 }
 
 # A programme manager does these only in initiatives they own or are a member of.

@@ -19,6 +19,16 @@ from benefits.models.benefit import (
 )
 from benefits.models.cause_model import CauseModel, ModelDraft, ModelLink, ModelNode
 from benefits.models.cost import CostAmount, CostLine
+from benefits.models.demand import (
+    ChannelCost,
+    ContactCount,
+    ContactMonth,
+    DemandChannel,
+    DemandMeasure,
+    DemandSegment,
+    DemandService,
+    DemandType,
+)
 from benefits.models.finance import Budget, CostCentre, LedgerEntry
 from benefits.models.initiative import Initiative, InitiativeCreate, InitiativeRead, InitiativeUpdate
 from benefits.models.measure import Measure, MeasureBenefit, Observation
@@ -59,9 +69,17 @@ __all__ = [
     "CashConfirmationCreate",
     "CashConfirmationRead",
     "CauseModel",
+    "ChannelCost",
+    "ContactCount",
+    "ContactMonth",
     "CostAmount",
     "CostCentre",
     "CostLine",
+    "DemandChannel",
+    "DemandMeasure",
+    "DemandSegment",
+    "DemandService",
+    "DemandType",
     "GateRead",
     "Initiative",
     "InitiativeCreate",

@@ -1,0 +1,687 @@
+"""Demand: the reference lists contacts are counted by, and what the counts say (volumes, avoidable share,
+handling time, channel mix and cost to serve), each also a monthly series with its XmR chart.
+
+The avoidable share is NI14's: avoidable contacts over all contacts. Counts are read from `contact_month`, the
+monthly sums each load keeps, so a year of daily rows is read as some thirty times fewer.
+"""
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from benefits import audit, measures
+from benefits.actors import Actor
+from benefits.authz import Action, require
+from benefits.columns import SCALE
+from benefits.errors import Conflict, InvalidInput, NotFound, Problem
+from benefits.listing import Page
+from benefits.models.demand import (
+    ChannelCost,
+    ChannelCostIn,
+    ChannelCostRead,
+    ChannelCostsRead,
+    ChannelFigures,
+    ContactCount,
+    ContactMonth,
+    ContactRead,
+    DemandChannel,
+    DemandFigure,
+    DemandMeasure,
+    DemandSegment,
+    DemandSeries,
+    DemandService,
+    DemandSummary,
+    DemandType,
+    ReferenceCost,
+    ReferenceCreate,
+    ReferenceRead,
+    ReferenceUpdate,
+    SeriesPoint,
+)
+from benefits.models.measure import ObservationIn, ObservationsRecorded
+from benefits.xmr import Direction, xmr_chart
+
+AVOIDABLE_SHARE_DEFINITION = (
+    "Avoidable share (NI14, 'reducing avoidable contact'): avoidable contacts divided by all contacts, where an "
+    "avoidable contact is one of low or no value to the customer (demand types marked avoidable: progress "
+    "chasing, seeking clarification, repeat contact, misdirected, could have been self-served)."
+)
+REFERENCE_COSTS_FILE = Path(__file__).resolve().parent / "data" / "cost_per_contact_references.json"
+
+
+class ReferenceList(StrEnum):
+    """The reference lists contacts are counted by, as their paths name them."""
+
+    services = "services"
+    channels = "channels"
+    demand_types = "demand-types"
+    segments = "segments"
+
+
+Reference = DemandService | DemandChannel | DemandType | DemandSegment
+TABLES: dict[ReferenceList, type[Reference]] = {
+    ReferenceList.services: DemandService,
+    ReferenceList.channels: DemandChannel,
+    ReferenceList.demand_types: DemandType,
+    ReferenceList.segments: DemandSegment,
+}
+ONE = {
+    ReferenceList.services: "service",
+    ReferenceList.channels: "channel",
+    ReferenceList.demand_types: "demand type",
+    ReferenceList.segments: "segment",
+}
+ENTITY = {
+    ReferenceList.services: "demand_service",
+    ReferenceList.channels: "demand_channel",
+    ReferenceList.demand_types: "demand_type",
+    ReferenceList.segments: "demand_segment",
+}
+
+
+def how_to_add(kind: ReferenceList) -> str:
+    """What to do when a name is not on a list: add it there first."""
+    return f"add it under /api/v1/demand/{kind.value} (or `benefits demand add {kind.value} CODE NAME`) first"
+
+
+def reference_view(entry: Reference) -> ReferenceRead:
+    """An entry of a reference list as clients read it."""
+    avoidable = entry.avoidable if isinstance(entry, DemandType) else None
+    return ReferenceRead(id=entry.id or 0, code=entry.code, name=entry.name, avoidable=avoidable)
+
+
+def _snapshot(entry: Reference) -> dict[str, Any]:
+    return reference_view(entry).model_dump(exclude={"id"}, exclude_none=True)
+
+
+def list_references(*, session: Session, kind: ReferenceList) -> list[Reference]:
+    """Every entry of a reference list, by name."""
+    table: Any = TABLES[kind]
+    return list(session.exec(select(table).order_by(col(table.name))).all())
+
+
+def get_reference(*, session: Session, kind: ReferenceList, code: str) -> Reference:
+    """One entry of a reference list by its code (any case), or NotFound."""
+    table: Any = TABLES[kind]
+    found = session.exec(select(table).where(table.code == code.strip().lower())).first()
+    if found is None:
+        raise NotFound(f"There is no {ONE[kind]} {code.strip()}; {how_to_add(kind)}.")
+    return found
+
+
+def create_reference(*, session: Session, kind: ReferenceList, fields: ReferenceCreate, actor: Actor) -> Reference:
+    """Add an entry to a reference list; its code and its name must both be new to the list."""
+    require(session=session, actor=actor, action=Action.manage_demand)
+    if fields.avoidable is not None and kind is not ReferenceList.demand_types:
+        detail = "Only a demand type is avoidable or not; leave avoidable out."
+        raise InvalidInput(detail, [Problem("not_a_demand_type", detail, "avoidable")])
+    table: Any = TABLES[kind]
+    _refuse_taken(session=session, kind=kind, code=fields.code, name=fields.name)
+    values: dict[str, Any] = {"code": fields.code, "name": fields.name}
+    if kind is ReferenceList.demand_types:
+        values["avoidable"] = bool(fields.avoidable)
+    entry = table(**values)
+    session.add(entry)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="created",
+        entity=ENTITY[kind],
+        entity_id=entry.id or 0,
+        after=_snapshot(entry),
+    )
+    return entry
+
+
+def _refuse_taken(
+    *, session: Session, kind: ReferenceList, code: str | None, name: str, other: int | None = None
+) -> None:
+    table: Any = TABLES[kind]
+    problems = []
+    if code is not None and session.exec(select(table.id).where(table.code == code)).first() is not None:
+        problems.append(Problem("code_taken", f"The {ONE[kind]} {code} is already on the list.", "code"))
+    same_name = session.exec(select(table.id).where(sa.func.lower(table.name) == name.lower())).first()
+    if same_name is not None and same_name != other:
+        problems.append(Problem("name_taken", f"A {ONE[kind]} is already called {name}: change that one.", "name"))
+    if problems:
+        raise Conflict(problems[0].detail, problems)
+
+
+def update_reference(
+    *, session: Session, kind: ReferenceList, code: str, changes: ReferenceUpdate, actor: Actor
+) -> Reference:
+    """Rename an entry, or say whether a demand type is avoidable; the code stays, since loads match on it."""
+    require(session=session, actor=actor, action=Action.manage_demand)
+    entry = get_reference(session=session, kind=kind, code=code)
+    sent = changes.model_dump(exclude_unset=True)
+    problems = [
+        Problem("null_refused", f"{name} cannot be null.", name) for name, value in sent.items() if value is None
+    ]
+    if "avoidable" in sent and kind is not ReferenceList.demand_types:
+        problems.append(Problem("not_a_demand_type", "Only a demand type is avoidable or not.", "avoidable"))
+    if problems:
+        raise InvalidInput(problems[0].detail, problems)
+    before = _snapshot(entry)
+    if "name" in sent:
+        _refuse_taken(session=session, kind=kind, code=None, name=sent["name"], other=entry.id)
+        entry.name = sent["name"]
+    if "avoidable" in sent and isinstance(entry, DemandType):
+        entry.avoidable = sent["avoidable"]
+    old, new = audit.changed_fields(before, _snapshot(entry))
+    if new:
+        session.flush()
+        audit.record(
+            session=session,
+            actor=actor,
+            action="updated",
+            entity=ENTITY[kind],
+            entity_id=entry.id or 0,
+            before=old,
+            after=new,
+        )
+    return entry
+
+
+def delete_reference(*, session: Session, kind: ReferenceList, code: str, actor: Actor) -> None:
+    """Take an entry off its list; refused while any contact count names it (the counts would lose their meaning)."""
+    require(session=session, actor=actor, action=Action.manage_demand)
+    entry = get_reference(session=session, kind=kind, code=code)
+    column = {
+        ReferenceList.services: ContactCount.service_id,
+        ReferenceList.channels: ContactCount.channel_id,
+        ReferenceList.demand_types: ContactCount.demand_type_id,
+        ReferenceList.segments: ContactCount.segment_id,
+    }[kind]
+    if session.exec(select(ContactCount.id).where(column == entry.id).limit(1)).first() is not None:
+        detail = (
+            f"Contact counts name the {ONE[kind]} {entry.code}: rename it instead, or load the counts again under "
+            "another before taking it off the list."
+        )
+        raise Conflict(detail, [Problem("reference_counted", detail, "code")])
+    session.delete(entry)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="deleted",
+        entity=ENTITY[kind],
+        entity_id=entry.id or 0,
+        before=_snapshot(entry),
+    )
+
+
+@dataclass
+class Lookup:
+    """A reference list's entries by code and by name, both in lower case, for matching what a file says."""
+
+    kind: ReferenceList
+    ids: dict[str, int] = field(default_factory=dict)
+    codes: dict[int, str] = field(default_factory=dict)
+    avoidable: set[int] = field(default_factory=set)
+
+    def find(self, written: str) -> int | None:
+        """The id of the entry a file names by its code or its name, in any case; None when it names none."""
+        return self.ids.get(written.strip().lower())
+
+
+def lookups(*, session: Session) -> dict[ReferenceList, Lookup]:
+    """Every reference list as a lookup by code and name."""
+    found = {}
+    for kind, listed in TABLES.items():
+        lookup = Lookup(kind=kind)
+        table: Any = listed
+        for entry in session.exec(select(table)).all():
+            lookup.ids[entry.name.lower()] = entry.id or 0
+            lookup.ids[entry.code] = entry.id or 0
+            lookup.codes[entry.id or 0] = entry.code
+            if isinstance(entry, DemandType) and entry.avoidable:
+                lookup.avoidable.add(entry.id or 0)
+        found[kind] = lookup
+    return found
+
+
+# --- Cost per contact ------------------------------------------------------------------------------------------
+
+
+def reference_costs() -> list[dict[str, Any]]:
+    """Published costs per contact, offered as read-only suggestions, each with its citation."""
+    return list(json.loads(REFERENCE_COSTS_FILE.read_text(encoding="utf-8"))["figures"])
+
+
+def set_channel_cost(*, session: Session, fields: ChannelCostIn, actor: Actor) -> ChannelCost:
+    """Keep a channel's cost per contact from a date, with its source; the same channel and date is replaced."""
+    require(session=session, actor=actor, action=Action.manage_demand)
+    if fields.cost < 0:
+        raise InvalidInput("A cost per contact is not negative.", [Problem("cost_negative", "Not negative.", "cost")])
+    channel = get_reference(
+        session=session,
+        kind=ReferenceList.channels,
+        code=_code_of(session=session, kind=ReferenceList.channels, written=fields.channel),
+    )
+    kept = session.exec(
+        select(ChannelCost).where(ChannelCost.channel_id == channel.id, ChannelCost.valid_from == fields.valid_from)
+    ).first()
+    before = None
+    if kept is None:
+        kept = ChannelCost(
+            channel_id=channel.id or 0, valid_from=fields.valid_from, cost=fields.cost, source=fields.source
+        )
+        session.add(kept)
+    else:
+        before = {"cost": kept.cost, "source": kept.source}
+        kept.cost, kept.source = fields.cost, fields.source
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="cost_set",
+        entity="channel_cost",
+        entity_id=kept.id or 0,
+        before=before,
+        after={"channel": channel.code, "valid_from": fields.valid_from, "cost": fields.cost, "source": fields.source},
+    )
+    return kept
+
+
+def _code_of(*, session: Session, kind: ReferenceList, written: str) -> str:
+    """The code of the entry named by its code or its name."""
+    table: Any = TABLES[kind]
+    lowered = written.strip().lower()
+    entry = session.exec(
+        select(table).where(sa.or_(table.code == lowered, sa.func.lower(table.name) == lowered))
+    ).first()
+    if entry is None:
+        raise NotFound(f"There is no {ONE[kind]} {written.strip()}; {how_to_add(kind)}.")
+    return entry.code
+
+
+def channel_costs(*, session: Session) -> list[tuple[str, ChannelCost]]:
+    """Every cost per contact kept, by channel code then date."""
+    rows = session.exec(
+        select(DemandChannel.code, ChannelCost)
+        .join(DemandChannel, col(DemandChannel.id) == col(ChannelCost.channel_id))
+        .order_by(col(DemandChannel.code), col(ChannelCost.valid_from))
+    ).all()
+    return [(code, cost) for code, cost in rows]
+
+
+# --- Analysis --------------------------------------------------------------------------------------------------
+
+
+def month_key(day: dt.date) -> int:
+    """The month a day falls in, as year x 12 + month - 1 (how counts and their monthly sums are keyed)."""
+    return day.year * 12 + day.month - 1
+
+
+def month_start(key: int) -> dt.date:
+    """The first day of the month a key names."""
+    return dt.date(key // 12, key % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class DemandFilter:
+    """Which counts a figure is over: services, channels and segments by code (none: all), and a span of months."""
+
+    services: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    from_month: dt.date | None = None
+    to_month: dt.date | None = None
+
+
+def _ids(*, session: Session, kind: ReferenceList, codes: Sequence[str]) -> list[int]:
+    found = []
+    problems = []
+    table: Any = TABLES[kind]
+    for code in codes:
+        entry = session.exec(select(table.id).where(table.code == code.strip().lower())).first()
+        if entry is None:
+            problems.append(Problem("unknown_reference", f"There is no {ONE[kind]} {code}.", kind.value))
+        else:
+            found.append(entry)
+    if problems:
+        raise InvalidInput(problems[0].detail, problems)
+    return found
+
+
+def _filtered(session: Session, statement: Any, where: DemandFilter) -> Any:
+    table = ContactMonth.__table__  # type: ignore[attr-defined]
+    for kind, codes, column in (
+        (ReferenceList.services, where.services, table.c.service_id),
+        (ReferenceList.channels, where.channels, table.c.channel_id),
+        (ReferenceList.segments, where.segments, table.c.segment_id),
+    ):
+        if codes:
+            statement = statement.where(column.in_(_ids(session=session, kind=kind, codes=codes)))
+    if where.from_month is not None:
+        statement = statement.where(table.c.month >= month_key(where.from_month))
+    if where.to_month is not None:
+        statement = statement.where(table.c.month <= month_key(where.to_month))
+    return statement
+
+
+@dataclass
+class _Month:
+    contacts: int = 0
+    avoidable: int = 0
+    minutes: int = 0  # ten-thousandths
+    timed: int = 0
+    channels: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def _months(*, session: Session, where: DemandFilter) -> tuple[dict[int, _Month], dict[int, str]]:
+    """The counts under the filter summed by month and channel, and the channels' codes by id."""
+    table = ContactMonth.__table__  # type: ignore[attr-defined]
+    kinds = DemandType.__table__  # type: ignore[attr-defined]
+    statement = (
+        sa.select(
+            table.c.month,
+            table.c.channel_id,
+            kinds.c.avoidable,
+            sa.func.sum(table.c.contacts),
+            sa.func.sum(table.c.handling_minutes),
+            sa.func.sum(table.c.timed_contacts),
+        )
+        .join(kinds, kinds.c.id == table.c.demand_type_id)
+        .group_by(table.c.month, table.c.channel_id, kinds.c.avoidable)
+    )
+    months: dict[int, _Month] = defaultdict(_Month)
+    for month, channel, avoidable, contacts, minutes, timed in session.execute(_filtered(session, statement, where)):
+        figures = months[int(month)]
+        figures.contacts += int(contacts)
+        figures.avoidable += int(contacts) if avoidable else 0
+        figures.minutes += int(minutes or 0)
+        figures.timed += int(timed or 0)
+        figures.channels[int(channel)] += int(contacts)
+    codes = {entry.id or 0: entry.code for entry in session.exec(select(DemandChannel)).all()}
+    return dict(sorted(months.items())), codes
+
+
+def _costs_in_force(*, session: Session) -> dict[int, list[tuple[dt.date, Decimal]]]:
+    kept: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
+    for cost in session.exec(select(ChannelCost).order_by(col(ChannelCost.valid_from))).all():
+        kept[cost.channel_id].append((cost.valid_from, cost.cost))
+    return kept
+
+
+def _cost_on(costs: list[tuple[dt.date, Decimal]], day: dt.date) -> Decimal | None:
+    """The cost in force on a day: the latest from that day or before."""
+    found = None
+    for valid_from, cost in costs:
+        if valid_from > day:
+            break
+        found = cost
+    return found
+
+
+def _ratio(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
+    return Decimal(part) / Decimal(whole) if whole else None
+
+
+def summary(*, session: Session, where: DemandFilter) -> DemandSummary:
+    """Volumes, the avoidable share (NI14), handling time, channel mix and cost to serve of the counts filtered."""
+    months, codes = _months(session=session, where=where)
+    costs = _costs_in_force(session=session)
+    channels: dict[int, int] = defaultdict(int)
+    channel_cost: dict[int, Decimal] = defaultdict(Decimal)
+    uncosted: set[int] = set()
+    for key, figures in months.items():
+        for channel, contacts in figures.channels.items():
+            channels[channel] += contacts
+            cost = _cost_on(costs.get(channel, []), month_start(key))
+            if cost is None:
+                if contacts:
+                    uncosted.add(channel)
+            else:
+                channel_cost[channel] += cost * contacts
+    total = sum(figures.contacts for figures in months.values())
+    avoidable = sum(figures.avoidable for figures in months.values())
+    minutes = Decimal(sum(figures.minutes for figures in months.values())).scaleb(-SCALE)
+    timed = sum(figures.timed for figures in months.values())
+    return DemandSummary(
+        contacts=total,
+        avoidable_contacts=avoidable,
+        avoidable_share=_ratio(avoidable, total),
+        definition=AVOIDABLE_SHARE_DEFINITION,
+        handling_minutes=minutes,
+        timed_contacts=timed,
+        minutes_per_contact=_ratio(minutes, timed),
+        channels=[
+            ChannelFigures(
+                channel=codes[channel],
+                contacts=contacts,
+                share=_ratio(contacts, total),
+                cost=None if channel in uncosted else channel_cost.get(channel, Decimal(0)),
+            )
+            for channel, contacts in sorted(channels.items(), key=lambda item: codes[item[0]])
+        ],
+        cost_to_serve=None if uncosted else sum(channel_cost.values(), Decimal(0)),
+        uncosted_channels=sorted(codes[channel] for channel in uncosted),
+        first_month=month_start(min(months)) if months else None,
+        last_month=month_start(max(months)) if months else None,
+    )
+
+
+def monthly_series(
+    *, session: Session, figure: DemandFigure, where: DemandFilter, channel: str | None = None
+) -> list[tuple[dt.date, Decimal]]:
+    """A figure month by month (a month whose figure cannot be worked out, such as a share of nothing, is left out).
+
+    `channel` with `contacts` gives that channel's share of all contacts (its part of the channel mix).
+    """
+    months, codes = _months(session=session, where=where)
+    costs = _costs_in_force(session=session)
+    wanted = None
+    if channel is not None:
+        wanted = next((key for key, code in codes.items() if code == channel.strip().lower()), None)
+        if wanted is None:
+            raise NotFound(f"There is no channel {channel}; {how_to_add(ReferenceList.channels)}.")
+    series = []
+    for key, figures in months.items():
+        value: Decimal | None
+        if wanted is not None:
+            value = _ratio(figures.channels.get(wanted, 0), figures.contacts)
+        elif figure is DemandFigure.contacts:
+            value = Decimal(figures.contacts)
+        elif figure is DemandFigure.avoidable_contacts:
+            value = Decimal(figures.avoidable)
+        elif figure is DemandFigure.avoidable_share:
+            value = _ratio(figures.avoidable, figures.contacts)
+        elif figure is DemandFigure.handling_minutes:
+            value = Decimal(figures.minutes).scaleb(-SCALE)
+        else:
+            priced = [(_cost_on(costs.get(c, []), month_start(key)), n) for c, n in figures.channels.items() if n]
+            value = None
+            if all(cost is not None for cost, _ in priced):
+                value = sum(((cost or Decimal(0)) * n for cost, n in priced), Decimal(0))
+        if value is not None:
+            series.append((month_start(key), value.quantize(Decimal(1).scaleb(-SCALE), rounding=ROUND_HALF_UP)))
+    return series
+
+
+DIRECTIONS = {
+    DemandFigure.contacts: Direction.neutral,
+    DemandFigure.avoidable_contacts: Direction.decrease,
+    DemandFigure.avoidable_share: Direction.decrease,
+    DemandFigure.handling_minutes: Direction.decrease,
+    DemandFigure.cost_to_serve: Direction.decrease,
+}
+
+
+def avoidable_share_by_service(*, session: Session, where: DemandFilter) -> list[tuple[str, dt.date, int, int]]:
+    """(service code, month, avoidable contacts, all contacts) for each service and month under the filter."""
+    table = ContactMonth.__table__  # type: ignore[attr-defined]
+    kinds = DemandType.__table__  # type: ignore[attr-defined]
+    statement = (
+        sa.select(
+            table.c.service_id,
+            table.c.month,
+            sa.func.sum(sa.case((kinds.c.avoidable, table.c.contacts), else_=0)),
+            sa.func.sum(table.c.contacts),
+        )
+        .join(kinds, kinds.c.id == table.c.demand_type_id)
+        .group_by(table.c.service_id, table.c.month)
+        .order_by(table.c.service_id, table.c.month)
+    )
+    codes = {entry.id or 0: entry.code for entry in session.exec(select(DemandService)).all()}
+    return [
+        (codes[service], month_start(int(month)), int(avoidable), int(total))
+        for service, month, avoidable, total in session.execute(_filtered(session, statement, where))
+    ]
+
+
+# --- Demand-fed measures ---------------------------------------------------------------------------------------
+
+
+def feed_measure(
+    *, session: Session, measure_id: int, figure: DemandFigure, where: DemandFilter, actor: Actor
+) -> ObservationsRecorded:
+    """Make a measure demand-fed: its observations become the figure's monthly series, refreshed from the counts."""
+    measure = measures.get_measure(session=session, measure_id=measure_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=measure.initiative_id)
+    for kind, codes in (
+        (ReferenceList.services, where.services),
+        (ReferenceList.channels, where.channels),
+        (ReferenceList.segments, where.segments),
+    ):
+        _ids(session=session, kind=kind, codes=codes)
+    feed = session.get(DemandMeasure, measure_id)
+    if feed is None:
+        feed = DemandMeasure(measure_id=measure_id, figure=figure)
+        session.add(feed)
+    feed.figure = figure
+    feed.services, feed.channels, feed.segments = list(where.services), list(where.channels), list(where.segments)
+    session.flush()
+    return refresh_measure(session=session, measure_id=measure_id, actor=actor)
+
+
+def refresh_measure(*, session: Session, measure_id: int, actor: Actor) -> ObservationsRecorded:
+    """Record a demand-fed measure's observations from the counts as they stand; months unchanged stay as they are."""
+    feed = session.get(DemandMeasure, measure_id)
+    if feed is None:
+        raise NotFound(f"Measure {measure_id} is not fed from demand; feed it first.")
+    where = DemandFilter(services=tuple(feed.services), channels=tuple(feed.channels), segments=tuple(feed.segments))
+    series = monthly_series(session=session, figure=feed.figure, where=where)
+    rows = [ObservationIn(date=month, value=value, note="From the contact counts") for month, value in series]
+    return measures.record_observations(
+        session=session,
+        measure_id=measure_id,
+        rows=rows,
+        actor=actor,
+        reason=f"Refreshed from the contact counts ({feed.figure.value})",
+    )
+
+
+def series_chart(
+    *, session: Session, figure: DemandFigure, where: DemandFilter, rephase: Sequence[dt.date] = ()
+) -> tuple[list[tuple[dt.date, Decimal]], Any]:
+    """A figure's monthly series and its XmR chart (phases split at the re-phase dates, such as a go-live)."""
+    series = monthly_series(session=session, figure=figure, where=where)
+    drawn = xmr_chart([(month, float(value)) for month, value in series], direction=DIRECTIONS[figure], rephase=rephase)
+    return series, drawn
+
+
+def series_view(
+    *, session: Session, figure: DemandFigure, where: DemandFilter, rephase: Sequence[dt.date] = ()
+) -> DemandSeries:
+    """A figure's monthly series with its XmR chart and the chart in words."""
+    _, drawn = series_chart(session=session, figure=figure, where=where, rephase=rephase)
+    return DemandSeries(
+        figure=figure,
+        definition=AVOIDABLE_SHARE_DEFINITION if figure is DemandFigure.avoidable_share else None,
+        points=[
+            SeriesPoint(
+                date=point.date,
+                value=point.value,
+                mean=point.mean,
+                lpl=point.lpl,
+                upl=point.upl,
+                signal=point.signal,
+                point_type=point.point_type,
+            )
+            for point in drawn.points
+        ],
+        summary=measures.describe(drawn, unit="" if figure is not DemandFigure.cost_to_serve else "GBP"),
+    )
+
+
+def costs_view(*, session: Session) -> ChannelCostsRead:
+    """The costs per contact kept, with the published figures offered beside them."""
+    return ChannelCostsRead(
+        kept=[
+            ChannelCostRead(channel=code, valid_from=cost.valid_from, cost=cost.cost, source=cost.source)
+            for code, cost in channel_costs(session=session)
+        ],
+        suggestions=[ReferenceCost.model_validate(figure) for figure in reference_costs()],
+    )
+
+
+def list_contacts(*, session: Session, where: DemandFilter, limit: int, offset: int) -> Page[ContactRead]:
+    """A page of the contact counts under the filter, by period, service, channel and type."""
+    counts = ContactCount.__table__  # type: ignore[attr-defined]
+    listed: dict[ReferenceList, Any] = dict(TABLES)
+    tables = {kind: table.__table__ for kind, table in listed.items()}
+    segment = tables[ReferenceList.segments]
+    statement = (
+        sa.select(
+            counts.c.period_start,
+            counts.c.grain,
+            tables[ReferenceList.services].c.code,
+            tables[ReferenceList.channels].c.code,
+            tables[ReferenceList.demand_types].c.code,
+            segment.c.code,
+            counts.c.count,
+            counts.c.handling_minutes,
+        )
+        .join(tables[ReferenceList.services], tables[ReferenceList.services].c.id == counts.c.service_id)
+        .join(tables[ReferenceList.channels], tables[ReferenceList.channels].c.id == counts.c.channel_id)
+        .join(tables[ReferenceList.demand_types], tables[ReferenceList.demand_types].c.id == counts.c.demand_type_id)
+        .outerjoin(segment, segment.c.id == counts.c.segment_id)
+    )
+    for kind, codes, column in (
+        (ReferenceList.services, where.services, counts.c.service_id),
+        (ReferenceList.channels, where.channels, counts.c.channel_id),
+        (ReferenceList.segments, where.segments, counts.c.segment_id),
+    ):
+        if codes:
+            statement = statement.where(column.in_(_ids(session=session, kind=kind, codes=codes)))
+    if where.from_month is not None:
+        statement = statement.where(counts.c.period_start >= where.from_month.replace(day=1))
+    if where.to_month is not None:
+        statement = statement.where(counts.c.period_start < month_start(month_key(where.to_month) + 1))
+    total = session.execute(sa.select(sa.func.count()).select_from(statement.subquery())).scalar_one()
+    ordered = (
+        statement.order_by(
+            counts.c.period_start,
+            counts.c.service_id,
+            counts.c.channel_id,
+            counts.c.demand_type_id,
+            counts.c.segment_id,
+        )
+        .limit(limit)
+        .offset(offset)
+    )
+    items = [
+        ContactRead(
+            period_start=day,
+            grain=grain,
+            service=service,
+            channel=channel,
+            demand_type=kind,
+            segment=segment_code,
+            count=count,
+            handling_minutes=minutes,
+        )
+        for day, grain, service, channel, kind, segment_code, count, minutes in session.execute(ordered)
+    ]
+    return Page(items=items, total=int(total), limit=limit, offset=offset)

@@ -1,0 +1,561 @@
+"""Loading contact counts in bulk: a contact centre's export (CSV or a workbook), or a list sent through the API.
+
+Columns are found by their headings. Every bad row and cell is named and nothing is written unless every row is
+good. A count's key is its period (start and grain), service, channel, demand type and segment: a batch sent again
+replaces the same counts, so totals never double. Services, channels, types and segments are reference lists:
+a name not on its list is refused by row, since a typing slip would otherwise start a new service of its own.
+"""
+
+import codecs
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from benefits import audit
+from benefits.actors import Actor
+from benefits.authz import Action, require
+from benefits.columns import SCALE
+from benefits.demand import ONE, ReferenceList, how_to_add, lookups, month_key, month_start
+from benefits.errors import InvalidInput, Problem
+from benefits.models.demand import ContactCount, ContactIn, ContactMonth, ContactsLoaded, Grain
+
+MAX_PROBLEMS = 1_000
+MAX_ROWS = 5_000_000  # a year of a large council's daily counts is about 2 million
+MAX_CSV_BYTES = 1 << 30
+PROGRESS_EVERY = 50_000
+
+# Heading (lower case, as written in exports) -> field.
+HEADINGS = {
+    "period": "period",
+    "period start": "period",
+    "date": "period",
+    "day": "period",
+    "week": "period",
+    "month": "period",
+    "grain": "grain",
+    "service": "service",
+    "channel": "channel",
+    "type": "demand_type",
+    "demand type": "demand_type",
+    "segment": "segment",
+    "customer segment": "segment",
+    "count": "count",
+    "contacts": "count",
+    "handling minutes": "handling_minutes",
+    "minutes": "handling_minutes",
+}
+REQUIRED = ("period", "service", "channel", "demand_type", "count")
+TITLES = {
+    "period": "Period",
+    "grain": "Grain",
+    "service": "Service",
+    "channel": "Channel",
+    "demand_type": "Type",
+    "segment": "Segment",
+    "count": "Count",
+    "handling_minutes": "Handling minutes",
+}
+KINDS = {
+    "service": ReferenceList.services,
+    "channel": ReferenceList.channels,
+    "demand_type": ReferenceList.demand_types,
+    "segment": ReferenceList.segments,
+}
+
+Progress = Callable[[int, int], None]
+"""Told (rows done, rows in all) as a load goes."""
+
+
+@dataclass
+class ContactSheet:
+    """Contact counts as read from a file or a request, before the database is asked anything.
+
+    Each row is (row number, period start, grain, service, channel, type, segment or None, count, minutes in
+    ten-thousandths or None); references are as written, matched against the lists when applied.
+    """
+
+    rows: list[tuple[int, dt.date, Grain, str, str, str, str | None, int, int | None]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    headings: dict[str, str] = field(default_factory=dict)  # field -> heading as written, to name cells
+
+
+class _NotAValue(str):
+    """A cell holding a formula or a spreadsheet error: never read as a value."""
+
+
+NOT_A_VALUE = _NotAValue("a formula or a spreadsheet error")
+
+
+def _refuse(code: str, detail: str) -> InvalidInput:
+    return InvalidInput(detail, [Problem(code, detail, "file")])
+
+
+# --- Reading ---------------------------------------------------------------------------------------------------
+
+
+def read_contacts(data: bytes, *, file_name: str | None = None) -> ContactSheet:
+    """The counts in a CSV file or a workbook, read with no session; every bad cell named in `problems`."""
+    if data.startswith(b"PK\x03\x04") or (file_name or "").lower().endswith((".xlsx", ".xlsm", ".xltm", ".xlam")):
+        return _read_lines(_workbook_lines(data, file_name))
+    if len(data) > MAX_CSV_BYTES:
+        raise _refuse("file_too_large", f"The file is larger than {MAX_CSV_BYTES >> 20} MiB: split it.")
+    try:
+        text = codecs.decode(data, "utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _refuse("not_utf8", "The file is not UTF-8 text or an Excel workbook: save it as CSV UTF-8.") from error
+    if "\x00" in text:
+        raise _refuse("not_csv", "The file holds NUL characters: save it as CSV UTF-8 or as an .xlsx workbook.")
+    try:
+        return _read_lines(tuple(row) for row in csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise _refuse("not_csv", f"The file could not be read as CSV ({error}): save it again as CSV UTF-8.") from error
+
+
+def _workbook_lines(data: bytes, file_name: str | None) -> Iterator[tuple[Any, ...]]:
+    """The first worksheet's rows, read as the register import reads (its budget, and its refusals of hostile files)."""
+    # Imported here: the workbook readers load with the first workbook read, not with the service.
+    from python_calamine import CalamineWorkbook
+
+    from benefits.workbooks.import_budget import BudgetedReading, refuse_macro_name
+    from benefits.workbooks.register_import import CellError, _lines, _scanned, checked_archive, register_sheet
+
+    refuse_macro_name(file_name)
+    reading = BudgetedReading()
+    archive: zipfile.ZipFile = checked_archive(data)
+    name, part = register_sheet(archive)
+    scan = _scanned(archive, reading, part)
+    reading.check_time()
+    if scan is None:
+        raise _refuse("not_a_workbook", "The worksheet could not be read; save it again as .xlsx.")
+    try:
+        grid = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception as error:  # the reader raises many kinds for a damaged sheet
+        raise _refuse("not_a_workbook", "The worksheet could not be read; save it again as .xlsx.") from error
+    for line in _lines(grid, scan, reading):
+        if line is None:
+            yield ()
+            continue
+        # A formula is never imported (its saved result may be a what-if), nor an error: each is a cell to fix.
+        yield tuple(
+            NOT_A_VALUE
+            if isinstance(value, CellError) or not isinstance(value, str | int | float | dt.date | None)
+            else value
+            for value in line
+        )
+
+
+def _read_lines(lines: Iterable[tuple[Any, ...]]) -> ContactSheet:
+    sheet = ContactSheet()
+    iterator = iter(lines)
+    columns: dict[str, int] = {}
+    number = 0
+    for number, line in enumerate(iterator, start=1):
+        written = [str(value).strip() if value is not None else "" for value in line]
+        found = {
+            HEADINGS[heading.lower()]: index for index, heading in enumerate(written) if heading.lower() in HEADINGS
+        }
+        if len(found) >= 3:
+            repeated = [heading for heading in written if heading and written.count(heading) > 1]
+            if repeated:
+                raise _refuse("heading_repeated", f"The heading '{repeated[0]}' is written twice: keep one.")
+            columns = found
+            sheet.headings = {name: written[index] for name, index in found.items()}
+            break
+        if number >= 10:
+            break
+    missing = [TITLES[name] for name in REQUIRED if name not in columns]
+    if missing:
+        raise _refuse(
+            "headings_missing",
+            f"No row of headings naming {', '.join(missing)} in the first ten rows: the headings wanted are Period, "
+            "Service, Channel, Type and Count, with Grain (day, week or month), Segment and Handling minutes if known.",
+        )
+    _read_rows(sheet, iterator, columns, start=number + 1)
+    return sheet
+
+
+def _read_rows(sheet: ContactSheet, lines: Iterator[tuple[Any, ...]], columns: dict[str, int], start: int) -> None:
+    """Each row's cells checked and kept; each problem named by row and heading."""
+    heading = sheet.headings
+    problems = sheet.problems
+    days: dict[Any, dt.date | None] = {}  # a file repeats a few hundred dates millions of times
+    grains = {grain.value: grain for grain in Grain}
+    at = {name: columns.get(name) for name in TITLES}
+    period_at, service_at, channel_at, type_at = at["period"], at["service"], at["channel"], at["demand_type"]
+    count_at, grain_at, segment_at, minutes_at = at["count"], at["grain"], at["segment"], at["handling_minutes"]
+    width = max(columns.values()) + 1
+    rows = sheet.rows
+    for number, line in enumerate(lines, start=start):
+        if not any(value not in (None, "") for value in line):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise _refuse("too_many_rows", f"At most {MAX_ROWS:,} rows at a time: split the file.")
+        if len(line) < width:
+            line = (*line, *([None] * (width - len(line))))
+        before = len(problems)
+        where = f"row {number}"
+        written = line[period_at]  # type: ignore[index]
+        day = days.get(written, False) if isinstance(written, str | dt.date) else False
+        if day is False:
+            day = _day(written)
+            if isinstance(written, str | dt.date):
+                days[written] = day
+        if day is None:
+            problems.append(
+                Problem(
+                    "period_invalid",
+                    "Write the day the period starts, such as 2026-04-01.",
+                    f"{where}, {heading['period']}",
+                )
+            )
+        grain = Grain.month
+        if grain_at is not None:
+            text = str(line[grain_at] or "month").strip().lower()
+            found_grain = grains.get(text)
+            if found_grain is None:
+                problems.append(Problem("grain_invalid", "Write day, week or month.", f"{where}, {heading['grain']}"))
+            else:
+                grain = found_grain
+        if isinstance(day, dt.date) and not _starts(day, grain):
+            problems.append(
+                Problem(
+                    "period_not_start",
+                    f"A {grain.value} starts on "
+                    f"{'a Monday' if grain is Grain.week else 'its first day'}: write that day.",
+                    f"{where}, {heading['period']}",
+                )
+            )
+        names: list[str | None] = []
+        for name, index in (
+            ("service", service_at),
+            ("channel", channel_at),
+            ("demand_type", type_at),
+            ("segment", segment_at),
+        ):
+            value = line[index] if index is not None else None
+            named: str | None = value.strip() if isinstance(value, str) else None if value is None else str(value)
+            if isinstance(value, _NotAValue) or not isinstance(value, str | None):
+                problems.append(
+                    Problem(
+                        "value_invalid",
+                        "Write the name or code here, not a formula or a number.",
+                        f"{where}, {heading[name]}",
+                    )
+                )
+                named = None
+            elif not named and name != "segment":
+                problems.append(
+                    Problem("value_missing", f"Name the {TITLES[name].lower()}.", f"{where}, {heading[name]}")
+                )
+            names.append(named or None)
+        count = _whole(line[count_at])  # type: ignore[index]
+        if count is None:
+            problems.append(
+                Problem(
+                    "count_invalid",
+                    "Write the number of contacts, a whole number from 0.",
+                    f"{where}, {heading['count']}",
+                )
+            )
+        minutes = None
+        if minutes_at is not None and line[minutes_at] not in (None, ""):
+            minutes = _minutes(line[minutes_at])
+            if minutes is None:
+                problems.append(
+                    Problem(
+                        "minutes_invalid",
+                        "Write the minutes spent on these contacts in all, a number from 0, or leave it blank.",
+                        f"{where}, {heading['handling_minutes']}",
+                    )
+                )
+        if len(problems) > before:
+            if len(problems) >= MAX_PROBLEMS:
+                return
+            continue
+        assert isinstance(day, dt.date) and count is not None
+        rows.append((number, day, grain, names[0] or "", names[1] or "", names[2] or "", names[3], count, minutes))
+
+
+def _day(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else None
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()[:10]) if len(value.strip()) in (10, 19) else None
+    except ValueError:
+        return None
+
+
+def _starts(day: dt.date, grain: Grain) -> bool:
+    if grain is Grain.month:
+        return day.day == 1
+    if grain is Grain.week:
+        return day.weekday() == 0
+    return True
+
+
+def _whole(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value <= 10**12 else None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and 0 <= value <= 10**12 else None
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        if text.isdigit() and len(text) <= 13:
+            whole = int(text)
+            return whole if whole <= 10**12 else None
+    return None
+
+
+def _minutes(value: Any) -> int | None:
+    """Minutes as whole ten-thousandths (as `ScaledDecimal` keeps them); None when not a number from 0."""
+    if isinstance(value, bool):
+        return None
+    try:
+        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount < 0 or amount > 10**12:
+        return None
+    return int((amount * 10**SCALE).to_integral_value(ROUND_HALF_UP))
+
+
+def sheet_of(rows: Sequence[ContactIn]) -> ContactSheet:
+    """Counts sent through the API as a sheet, each numbered by its place in the list from 0."""
+    sheet = ContactSheet(headings={name: name for name in TITLES})
+    for index, row in enumerate(rows):
+        where = f"[{index}]"
+        if not _starts(row.period_start, row.grain):
+            sheet.problems.append(
+                Problem(
+                    "period_not_start",
+                    f"A {row.grain.value} starts on {'a Monday' if row.grain is Grain.week else 'its first day'}.",
+                    f"{where}.period_start",
+                )
+            )
+            continue
+        minutes = None if row.handling_minutes is None else _minutes(row.handling_minutes)
+        if row.handling_minutes is not None and minutes is None:
+            sheet.problems.append(Problem("minutes_invalid", "Not negative.", f"{where}.handling_minutes"))
+            continue
+        sheet.rows.append(
+            (
+                index,
+                row.period_start,
+                row.grain,
+                row.service,
+                row.channel,
+                row.demand_type,
+                row.segment,
+                row.count,
+                minutes,
+            )
+        )
+    return sheet
+
+
+# --- Applying --------------------------------------------------------------------------------------------------
+
+
+def load_contacts(
+    *, session: Session, sheet: ContactSheet, actor: Actor, progress: Progress | None = None, api: bool = False
+) -> ContactsLoaded:
+    """Write the counts read: every row, or none and every problem named; the same keys again replace the counts."""
+    require(session=session, actor=actor, action=Action.manage_demand)
+    problems = list(sheet.problems)
+    total = len(sheet.rows)
+    found = lookups(session=session)
+    resolved: dict[tuple[str, str], int | None] = {}  # (field, as written) -> id: a file repeats few names
+
+    def where(number: int, name: str) -> str:
+        return f"[{number}].{name}" if api else f"row {number}, {sheet.headings[name]}"
+
+    stored: list[tuple[Any, ...]] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    for done, (number, day, grain, *names, count, minutes) in enumerate(sheet.rows):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, total)
+        ids: list[int | None] = []
+        bad = False
+        for name, written in zip(("service", "channel", "demand_type", "segment"), names, strict=True):
+            if written is None:
+                ids.append(None)
+                continue
+            key = (name, written)
+            if key not in resolved:
+                resolved[key] = found[KINDS[name]].find(written)
+            if resolved[key] is None:
+                kind = KINDS[name]
+                problems.append(
+                    Problem(
+                        f"unknown_{name}",
+                        f"No {ONE[kind]} '{written}' on the list: {how_to_add(kind)}, or correct the name.",
+                        where(number, name),
+                    )
+                )
+                bad = True
+            ids.append(resolved[key])
+        if bad:
+            if len(problems) >= MAX_PROBLEMS:
+                break
+            continue
+        identity = (day, grain, *ids)
+        if identity in seen:
+            problems.append(
+                Problem(
+                    "count_repeated",
+                    f"The same period, service, channel, type and segment as row "
+                    f"{seen[identity]}: add them up into one row.",
+                    where(number, "count"),
+                )
+            )
+            continue
+        seen[identity] = number
+        stored.append((day.isoformat(), grain.value, month_key(day), *ids, count, minutes))
+    del seen
+    if problems:
+        raise InvalidInput(
+            f"{len(problems):,} problem(s) in the contact counts; nothing was loaded.", problems[:MAX_PROBLEMS]
+        )
+    if progress is not None:
+        progress(total, total)
+    return _store(session=session, rows=stored, actor=actor)
+
+
+COLUMNS = (
+    "period_start",
+    "grain",
+    "month",
+    "service_id",
+    "channel_id",
+    "demand_type_id",
+    "segment_id",
+    "count",
+    "handling_minutes",
+)
+
+
+def _store(*, session: Session, rows: list[tuple[Any, ...]], actor: Actor) -> ContactsLoaded:
+    """Replace the counts already kept under the rows' keys, insert the rows, and sum the months they touch."""
+    if not rows:
+        return ContactsLoaded(added=0, replaced=0, months=0)
+    connection = session.connection()
+    table = ContactCount.__table__  # type: ignore[attr-defined]
+    months = sorted({row[2] for row in rows})
+    first, last = dt.date.fromisoformat(min(row[0] for row in rows)), dt.date.fromisoformat(max(row[0] for row in rows))
+    kept = connection.execute(
+        sa.select(sa.func.count()).select_from(table).where(table.c.period_start.between(first, last))
+    ).scalar_one()
+    replaced = _delete_keys(connection, rows) if kept else 0
+    write_counts(connection, rows)
+    _sum_months(connection, months[0], months[-1])
+    audit.record(
+        session=session,
+        actor=actor,
+        action="contacts_loaded",
+        entity="contact_count",
+        entity_id=0,
+        context={"rows": len(rows), "replaced": replaced, "from": first, "to": last},
+    )
+    return ContactsLoaded(added=len(rows) - replaced, replaced=replaced, months=len(months))
+
+
+_DELETE_KEY = {
+    True: "DELETE FROM contact_count WHERE period_start = ? AND grain = ? AND service_id = ? AND channel_id = ? "
+    "AND demand_type_id = ? AND segment_id IS ?",
+    # The day is sent as text, and a missing segment as a null of no type: both are cast.
+    False: "DELETE FROM contact_count WHERE period_start = %s::date AND grain = %s AND service_id = %s "
+    "AND channel_id = %s AND demand_type_id = %s AND segment_id IS NOT DISTINCT FROM %s::integer",
+}
+
+
+def _delete_keys(connection: sa.Connection, rows: list[tuple[Any, ...]]) -> int:
+    """Delete the counts kept under the rows' keys; how many there were."""
+    statement = _DELETE_KEY[connection.dialect.name == "sqlite"]
+    raw: Any = connection.connection.driver_connection
+    keys = [(row[0], row[1], row[3], row[4], row[5], row[6]) for row in rows]
+    if connection.dialect.name == "sqlite":
+        cursor = raw.executemany(statement, keys)
+        return int(cursor.rowcount)
+    with raw.cursor() as cursor:
+        cursor.executemany(statement, keys)
+        return int(cursor.rowcount)
+
+
+def write_counts(connection: sa.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert the rows (in COLUMNS order, as the driver binds them) in one statement: COPY on PostgreSQL, one
+    batched insert elsewhere; as the register import writes its rows."""
+    dialect = connection.dialect
+    raw: Any = connection.connection.driver_connection
+    names = ", ".join(COLUMNS)
+    try:
+        if dialect.name == "postgresql":
+            with raw.cursor() as cursor, cursor.copy(f"COPY contact_count ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" * len(COLUMNS))
+        raw.executemany(f"INSERT INTO contact_count ({names}) VALUES ({marks})", rows)  # noqa: S608 (constants)
+    except dialect.loaded_dbapi.Error as error:
+        # Past SQLAlchemy, so its wrapping is done here: a lock or a lost server is answered as any statement's.
+        raise sa.exc.DBAPIError.instance(
+            "INSERT INTO contact_count", None, error, dialect.loaded_dbapi.Error
+        ) from error
+
+
+def _sum_months(connection: sa.Connection, first: int, last: int) -> None:
+    """Sum the counts of the months from `first` to `last` afresh into `contact_month`."""
+    months = ContactMonth.__table__  # type: ignore[attr-defined]
+    counts = ContactCount.__table__  # type: ignore[attr-defined]
+    connection.execute(sa.delete(months).where(months.c.month.between(first, last)))
+    # By the period's start, which leads the key's index, rather than by month, which has none.
+    within = counts.c.period_start.between(month_start(first), month_start(last + 1) - dt.timedelta(days=1))
+    keys = [counts.c.month, counts.c.service_id, counts.c.channel_id, counts.c.demand_type_id, counts.c.segment_id]
+    summed = (
+        sa.select(
+            *keys,
+            sa.func.sum(counts.c.count),
+            sa.func.coalesce(sa.func.sum(counts.c.handling_minutes), 0),
+            sa.func.sum(sa.case((counts.c.handling_minutes.is_(None), 0), else_=counts.c.count)),
+        )
+        .where(within)
+        .group_by(*keys)
+    )
+    connection.execute(
+        sa.insert(months).from_select(
+            [
+                "month",
+                "service_id",
+                "channel_id",
+                "demand_type_id",
+                "segment_id",
+                "contacts",
+                "handling_minutes",
+                "timed_contacts",
+            ],
+            summed,
+        )
+    )
+
+
+def import_contacts(
+    *, session: Session, data: bytes, actor: Actor, file_name: str | None = None, progress: Progress | None = None
+) -> ContactsLoaded:
+    """Read a contact export and load it: every row, or none and every problem named."""
+    require(session=session, actor=actor, action=Action.manage_demand)
+    return load_contacts(
+        session=session, sheet=read_contacts(data, file_name=file_name), actor=actor, progress=progress
+    )
