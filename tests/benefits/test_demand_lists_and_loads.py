@@ -47,10 +47,8 @@ def test_the_default_channels_and_demand_types_are_there_from_the_migration(sess
         "post": "Post",
         "app": "App",
     }
-    types = {
-        entry.code: entry.avoidable
-        for entry in demand.list_references(session=session, kind=ReferenceList.demand_types)
-    }  # type: ignore[union-attr]
+    listed = demand.list_references(session=session, kind=ReferenceList.demand_types)
+    types = {entry.code: demand.reference_view(entry).avoidable for entry in listed}
     assert types == {
         "value": False,
         "progress_chasing": True,
