@@ -16,6 +16,9 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v openssl >/dev/null || missing+=(openssl)
 # The serving benchmark loads the real server with wrk, beside a bare app under the same load
 command -v wrk >/dev/null || missing+=(wrk)
+# The single sign-on tests run a real OpenID Connect provider (oidc-provider, installed by npm ci) with Node
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

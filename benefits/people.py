@@ -267,6 +267,11 @@ def _issue(*, session: Session, person: Person, name: str, expires_in_days: int 
     return IssuedToken(record=record, token=token)
 
 
+def issue_sign_in_token(*, session: Session, person: Person, expires_in_days: int) -> IssuedToken:
+    """A sign-in token for a person the organisation's sign-in vouched for (the caller records the sign-in)."""
+    return _issue(session=session, person=person, name=SIGN_IN_TOKEN, expires_in_days=expires_in_days)
+
+
 def create_token(*, session: Session, fields: ApiTokenCreate, actor: Actor) -> IssuedToken:
     """Make a token: anyone for themselves (expiring within 90 days), an admin for anyone."""
     if fields.person_id != actor.person_id:
@@ -410,6 +415,36 @@ def _lock_for_sign_in(session: Session, *keys: str) -> None:
     if session.get_bind().dialect.name == "postgresql":
         for key in keys:
             session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+def local_password_refusal(*, session: Session, login: str) -> Forbidden | None:
+    """With local passwords off, the refusal of a password sign-in by anyone but the break-glass admin (kept in the
+    audit trail); None when passwords may be used. A result, not an error, so the trail keeps it."""
+    settings = get_settings()
+    glass = (settings.break_glass_admin or "").strip().lower()
+    if settings.local_passwords or (glass and login.strip().lower() == glass):
+        return None
+    refusal = Forbidden(
+        "Passwords kept here are switched off: sign in through your organisation's sign-in on the sign-in page "
+        "(/sign-in); integrations use an API token.",
+        [Problem("local_passwords_off", "Use your organisation's sign-in instead of a password.", "password")],
+        code="local_passwords_off",
+    )
+    person = find_person(session=session, login=login[:200])
+    audit.record(
+        session=session,
+        actor=Actor(
+            name=person.name if person else login.strip()[:200] or "unknown",
+            role=Role(person.role) if person else Role.viewer,
+            person_id=person.id if person else None,
+        ),
+        action="sign_in_refused",
+        entity="person",
+        entity_id=person.id or 0 if person else 0,
+        after={"reason": "local_passwords_off", "through": "password"},
+        reason=refusal.detail,
+    )
+    return refusal
 
 
 def start_sign_in(*, session: Session, login: str, address: str, limits: SignInLimits) -> PendingSignIn:

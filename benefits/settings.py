@@ -6,6 +6,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from benefits.models.person import Role
+
 
 class Settings(BaseSettings):
     """Settings for the service, the command line and the migrations."""
@@ -93,6 +95,45 @@ class Settings(BaseSettings):
         default=30,
         ge=1,
         description="On SIGTERM, how long `benefits serve` lets requests in flight finish before cutting them off.",
+    )
+
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Single sign-on: the organisation's OpenID Connect issuer URL (its discovery document is at "
+        "`/.well-known/openid-configuration` under it); unset, there is no single sign-on.",
+    )
+    oidc_client_id: str | None = Field(default=None, description="Single sign-on: this service's client id there.")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="Single sign-on: this service's client secret there."
+    )
+    oidc_scopes: str = Field(
+        default="openid email profile",
+        description="Single sign-on: the scopes asked for, space-separated (`openid` among them; add the one that "
+        "brings the groups claim where the provider needs one, e.g. `groups`).",
+    )
+    oidc_groups_claim: str = Field(
+        default="groups",
+        description="Single sign-on: the ID-token claim that lists the person's groups or roles (`groups`, `roles`).",
+    )
+    oidc_role_map: dict[str, Role] = Field(
+        default_factory=dict,
+        description="Single sign-on: which role each group or provider role gives, as a JSON object such as "
+        '`{"benefits-finance": "finance", "benefits-admins": "admin"}`. In several groups, the first of admin, '
+        "programme_manager, finance, board and viewer wins; in none of them, the person is refused.",
+    )
+    oidc_display_name: str = Field(
+        default="your organisation's account",
+        description='Single sign-on: what the sign-in button names, as in "Sign in with your organisation\'s account".',
+    )
+    local_passwords: bool = Field(
+        default=True,
+        description="Whether people may sign in with a password kept here. Off, only the break-glass admin may; "
+        "everyone else signs in through the organisation (API tokens keep working).",
+    )
+    break_glass_admin: str | None = Field(
+        default=None,
+        description="The name of the one admin who may still sign in with a password while local passwords are off, "
+        "for when the identity provider is down.",
     )
 
     @field_validator("log_format", mode="before")

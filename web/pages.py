@@ -2,7 +2,7 @@
 
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
 from api.deps import SessionDep, UnitsOfWorkDep
-from benefits import people, portfolio, status
+from benefits import people, portfolio, sso, status
 from benefits.authz import Action, allowed
 from benefits.errors import Unauthenticated
 from benefits.portfolio import OverviewColumn, OverviewQuery, SortOrder
@@ -29,6 +29,7 @@ from web import (
     people_pages,
     refusals,
     review_pages,
+    sso_pages,
     work_pages,
 )
 from web.render import render
@@ -40,24 +41,17 @@ from web.session import (
     signed_in_actor,
     start_session,
 )
+from web.session import safe_next as _safe_next
 
 HERE = Path(__file__).resolve().parent
 router = APIRouter(include_in_schema=False)
 
 
-def _safe_next(path: str | None) -> str:
-    """Where to go after signing in: a path on this site, never an address elsewhere (an open redirect)."""
-    # Browsers read a backslash as a slash and drop tabs and newlines, so "/\evil" and "/\t/evil" go off-site too.
-    if not path or not path.startswith("/") or any(char == "\\" or char < " " for char in path):
-        return "/"
-    parts = urlsplit(path)
-    return "/" if parts.scheme or parts.netloc or path.startswith("//") else path
-
-
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:
-    """The sign-in form."""
-    return render(request, "sign_in.html", {"next": _safe_next(next), "error": None, "login": ""})
+    """The sign-in page: the organisation's sign-in where it is set up, and the password form while passwords are on."""
+    context = {"next": _safe_next(next), "error": None, "login": ""}
+    return render(request, "sign_in.html", context | sso_pages.sign_in_choices(next_path=_safe_next(next)))
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
@@ -75,6 +69,12 @@ def sign_in(
     limits = people.sign_in_limits()
     address = request.client.host if request.client else "unknown"
     form = {"next": _safe_next(next), "login": login}
+    with units.standing() as refusing:  # a refusal is kept in the audit trail
+        refused = people.local_password_refusal(session=refusing, login=login)
+    if refused is not None:
+        choices = sso_pages.sign_in_choices(next_path=form["next"], break_glass=True)
+        return render(request, "sign_in.html", form | choices | {"error": refused.detail}, status_code=403)
+    form |= sso_pages.sign_in_choices(next_path=form["next"], break_glass=True)
     # The attempt counts, in a unit of work of its own, before the slow password check.
     with units.standing() as counting:
         pending = people.start_sign_in(session=counting, login=login, address=address, limits=limits)
@@ -102,7 +102,8 @@ def sign_out(
     token = request.cookies.get("benefits_session")
     if actor is not None and token:
         people.sign_out(session=session, token=token, actor=actor)
-    response = RedirectResponse("/sign-in", status_code=303)
+    # With single sign-on, the page after offers the organisation's own sign-out too.
+    response = RedirectResponse("/sign-in/signed-out" if sso.enabled() else "/sign-in", status_code=303)
     end_session(response)
     return response
 
@@ -214,6 +215,7 @@ def install(app: FastAPI) -> None:
     app.include_router(model_pages.router)
     app.include_router(appraisal_pages.router)
     app.include_router(people_pages.router)
+    app.include_router(sso_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     async def to_sign_in(request: Request, error: Exception) -> Response:

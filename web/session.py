@@ -4,10 +4,14 @@ The form token is bound to the browser's session: an HMAC of the sign-in token, 
 pre-sign-in id kept in its own cookie. A forged form needs the victim's cookie, which the browser never shows.
 """
 
+import base64
 import hashlib
 import hmac
+import json
 import secrets
-from typing import Annotated
+import time
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response
 from sqlmodel import Session
@@ -21,6 +25,10 @@ from benefits.settings import get_settings
 SESSION_COOKIE = "benefits_session"
 CSRF_COOKIE = "benefits_csrf"
 SESSION_DAYS = 1
+# What a browser keeps while it is away at the organisation's sign-in: state, nonce and PKCE verifier, signed.
+PROVIDER_COOKIE = "benefits_sign_in"
+PROVIDER_COOKIE_PATH = "/sign-in"
+PROVIDER_SECONDS = 600
 
 
 class SignInRequired(Exception):
@@ -33,6 +41,15 @@ class SignInRequired(Exception):
 
 class CsrfRefused(Exception):
     """A form came without the token its page gave (or with another): refused, nothing changes."""
+
+
+def safe_next(path: str | None) -> str:
+    """Where to go after signing in: a path on this site, never an address elsewhere (an open redirect)."""
+    # Browsers read a backslash as a slash and drop tabs and newlines, so "/\evil" and "/\t/evil" go off-site too.
+    if not path or not path.startswith("/") or any(char == "\\" or char < " " for char in path):
+        return "/"
+    parts = urlsplit(path)
+    return "/" if parts.scheme or parts.netloc or path.startswith("//") else path
 
 
 def _secret() -> bytes:
@@ -89,6 +106,42 @@ def start_session(request: Request, response: Response, token: str) -> None:
 def end_session(response: Response) -> None:
     """Forget the sign-in token."""
     response.delete_cookie(SESSION_COOKIE)
+
+
+def _signed(payload: bytes) -> str:
+    return hmac.new(_secret(), b"provider sign-in\0" + payload, hashlib.sha256).hexdigest()
+
+
+def keep_provider_sign_in(request: Request, response: Response, kept: dict[str, str]) -> None:
+    """Keep what the provider's answer is checked against in a signed, HTTP-only cookie for ten minutes.
+
+    Lax, not strict: the provider's answer is a top-level GET from its own site, which a strict cookie misses.
+    """
+    payload = json.dumps(kept | {"until": str(int(time.time()) + PROVIDER_SECONDS)}).encode()
+    value = base64.urlsafe_b64encode(payload).decode() + "." + _signed(payload)
+    response.set_cookie(PROVIDER_COOKIE, value, max_age=PROVIDER_SECONDS, path=PROVIDER_COOKIE_PATH, httponly=True,
+                        samesite="lax", secure=request.url.scheme == "https")  # fmt: skip
+
+
+def provider_sign_in(request: Request) -> dict[str, Any] | None:
+    """What this browser kept when it left for the provider, if its signature holds and ten minutes have not passed."""
+    held = request.cookies.get(PROVIDER_COOKIE, "")
+    encoded, _, signature = held.partition(".")
+    if not held or len(held) > 2000:
+        return None
+    try:
+        payload = base64.urlsafe_b64decode(encoded.encode())
+    except ValueError:
+        return None
+    if not hmac.compare_digest(_signed(payload).encode(), signature.encode()):
+        return None
+    kept: dict[str, Any] = json.loads(payload)
+    return kept if int(kept.get("until", 0)) >= time.time() else None
+
+
+def forget_provider_sign_in(response: Response) -> None:
+    """Forget the provider sign-in under way (its answer is used once)."""
+    response.delete_cookie(PROVIDER_COOKIE, path=PROVIDER_COOKIE_PATH)
 
 
 def signed_in_actor(session: Session, request: Request) -> Actor | None:

@@ -57,7 +57,12 @@ def revoke_token(token_id: ResourceId, session: SessionDep, actor: ActorDep) -> 
 def sign_in(
     credentials: SignIn, request: Request, session: SessionDep, units: UnitsOfWorkDep
 ) -> ApiTokenCreated | JSONResponse:
-    """Sign in with name or e-mail and password; answered with a token that expires."""
+    """Sign in with name or e-mail and password; answered with a token that expires. With passwords kept here
+    switched off (BENEFITS_LOCAL_PASSWORDS=false), only the break-glass admin may: others get a 403."""
+    with units.standing() as refusing:  # a refusal is kept in the audit trail
+        refused = people.local_password_refusal(session=refusing, login=credentials.login)
+    if refused is not None:
+        return refusal_problem(request, refused)
     limits = people.sign_in_limits()
     address = request.client.host if request.client else "unknown"
     # The attempt is counted in a unit of work of its own, so parallel guesses see it, and the slow password
