@@ -20,6 +20,7 @@ from api.routes import (
     benefits,
     confirmations,
     cost_centres,
+    demand,
     finance,
     health,
     initiatives,
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reviews.router)
     app.include_router(status.router)
     app.include_router(work.router)
+    app.include_router(demand.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
 
     # The pages share the app (and the domain) with the API.

@@ -468,5 +468,70 @@ def import_benefits_command(initiative_id: int, file: str) -> None:
     click.echo(f"Imported: {result.created:,} added, {result.updated:,} changed, {result.unchanged:,} unchanged.")
 
 
+@main.group("demand")
+def demand_group() -> None:
+    """Demand: the reference lists contacts are counted by, and contact counts from contact-centre exports."""
+
+
+@demand_group.command("add")
+@click.argument("kind", type=click.Choice(["services", "channels", "demand-types", "segments"]))
+@click.argument("code")
+@click.argument("name")
+@click.option("--avoidable/--value", default=None, help="Demand types only: counted as avoidable contact (NI14).")
+def demand_add(kind: str, code: str, name: str, avoidable: bool | None) -> None:
+    """Put CODE, called NAME, on the reference list KIND."""
+    from benefits import demand
+    from benefits.models.demand import ReferenceCreate
+
+    try:
+        fields = ReferenceCreate(code=code, name=name, avoidable=avoidable)
+    except ValidationError as error:
+        lines = [f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in error.errors()]
+        raise click.ClickException("\n".join(lines)) from None
+    try:
+        with transaction() as session:
+            entry = demand.create_reference(
+                session=session, kind=demand.ReferenceList(kind), fields=fields, actor=OPERATOR
+            )
+            click.echo(f"Added {entry.code} ({entry.name}) to {kind}")
+    except DomainError as error:
+        _fail(error)
+
+
+@demand_group.command("list")
+@click.argument("kind", type=click.Choice(["services", "channels", "demand-types", "segments"]))
+def demand_list(kind: str) -> None:
+    """Print the reference list KIND by name: each entry's code and name (and, for demand types, if avoidable)."""
+    from benefits import demand
+
+    with transaction() as session:
+        listed = demand.list_references(session=session, kind=demand.ReferenceList(kind))
+        entries = [demand.reference_view(entry) for entry in listed]
+    if not entries:
+        click.echo(f"No {kind} yet: add one with `benefits demand add {kind} CODE NAME`.")
+    for entry in entries:
+        flag = "" if entry.avoidable is None else "  avoidable" if entry.avoidable else "  value"
+        click.echo(f"{entry.code:<24} {entry.name}{flag}")
+
+
+@demand_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def demand_import(file: str) -> None:
+    """Load contact counts from FILE (CSV or .xlsx: Period, Service, Channel, Type, Count): all rows, or none."""
+    from benefits.demand_import import MAX_CSV_BYTES, load_contacts, read_contacts
+
+    with open(file, "rb") as source:
+        content = source.read(MAX_CSV_BYTES + 1)
+    click.echo(f"Reading {file} ...", err=True)
+    try:
+        # Read before the transaction opens: a long read holds no lock that the service's requests wait on.
+        sheet = read_contacts(content, file_name=os.path.basename(file))
+        with _progress_bar(f"Loading {len(sheet.rows):,} rows") as progress, transaction() as session:
+            result = load_contacts(session=session, sheet=sheet, actor=OPERATOR, progress=progress)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Loaded: {result.added:,} counts added, {result.replaced:,} replaced, {result.months:,} months.")
+
+
 if __name__ == "__main__":
     main()

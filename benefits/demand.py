@@ -258,7 +258,7 @@ def reference_costs() -> list[dict[str, Any]]:
     return list(json.loads(REFERENCE_COSTS_FILE.read_text(encoding="utf-8"))["figures"])
 
 
-def set_channel_cost(*, session: Session, fields: ChannelCostIn, actor: Actor) -> ChannelCost:
+def set_channel_cost(*, session: Session, fields: ChannelCostIn, actor: Actor) -> ChannelCostRead:
     """Keep a channel's cost per contact from a date, with its source; the same channel and date is replaced."""
     require(session=session, actor=actor, action=Action.manage_demand)
     if fields.cost < 0:
@@ -290,7 +290,7 @@ def set_channel_cost(*, session: Session, fields: ChannelCostIn, actor: Actor) -
         before=before,
         after={"channel": channel.code, "valid_from": fields.valid_from, "cost": fields.cost, "source": fields.source},
     )
-    return kept
+    return ChannelCostRead(channel=channel.code, valid_from=kept.valid_from, cost=kept.cost, source=kept.source)
 
 
 def _code_of(*, session: Session, kind: ReferenceList, written: str) -> str:

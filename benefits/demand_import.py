@@ -30,6 +30,7 @@ from benefits.models.demand import ContactCount, ContactIn, ContactMonth, Contac
 MAX_PROBLEMS = 1_000
 MAX_ROWS = 5_000_000  # a year of a large council's daily counts is about 2 million
 MAX_CSV_BYTES = 1 << 30
+MAX_API_ROWS = 100_000
 PROGRESS_EVERY = 50_000
 
 # Heading (lower case, as written in exports) -> field.
@@ -336,6 +337,11 @@ def _minutes(value: Any) -> int | None:
 def sheet_of(rows: Sequence[ContactIn]) -> ContactSheet:
     """Counts sent through the API as a sheet, each numbered by its place in the list from 0."""
     sheet = ContactSheet(headings={name: name for name in TITLES})
+    if len(rows) > MAX_API_ROWS:
+        raise InvalidInput(
+            f"At most {MAX_API_ROWS:,} counts a request: send the rest in another, or upload a file.",
+            [Problem("too_many_rows", f"{len(rows):,} rows sent.", "body")],
+        )
     for index, row in enumerate(rows):
         where = f"[{index}]"
         if not _starts(row.period_start, row.grain):

@@ -1,0 +1,173 @@
+"""Demand: the reference lists, contact counts (a JSON list or an uploaded export), cost per contact, and what the
+counts say (the avoidable share, channel mix, cost to serve), with each figure's monthly XmR chart."""
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile, status
+
+from api.deps import SIGNED_IN, ActorDep, PagingDep, ResourceId, SessionDep, bearer_token
+from api.problems import PROBLEM_RESPONSES
+from api.schemas import PageRead, page_read
+from benefits import demand
+from benefits.demand import DemandFilter, ReferenceList
+from benefits.demand_import import MAX_CSV_BYTES, ContactSheet, load_contacts, read_contacts, sheet_of
+from benefits.models.demand import (
+    ChannelCostIn,
+    ChannelCostRead,
+    ChannelCostsRead,
+    ContactIn,
+    ContactRead,
+    ContactsLoaded,
+    DemandFigure,
+    DemandMeasureIn,
+    DemandSeries,
+    DemandSummary,
+    ReferenceCode,
+    ReferenceCreate,
+    ReferenceRead,
+    ReferenceUpdate,
+)
+from benefits.models.measure import ObservationsRecorded
+
+# Each route names SIGNED_IN itself: a router-wide one would open the request's transaction before an upload is read.
+router = APIRouter(prefix="/api/v1/demand", tags=["demand"], responses=PROBLEM_RESPONSES)
+
+CodePath = Annotated[str, Path(min_length=1, max_length=40, description="The entry's code, in any case.")]
+
+
+def demand_filter(
+    service: Annotated[list[ReferenceCode], Query(max_length=200, description="Service codes; none: all.")] = [],  # noqa: B006
+    channel: Annotated[list[ReferenceCode], Query(max_length=50, description="Channel codes; none: all.")] = [],  # noqa: B006
+    segment: Annotated[list[ReferenceCode], Query(max_length=50, description="Segment codes; none: all.")] = [],  # noqa: B006
+    from_month: Annotated[dt.date | None, Query(alias="from", description="The first month, by any day in it.")] = None,
+    to_month: Annotated[dt.date | None, Query(alias="to", description="The last month, by any day in it.")] = None,
+) -> DemandFilter:
+    """Which counts a figure is over."""
+    return DemandFilter(
+        services=tuple(service),
+        channels=tuple(channel),
+        segments=tuple(segment),
+        from_month=from_month,
+        to_month=to_month,
+    )
+
+
+FilterDep = Annotated[DemandFilter, Depends(demand_filter)]
+
+
+@router.get("/summary", response_model=DemandSummary, dependencies=SIGNED_IN)
+def demand_summary(session: SessionDep, where: FilterDep) -> DemandSummary:
+    """Volumes, the avoidable share (NI14, its definition beside it), handling time, channel mix and cost to serve."""
+    return demand.summary(session=session, where=where)
+
+
+@router.get("/series", response_model=DemandSeries, dependencies=SIGNED_IN)
+def demand_series(
+    session: SessionDep,
+    where: FilterDep,
+    figure: Annotated[DemandFigure, Query(description="Which figure, month by month.")],
+    rephase: Annotated[list[dt.date], Query(max_length=50, description="Days that start a new phase.")] = [],  # noqa: B006
+) -> DemandSeries:
+    """A figure month by month with its XmR chart, so a redesign's effect shows as a signal."""
+    return demand.series_view(session=session, figure=figure, where=where, rephase=rephase)
+
+
+@router.get("/contacts", response_model=PageRead[ContactRead], dependencies=SIGNED_IN)
+def list_contacts(session: SessionDep, where: FilterDep, paging: PagingDep) -> PageRead[ContactRead]:
+    """List the contact counts under the filter, by period, service, channel and type."""
+    page = demand.list_contacts(session=session, where=where, limit=paging.limit, offset=paging.offset)
+    return page_read(page, lambda row: row)
+
+
+@router.post("/contacts", response_model=ContactsLoaded, dependencies=SIGNED_IN)
+def add_contacts(rows: list[ContactIn], session: SessionDep, actor: ActorDep) -> ContactsLoaded:
+    """Load contact counts: every row, or none and each bad one named; the same keys again replace the counts."""
+    return load_contacts(session=session, sheet=sheet_of(rows), actor=actor, api=True)
+
+
+def uploaded_contacts(
+    _token: Annotated[str, Depends(bearer_token)],
+    file: Annotated[
+        UploadFile,
+        File(description="CSV or .xlsx: Period, Service, Channel, Type, Count (and Grain, Segment, Handling minutes)."),
+    ],
+) -> ContactSheet:
+    """The uploaded export, read before the request's session is asked for (reading may take a while)."""
+    return read_contacts(file.file.read(MAX_CSV_BYTES + 1), file_name=file.filename)
+
+
+@router.post("/contacts/import", response_model=ContactsLoaded)
+def import_contacts(
+    sheet: Annotated[ContactSheet, Depends(uploaded_contacts)], session: SessionDep, actor: ActorDep
+) -> ContactsLoaded:
+    """Load a contact centre's export: every row, or none and each bad cell named by row and column."""
+    return load_contacts(session=session, sheet=sheet, actor=actor)
+
+
+@router.get("/costs", response_model=ChannelCostsRead, dependencies=SIGNED_IN)
+def channel_costs(session: SessionDep) -> ChannelCostsRead:
+    """The costs per contact kept by channel, with published figures offered beside them (each with its citation)."""
+    return demand.costs_view(session=session)
+
+
+@router.post("/costs", response_model=ChannelCostRead, dependencies=SIGNED_IN)
+def set_channel_cost(fields: ChannelCostIn, session: SessionDep, actor: ActorDep) -> ChannelCostRead:
+    """Keep a channel's cost per contact from a date, with its source; the same channel and date is replaced."""
+    return demand.set_channel_cost(session=session, fields=fields, actor=actor)
+
+
+@router.put("/measures/{measure_id}", response_model=ObservationsRecorded, dependencies=SIGNED_IN)
+def feed_measure(
+    measure_id: ResourceId, fields: DemandMeasureIn, session: SessionDep, actor: ActorDep
+) -> ObservationsRecorded:
+    """Feed a measure from the contact counts: its observations become the figure's monthly series."""
+    where = DemandFilter(
+        services=tuple(fields.services), channels=tuple(fields.channels), segments=tuple(fields.segments)
+    )
+    return demand.feed_measure(session=session, measure_id=measure_id, figure=fields.figure, where=where, actor=actor)
+
+
+@router.post("/measures/{measure_id}/refresh", response_model=ObservationsRecorded, dependencies=SIGNED_IN)
+def refresh_measure(measure_id: ResourceId, session: SessionDep, actor: ActorDep) -> ObservationsRecorded:
+    """Record a demand-fed measure's observations again from the counts as they stand."""
+    return demand.refresh_measure(session=session, measure_id=measure_id, actor=actor)
+
+
+@router.get("/{kind}", response_model=list[ReferenceRead], dependencies=SIGNED_IN)
+def list_references(kind: ReferenceList, session: SessionDep) -> list[ReferenceRead]:
+    """List a reference list (services, channels, demand-types or segments) by name."""
+    return [demand.reference_view(entry) for entry in demand.list_references(session=session, kind=kind)]
+
+
+@router.post("/{kind}", status_code=status.HTTP_201_CREATED, response_model=ReferenceRead, dependencies=SIGNED_IN)
+def create_reference(
+    kind: ReferenceList, fields: ReferenceCreate, session: SessionDep, actor: ActorDep, response: Response
+) -> ReferenceRead:
+    """Add an entry to a reference list; `avoidable` says whether a demand type counts as avoidable contact."""
+    entry = demand.create_reference(session=session, kind=kind, fields=fields, actor=actor)
+    response.headers["Location"] = f"{router.prefix}/{kind.value}/{entry.code}"
+    return demand.reference_view(entry)
+
+
+@router.get("/{kind}/{code}", response_model=ReferenceRead, dependencies=SIGNED_IN)
+def get_reference(kind: ReferenceList, code: CodePath, session: SessionDep) -> ReferenceRead:
+    """Read one entry of a reference list by its code."""
+    return demand.reference_view(demand.get_reference(session=session, kind=kind, code=code))
+
+
+@router.patch("/{kind}/{code}", response_model=ReferenceRead, dependencies=SIGNED_IN)
+def update_reference(
+    kind: ReferenceList, code: CodePath, changes: ReferenceUpdate, session: SessionDep, actor: ActorDep
+) -> ReferenceRead:
+    """Rename an entry, or say whether a demand type is avoidable; its code stays."""
+    return demand.reference_view(
+        demand.update_reference(session=session, kind=kind, code=code, changes=changes, actor=actor)
+    )
+
+
+@router.delete("/{kind}/{code}", status_code=status.HTTP_204_NO_CONTENT, dependencies=SIGNED_IN)
+def delete_reference(kind: ReferenceList, code: CodePath, session: SessionDep, actor: ActorDep) -> Response:
+    """Take an entry off its list; refused while contact counts name it."""
+    demand.delete_reference(session=session, kind=kind, code=code, actor=actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,121 @@
+"""The demand API: reference lists, contact counts by JSON and upload, summary, series, costs, and who may write."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from benefits.models import Role
+from tests.conftest import client_with_token
+from tests.support.factories import make_person, make_token
+
+
+def _problems(answer: Any) -> list[tuple[str, str | None]]:
+    return [(item["code"], item["field"]) for item in answer.json()["errors"]]
+
+
+def _service(client: TestClient, code: str, name: str) -> None:
+    made = client.post("/api/v1/demand/services", json={"code": code, "name": name})
+    assert made.status_code == 201, made.text
+    assert made.headers["Location"] == f"/api/v1/demand/services/{code}"
+
+
+def test_the_lists_the_counts_and_what_they_say(client: TestClient) -> None:
+    _service(client, "council_tax", "Council tax")
+    channels = client.get("/api/v1/demand/channels").json()
+    assert [entry["code"] for entry in channels] == ["app", "email", "face_to_face", "phone", "post", "web"]
+    kinds = {entry["code"]: entry["avoidable"] for entry in client.get("/api/v1/demand/demand-types").json()}
+    assert kinds["value"] is False and kinds["progress_chasing"] is True
+    rows = [
+        {
+            "period_start": "2026-04-01",
+            "service": "Council tax",
+            "channel": "phone",
+            "demand_type": "value",
+            "count": 300,
+            "handling_minutes": 1500,
+        },
+        {
+            "period_start": "2026-04-01",
+            "service": "council_tax",
+            "channel": "web",
+            "demand_type": "Progress chasing",
+            "count": 100,
+        },
+    ]
+    loaded = client.post("/api/v1/demand/contacts", json=rows)
+    assert loaded.status_code == 200, loaded.text
+    assert loaded.json() == {"added": 2, "replaced": 0, "months": 1}
+    assert client.post("/api/v1/demand/contacts", json=rows).json() == {"added": 0, "replaced": 2, "months": 1}
+    kept = client.post(
+        "/api/v1/demand/costs",
+        json={"channel": "Phone", "valid_from": "2026-01-01", "cost": "2.83", "source": "Telephony cost model 2025-26"},
+    )
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["channel"] == "phone"
+    summary = client.get("/api/v1/demand/summary", params={"service": "council_tax"}).json()
+    assert summary["contacts"] == 400 and summary["avoidable_contacts"] == 100
+    assert summary["avoidable_share"] == 0.25
+    assert "NI14" in summary["definition"]
+    assert summary["minutes_per_contact"] == 5
+    assert {c["channel"]: c["share"] for c in summary["channels"]} == {"phone": 0.75, "web": 0.25}
+    assert summary["cost_to_serve"] is None and summary["uncosted_channels"] == ["web"]
+    web = {"channel": "web", "valid_from": "2026-01-01", "cost": "0.15", "source": "Web platform cost"}
+    client.post("/api/v1/demand/costs", json=web)
+    assert client.get("/api/v1/demand/summary").json()["cost_to_serve"] == 300 * 2.83 + 100 * 0.15
+    series = client.get("/api/v1/demand/series", params={"figure": "avoidable_share"}).json()
+    assert [(p["date"], p["value"]) for p in series["points"]] == [("2026-04-01", 0.25)]
+    costs = client.get("/api/v1/demand/costs").json()
+    assert {s["channel"] for s in costs["suggestions"]} == {"face_to_face", "phone", "web"}
+    assert all("Socitm" in s["citation"] for s in costs["suggestions"])
+    listed = client.get("/api/v1/demand/contacts", params={"channel": "web"}).json()
+    assert listed["total"] == 1 and listed["items"][0]["demand_type"] == "progress_chasing"
+
+
+def test_a_bad_list_is_refused_naming_each_row_and_nothing_is_kept(client: TestClient) -> None:
+    _service(client, "waste", "Waste")
+    rows = [
+        {"period_start": "2026-04-01", "service": "Waste", "channel": "phone", "demand_type": "value", "count": 3},
+        {"period_start": "2026-04-01", "service": "Libraries", "channel": "phone", "demand_type": "value", "count": 3},
+        {"period_start": "2026-04-02", "service": "Waste", "channel": "phone", "demand_type": "value", "count": 3},
+        {"period_start": "2026-04-01", "service": "Waste", "channel": "pigeon", "demand_type": "value", "count": 3},
+    ]
+    refused = client.post("/api/v1/demand/contacts", json=rows)
+    assert refused.status_code == 422, refused.text
+    assert sorted(_problems(refused)) == [
+        ("period_not_start", "[2].period_start"),
+        ("unknown_channel", "[3].channel"),
+        ("unknown_service", "[1].service"),
+    ]
+    assert client.get("/api/v1/demand/contacts").json()["total"] == 0
+
+
+def test_an_export_is_uploaded_and_its_bad_cells_named(client: TestClient) -> None:
+    _service(client, "waste", "Waste")
+    good = b"Date,Service,Channel,Type,Count\n2026-04-01,Waste,Phone,Value demand,7\n"
+    loaded = client.post("/api/v1/demand/contacts/import", files={"file": ("contacts.csv", good, "text/csv")})
+    assert loaded.status_code == 200, loaded.text
+    assert loaded.json()["added"] == 1
+    bad = good + b"2026-04-01,Waste,Web,Value demand,-2\n"
+    refused = client.post("/api/v1/demand/contacts/import", files={"file": ("contacts.csv", bad, "text/csv")})
+    assert refused.status_code == 422
+    assert _problems(refused) == [("count_invalid", "row 3, Count")]
+
+
+def test_a_viewer_reads_but_does_not_keep_the_lists(app: Any, session: Session) -> None:
+    viewer = client_with_token(app, make_token(session, person=make_person(session, role=Role.viewer)))
+    assert viewer.get("/api/v1/demand/services").status_code == 200
+    refused = viewer.post("/api/v1/demand/services", json={"code": "waste", "name": "Waste"})
+    assert refused.status_code == 403
+    assert viewer.delete("/api/v1/demand/channels/post").status_code == 403
+
+
+def test_an_entry_counted_stays_on_its_list(client: TestClient) -> None:
+    _service(client, "waste", "Waste")
+    row = {"period_start": "2026-04-01", "service": "waste", "channel": "post", "demand_type": "value", "count": 1}
+    client.post("/api/v1/demand/contacts", json=[row])
+    refused = client.delete("/api/v1/demand/channels/post")
+    assert refused.status_code == 409
+    assert _problems(refused) == [("reference_counted", "code")]
+    assert client.delete("/api/v1/demand/channels/app").status_code == 204
+    assert client.get("/api/v1/demand/channels/app").status_code == 404
