@@ -48,7 +48,7 @@ from benefits.models.demand import (
     SeriesPoint,
 )
 from benefits.models.measure import ObservationIn, ObservationsRecorded
-from benefits.xmr import Direction, xmr_chart
+from benefits.xmr import Direction, XmrChart, xmr_chart
 
 AVOIDABLE_SHARE_DEFINITION = (
     "Avoidable share (NI14, 'reducing avoidable contact'): avoidable contacts divided by all contacts, where an "
@@ -583,19 +583,37 @@ def refresh_measure(*, session: Session, measure_id: int, actor: Actor) -> Obser
 
 
 def series_chart(
-    *, session: Session, figure: DemandFigure, where: DemandFilter, rephase: Sequence[dt.date] = ()
-) -> tuple[list[tuple[dt.date, Decimal]], Any]:
-    """A figure's monthly series and its XmR chart (phases split at the re-phase dates, such as a go-live)."""
+    *,
+    session: Session,
+    figure: DemandFigure,
+    where: DemandFilter,
+    rephase: Sequence[dt.date] = (),
+    baseline_points: int | None = None,
+) -> tuple[list[tuple[dt.date, Decimal]], XmrChart]:
+    """A figure's monthly series and its XmR chart: limits from the first `baseline_points` months of each phase
+    (all when None), phases split at the re-phase dates."""
     series = monthly_series(session=session, figure=figure, where=where)
-    drawn = xmr_chart([(month, float(value)) for month, value in series], direction=DIRECTIONS[figure], rephase=rephase)
+    drawn = xmr_chart(
+        [(month, float(value)) for month, value in series],
+        direction=DIRECTIONS[figure],
+        rephase=rephase,
+        baseline_points=baseline_points,
+    )
     return series, drawn
 
 
 def series_view(
-    *, session: Session, figure: DemandFigure, where: DemandFilter, rephase: Sequence[dt.date] = ()
+    *,
+    session: Session,
+    figure: DemandFigure,
+    where: DemandFilter,
+    rephase: Sequence[dt.date] = (),
+    baseline_points: int | None = None,
 ) -> DemandSeries:
     """A figure's monthly series with its XmR chart and the chart in words."""
-    _, drawn = series_chart(session=session, figure=figure, where=where, rephase=rephase)
+    _, drawn = series_chart(
+        session=session, figure=figure, where=where, rephase=rephase, baseline_points=baseline_points
+    )
     return DemandSeries(
         figure=figure,
         definition=AVOIDABLE_SHARE_DEFINITION if figure is DemandFigure.avoidable_share else None,

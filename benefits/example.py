@@ -15,6 +15,7 @@ from benefits import (
     confirmations,
     cost_centres,
     costs,
+    example_demand,
     initiatives,
     measures,
     people,
@@ -156,6 +157,7 @@ def load_example(
         loaded=loaded,
         actors={"manager": manager, "finance": finance, "board": actors[spec["acting"]["board"]]},
     )
+    example_demand.load(session=session, actor=manager)
     return made
 
 

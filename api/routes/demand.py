@@ -68,9 +68,14 @@ def demand_series(
     where: FilterDep,
     figure: Annotated[DemandFigure, Query(description="Which figure, month by month.")],
     rephase: Annotated[list[dt.date], Query(max_length=50, description="Days that start a new phase.")] = [],  # noqa: B006
+    baseline_points: Annotated[
+        int | None, Query(ge=2, le=1000, description="Fix each phase's limits from its first N months.")
+    ] = None,
 ) -> DemandSeries:
     """A figure month by month with its XmR chart, so a redesign's effect shows as a signal."""
-    return demand.series_view(session=session, figure=figure, where=where, rephase=rephase)
+    return demand.series_view(
+        session=session, figure=figure, where=where, rephase=rephase, baseline_points=baseline_points
+    )
 
 
 @router.get("/contacts", response_model=PageRead[ContactRead], dependencies=SIGNED_IN)
