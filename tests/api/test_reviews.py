@@ -12,7 +12,7 @@ from benefits.models.measure import MeasureCreate, ObservationIn
 from benefits.reviews import variance_status
 from benefits.stages import Category, RealisationRoute, Stage
 from benefits.xmr import Direction
-from tests.support.factories import TESTER, make_benefit, make_cost_centre, make_initiative
+from tests.support.factories import TESTER, make_benefit, make_cost_centre, make_initiative, make_owner
 
 
 @pytest.mark.parametrize(
@@ -54,6 +54,7 @@ def test_what_changed_between_two_reviews(session: Session, client: TestClient) 
         ObservationIn(date=day, value=Decimal(v)) for day, v in zip(_months(2024, 12), [110, 120] * 6, strict=True)
     ]
     measures.record_observations(session=session, measure_id=measure.id or 0, rows=steady, actor=TESTER)
+    make_owner(session, "Priya")  # an action's owner is a person in the service
     session.commit()
     opening_review = {
         "initiative_id": initiative.id,
@@ -72,6 +73,7 @@ def test_what_changed_between_two_reviews(session: Session, client: TestClient) 
     added = make_benefit(session, initiative=initiative, title="Added later")
     register.withdraw_benefit(session=session, benefit_id=doomed.id or 0, reason="Duplicate of Planned",
                               expected_version=None, actor=TESTER)  # fmt: skip
+    make_owner(session, "Sam")  # an owner is a person in the service
     scoping = BenefitUpdate(owner="Sam", category=Category.financial, estimate_low=Decimal(1),
                             estimate_likely=Decimal(2), estimate_high=Decimal(3))  # fmt: skip
     register.update_benefit(
@@ -138,6 +140,9 @@ def test_changes_follow_recording_order_and_show_deleted_benefits(session: Sessi
 def test_a_portfolio_review_marks_its_actions_and_carries_the_open_ones_into_the_next(
     session: Session, client: TestClient
 ) -> None:
+    for name in ("Frank Okafor", "Priya Patel", "Board"):  # each action's owner is a person in the service
+        make_owner(session, name)
+    session.commit()
     first = client.post(
         "/api/v1/reviews",
         json={

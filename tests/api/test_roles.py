@@ -27,6 +27,7 @@ from tests.support.factories import (
     make_benefit,
     make_cost_centre,
     make_initiative,
+    make_owner,
     make_person,
     make_token,
 )
@@ -206,6 +207,8 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
     people.set_initiative_members(
         session=session, initiative_id=initiative.id, person_ids=[cast["pm_member"].id or 0], actor=TESTER
     )
+    for named in ("S", "Someone else"):  # the sponsor and owner the cases send: owners and sponsors are people
+        make_owner(session, named)
     benefit = make_benefit(
         session,
         initiative=initiative,
@@ -282,12 +285,15 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
     people.set_initiative_members(
         session=session, initiative_id=spare.id or 0, person_ids=[cast["pm_member"].id or 0], actor=TESTER
     )
+    # The action's owner is a named officer outside the cast: an owner may mark their own action whatever their
+    # role, and here each role's own right is what is tested.
+    make_owner(session, "Fay Owens")
     review = reviews.record_review(
         session=session,
         fields=ReviewCreate(
             initiative_id=initiative.id,
             held_on=date(2026, 10, 1),
-            actions=[ActionItem(action="Confirm the CS200 reduction", owner="Finance")],
+            actions=[ActionItem(action="Confirm the CS200 reduction", owner="Fay Owens")],
         ),
         actor=TESTER,
     )
