@@ -181,6 +181,13 @@ def verify_answer(*, answer: ProviderAnswer, redirect_uri: str) -> Identity | Re
         metadata = client.load_server_metadata()
     except (httpx.HTTPError, ValueError):
         return UNREACHABLE
+    # The discovery document must name the issuer it was read from (OpenID Connect Discovery, section 4.3).
+    if str(metadata.get("issuer", "")).rstrip("/") != (settings.oidc_issuer or "").rstrip("/"):
+        return Refusal(
+            "issuer_mismatch",
+            "The sign-in service's discovery document names another issuer than BENEFITS_OIDC_ISSUER.",
+            "Tell the service's administrator: BENEFITS_OIDC_ISSUER must be the provider's issuer exactly.",
+        )
     if answer.issuer is not None and answer.issuer != metadata.get("issuer"):
         return Refusal("issuer_mismatch", "The answer came from another sign-in service than this one uses.", again)
     if answer.error is not None or answer.code is None:
@@ -262,7 +269,11 @@ def _person_for(session: Session, identity: Identity) -> Person | None:
         return known
     # An admin may have added the person before they first signed in (to own benefits): theirs is the record.
     same_email = session.exec(select(Person).where(col(Person.email) == identity.email)).first()
-    return same_email if same_email is not None and same_email.identity_subject is None else None
+    if same_email is None or same_email.identity_subject is not None:
+        return None
+    # The break-glass admin stays a local account: the provider's groups never set that admin's role.
+    glass = (get_settings().break_glass_admin or "").strip().lower()
+    return None if glass and same_email.name_key == glass else same_email
 
 
 def _free_name(session: Session, wanted: str, person_id: int | None, identity: Identity) -> str:

@@ -159,3 +159,18 @@ def test_with_local_passwords_off_only_the_break_glass_admin_signs_in_with_a_pas
     assert glass.status_code == 201
     # Integrations keep their tokens.
     assert client_with_token(app=anonymous.app, token=integration).get("/api/v1/initiatives").status_code == 200  # type: ignore[arg-type]
+
+
+def test_the_break_glass_admin_stays_a_local_account(session: Session, settings_of: pytest.MonkeyPatch) -> None:
+    _set(settings_of, oidc_role_map=ROLE_MAP, break_glass_admin="Keeper")
+    keeper = make_person(session, role=Role.admin, name="Keeper")
+    keeper.email = "keeper@council.example"
+    session.flush()
+    signed = sso.sign_in_identity(
+        session=session,
+        identity=_identity("sub-keeper", "benefits-finance", name="Keeper", email="keeper@council.example"),
+    )
+    assert isinstance(signed, sso.SignedIn) and signed.person.id != keeper.id
+    session.refresh(keeper)
+    assert (keeper.role, keeper.identity_subject) == (Role.admin, None)
+    assert signed.person.name != "Keeper" and signed.person.email is None  # neither taken from the admin
