@@ -306,3 +306,16 @@ def test_with_local_passwords_off_a_password_sign_in_is_refused_but_the_break_gl
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(site.base + "/")
     expect(page.locator(".who span")).to_have_text("admin (admin)")
+
+
+def test_signing_in_works_without_javascript_and_returns_to_the_page_asked_for(site: Site, no_scripts: Page) -> None:
+    page = no_scripts
+    page.goto(site.base + "/work")
+    assert page.url.startswith(site.base + "/sign-in?next=")
+    page.locator("#sign-in-organisation").click()
+    page.wait_for_url(site.issuer + "/interaction/**")
+    page.fill("#username", "ada")
+    page.fill("#password", PROVIDER_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(site.base + "/work")
+    expect(page.locator(".who span")).to_have_text("Ada Lovelace (finance)")
