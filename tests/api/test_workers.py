@@ -3,17 +3,33 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
+from sqlmodel import Session
 
 from benefits import migrate
+from benefits.db import make_engine
 from tests.conftest import FreshDatabase
+from tests.support.factories import make_owner
 from tests.support.server import benefits_command
 from tests.support.server import running_server as _server
+
+
+def _officers(url: str, names: list[str]) -> None:
+    """Named officers (people without a sign-in) in the database: an owner is a person in the service."""
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            for name in names:
+                make_owner(session, name)
+            session.commit()
+    finally:
+        engine.dispose()
 
 
 def test_two_servers_over_one_database_serve_the_same_data(fresh_databases: FreshDatabase) -> None:
     url = fresh_databases.url()
     migrate.upgrade(url)
     benefits_command(url, "users", "create", "Integration", "--role", "programme_manager")
+    _officers(url, ["A", "B"])
     # Scripts take the token from the last line.
     token = benefits_command(url, "tokens", "create", "Integration", "--expires-in", "1").strip().splitlines()[-1]
     assert token.startswith("bnf_")
@@ -43,6 +59,7 @@ def test_concurrent_writes_through_two_servers_all_land(fresh_databases: FreshDa
     url = fresh_databases.url()
     migrate.upgrade(url)
     benefits_command(url, "users", "create", "Loader", "--role", "programme_manager")
+    _officers(url, [f"writer {number} edit {edit}" for number in range(4) for edit in range(15)])
     token = benefits_command(url, "tokens", "create", "Loader").strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {token}"}
     with _server(url) as first, _server(url) as second:
