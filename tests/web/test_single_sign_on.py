@@ -319,3 +319,23 @@ def test_signing_in_works_without_javascript_and_returns_to_the_page_asked_for(s
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(site.base + "/work")
     expect(page.locator(".who span")).to_have_text("Ada Lovelace (finance)")
+
+
+def test_a_person_made_inactive_here_stays_refused(site: Site, page: Page) -> None:
+    _at_provider(page, site, "ada")  # she exists after this, whatever ran before
+    page.wait_for_url(site.base + "/")
+    ada = site.person("Ada Lovelace")
+    assert ada is not None
+    page.get_by_role("button", name="Sign out").click()
+    assert site.api("PATCH", f"/api/v1/users/{ada['id']}", json={"active": False}).status_code == 200
+    try:
+        page.goto(site.base + "/sign-in")
+        page.locator("#sign-in-organisation").click()  # still signed in at the provider, which vouches for her
+        page.wait_for_url(site.base + "/sign-in/callback?*")
+        assert _refusal(page) == "inactive"
+        expect(page.locator("#what-to-do")).to_contain_text("make your account active again")
+        refused = site.events("sign_in_refused")[-1]
+        assert (refused["entity_id"], refused["after"]["reason"]) == (ada["id"], "inactive")
+        assert (site.person("Ada Lovelace") or {})["active"] is False  # the claims do not switch her back on
+    finally:
+        site.api("PATCH", f"/api/v1/users/{ada['id']}", json={"active": True})
