@@ -39,6 +39,7 @@ def test_numbers_are_not_taken_for_yes_or_no(client: TestClient) -> None:
 
 def test_numbers_are_not_taken_for_dates(client: TestClient) -> None:
     # Pydantic read 0 as 1 January 1970; the document says a date.
+    assert client.post("/api/v1/users", json={"name": "Sam", "role": "viewer"}).status_code == 201  # the owner
     action = {"action": "Check", "owner": "Sam", "due": 0}
     assert_problem(client.post("/api/v1/reviews", json={"held_on": "2026-04-01", "actions": [action]}), 422)
     assert_problem(client.post("/api/v1/reviews", json={"held_on": "20260401"}), 422)
