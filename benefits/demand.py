@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from benefits import audit, measures
+from benefits import audit, cause_models, measures
 from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.columns import SCALE
@@ -33,6 +33,9 @@ from benefits.models.demand import (
     ContactCount,
     ContactMonth,
     ContactRead,
+    DemandAssumption,
+    DemandAssumptionIn,
+    DemandAssumptionRead,
     DemandChannel,
     DemandFigure,
     DemandMeasure,
@@ -703,3 +706,149 @@ def list_contacts(*, session: Session, where: DemandFilter, limit: int, offset: 
         for day, grain, service, channel, kind, segment_code, count, minutes in session.execute(ordered)
     ]
     return Page(items=items, total=int(total), limit=limit, offset=offset)
+
+
+# --- Assumptions bound to demand -------------------------------------------------------------------------------
+
+YEARLY = {
+    DemandFigure.contacts,
+    DemandFigure.avoidable_contacts,
+    DemandFigure.handling_minutes,
+    DemandFigure.cost_to_serve,
+}
+FIGURE_WORDS = {
+    DemandFigure.contacts: "contacts a year",
+    DemandFigure.avoidable_contacts: "avoidable contacts a year",
+    DemandFigure.avoidable_share: "the avoidable share (NI14)",
+    DemandFigure.handling_minutes: "handling minutes a year",
+    DemandFigure.cost_to_serve: "cost to serve a year (GBP)",
+}
+
+
+def bound_value(*, session: Session, binding: DemandAssumption) -> tuple[float | None, str]:
+    """A bound figure's value from the counts as they stand, and the months it is taken over, in words.
+
+    Volumes, minutes and costs are a year's worth (their sum over the span x 12 / its months); the avoidable share
+    is avoidable contacts over all contacts across the span.
+    """
+    where = DemandFilter(
+        services=tuple(binding.services), channels=tuple(binding.channels), segments=tuple(binding.segments)
+    )
+    wanted = DemandFigure.avoidable_contacts if binding.figure is DemandFigure.avoidable_share else binding.figure
+    series = monthly_series(session=session, figure=wanted, where=where)
+    totals = monthly_series(session=session, figure=DemandFigure.contacts, where=where)
+    if binding.until is not None:
+        cut = binding.until.replace(day=1) if binding.until.day == 1 else month_start(month_key(binding.until) + 1)
+        series = [(month, value) for month, value in series if month < cut]
+        totals = [(month, value) for month, value in totals if month < cut]
+    months = [month for month, _ in totals][-binding.months :]
+    if not months:
+        return None, "no months counted"
+    span = f"the {len(months)} months {months[0]:%B %Y} to {months[-1]:%B %Y}"
+    inside = {month: value for month, value in series if month in set(months)}
+    if binding.figure is DemandFigure.avoidable_share:
+        whole = sum((value for month, value in totals if month in set(months)), Decimal(0))
+        part = sum(inside.values(), Decimal(0))
+        return (float(part / whole) if whole else None), span
+    if binding.figure is DemandFigure.cost_to_serve and len(inside) < len(months):
+        return None, span + " (a channel has no cost per contact kept for some of them)"
+    return float(sum(inside.values(), Decimal(0)) * 12 / len(months)), span
+
+
+def binding_view(*, session: Session, binding: DemandAssumption) -> DemandAssumptionRead:
+    """A bound assumption with the value its figure now takes."""
+    value, span = bound_value(session=session, binding=binding)
+    return DemandAssumptionRead(
+        assumption=binding.assumption,
+        figure=binding.figure,
+        services=binding.services,
+        channels=binding.channels,
+        segments=binding.segments,
+        months=binding.months,
+        until=binding.until,
+        value=value,
+        span=span,
+    )
+
+
+def bindings(*, session: Session, initiative_id: int) -> list[DemandAssumption]:
+    """The initiative's assumptions bound to demand, by name."""
+    return list(
+        session.exec(
+            select(DemandAssumption)
+            .where(DemandAssumption.initiative_id == initiative_id)
+            .order_by(col(DemandAssumption.assumption))
+        ).all()
+    )
+
+
+def bind_assumption(
+    *, session: Session, initiative_id: int, fields: DemandAssumptionIn, actor: Actor
+) -> DemandAssumptionRead:
+    """Bind a model assumption to a demand figure (or change its binding), and set it from the counts now."""
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+    where = DemandFilter(
+        services=tuple(fields.services), channels=tuple(fields.channels), segments=tuple(fields.segments)
+    )
+    for kind, codes in (
+        (ReferenceList.services, where.services),
+        (ReferenceList.channels, where.channels),
+        (ReferenceList.segments, where.segments),
+    ):
+        _ids(session=session, kind=kind, codes=codes)
+    binding = session.exec(
+        select(DemandAssumption).where(
+            DemandAssumption.initiative_id == initiative_id, DemandAssumption.assumption == fields.assumption
+        )
+    ).first()
+    if binding is None:
+        binding = DemandAssumption(initiative_id=initiative_id, assumption=fields.assumption, figure=fields.figure)
+        session.add(binding)
+    for name, value in fields.model_dump().items():
+        setattr(binding, name, value)
+    session.flush()
+    _refresh(session=session, binding=binding, actor=actor)
+    return binding_view(session=session, binding=binding)
+
+
+def refresh_assumptions(*, session: Session, initiative_id: int, actor: Actor) -> list[DemandAssumptionRead]:
+    """Set each bound assumption of the initiative from the counts as they stand; the model's history keeps each
+    change with its source and who refreshed it, and the benefits the model values follow."""
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+    found = bindings(session=session, initiative_id=initiative_id)
+    for binding in found:
+        _refresh(session=session, binding=binding, actor=actor)
+    return [binding_view(session=session, binding=binding) for binding in found]
+
+
+def _refresh(*, session: Session, binding: DemandAssumption, actor: Actor) -> None:
+    """Set the assumption to its figure's value, unless the counts give none or it already holds it."""
+    value, span = bound_value(session=session, binding=binding)
+    if value is None:
+        detail = f"{binding.assumption} cannot be set: {span}. Load the contact counts first."
+        raise Conflict(detail, [Problem("no_counts", detail, "assumption", node=binding.assumption)])
+    model = cause_models.get_model(session=session, initiative_id=binding.initiative_id)
+    current = next((node.value for node in model.nodes if node.name == binding.assumption), None)
+    if current is not None and abs(current - value) <= 1e-9 * max(1.0, abs(value)):
+        return
+    filters = (
+        "; ".join(
+            f"{label} {', '.join(codes)}"
+            for label, codes in (
+                ("services", binding.services),
+                ("channels", binding.channels),
+                ("segments", binding.segments),
+            )
+            if codes
+        )
+        or "every service and channel"
+    )
+    reason = f"From the contact counts: {FIGURE_WORDS[binding.figure]} over {span} ({filters})"
+    cause_models.set_assumption(
+        session=session,
+        initiative_id=binding.initiative_id,
+        name=binding.assumption,
+        value=value,
+        actor=actor,
+        reason=reason,
+    )

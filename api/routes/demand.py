@@ -19,6 +19,8 @@ from benefits.models.demand import (
     ContactIn,
     ContactRead,
     ContactsLoaded,
+    DemandAssumptionIn,
+    DemandAssumptionRead,
     DemandFigure,
     DemandMeasureIn,
     DemandSeries,
@@ -137,6 +139,27 @@ def feed_measure(
 def refresh_measure(measure_id: ResourceId, session: SessionDep, actor: ActorDep) -> ObservationsRecorded:
     """Record a demand-fed measure's observations again from the counts as they stand."""
     return demand.refresh_measure(session=session, measure_id=measure_id, actor=actor)
+
+
+@router.get("/assumptions/{initiative_id}", response_model=list[DemandAssumptionRead], dependencies=SIGNED_IN)
+def list_bound_assumptions(initiative_id: ResourceId, session: SessionDep) -> list[DemandAssumptionRead]:
+    """The initiative's model assumptions bound to demand figures, with the value each figure now takes."""
+    found = demand.bindings(session=session, initiative_id=initiative_id)
+    return [demand.binding_view(session=session, binding=binding) for binding in found]
+
+
+@router.put("/assumptions/{initiative_id}", response_model=DemandAssumptionRead, dependencies=SIGNED_IN)
+def bind_assumption(
+    initiative_id: ResourceId, fields: DemandAssumptionIn, session: SessionDep, actor: ActorDep
+) -> DemandAssumptionRead:
+    """Bind a model assumption to a demand figure and set it from the counts (kept in the model's history)."""
+    return demand.bind_assumption(session=session, initiative_id=initiative_id, fields=fields, actor=actor)
+
+
+@router.post("/assumptions/{initiative_id}/refresh", response_model=list[DemandAssumptionRead], dependencies=SIGNED_IN)
+def refresh_assumptions(initiative_id: ResourceId, session: SessionDep, actor: ActorDep) -> list[DemandAssumptionRead]:
+    """Set every bound assumption of the initiative from the counts as they stand; the benefits it values follow."""
+    return demand.refresh_assumptions(session=session, initiative_id=initiative_id, actor=actor)
 
 
 @router.get("/{kind}", response_model=list[ReferenceRead], dependencies=SIGNED_IN)

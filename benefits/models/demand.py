@@ -16,6 +16,7 @@ from benefits.columns import (
     Day,
     EnumText,
     Name,
+    NodeName,
     Omittable,
     Quantity,
     RequiredReason,
@@ -333,3 +334,53 @@ class ChannelCostsRead(BaseModel):
 
     kept: list[ChannelCostRead]
     suggestions: list[ReferenceCost]
+
+
+class DemandAssumption(SQLModel, table=True):
+    """A model assumption bound to a demand figure: refreshed, it takes the figure's value from the counts."""
+
+    __tablename__ = "demand_assumption"
+    __table_args__ = (sa.UniqueConstraint("initiative_id", "assumption"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", ondelete="CASCADE", index=True)
+    assumption: str = Field(max_length=60)
+    figure: DemandFigure = Field(sa_type=EnumText(DemandFigure, 24))
+    services: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    channels: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    segments: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    months: int = Field(default=12, description="How many months, back from the last counted (or before `until`).")
+    until: dt.date | None = Field(default=None, description="Only months before this day (a go-live, say).")
+    created_at: dt.datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
+class DemandAssumptionIn(BaseModel):
+    """Bind a model assumption to a demand figure: volumes and costs are a year's worth, the share is over the span.
+
+    For example: phone contacts a year for these services over the last 12 months; the avoidable share for these
+    services over the 12 months before the go-live.
+    """
+
+    model_config = {"extra": "forbid"}
+
+    assumption: NodeName
+    figure: DemandFigure
+    services: list[ReferenceCode] = PydanticField(default_factory=list, max_length=500)
+    channels: list[ReferenceCode] = PydanticField(default_factory=list, max_length=50)
+    segments: list[ReferenceCode] = PydanticField(default_factory=list, max_length=50)
+    months: int = PydanticField(default=12, ge=1, le=120)
+    until: Day | None = None
+
+
+class DemandAssumptionRead(BaseModel):
+    """A bound assumption, and the value its figure takes from the counts as they stand."""
+
+    assumption: str
+    figure: DemandFigure
+    services: list[str]
+    channels: list[str]
+    segments: list[str]
+    months: int
+    until: dt.date | None
+    value: float | None = PydanticField(description="Null while the span holds no counts.")
+    span: str = PydanticField(description="The months the value is taken over, in words.")

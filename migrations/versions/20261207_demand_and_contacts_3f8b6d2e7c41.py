@@ -1,4 +1,5 @@
-"""demand: services, channels, demand types and segments; contact counts and their monthly sums; cost per contact
+"""demand: services, channels, demand types and segments; contact counts and their monthly sums; cost per contact;
+measures fed from the counts and model assumptions bound to them
 
 The default channels and demand types (value demand, and the avoidable kinds of the NI14 guidance) are seeded here,
 so every database has them from the start; they stay editable.
@@ -146,10 +147,31 @@ def upgrade() -> None:
         _reference("measure_id", "measure", "CASCADE", "demand_measure"),
         sa.PrimaryKeyConstraint("measure_id", name=op.f("pk_demand_measure")),
     )
+    op.create_table(
+        "demand_assumption",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("initiative_id", sa.Integer(), nullable=False),
+        sa.Column("assumption", sa.String(length=60), nullable=False),
+        sa.Column("figure", sa.String(length=24), nullable=False),
+        sa.Column("services", sa.JSON(), nullable=False),
+        sa.Column("channels", sa.JSON(), nullable=False),
+        sa.Column("segments", sa.JSON(), nullable=False),
+        sa.Column("months", sa.Integer(), nullable=False),
+        sa.Column("until", sa.Date(), nullable=True),
+        sa.Column("created_at", benefits.columns.UtcDateTime(timezone=True), nullable=False),
+        _reference("initiative_id", "initiative", "CASCADE", "demand_assumption"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_demand_assumption")),
+        sa.UniqueConstraint("initiative_id", "assumption", name=op.f("uq_demand_assumption_initiative_id")),
+    )
+    with op.batch_alter_table("demand_assumption", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_demand_assumption_initiative_id"), ["initiative_id"], unique=False)
 
 
 def downgrade() -> None:
     """Undo this revision."""
+    with op.batch_alter_table("demand_assumption", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_demand_assumption_initiative_id"))
+    op.drop_table("demand_assumption")
     op.drop_table("demand_measure")
     with op.batch_alter_table("contact_month", schema=None) as batch_op:
         batch_op.drop_index("ix_contact_month_service")

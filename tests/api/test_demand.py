@@ -119,3 +119,27 @@ def test_an_entry_counted_stays_on_its_list(client: TestClient) -> None:
     assert _problems(refused) == [("reference_counted", "code")]
     assert client.delete("/api/v1/demand/channels/app").status_code == 204
     assert client.get("/api/v1/demand/channels/app").status_code == 404
+
+
+def test_an_assumption_is_bound_to_a_demand_figure(client: TestClient, session: Session) -> None:
+    from sqlmodel import select
+
+    from benefits.example import load_example
+    from benefits.models import Initiative
+
+    load_example(session=session)
+    initiative = session.exec(select(Initiative).where(Initiative.name == "Customer Access Programme")).one()
+    path = f"/api/v1/demand/assumptions/{initiative.id}"
+    binding = {"assumption": "failure_demand_share", "figure": "avoidable_share", "months": 12, "until": "2026-04-01"}
+    bound = client.put(path, json=binding)
+    assert bound.status_code == 200, bound.text
+    share = bound.json()["value"]
+    assert 0.28 < share < 0.32
+    listed = client.get(path).json()
+    assert [(row["assumption"], row["value"]) for row in listed] == [("failure_demand_share", share)]
+    model = client.get(f"/api/v1/initiatives/{initiative.id}/model").json()
+    assert next(node["value"] for node in model["nodes"] if node["name"] == "failure_demand_share") == share
+    assert client.post(f"{path}/refresh").json()[0]["value"] == share
+    unknown = client.put(path, json=binding | {"assumption": "no_such_node"})
+    assert unknown.status_code == 422
+    assert _problems(unknown) == [("not_an_assumption", "assumption")]

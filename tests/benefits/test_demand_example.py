@@ -140,3 +140,65 @@ def test_a_demand_fed_measure_follows_the_counts_with_its_history(session: Sessi
     assert events[-1].action == "observations_recorded"
     assert list(events[-1].after or {}) == ["2026-10-01"]
     assert "contact counts" in (events[-1].reason or "")
+
+
+def test_a_bound_assumption_follows_the_counts_and_the_benefit_it_values_follows(
+    session: Session, example: int
+) -> None:
+    from benefits import cause_models
+    from benefits.models import Benefit
+    from benefits.models.demand import DemandAssumptionIn
+
+    year_before = [example_demand.month_of(index) for index in range(17, 29)]  # April 2025 to March 2026
+    assert (year_before[0], year_before[-1]) == (date(2025, 4, 1), date(2026, 3, 1))
+    phone = sum(row.count for row in example_demand.generate() if row.channel == "phone" and row.month in year_before)
+    benefit = session.exec(select(Benefit).where(Benefit.title == "Avoidable phone contact removed")).one()
+    valued_before = benefit.estimate_likely
+    bound = demand.bind_assumption(
+        session=session,
+        initiative_id=example,
+        fields=DemandAssumptionIn(
+            assumption="phone_calls_a_year",
+            figure=DemandFigure.contacts,
+            channels=["phone"],
+            months=12,
+            until=example_demand.GO_LIVE,
+        ),
+        actor=TESTER,
+    )
+    assert bound.value == phone and "April 2025 to March 2026" in bound.span
+    model = cause_models.get_model(session=session, initiative_id=example)
+    assert next(node.value for node in model.nodes if node.name == "phone_calls_a_year") == phone
+    set_events = [
+        e
+        for e in audit.events_for(session=session, entity=cause_models.ENTITY, entity_id=example)
+        if e.action == "assumption_set"
+    ]
+    assert set_events[-1].after == {"phone_calls_a_year": phone}
+    assert set_events[-1].actor == TESTER.name
+    assert "From the contact counts: contacts a year" in (set_events[-1].reason or "")
+    session.refresh(benefit)
+    assert benefit.estimate_likely != valued_before
+    revalued = audit.events_for(session=session, entity="benefit", entity_id=benefit.id or 0)[-1]
+    assert "The model changed" in (revalued.reason or "")
+    # March 2026's phone counts corrected upwards: refreshing moves the assumption, the benefit and both histories.
+    extra = ContactIn(
+        period_start=date(2026, 3, 1), service="parking", channel="phone", demand_type="value", count=12_000
+    )
+    kept = next(
+        row.count
+        for row in example_demand.generate()
+        if (row.month, row.service, row.channel, row.demand_type) == (date(2026, 3, 1), "parking", "phone", "value")
+    )
+    load_contacts(session=session, sheet=sheet_of([extra]), actor=TESTER, api=True)
+    valued_after_bind = benefit.estimate_likely
+    assert valued_after_bind is not None
+    refreshed = demand.refresh_assumptions(session=session, initiative_id=example, actor=TESTER)
+    assert [row.value for row in refreshed] == [phone - kept + 12_000]
+    session.refresh(benefit)
+    assert (benefit.estimate_likely or 0) > valued_after_bind
+    history = audit.events_for(session=session, entity=cause_models.ENTITY, entity_id=example)
+    assert history[-1].before == {"phone_calls_a_year": phone}
+    # Nothing changed since: a second refresh writes nothing to the model's history.
+    demand.refresh_assumptions(session=session, initiative_id=example, actor=TESTER)
+    assert len(audit.events_for(session=session, entity=cause_models.ENTITY, entity_id=example)) == len(history)
