@@ -38,7 +38,7 @@ def test_the_register_filters_by_stage_route_and_owner_in_place(page: Page, site
     expect(page.locator("#register caption")).to_have_text(f"{len(delivered)} of 10 live benefits match the filter")
     assert sorted(_register_titles(page)) == sorted(delivered)
     page.get_by_label("Route", exact=True).select_option("capacity")
-    page.get_by_label("Owner", exact=True).select_option("Contact Centre Manager")
+    page.get_by_label("Owner", exact=True).select_option("Dana Reid")  # the example's contact centre manager
     expect(page.locator("#register caption")).to_contain_text("2 of 10")
     assert sorted(_register_titles(page)) == ["Avoidable phone contact removed",
                                                "Longer call handling during the CRM roll-out"]  # fmt: skip
@@ -66,7 +66,7 @@ def test_a_register_row_edits_in_place_and_shows_its_error_beside_the_input(page
     address = _initiative(page, site, "Priya Patel")
     row = page.locator("tr", has=page.get_by_role("link", name=PRINTING, exact=True))
     row.get_by_role("link", name=f"Edit {PRINTING}").click()
-    page.get_by_label(f"Owner of {PRINTING}").fill("Print Services Manager")
+    page.get_by_label(f"Owner of {PRINTING}").fill("Tom Ellis")  # an owner is a person in the service
     page.get_by_label(f"Most likely value of {PRINTING}").fill("lots")
     page.get_by_role("button", name=f"Save {PRINTING}").click()
     likely = page.get_by_label(f"Most likely value of {PRINTING}")
@@ -77,7 +77,7 @@ def test_a_register_row_edits_in_place_and_shows_its_error_beside_the_input(page
     screenshot(page, "register-row-refused")
     likely.fill("45000")
     page.get_by_role("button", name=f"Save {PRINTING}").click()
-    expect(row).to_contain_text("Print Services Manager")
+    expect(row).to_contain_text("Tom Ellis")
     expect(row).to_contain_text("45,000")
     page.reload()
     expect(page.locator("tr", has=page.get_by_role("link", name=PRINTING, exact=True))).to_contain_text("45,000")
@@ -86,17 +86,17 @@ def test_a_register_row_edits_in_place_and_shows_its_error_beside_the_input(page
     updates = page.get_by_role("listitem").filter(has_text="· updated")
     expect(updates).to_have_count(1)
     expect(updates).to_contain_text("Priya Patel")
-    expect(updates).to_contain_text("owner: Corporate Print Manager → Print Services Manager")
+    expect(updates).to_contain_text("owner: Martin Cole → Tom Ellis")
 
 
 def test_a_register_row_edits_without_javascript(no_scripts: Page, site: str) -> None:
     _initiative(no_scripts, site, "Priya Patel")
     no_scripts.get_by_role("link", name=f"Edit {REFERRALS}").click()
     expect(no_scripts).to_have_url(re.compile(r"\?edit=\d+#row-\d+$"))
-    no_scripts.get_by_label(f"Owner of {REFERRALS}").fill("Safeguarding Lead")
+    no_scripts.get_by_label(f"Owner of {REFERRALS}").fill("Grace Obi")
     no_scripts.get_by_role("button", name=f"Save {REFERRALS}").click()
     row = no_scripts.locator("tr", has=no_scripts.get_by_role("link", name=REFERRALS, exact=True))
-    expect(row).to_contain_text("Safeguarding Lead")
+    expect(row).to_contain_text("Grace Obi")
     expect(no_scripts.get_by_label(f"Owner of {REFERRALS}")).to_have_count(0)
 
 
