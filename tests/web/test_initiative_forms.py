@@ -51,8 +51,9 @@ def create_and_add(page: Page, site: str, name: str, scripts: bool = True) -> st
     _accessible(page, scripts)
     page.get_by_label("Name", exact=True).fill(name)
     page.get_by_label("Description", exact=True).fill("One post room for the council's three offices.")
-    page.get_by_label("Sponsor", exact=True).fill("Director of Resources")
-    page.get_by_label("Owner (as written on reports)").fill("Head of Facilities")
+    page.get_by_label("Sponsor", exact=True).fill("Alison Grant")  # a person: the example's director of resources
+    # The owner is a person, not text: a programme manager owns what she creates, and the form says so.
+    expect(page.get_by_text("You will own the initiative")).to_be_visible()
     page.get_by_label("Start date").fill("2026-04-01")
     page.get_by_label("End date").fill("2031-03-31")
     page.get_by_label("Financial year starts in").select_option("4")
@@ -72,19 +73,19 @@ def create_and_add(page: Page, site: str, name: str, scripts: bool = True) -> st
     expect(page.get_by_label("Flat discount rate (for a flat schedule, such as 3.5%)")).to_have_value("0.035")
     expect(page.get_by_label("Start date")).to_have_value("2026-04-01")
     _accessible(page, scripts)
-    page.get_by_label("Sponsor", exact=True).fill("Chief Executive")
+    page.get_by_label("Sponsor", exact=True).fill("frank  OKAFOR")  # a person, found in any case
     page.get_by_label("Sam Hughes (programme manager)").check()
     page.get_by_role("button", name="Save the initiative").click()
     _status(page, "Your changes are saved.")
     page.get_by_role("link", name="Edit the initiative").click()
-    expect(page.get_by_label("Sponsor", exact=True)).to_have_value("Chief Executive")
+    expect(page.get_by_label("Sponsor", exact=True)).to_have_value("Frank Okafor")  # read back as their name
     expect(page.get_by_label("Sam Hughes (programme manager)")).to_be_checked()
     page.get_by_role("link", name=f"Back to {name}").click()
 
     # Three benefits: cash naming a listed cost centre in lower case, capacity, and a non-financial level.
     _add_benefit(
         page,
-        {"Title": CASH, "Description": "Two post rooms close.", "Benefit owner": "Facilities Manager",
+        {"Title": CASH, "Description": "Two post rooms close.", "Benefit owner": "Martin Cole",
          "Beneficiary (who gains)": "Council tax payers", "Unit of measure (GBP for money; calls, %, hours)": "GBP",
          "Budget that falls (cash route: a listed cost centre)": "corp310", "Low estimate": "£40,000",
          "Most likely estimate": "45,000", "High estimate": "£50,000.00", "Starting value": "0",
