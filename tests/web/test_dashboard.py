@@ -16,10 +16,13 @@ WASTE = "Waste collection rota"
 
 @pytest.fixture(scope="module")
 def portfolio_site(site: str) -> str:
-    """The worked example beside two more (made by the admin): one owned by name only, one with no owner."""
+    """The worked example beside two more (made by the admin): one owned by a named officer, one with no owner."""
     signed_in = httpx2.post(f"{site}/api/v1/auth/token", json={"login": "admin", "password": PASSWORD})
     assert signed_in.status_code == 201, signed_in.text
     headers = {"Authorization": f"Bearer {signed_in.json()['token']}"}
+    # An owner is a person in the service: a named officer, who never signs in.
+    officer = httpx2.post(f"{site}/api/v1/users", json={"name": "Zed Young", "role": "viewer"}, headers=headers)
+    assert officer.status_code == 201, officer.text
     for fields in ({"name": ALLOTMENTS, "owner": "Zed Young"}, {"name": WASTE}):
         made = httpx2.post(f"{site}/api/v1/initiatives", json=fields, headers=headers)
         assert made.status_code == 201, made.text
