@@ -50,7 +50,7 @@ from benefits.models.demand import (
     ReferenceUpdate,
     SeriesPoint,
 )
-from benefits.models.measure import ObservationIn, ObservationsRecorded
+from benefits.models.measure import ChartPointRead, ChartRead, ObservationIn, ObservationsRecorded, PhaseRead
 from benefits.xmr import Direction, XmrChart, xmr_chart
 
 AVOIDABLE_SHARE_DEFINITION = (
@@ -851,4 +851,46 @@ def _refresh(*, session: Session, binding: DemandAssumption, actor: Actor) -> No
         value=value,
         actor=actor,
         reason=reason,
+    )
+
+
+UNITS = {
+    DemandFigure.contacts: "contacts",
+    DemandFigure.avoidable_contacts: "contacts",
+    DemandFigure.avoidable_share: "share",
+    DemandFigure.handling_minutes: "minutes",
+    DemandFigure.cost_to_serve: "GBP",
+}
+
+
+def series_chart_read(
+    *, session: Session, figure: DemandFigure, where: DemandFilter, baseline_points: int | None = None
+) -> ChartRead:
+    """A figure's monthly XmR chart in the shape a measure's chart has, so the pages draw it the same way."""
+    _, drawn = series_chart(session=session, figure=figure, where=where, baseline_points=baseline_points)
+    phases = []
+    for number, limits in enumerate(drawn.phases):
+        members = [point for point in drawn.points if point.phase == number]
+        phases.append(
+            PhaseRead(
+                starts=members[0].date,
+                points=len(members),
+                mean=limits.mean,
+                mean_moving_range=limits.mean_moving_range,
+                lpl=limits.lpl,
+                upl=limits.upl,
+                upper_range_limit=limits.upper_range_limit,
+                screened_moving_ranges=limits.screened,
+            )
+        )
+    return ChartRead(
+        measure_id=0,
+        direction=DIRECTIONS[figure],
+        baseline_points=baseline_points,
+        rephase=[],
+        screen_outliers=False,
+        trial=drawn.trial,
+        phases=phases,
+        points=[ChartPointRead(**point.__dict__) for point in drawn.points],
+        summary=measures.describe(drawn, unit=UNITS[figure]),
     )

@@ -20,6 +20,7 @@ from web import (
     benefit_pages,
     budget_pages,
     cost_centre_pages,
+    demand_pages,
     finance_pages,
     import_pages,
     initiative_forms,
@@ -216,6 +217,7 @@ def install(app: FastAPI) -> None:
     app.include_router(appraisal_pages.router)
     app.include_router(people_pages.router)
     app.include_router(sso_pages.router)
+    app.include_router(demand_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     async def to_sign_in(request: Request, error: Exception) -> Response:
