@@ -108,7 +108,7 @@ def _new_benefit(world: World, *, stage: str = "opportunity") -> tuple[int, str]
     client, title = world.client(PRIYA), f"Franking machines returned {next(_names)}"
     path = f"/initiatives/{world.initiative}/benefits/new"
     sent = _inputs(client.get(path).text, path)
-    sent |= {"title": title, "owner": "Head of Facilities", "category": "financial", "unit": "GBP", "route": "cash",
+    sent |= {"title": title, "owner": "Martin Cole", "category": "financial", "unit": "GBP", "route": "cash",
              "cost_centre": "CS200", "estimate_low": "10,000", "estimate_likely": "£12,000", "estimate_high": "15000",
              "baseline_value": "0", "baseline_date": "2026-04-01", "target_value": "12,000",
              "target_date": "2028-03-31"}  # fmt: skip
@@ -214,16 +214,17 @@ def _in_initiative(path: str) -> Callable[[World], tuple[str, str]]:
 
 
 COST = {"title": "Franking contract exit fee", "kind": "revenue", "period_0": "2026-27", "amount_0": "£10,000"}
+# Owners and sponsors are people in the service: those typed below are the worked example's named officers.
 ACTS = [
     Act("initiative created", PRIYA, lambda world: ("/initiatives/new", "/initiatives/new"),
         {"name": "Mail room kept", "description": "Nothing changes.", "base_year": "2026-27"}, "Initiative created."),
-    Act("initiative edited", PRIYA, _another_initiative("edit"), {"sponsor": "Chief Executive"},
+    Act("initiative edited", PRIYA, _another_initiative("edit"), {"sponsor": "Alison Grant"},
         "Your changes are saved."),
     Act("initiative deleted", PRIYA, _another_initiative("delete"), {"confirm": "{named}"},
         "Initiative deleted: Post room merger"),
     Act("benefit added", PRIYA, _in_initiative("benefits/new"), {"title": "Postage saved"},
         "Benefit added at the opportunity stage."),
-    Act("benefit details saved", PRIYA, _benefit_form("edit"), {"owner": "Head of Contact"}, "Details saved."),
+    Act("benefit details saved", PRIYA, _benefit_form("edit"), {"owner": "Dana Reid"}, "Details saved."),
     Act("every field saved", PRIYA, _benefit_form("every-field"), {"description": "Fewer franking machines."},
         "Your changes are saved."),
     Act("profile grid saved", PRIYA, _benefit_form("profile-grid"),
@@ -235,7 +236,7 @@ ACTS = [
     Act("moved forward on its page", PRIYA, _benefit_form("move"), {}, "to scoped."),
     Act("moved back on its page", PRIYA, _benefit_form("move", scoped=True),
         {"to": "opportunity", "reason": "The valuation is to be redone."}, "to opportunity.", nth=1),
-    Act("register row saved", PRIYA, _register_row, {"owner": "Head of Post", "estimate_likely": "£13,500"},
+    Act("register row saved", PRIYA, _register_row, {"owner": "Grace Obi", "estimate_likely": "£13,500"},
         "Saved “Franking machines returned"),
     Act("cost line added", PRIYA, _in_initiative("costs"), COST, "Cost line added: “Franking contract exit fee”."),
     Act("cash confirmed", FRANK, lambda world: _confirmable(world, "cash"), {"amount": "£1,000"}, "Confirmed £1,000"),
