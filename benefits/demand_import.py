@@ -24,8 +24,17 @@ from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.columns import SCALE
 from benefits.demand import ONE, ReferenceList, how_to_add, lookups, month_key, month_start
-from benefits.errors import InvalidInput, Problem
-from benefits.models.demand import ContactCount, ContactIn, ContactMonth, ContactsLoaded, Grain
+from benefits.errors import Conflict, InvalidInput, Problem
+from benefits.models.demand import (
+    ContactCount,
+    ContactIn,
+    ContactMonth,
+    ContactsLoaded,
+    DemandChannel,
+    DemandService,
+    DemandType,
+    Grain,
+)
 
 MAX_PROBLEMS = 1_000
 MAX_ROWS = 5_000_000  # a year of a large council's daily counts is about 2 million
@@ -467,6 +476,7 @@ def _store(*, session: Session, rows: list[tuple[Any, ...]], actor: Actor) -> Co
     ).scalar_one()
     replaced = _delete_keys(connection, rows) if kept else 0
     write_counts(connection, rows)
+    _refuse_mixed_grains(connection, month_start(months[0]), month_start(months[-1] + 1) - dt.timedelta(days=1))
     _sum_months(connection, months[0], months[-1])
     audit.record(
         session=session,
@@ -479,26 +489,65 @@ def _store(*, session: Session, rows: list[tuple[Any, ...]], actor: Actor) -> Co
     return ContactsLoaded(added=len(rows) - replaced, replaced=replaced, months=len(months))
 
 
-_DELETE_KEY = {
-    True: "DELETE FROM contact_count WHERE period_start = ? AND grain = ? AND service_id = ? AND channel_id = ? "
-    "AND demand_type_id = ? AND segment_id IS ?",
-    # The day is sent as text, and a missing segment as a null of no type: both are cast.
-    False: "DELETE FROM contact_count WHERE period_start = %s::date AND grain = %s AND service_id = %s "
-    "AND channel_id = %s AND demand_type_id = %s AND segment_id IS NOT DISTINCT FROM %s::integer",
-}
+_DELETE_KEYS_SQLITE = (
+    "DELETE FROM contact_count WHERE period_start = ? AND grain = ? AND service_id = ? AND channel_id = ? "
+    "AND demand_type_id = ? AND segment_id IS ?"
+)
+# On PostgreSQL the keys are copied into a table of this transaction and deleted in one statement: one DELETE a
+# key would cost a round trip each.
+_KEYS_TABLE = (
+    "CREATE TEMPORARY TABLE contact_keys (period_start date, grain text, service_id integer, channel_id integer, "
+    "demand_type_id integer, segment_id integer) ON COMMIT DROP"
+)
+_DELETE_KEYS_POSTGRESQL = (
+    "DELETE FROM contact_count AS c USING contact_keys AS k WHERE c.period_start = k.period_start "
+    "AND c.grain = k.grain AND c.service_id = k.service_id AND c.channel_id = k.channel_id "
+    "AND c.demand_type_id = k.demand_type_id AND c.segment_id IS NOT DISTINCT FROM k.segment_id"
+)
 
 
 def _delete_keys(connection: sa.Connection, rows: list[tuple[Any, ...]]) -> int:
     """Delete the counts kept under the rows' keys; how many there were."""
-    statement = _DELETE_KEY[connection.dialect.name == "sqlite"]
     raw: Any = connection.connection.driver_connection
     keys = [(row[0], row[1], row[3], row[4], row[5], row[6]) for row in rows]
     if connection.dialect.name == "sqlite":
-        cursor = raw.executemany(statement, keys)
-        return int(cursor.rowcount)
+        return int(raw.executemany(_DELETE_KEYS_SQLITE, keys).rowcount)
     with raw.cursor() as cursor:
-        cursor.executemany(statement, keys)
-        return int(cursor.rowcount)
+        cursor.execute(_KEYS_TABLE)
+        with cursor.copy("COPY contact_keys FROM STDIN") as copy:
+            for key in keys:
+                copy.write_row(key)
+        cursor.execute(_DELETE_KEYS_POSTGRESQL)
+        deleted = int(cursor.rowcount)
+        cursor.execute("DROP TABLE contact_keys")
+        return deleted
+
+
+def _refuse_mixed_grains(connection: sa.Connection, first: dt.date, last: dt.date) -> None:
+    """Refuse counts of one month, service, channel, type and segment kept at two grains (days and the month's
+    total, say): the month would count them twice."""
+    table = ContactCount.__table__  # type: ignore[attr-defined]
+    within = table.c.period_start.between(first, last)
+    grains = connection.execute(sa.select(table.c.grain).where(within).distinct().limit(2)).all()
+    if len(grains) < 2:
+        return
+    keys = [table.c.month, table.c.service_id, table.c.channel_id, table.c.demand_type_id, table.c.segment_id]
+    mixed = connection.execute(
+        sa.select(*keys).where(within).group_by(*keys).having(sa.func.count(sa.distinct(table.c.grain)) > 1).limit(1)
+    ).first()
+    if mixed is None:
+        return
+    month, service, channel, kind = mixed[0], mixed[1], mixed[2], mixed[3]
+    names = {}
+    for listed, value in (("service", service), ("channel", channel), ("type", kind)):
+        table_of: Any = {"service": DemandService, "channel": DemandChannel, "type": DemandType}[listed]
+        names[listed] = connection.execute(sa.select(table_of.code).where(table_of.id == value)).scalar_one()
+    detail = (
+        f"{month_start(month):%B %Y} would hold counts of {names['service']}, {names['channel']}, "
+        f"{names['type']} at two grains (a day, a week or a month), counting them twice: send them at the "
+        "grain already kept, or load them again at one grain. Nothing was loaded."
+    )
+    raise Conflict(detail, [Problem("grains_mixed", detail, "file")])
 
 
 def write_counts(connection: sa.Connection, rows: list[tuple[Any, ...]]) -> None:

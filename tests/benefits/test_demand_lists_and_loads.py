@@ -200,3 +200,18 @@ def test_a_file_without_the_headings_is_refused_saying_which(session: Session) -
         read_contacts(b"When,Service,Channel,Type\n2026-04-01,a,b,c\n")
     assert refused.value.problems[0].code == "headings_missing"
     assert "Period" in refused.value.detail and "Count" in refused.value.detail
+
+
+def test_a_month_is_never_counted_at_two_grains(session: Session) -> None:
+    _services(session, "council_tax", "waste")
+    import_contacts(session=session, data=GOOD.encode(), actor=TESTER)
+    before = (_rows(session), _total(session))
+    days = "Period,Grain,Service,Channel,Type,Count\n2026-04-03,day,Waste,Face to face,Repeat contact,4\n"
+    with pytest.raises(Conflict) as refused, session.begin_nested():
+        import_contacts(session=session, data=days.encode(), actor=TESTER)
+    assert refused.value.problems[0].code == "grains_mixed"
+    assert "April 2026" in refused.value.detail and "waste, face_to_face, repeat_contact" in refused.value.detail
+    assert (_rows(session), _total(session)) == before
+    # Days of another type, or of a month counted only by day, are welcome.
+    other = days.replace("Repeat contact", "Misdirected") + "2026-06-01,day,Waste,Web,Value demand,2\n"
+    assert import_contacts(session=session, data=other.encode(), actor=TESTER).added == 2
