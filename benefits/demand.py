@@ -24,7 +24,9 @@ from benefits.authz import Action, require
 from benefits.columns import SCALE
 from benefits.errors import Conflict, InvalidInput, NotFound, Problem
 from benefits.listing import Page
+from benefits.models import Benefit, Measure
 from benefits.models.demand import (
+    BenefitSegment,
     ChannelCost,
     ChannelCostIn,
     ChannelCostRead,
@@ -44,6 +46,7 @@ from benefits.models.demand import (
     DemandService,
     DemandSummary,
     DemandType,
+    MeasureSegment,
     ReferenceCost,
     ReferenceCreate,
     ReferenceRead,
@@ -894,3 +897,80 @@ def series_chart_read(
         points=[ChartPointRead(**point.__dict__) for point in drawn.points],
         summary=measures.describe(drawn, unit=UNITS[figure]),
     )
+
+
+# --- Segments tagging benefits and measures --------------------------------------------------------------------
+
+
+class Tagged(StrEnum):
+    """What a segment tags: a benefit (who gains) or a measure."""
+
+    benefits = "benefits"
+    measures = "measures"
+
+
+def _tag_table(target: Tagged) -> tuple[Any, Any]:
+    """The link table and its column naming the benefit or measure."""
+    if target is Tagged.benefits:
+        return BenefitSegment, BenefitSegment.benefit_id
+    return MeasureSegment, MeasureSegment.measure_id
+
+
+def _initiative_of(*, session: Session, target: Tagged, target_id: int) -> int:
+    kind: Any = Benefit if target is Tagged.benefits else Measure
+    found = session.get(kind, target_id)
+    if found is None:
+        raise NotFound(f"There is no {target.value[:-1]} {target_id}.")
+    return found.initiative_id
+
+
+def segments_of(*, session: Session, target: Tagged, target_id: int) -> list[str]:
+    """The codes of the segments a benefit or measure is tagged with, in order."""
+    _initiative_of(session=session, target=target, target_id=target_id)
+    table, column = _tag_table(target)
+    return list(
+        session.exec(
+            select(DemandSegment.code)
+            .join(table, col(table.segment_id) == col(DemandSegment.id))
+            .where(column == target_id)
+            .order_by(col(DemandSegment.code))
+        ).all()
+    )
+
+
+def tag(*, session: Session, target: Tagged, target_id: int, segments: Sequence[str], actor: Actor) -> list[str]:
+    """Tag a benefit or measure with customer segments (the list replaces the one kept), in its history."""
+    initiative_id = _initiative_of(session=session, target=target, target_id=target_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
+    if len(set(segments)) != len(segments):
+        raise InvalidInput("A segment is listed twice.", [Problem("segment_repeated", "List each once.", "segments")])
+    ids = _ids(session=session, kind=ReferenceList.segments, codes=segments)
+    before = segments_of(session=session, target=target, target_id=target_id)
+    table, column = _tag_table(target)
+    for row in session.exec(select(table).where(column == target_id)).all():
+        session.delete(row)
+    session.flush()
+    owner = "benefit_id" if target is Tagged.benefits else "measure_id"
+    for segment_id in ids:
+        session.add(table(**{owner: target_id, "segment_id": segment_id}))
+    session.flush()
+    after = segments_of(session=session, target=target, target_id=target_id)
+    if after != before:
+        audit.record(
+            session=session,
+            actor=actor,
+            action="segments_tagged",
+            entity=target.value[:-1],
+            entity_id=target_id,
+            initiative_id=initiative_id,
+            before={"segments": before},
+            after={"segments": after},
+        )
+    return after
+
+
+def tagged_with(*, session: Session, target: Tagged, segments: Sequence[str]) -> list[int]:
+    """The benefits or measures tagged with any of the segments: what a register, dashboard or summary filters by."""
+    ids = _ids(session=session, kind=ReferenceList.segments, codes=segments)
+    table, column = _tag_table(target)
+    return sorted(set(session.exec(select(column).where(col(table.segment_id).in_(ids))).all()))

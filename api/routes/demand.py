@@ -10,7 +10,7 @@ from api.deps import SIGNED_IN, ActorDep, PagingDep, ResourceId, SessionDep, bea
 from api.problems import PROBLEM_RESPONSES
 from api.schemas import PageRead, page_read
 from benefits import demand
-from benefits.demand import DemandFilter, ReferenceList
+from benefits.demand import DemandFilter, ReferenceList, Tagged
 from benefits.demand_import import MAX_CSV_BYTES, ContactSheet, load_contacts, read_contacts, sheet_of
 from benefits.models.demand import (
     ChannelCostIn,
@@ -29,6 +29,8 @@ from benefits.models.demand import (
     ReferenceCreate,
     ReferenceRead,
     ReferenceUpdate,
+    SegmentTags,
+    TaggedIds,
 )
 from benefits.models.measure import ObservationsRecorded
 
@@ -160,6 +162,31 @@ def bind_assumption(
 def refresh_assumptions(initiative_id: ResourceId, session: SessionDep, actor: ActorDep) -> list[DemandAssumptionRead]:
     """Set every bound assumption of the initiative from the counts as they stand; the benefits it values follow."""
     return demand.refresh_assumptions(session=session, initiative_id=initiative_id, actor=actor)
+
+
+@router.get("/tags/{target}", response_model=TaggedIds, dependencies=SIGNED_IN)
+def tagged_with(
+    target: Tagged,
+    session: SessionDep,
+    segment: Annotated[list[ReferenceCode], Query(min_length=1, max_length=50, description="Segment codes.")],
+) -> TaggedIds:
+    """The benefits (or measures) tagged with any of the segments: who gains."""
+    return TaggedIds(ids=demand.tagged_with(session=session, target=target, segments=segment))
+
+
+@router.get("/tags/{target}/{target_id}", response_model=SegmentTags, dependencies=SIGNED_IN)
+def segments_of(target: Tagged, target_id: ResourceId, session: SessionDep) -> SegmentTags:
+    """The customer segments a benefit (who gains) or a measure is tagged with."""
+    return SegmentTags(segments=demand.segments_of(session=session, target=target, target_id=target_id))
+
+
+@router.put("/tags/{target}/{target_id}", response_model=SegmentTags, dependencies=SIGNED_IN)
+def tag(
+    target: Tagged, target_id: ResourceId, fields: SegmentTags, session: SessionDep, actor: ActorDep
+) -> SegmentTags:
+    """Tag a benefit or measure with customer segments; the list sent replaces the one kept."""
+    kept = demand.tag(session=session, target=target, target_id=target_id, segments=fields.segments, actor=actor)
+    return SegmentTags(segments=kept)
 
 
 @router.get("/{kind}", response_model=list[ReferenceRead], dependencies=SIGNED_IN)

@@ -20,6 +20,7 @@ from benefits.models.benefit import (
 from benefits.models.cause_model import CauseModel, ModelDraft, ModelLink, ModelNode
 from benefits.models.cost import CostAmount, CostLine
 from benefits.models.demand import (
+    BenefitSegment,
     ChannelCost,
     ContactCount,
     ContactMonth,
@@ -29,6 +30,7 @@ from benefits.models.demand import (
     DemandSegment,
     DemandService,
     DemandType,
+    MeasureSegment,
 )
 from benefits.models.finance import Budget, CostCentre, LedgerEntry
 from benefits.models.initiative import Initiative, InitiativeCreate, InitiativeRead, InitiativeUpdate
@@ -64,6 +66,7 @@ __all__ = [
     "Benefit",
     "BenefitCreate",
     "BenefitRead",
+    "BenefitSegment",
     "BenefitUpdate",
     "Budget",
     "CashConfirmation",
@@ -92,6 +95,7 @@ __all__ = [
     "LoginAttempt",
     "Measure",
     "MeasureBenefit",
+    "MeasureSegment",
     "MembersUpdate",
     "ModelDraft",
     "ModelLink",

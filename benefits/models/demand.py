@@ -384,3 +384,35 @@ class DemandAssumptionRead(BaseModel):
     until: dt.date | None
     value: float | None = PydanticField(description="Null while the span holds no counts.")
     span: str = PydanticField(description="The months the value is taken over, in words.")
+
+
+class BenefitSegment(SQLModel, table=True):
+    """A customer segment a benefit reaches (who gains)."""
+
+    __tablename__ = "benefit_segment"
+
+    benefit_id: int = Field(foreign_key="benefit.id", ondelete="CASCADE", primary_key=True)
+    segment_id: int = Field(foreign_key="demand_segment.id", ondelete="CASCADE", primary_key=True, index=True)
+
+
+class MeasureSegment(SQLModel, table=True):
+    """A customer segment a measure is about."""
+
+    __tablename__ = "measure_segment"
+
+    measure_id: int = Field(foreign_key="measure.id", ondelete="CASCADE", primary_key=True)
+    segment_id: int = Field(foreign_key="demand_segment.id", ondelete="CASCADE", primary_key=True, index=True)
+
+
+class SegmentTags(BaseModel):
+    """The customer segments a benefit or measure is tagged with, by code (a list sent replaces the list)."""
+
+    model_config = {"extra": "forbid"}
+
+    segments: list[ReferenceCode] = PydanticField(max_length=50, json_schema_extra={"uniqueItems": True})
+
+
+class TaggedIds(BaseModel):
+    """The benefits or measures tagged with any of the segments asked for."""
+
+    ids: list[int]

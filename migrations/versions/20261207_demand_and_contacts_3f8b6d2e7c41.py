@@ -1,5 +1,5 @@
 """demand: services, channels, demand types and segments; contact counts and their monthly sums; cost per contact;
-measures fed from the counts and model assumptions bound to them
+measures fed from the counts, model assumptions bound to them, and segments tagging benefits and measures
 
 The default channels and demand types (value demand, and the avoidable kinds of the NI14 guidance) are seeded here,
 so every database has them from the start; they stay editable.
@@ -165,10 +165,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("demand_assumption", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_demand_assumption_initiative_id"), ["initiative_id"], unique=False)
+    for table, owner in (("benefit_segment", "benefit"), ("measure_segment", "measure")):
+        op.create_table(
+            table,
+            sa.Column(f"{owner}_id", sa.Integer(), nullable=False),
+            sa.Column("segment_id", sa.Integer(), nullable=False),
+            _reference(f"{owner}_id", owner, "CASCADE", table),
+            _reference("segment_id", "demand_segment", "CASCADE", table),
+            sa.PrimaryKeyConstraint(f"{owner}_id", "segment_id", name=op.f(f"pk_{table}")),
+        )
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.create_index(batch_op.f(f"ix_{table}_segment_id"), ["segment_id"], unique=False)
 
 
 def downgrade() -> None:
     """Undo this revision."""
+    for table in ("measure_segment", "benefit_segment"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(batch_op.f(f"ix_{table}_segment_id"))
+        op.drop_table(table)
     with op.batch_alter_table("demand_assumption", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_demand_assumption_initiative_id"))
     op.drop_table("demand_assumption")

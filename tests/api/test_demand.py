@@ -143,3 +143,34 @@ def test_an_assumption_is_bound_to_a_demand_figure(client: TestClient, session: 
     unknown = client.put(path, json=binding | {"assumption": "no_such_node"})
     assert unknown.status_code == 422
     assert _problems(unknown) == [("not_an_assumption", "assumption")]
+
+
+def test_segments_tag_benefits_and_measures(client: TestClient, session: Session) -> None:
+    from sqlmodel import select
+
+    from benefits.example import load_example
+    from benefits.models import Benefit, Measure
+
+    load_example(session=session)
+    benefit = session.exec(select(Benefit).where(Benefit.title == "Avoidable phone contact removed")).one()
+    measure = session.exec(select(Measure)).first()
+    assert measure is not None
+    for code, name in (("residents", "Residents"), ("businesses", "Businesses"), ("landlords", "Landlords")):
+        assert client.post("/api/v1/demand/segments", json={"code": code, "name": name}).status_code == 201
+    path = f"/api/v1/demand/tags/benefits/{benefit.id}"
+    tagged = client.put(path, json={"segments": ["residents", "businesses"]})
+    assert tagged.status_code == 200, tagged.text
+    assert tagged.json() == {"segments": ["businesses", "residents"]}
+    assert client.get(path).json() == {"segments": ["businesses", "residents"]}
+    client.put(f"/api/v1/demand/tags/measures/{measure.id}", json={"segments": ["landlords"]})
+    assert client.get("/api/v1/demand/tags/benefits", params={"segment": "residents"}).json() == {"ids": [benefit.id]}
+    assert client.get("/api/v1/demand/tags/benefits", params={"segment": "landlords"}).json() == {"ids": []}
+    assert client.get("/api/v1/demand/tags/measures", params={"segment": "landlords"}).json() == {"ids": [measure.id]}
+    history = client.get("/api/v1/audit", params={"entity": "benefit", "entity_id": benefit.id}).json()["items"]
+    assert any(event["action"] == "segments_tagged" for event in history)
+    unknown = client.put(path, json={"segments": ["pensioners"]})
+    assert unknown.status_code == 422 and _problems(unknown) == [("unknown_reference", "segments")]
+    assert client.get(path).json() == {"segments": ["businesses", "residents"]}
+    # A segment that tags something may still leave its list: the tags go with it.
+    assert client.delete("/api/v1/demand/segments/landlords").status_code == 204
+    assert client.get(f"/api/v1/demand/tags/measures/{measure.id}").json() == {"segments": []}
