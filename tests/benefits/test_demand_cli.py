@@ -1,0 +1,65 @@
+"""The demand commands: reference lists kept and a contact export loaded from the command line, all or nothing."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import Session
+
+from benefits import demand
+from benefits.cli import main
+from benefits.db import make_engine
+from benefits.settings import get_settings
+from tests.conftest import FreshDatabase
+
+
+@pytest.fixture
+def database_url(fresh_databases: FreshDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = fresh_databases.url()
+    monkeypatch.setenv("BENEFITS_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+def test_lists_and_an_export_from_the_command_line(database_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    added = runner.invoke(main, ["demand", "add", "services", "council_tax", "Council tax"])
+    assert added.exit_code == 0, added.output
+    assert "Added council_tax (Council tax) to services" in added.output
+    typed = runner.invoke(
+        main, ["demand", "add", "demand-types", "chasing_payment", "Chasing a payment", "--avoidable"]
+    )
+    assert typed.exit_code == 0, typed.output
+    listed = runner.invoke(main, ["demand", "list", "demand-types"])
+    assert "chasing_payment          Chasing a payment  avoidable" in listed.output
+    assert "value                    Value demand  value" in listed.output
+    taken = runner.invoke(main, ["demand", "add", "services", "council_tax", "Council tax again"])
+    assert taken.exit_code == 1 and "already on the list" in taken.output
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "Period,Service,Channel,Type,Count\n2026-04-01,Council tax,Phone,Value demand,5\n"
+        "2026-04-01,Parking,Phone,Value demand,5\n2026-04-01,Council tax,Fax,Value demand,5\n"
+        "2026-04-01,Council tax,Web,Chasing a payment,-1\n"
+    )
+    refused = runner.invoke(main, ["demand", "import", str(bad)])
+    assert refused.exit_code == 1
+    for named in ("row 3, Service", "row 4, Channel", "row 5, Count"):
+        assert named in refused.output
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "Period,Service,Channel,Type,Count\n2026-04-01,Council tax,Phone,Value demand,5\n"
+        "2026-04-01,Council tax,Web,Chasing a payment,3\n"
+    )
+    for _ in range(2):
+        loaded = runner.invoke(main, ["demand", "import", str(good)])
+        assert loaded.exit_code == 0, loaded.output
+    assert "Loaded: 0 counts added, 2 replaced, 1 months." in loaded.output
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        summary = demand.summary(session=session, where=demand.DemandFilter())
+    engine.dispose()
+    assert (summary.contacts, summary.avoidable_contacts) == (8, 3)
