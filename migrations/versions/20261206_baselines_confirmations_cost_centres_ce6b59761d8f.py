@@ -21,6 +21,8 @@ revision: str = "ce6b59761d8f"
 down_revision: str | None = "75f655736ab6"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+# SQLite copies a table to alter it: the copy keeps AUTOINCREMENT, so ids are never reused (reflection drops it).
+KEEP_IDS = {"sqlite_autoincrement": True}
 
 
 def upgrade() -> None:
@@ -119,7 +121,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("measured_as", sa.String(length=8), nullable=False, server_default="change"))
         batch_op.add_column(sa.Column("baseline_version", sa.Integer(), nullable=True))
 
-    with op.batch_alter_table("cash_confirmation", schema=None) as batch_op:
+    with op.batch_alter_table("cash_confirmation", schema=None, table_kwargs=KEEP_IDS) as batch_op:
         batch_op.add_column(sa.Column("override_reason", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("corrects_id", sa.Integer(), nullable=True))
         batch_op.create_unique_constraint(batch_op.f("uq_cash_confirmation_corrects_id"), ["corrects_id"])
@@ -186,7 +188,7 @@ def downgrade() -> None:
         )
         batch_op.drop_column("redeployed")
 
-    with op.batch_alter_table("cash_confirmation", schema=None) as batch_op:
+    with op.batch_alter_table("cash_confirmation", schema=None, table_kwargs=KEEP_IDS) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_cash_confirmation_corrects_id_cash_confirmation"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("uq_cash_confirmation_corrects_id"), type_="unique")
         batch_op.drop_column("corrects_id")

@@ -18,6 +18,8 @@ revision: str = "04afcd0156de"
 down_revision: str | None = "5b7e2c91d4a0"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+# SQLite copies a table to alter it: the copy keeps AUTOINCREMENT, so ids are never reused (reflection drops it).
+KEEP_IDS = {"sqlite_autoincrement": True}
 
 
 def upgrade() -> None:
@@ -35,12 +37,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notice_sent")),
         sa.UniqueConstraint("person_id", "item_key", "due_on", name=op.f("uq_notice_sent_person_id")),
     )
-    with op.batch_alter_table("person", schema=None) as batch_op:
+    with op.batch_alter_table("person", schema=None, table_kwargs=KEEP_IDS) as batch_op:
         batch_op.add_column(sa.Column("digests", sa.Boolean(), nullable=False, server_default=sa.true()))
 
 
 def downgrade() -> None:
     """Undo this revision."""
-    with op.batch_alter_table("person", schema=None) as batch_op:
+    with op.batch_alter_table("person", schema=None, table_kwargs=KEEP_IDS) as batch_op:
         batch_op.drop_column("digests")
     op.drop_table("notice_sent")

@@ -22,6 +22,8 @@ revision: str = "5b7e2c91d4a0"
 down_revision: str | None = "a3d81c5e90f2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+# SQLite copies a table to alter it: the copy keeps AUTOINCREMENT, so ids are never reused (reflection drops it).
+KEEP_IDS = {"sqlite_autoincrement": True}
 
 # The tables as this revision sees them: only the columns it reads or writes.
 person = sa.table(
@@ -44,19 +46,19 @@ OWNED = {  # table: [(the name column, its person column)]
 
 def upgrade() -> None:
     """Apply this revision."""
-    with op.batch_alter_table("benefit", schema=None) as batch_op:
+    with op.batch_alter_table("benefit", schema=None, table_kwargs=KEEP_IDS) as batch_op:
         batch_op.add_column(sa.Column("owner_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_benefit_owner_id"), ["owner_id"], unique=False)
         batch_op.create_foreign_key(
             batch_op.f("fk_benefit_owner_id_person"), "person", ["owner_id"], ["id"], ondelete="SET NULL"
         )
-    with op.batch_alter_table("initiative", schema=None) as batch_op:
+    with op.batch_alter_table("initiative", schema=None, table_kwargs=KEEP_IDS) as batch_op:
         batch_op.add_column(sa.Column("sponsor_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_initiative_sponsor_id"), ["sponsor_id"], unique=False)
         batch_op.create_foreign_key(
             batch_op.f("fk_initiative_sponsor_id_person"), "person", ["sponsor_id"], ["id"], ondelete="SET NULL"
         )
-    with op.batch_alter_table("measure", schema=None) as batch_op:
+    with op.batch_alter_table("measure", schema=None, table_kwargs=KEEP_IDS) as batch_op:
         batch_op.add_column(sa.Column("owner", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("owner_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_measure_owner_id"), ["owner_id"], unique=False)
@@ -68,16 +70,16 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Undo this revision; the people it made stay, as people an admin may have edited since."""
-    with op.batch_alter_table("measure", schema=None) as batch_op:
+    with op.batch_alter_table("measure", schema=None, table_kwargs=KEEP_IDS) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_measure_owner_id_person"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_measure_owner_id"))
         batch_op.drop_column("owner_id")
         batch_op.drop_column("owner")
-    with op.batch_alter_table("initiative", schema=None) as batch_op:
+    with op.batch_alter_table("initiative", schema=None, table_kwargs=KEEP_IDS) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_initiative_sponsor_id_person"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_initiative_sponsor_id"))
         batch_op.drop_column("sponsor_id")
-    with op.batch_alter_table("benefit", schema=None) as batch_op:
+    with op.batch_alter_table("benefit", schema=None, table_kwargs=KEEP_IDS) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_benefit_owner_id_person"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_benefit_owner_id"))
         batch_op.drop_column("owner_id")

@@ -89,3 +89,51 @@ def test_the_ledger_revision_fills_the_ledger_as_the_domain_keeps_it(fresh_datab
         session.commit()
     assert _ledger(engine, later) == kept
     engine.dispose()
+
+
+def _without_autoincrement(url: str) -> set[str]:
+    """The tables the models say never reuse an id on SQLite whose stored schema lacks AUTOINCREMENT."""
+    wanted = {table.name for table in SQLModel.metadata.sorted_tables if table.kwargs.get("sqlite_autoincrement")}
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        stored = dict(connection.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all())
+    engine.dispose()
+    return {name for name in wanted if name in stored and "AUTOINCREMENT" not in stored[name].upper()}
+
+
+def test_every_revision_keeps_ids_from_being_reused_on_sqlite(tmp_path) -> None:
+    # Altering a table on SQLite copies it, and a copy made from the reflected table loses AUTOINCREMENT: a deleted
+    # benefit's id would then be given to the next one, which would inherit its history.
+    url = f"sqlite:///{tmp_path / 'ids.db'}"
+    migrate.upgrade(url)
+    assert _without_autoincrement(url) == set()
+    migrate.downgrade(url, "a3d81c5e90f2")
+    assert _without_autoincrement(url) == set()
+    migrate.upgrade(url)
+    assert _without_autoincrement(url) == set()
+
+
+def test_a_database_that_lost_autoincrement_gets_it_back_with_its_rows(tmp_path) -> None:
+    # As a database upgraded through revision ce6b59761d8f before it kept AUTOINCREMENT was left.
+    url = f"sqlite:///{tmp_path / 'lost.db'}"
+    migrate.upgrade(url, "3f8b6d2e7c41")
+    engine = make_engine(url)
+    with Session(engine) as session:
+        load_example(session=session)
+        session.commit()
+    with engine.begin() as connection:
+        sql = connection.execute(sa.text("SELECT sql FROM sqlite_master WHERE name = 'cash_confirmation'")).scalar_one()
+        kept = connection.execute(sa.text("SELECT * FROM cash_confirmation ORDER BY id")).all()
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.exec_driver_sql("ALTER TABLE cash_confirmation RENAME TO old_confirmation")
+        connection.exec_driver_sql(sql.replace("AUTOINCREMENT", ""))
+        connection.exec_driver_sql("INSERT INTO cash_confirmation SELECT * FROM old_confirmation")
+        connection.exec_driver_sql("DROP TABLE old_confirmation")
+    engine.dispose()
+    assert kept and _without_autoincrement(url) == {"cash_confirmation"}
+    migrate.upgrade(url)
+    assert _without_autoincrement(url) == set()
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT * FROM cash_confirmation ORDER BY id")).all() == kept
+    engine.dispose()
