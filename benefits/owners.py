@@ -33,11 +33,20 @@ def plain(named: str) -> str:
     return " ".join(named.split())
 
 
+def _keys(named: str) -> list[str]:
+    """What a typed name or e-mail is looked up by: as typed (ends trimmed), and with its spaces run together.
+
+    A name is kept as it was given (two spaces, or a no-break space, stay), so typed exactly it must be found too.
+    """
+    return list(dict.fromkeys([named.strip().lower(), plain(named).lower()]))
+
+
 def person_named(*, session: Session, named: str, field: str) -> Person:
     """The person whose e-mail or name (in any case) is `named`, or Conflict naming the field that names nobody."""
-    key = plain(named).lower()
-    column = col(Person.email) if "@" in key else col(Person.name_key)
-    found = session.exec(select(Person).where(column == key)).first()
+    keys = _keys(named)
+    found = session.exec(
+        select(Person).where(sa.or_(col(Person.name_key).in_(keys), col(Person.email).in_(keys)))
+    ).first()
     if found is None:
         raise Conflict(f"Nobody in the service is called {plain(named)!r}.", [unknown(named, field)])
     return found
@@ -92,7 +101,7 @@ class Directory:
     """The people many typed names or e-mails name, found with one query (an imported register's owners)."""
 
     def __init__(self, *, session: Session, typed: Iterable[str]) -> None:
-        keys = {plain(text).lower() for text in typed if text and plain(text)}
+        keys = {key for text in typed if text and plain(text) for key in _keys(text)}
         found = session.exec(
             select(Person).where(sa.or_(col(Person.name_key).in_(keys), col(Person.email).in_(keys)))
         ).all() if keys else []  # fmt: skip
@@ -100,7 +109,7 @@ class Directory:
 
     def pair(self, named: str) -> tuple[str, int] | None:
         """(the person's name, their id), or None when nobody has the name or e-mail."""
-        person = self.people.get(plain(named).lower())
+        person = next((self.people[key] for key in _keys(named) if key in self.people), None)
         return (person.name, person.id or 0) if person is not None else None
 
 

@@ -32,7 +32,9 @@ def upgrade() -> None:
     connection = op.get_bind()
     if connection.dialect.name != "sqlite":
         return
-    stored = dict(connection.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all())
+    stored: dict[str, str] = dict(
+        connection.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all()
+    )
     for table in NEVER_REUSED:
         if table in stored and "AUTOINCREMENT" not in stored[table].upper():
             with op.batch_alter_table(table, recreate="always", table_kwargs={"sqlite_autoincrement": True}):

@@ -152,3 +152,17 @@ def test_a_boards_action_names_a_person_who_may_then_mark_it_done(
     marked = client_with_token(app, tokens["frank"]).patch(path, json={"status": "done"})
     assert marked.status_code == 200, marked.text
     assert marked.json()["actions"][0]["status"] == "done"
+
+
+def test_a_name_kept_with_two_spaces_or_a_no_break_space_is_found_typed_as_kept_in_any_case(
+    session: Session, client: TestClient
+) -> None:
+    initiative = make_initiative(session)
+    session.commit()
+    path = f"/api/v1/initiatives/{initiative.id}/benefits"
+    # Run together, the spaces would not match what was kept: the pages suggest each name as it is kept.
+    for kept, typed in (("Ann  Lee", "Ann  Lee"), ("Bo\u00a0Chan", " bo\u00a0CHAN")):
+        person = _person(client, kept)
+        made = client.post(path, json={"title": f"Owned by {kept}", "owner": typed})
+        assert made.status_code == 201, made.text
+        assert (made.json()["owner"], made.json()["owner_id"]) == (kept, person["id"])

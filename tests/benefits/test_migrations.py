@@ -96,7 +96,9 @@ def _without_autoincrement(url: str) -> set[str]:
     wanted = {table.name for table in SQLModel.metadata.sorted_tables if table.kwargs.get("sqlite_autoincrement")}
     engine = make_engine(url)
     with engine.connect() as connection:
-        stored = dict(connection.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all())
+        stored: dict[str, str] = dict(
+            connection.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all()
+        )
     engine.dispose()
     return {name for name in wanted if name in stored and "AUTOINCREMENT" not in stored[name].upper()}
 
