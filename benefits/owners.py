@@ -44,8 +44,11 @@ def _keys(named: str) -> list[str]:
 def person_named(*, session: Session, named: str, field: str) -> Person:
     """The person whose e-mail or name (in any case) is `named`, or Conflict naming the field that names nobody."""
     keys = _keys(named)
+    # Someone no longer active owns nothing new: what they own falls to the initiative's owner.
     found = session.exec(
-        select(Person).where(sa.or_(col(Person.name_key).in_(keys), col(Person.email).in_(keys)))
+        select(Person).where(
+            sa.or_(col(Person.name_key).in_(keys), col(Person.email).in_(keys)), col(Person.active).is_(True)
+        )
     ).first()
     if found is None:
         raise Conflict(f"Nobody in the service is called {plain(named)!r}.", [unknown(named, field)])
@@ -68,6 +71,9 @@ def id_pair(*, session: Session, person_id: int | None, field: str) -> tuple[str
     if person is None:
         problem = Problem("unknown_person", f"No person {person_id}.", field)
         raise Conflict(f"There is no person {person_id}.", [problem])
+    if not person.active:
+        problem = Problem("person_inactive", f"{person.name} is no longer active: name someone who is.", field)
+        raise Conflict(f"{person.name} is no longer active.", [problem])
     return person.name, person.id
 
 
@@ -103,7 +109,8 @@ class Directory:
     def __init__(self, *, session: Session, typed: Iterable[str]) -> None:
         keys = {key for text in typed if text and plain(text) for key in _keys(text)}
         found = session.exec(
-            select(Person).where(sa.or_(col(Person.name_key).in_(keys), col(Person.email).in_(keys)))
+            select(Person).where(sa.or_(col(Person.name_key).in_(keys), col(Person.email).in_(keys)),
+                                 col(Person.active).is_(True))
         ).all() if keys else []  # fmt: skip
         self.people = {key: person for person in found for key in (person.name_key, person.email) if key}
 
@@ -117,7 +124,7 @@ def unknown(named: str, field: str) -> Problem:
     """The problem of a name or e-mail that names nobody, for the field that holds it."""
     return Problem(
         "person_unknown",
-        f"No person has the name or e-mail {plain(named)!r}: name someone listed on the People page, "
-        "or ask an admin to add them (a named officer needs no sign-in).",
+        f"No active person has the name or e-mail {plain(named)!r}: name someone listed on the People page, "
+        "or ask an admin to add them (a named officer needs no sign-in) or make them active again.",
         field,
     )

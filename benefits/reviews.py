@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from benefits import audit, measures, owners, register, status
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
-from benefits.errors import Conflict, NotFound
+from benefits.errors import Conflict, Forbidden, NotFound, Problem
 from benefits.initiatives import get_initiative
 from benefits.listing import Page, paginate
 from benefits.models import AuditEvent, Benefit, Measure
@@ -168,13 +168,21 @@ def set_action_status(*, session: Session, review_id: int, number: int, fields: 
         raise NotFound(f"There is no review {review_id}.")
     if not 1 <= number <= len(review.actions):
         raise NotFound(f"Review {review_id} has no action {number}; it has {len(review.actions)}.")
-    if not may_mark(session=session, actor=actor, review=review, number=number):
-        require(session=session, actor=actor, action=Action.record_review, initiative_id=review.initiative_id)
+    board = allowed(session=session, actor=actor, action=Action.record_review, initiative_id=review.initiative_id)
+    if not board:
+        if not may_mark(session=session, actor=actor, review=review, number=number):
+            require(session=session, actor=actor, action=Action.record_review, initiative_id=review.initiative_id)
+        if fields.status is ActionStatus.dropped:
+            raise Forbidden(
+                "Only the board drops an action; its owner marks it done (or open again).",
+                [Problem("drop_refused", "Ask the board to drop it at its next review.", "status")],
+            )
     actions = [dict(item) for item in review.actions]
     item = actions[number - 1]
     before = item.get("status", ActionStatus.open.value)
     item["status"] = fields.status.value
     review.actions = actions  # a new list, so the JSON column is seen to change
+    _mark_carried(session=session, review=review, item=item)
     session.flush()
     audit.record(
         session=session,
@@ -188,6 +196,24 @@ def set_action_status(*, session: Session, review_id: int, number: int, fields: 
         reason=fields.note or None,
     )
     return review
+
+
+def _mark_carried(*, session: Session, review: Review, item: dict[str, Any]) -> None:
+    """Give the same status to the copies later reviews of the same scope carried of this action."""
+    agreed = item.get("carried_from") or review.id
+    scope = (
+        col(Review.initiative_id).is_(None)
+        if review.initiative_id is None
+        else col(Review.initiative_id) == review.initiative_id
+    )
+    for later in session.exec(select(Review).where(scope, col(Review.id) > (review.id or 0))).all():
+        copies = [dict(each) for each in later.actions]
+        changed = False
+        for each in copies:
+            if each.get("carried_from") == agreed and each.get("action") == item["action"]:
+                each["status"], changed = item["status"], True
+        if changed:
+            later.actions = copies
 
 
 def may_mark(*, session: Session, actor: Actor, review: Review, number: int) -> bool:

@@ -8,11 +8,13 @@ removes the item.
 """
 
 import calendar
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel
@@ -90,11 +92,11 @@ class _Initiative:
     end_date: date | None
 
 
-def _later(day: date, cadence: Cadence) -> date:
-    """One cadence after `day` (a month after 31 January is the last day of February)."""
+def _later(day: date, cadence: Cadence, times: int = 1) -> date:
+    """`times` cadences after `day` (a month after 31 January is the last day of February; two, 31 March)."""
     if cadence is Cadence.weekly:
-        return day + timedelta(days=7)
-    months = {Cadence.monthly: 1, Cadence.quarterly: 3, Cadence.yearly: 12}[cadence]
+        return day + timedelta(days=7 * times)
+    months = {Cadence.monthly: 1, Cadence.quarterly: 3, Cadence.yearly: 12}[cadence] * times
     year, month = divmod(day.month - 1 + months, 12)
     year, month = day.year + year, month + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
@@ -110,17 +112,42 @@ def due_work(
 ) -> list[WorkItem]:
     """Everything due on `today` (for one person, or one initiative, when given), most overdue first."""
     initiatives = _initiatives(session=session, initiative_id=initiative_id)
+    roles = dict(_people(session))  # the active people
+    # For one person, only what could fall to them is read: what they own, and all of the initiatives they own
+    # (whose benefits and measures nobody else owns, or whose owners have gone, fall to them).
+    whose = None if person_id is None else (person_id, [i.id for i in initiatives.values() if i.owner_id == person_id])
     items: list[WorkItem] = []
-    items += _benefit_work(session=session, initiatives=initiatives, today=today, grace=grace_days)
-    items += _money_work(session=session, initiatives=initiatives, today=today)
-    items += _measure_work(session=session, initiatives=initiatives, today=today, grace=grace_days)
+    items += _benefit_work(session=session, initiatives=initiatives, today=today, grace=grace_days, whose=whose)
+    if person_id is None or roles.get(person_id) is Role.finance:
+        finance_people = [person for person, role in roles.items() if role is Role.finance]
+        items += _money_work(session=session, initiatives=initiatives, today=today, finance_people=finance_people)
+    items += _measure_work(session=session, initiatives=initiatives, today=today, grace=grace_days, whose=whose)
     items += _action_work(session=session, initiatives=initiatives, today=today, whole=initiative_id is None)
     items += _handover_work(session=session, initiatives=initiatives, today=today)
+    items = [_handed_on(item, initiatives, roles) for item in items]
     if person_id is not None:
         items = [item for item in items if item.person_id == person_id]
     names = dict(_names(session, {item.person_id for item in items if item.person_id is not None}))
     named = [item.model_copy(update={"person": names.get(item.person_id or 0)}) for item in items]
     return sorted(named, key=lambda item: (-item.days_overdue, item.initiative or "", item.key))
+
+
+def _handed_on(item: WorkItem, initiatives: dict[int, _Initiative], active: dict[int, Role]) -> WorkItem:
+    """An item owed by someone no longer active falls to the initiative's owner (if active), else to nobody."""
+    if item.person_id is None or item.person_id in active:
+        return item
+    owner = initiatives[item.initiative_id].owner_id if item.initiative_id in initiatives else None
+    return item.model_copy(update={"person_id": owner if owner in active else None})
+
+
+Whose = tuple[int, list[int]] | None  # (a person, the initiatives they own), when only their work is wanted
+
+
+def _mine(owner: Any, initiative: Any, whose: Whose) -> list[Any]:
+    """The condition that keeps rows a person owns, or that belong to an initiative they own; none for everyone."""
+    if whose is None:
+        return []
+    return [sa.or_(owner == whose[0], initiative.in_(whose[1]))]
 
 
 def _initiatives(*, session: Session, initiative_id: int | None) -> dict[int, _Initiative]:
@@ -168,14 +195,17 @@ def _item(
     )
 
 
-def _benefit_work(*, session: Session, initiatives: dict[int, _Initiative], today: date, grace: int) -> list[WorkItem]:
+def _benefit_work(
+    *, session: Session, initiatives: dict[int, _Initiative], today: date, grace: int, whose: Whose
+) -> list[WorkItem]:
     """Owners to name and actuals to record, for every live benefit of these initiatives."""
     if not initiatives:
         return []
     benefits = session.execute(
         sa.select(col(Benefit.id), col(Benefit.initiative_id), col(Benefit.title), col(Benefit.owner_id),
                   col(Benefit.stage), col(Benefit.quantified), col(Benefit.created_at))
-        .where(col(Benefit.initiative_id).in_(list(initiatives)), col(Benefit.withdrawn).is_(False))
+        .where(col(Benefit.initiative_id).in_(list(initiatives)), col(Benefit.withdrawn).is_(False),
+               *_mine(col(Benefit.owner_id), col(Benefit.initiative_id), whose))
     ).all()  # fmt: skip
     items: list[WorkItem] = []
     tracked: dict[int, tuple[int, str, int | None]] = {}
@@ -220,9 +250,10 @@ def _benefit_work(*, session: Session, initiatives: dict[int, _Initiative], toda
     return items
 
 
-def _money_work(*, session: Session, initiatives: dict[int, _Initiative], today: date) -> list[WorkItem]:
-    """Cash and capacity to confirm, as the finance page lists them, owed by each person in finance."""
-    finance_people = [person for person, role in _people(session) if role == Role.finance]
+def _money_work(
+    *, session: Session, initiatives: dict[int, _Initiative], today: date, finance_people: list[int]
+) -> list[WorkItem]:
+    """Cash and capacity to confirm, as the finance page lists them, owed by each person in finance (or nobody)."""
     places = dict(
         session.execute(
             sa.select(col(Benefit.id), col(Benefit.initiative_id)).where(
@@ -242,8 +273,12 @@ def _money_work(*, session: Session, initiatives: dict[int, _Initiative], today:
                 continue
             what = (f"Confirm the cash “{row.benefit}” took from its budget in {row.period}." if kind is WorkKind.cash
                     else f"Confirm where the capacity “{row.benefit}” released in {row.period} went.")  # fmt: skip
-            begins = first_day(parse_period(row.period), initiative.start_month)
-            for person in finance_people:
+            try:
+                begins = first_day(parse_period(row.period), initiative.start_month)
+            except PeriodError:
+                continue  # a label an older version kept; the finance page names it
+            owed_by: list[int | None] = list(finance_people) or [None]  # with nobody in finance, by nobody named
+            for person in owed_by:
                 items.append(_item(
                     kind, f"benefit:{row.benefit_id}:{row.period}", what, person, initiative, begins, today,
                     f"/finance#{ledger}-{row.benefit_id}-{row.period}", benefit_id=row.benefit_id, period=row.period,
@@ -267,7 +302,9 @@ def _cadences(session: Session, benefit_ids: list[int]) -> dict[int, Cadence]:
     return found
 
 
-def _measure_work(*, session: Session, initiatives: dict[int, _Initiative], today: date, grace: int) -> list[WorkItem]:
+def _measure_work(
+    *, session: Session, initiatives: dict[int, _Initiative], today: date, grace: int, whose: Whose
+) -> list[WorkItem]:
     """Measures whose next observation is due: a cadence after the last (or after the measure began), plus the grace."""
     if not initiatives:
         return []
@@ -280,7 +317,8 @@ def _measure_work(*, session: Session, initiatives: dict[int, _Initiative], toda
         sa.select(col(Measure.id), col(Measure.initiative_id), col(Measure.name), col(Measure.owner_id),
                   col(Measure.cadence), col(Measure.created_at), last.c.last)
         .outerjoin(last, last.c.measure_id == col(Measure.id))
-        .where(col(Measure.initiative_id).in_(list(initiatives)))
+        .where(col(Measure.initiative_id).in_(list(initiatives)),
+               *_mine(col(Measure.owner_id), col(Measure.initiative_id), whose))
     ).all()  # fmt: skip
     items = []
     for measure_id, initiative_id, name, owner_id, cadence, created_at, observed in rows:
@@ -288,7 +326,7 @@ def _measure_work(*, session: Session, initiatives: dict[int, _Initiative], toda
         every = Cadence(cadence)
         # An observation covers the cadence it is dated in, so it can be read once that has ended: the next one
         # is due two cadences after the last, and a new measure's first one cadence after it began.
-        due = _later(_later(observed, every), every) if observed is not None else _later(created_at.date(), every)
+        due = _later(observed, every, times=2) if observed is not None else _later(created_at.date(), every)
         due += timedelta(days=grace)
         if due <= today:
             what = (f"Record the next observation of “{name}” (the last was {observed:%d %B %Y})." if observed
@@ -328,13 +366,20 @@ def _action_work(*, session: Session, initiatives: dict[int, _Initiative], today
             if owner is None:
                 found = directory.pair(str(action.get("owner") or ""))
                 owner = found[1] if found else None
+            # Keyed by the review that agreed it, not the latest that carries it: the same action, told once.
+            agreed = action.get("carried_from") or review_id
             items.append(_item(
-                WorkKind.action, f"review:{review_id}:{number}",
-                f"{action.get('action')} (from the review of {held_on:%-d %B %Y}).",
+                WorkKind.action, f"review:{agreed}:{_fingerprint(str(action.get('action')))}",
+                f"{action.get('action')} (from the review of {held_on.day} {held_on:%B %Y}).",
                 owner if isinstance(owner, int) else None, initiative, due_on, today,
                 f"/reviews/{review_id}#action-{number}", review_id=review_id,
             ))  # fmt: skip
     return items
+
+
+def _fingerprint(text: str) -> str:
+    """A short, stable name for an action's words (a carried action keeps them, not its number)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _handover_work(*, session: Session, initiatives: dict[int, _Initiative], today: date) -> list[WorkItem]:

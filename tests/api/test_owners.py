@@ -149,6 +149,9 @@ def test_a_boards_action_names_a_person_who_may_then_mark_it_done(
     path = f"/api/v1/reviews/{made.json()['id']}/actions/1"
     # Finance does not record boards' reviews, but an action's owner marks their own action.
     assert client_with_token(app, tokens["viewer"]).patch(path, json={"status": "done"}).status_code == 403
+    dropped = client_with_token(app, tokens["frank"]).patch(path, json={"status": "dropped"})
+    assert dropped.status_code == 403
+    assert [e["code"] for e in dropped.json()["errors"]] == ["drop_refused"]
     marked = client_with_token(app, tokens["frank"]).patch(path, json={"status": "done"})
     assert marked.status_code == 200, marked.text
     assert marked.json()["actions"][0]["status"] == "done"

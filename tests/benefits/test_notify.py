@@ -447,7 +447,10 @@ def test_nobody_without_an_address_or_signed_out_for_good_is_sent_anything(
     assert client.patch(f"/api/v1/users/{dana.id}", json={"active": False}).status_code == 200
     result = _run(session, smtp.settings())
     assert sorted(result.sent) == ["Frank Okafor", "Priya Patel"]
-    assert result.skipped == {Skip.no_email: 1, Skip.inactive: 1}
+    assert result.skipped == {Skip.no_email: 1}
+    # What Dana owed falls to the initiative's owner, Priya, now that Dana has gone.
+    priya = _plain(_by_person(smtp.mailbox.received)["Priya Patel"])
+    assert "Calls a month" in priya and "Abandoned calls" in priya
 
 
 def test_nothing_is_sent_where_no_smtp_server_is_set() -> None:

@@ -1,5 +1,6 @@
 """What is due: each rule on its own, with the day it falls due worked out by hand, and the worked example's list."""
 
+import hashlib
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -9,8 +10,8 @@ from benefits import measures, register, work
 from benefits.example import load_example
 from benefits.models import ProfileEntryIn, Role
 from benefits.models.measure import Cadence, MeasureCreate, ObservationIn
-from benefits.models.review import ActionItem, ReviewCreate
-from benefits.reviews import record_review
+from benefits.models.review import ActionItem, ActionStatus, ActionUpdate, ReviewCreate
+from benefits.reviews import record_review, set_action_status
 from benefits.stages import Stage
 from benefits.work import WorkKind
 from tests.support.factories import TESTER, make_benefit, make_initiative, make_owner, make_person
@@ -122,7 +123,7 @@ def test_a_boards_action_past_its_date_falls_to_its_owner_until_it_is_done(sessi
         ]),
         actor=TESTER,
     )  # fmt: skip
-    key = f"action:review:{review.id}:1"
+    key = f"action:review:{review.id}:{hashlib.sha256(b'Confirm the budget').hexdigest()[:12]}"
     assert _due(session, date(2026, 11, 30)) == []
     assert _due(session, date(2026, 12, 7)) == [(key, "Frank Okafor", 7)]
     assert work.due_work(session=session, today=date(2026, 12, 7), grace_days=GRACE)[0].person_id == owner.id
@@ -150,3 +151,55 @@ def test_the_worked_example_names_who_owes_what_on_7_december_2026(session: Sess
         ("Priya Patel", "owner", "Name an owner for “A single customer record improves safeguarding referrals”.",
          (today - next(item.due_on for item in due if item.kind is WorkKind.owner)).days),
     ]  # fmt: skip
+
+
+def test_a_carried_action_stays_one_item_and_marking_it_done_anywhere_clears_it(session: Session) -> None:
+    make_owner(session, "Frank Okafor")
+    initiative = make_initiative(session)
+    first = record_review(
+        session=session,
+        fields=ReviewCreate(initiative_id=initiative.id, held_on=date(2026, 7, 15), actions=[
+            ActionItem(action="Confirm the budget", owner="Frank Okafor", due=date(2026, 8, 31))]),
+        actor=TESTER,
+    )  # fmt: skip
+    today = date(2026, 9, 10)
+    told = _keys(session, today, WorkKind.action)
+    second = record_review(
+        session=session, fields=ReviewCreate(initiative_id=initiative.id, held_on=date(2026, 9, 1)), actor=TESTER
+    )
+    assert second.actions[0]["carried_from"] == first.id
+    # The next board carried it: still the one item, the same key (so no second e-mail), linked to the latest.
+    assert _keys(session, today, WorkKind.action) == told
+    assert work.due_work(session=session, today=today, grace_days=GRACE)[0].link == f"/reviews/{second.id}#action-1"
+    # Marked done where it was first agreed (an old e-mail's link), the carried copy is done too.
+    set_action_status(session=session, review_id=first.id or 0, number=1,
+                      fields=ActionUpdate(status=ActionStatus.done), actor=TESTER)  # fmt: skip
+    assert _keys(session, today, WorkKind.action) == []
+
+
+def _actuals(session: Session, today: date, **only: int) -> list[tuple[str, str | None]]:
+    found = work.due_work(session=session, today=today, grace_days=GRACE, **only)
+    return [(item.key, item.person) for item in found if item.kind is WorkKind.actual]
+
+
+def test_what_someone_no_longer_active_owes_falls_to_the_initiatives_owner(session: Session) -> None:
+    manager = make_person(session, role=Role.programme_manager, name="Priya Patel")
+    leaver = make_owner(session, "Dana Reid")
+    initiative = make_initiative(session, owner_id=manager.id)
+    benefit = make_benefit(session, initiative=initiative, stage=Stage.planned, owner="Dana Reid")
+    today = date(2028, 5, 1)  # 2027-28's actual is due from 30 April 2028
+    key = f"actual:benefit:{benefit.id}:2027-28"
+    assert _actuals(session, today) == [(key, "Dana Reid")]
+    leaver.active = False
+    session.flush()
+    assert _actuals(session, today) == [(key, "Priya Patel")]
+    assert _actuals(session, today, person_id=manager.id or 0) == [(key, "Priya Patel")]
+    assert _actuals(session, today, person_id=leaver.id or 0) == []
+
+
+def test_with_nobody_in_finance_money_to_confirm_is_owed_by_nobody_named(session: Session) -> None:
+    initiative = make_initiative(session)
+    benefit = make_benefit(session, initiative=initiative, stage=Stage.planned)  # capacity, 2026-27 and 2027-28
+    found = work.due_work(session=session, today=date(2027, 4, 2), grace_days=GRACE)
+    money = [(item.key, item.person_id) for item in found if item.kind is WorkKind.capacity]
+    assert money == [(f"capacity:benefit:{benefit.id}:2026-27", None), (f"capacity:benefit:{benefit.id}:2027-28", None)]

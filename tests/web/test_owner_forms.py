@@ -24,7 +24,9 @@ def test_a_benefit_owner_who_is_nobody_is_refused_beside_the_field_and_a_person_
     owner.fill("Post Room Manager")
     page.get_by_role("button", name="Add the benefit").click()
     expect(owner).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#new-owner-error")).to_contain_text("No person has the name or e-mail 'Post Room Manager'")
+    expect(page.locator("#new-owner-error")).to_contain_text(
+        "No active person has the name or e-mail 'Post Room Manager'"
+    )
     expect(page.get_by_label("Title", exact=True)).to_have_value("Fewer letters sent")
     assert serious_accessibility_problems(page) == []
     screenshot(page, "benefit-owner-refused")
