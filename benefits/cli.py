@@ -533,5 +533,45 @@ def demand_import(file: str) -> None:
     click.echo(f"Loaded: {result.added:,} counts added, {result.replaced:,} replaced, {result.months:,} months.")
 
 
+@demand_group.command("cost")
+@click.argument("channel")
+@click.argument("cost")
+@click.option("--from", "valid_from", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The day it applies from.")
+@click.option("--source", required=True, help="Where the figure comes from: a study, a report, a date.")
+def demand_cost(channel: str, cost: str, valid_from: Any, source: str) -> None:
+    """Keep CHANNEL's cost per contact, COST in GBP, from a day, with its source."""
+    from benefits import demand
+    from benefits.models.demand import ChannelCostIn
+
+    try:
+        fields = ChannelCostIn(channel=channel, cost=cost, valid_from=valid_from.date(), source=source)
+    except ValidationError as error:
+        lines = [f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in error.errors()]
+        raise click.ClickException("\n".join(lines)) from None
+    try:
+        with transaction() as session:
+            kept = demand.set_channel_cost(session=session, fields=fields, actor=OPERATOR)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Kept {kept.channel}: GBP {kept.cost} a contact from {kept.valid_from.isoformat()} ({kept.source})")
+
+
+@demand_group.command("refresh")
+@click.argument("initiative_id", type=click.IntRange(1, 2**31 - 1))
+def demand_refresh(initiative_id: int) -> None:
+    """Set initiative INITIATIVE_ID's assumptions bound to demand from the contact counts as they stand."""
+    from benefits import demand
+
+    try:
+        with transaction() as session:
+            bound = demand.refresh_assumptions(session=session, initiative_id=initiative_id, actor=OPERATOR)
+    except DomainError as error:
+        _fail(error)
+    if not bound:
+        click.echo("No assumption of this initiative is bound to demand.")
+    for row in bound:
+        click.echo(f"{row.assumption:<32} {row.value:,.6g}  ({row.figure.value} over {row.span})")
+
+
 if __name__ == "__main__":
     main()

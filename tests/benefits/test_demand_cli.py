@@ -63,3 +63,31 @@ def test_lists_and_an_export_from_the_command_line(database_url: str, tmp_path: 
         summary = demand.summary(session=session, where=demand.DemandFilter())
     engine.dispose()
     assert (summary.contacts, summary.avoidable_contacts) == (8, 3)
+
+
+def test_a_cost_kept_and_bound_assumptions_refreshed_from_the_command_line(database_url: str) -> None:
+    from sqlmodel import select
+
+    from benefits.example import load_example
+    from benefits.models import Initiative
+    from benefits.models.demand import DemandAssumptionIn, DemandFigure
+    from tests.support.factories import TESTER
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    kept = runner.invoke(main, ["demand", "cost", "email", "1.75", "--from", "2025-04-01", "--source", "Mailbox study"])
+    assert kept.exit_code == 0, kept.output
+    assert "Kept email: GBP 1.7500 a contact from 2025-04-01 (Mailbox study)" in kept.output
+    refused = runner.invoke(main, ["demand", "cost", "pigeon", "1", "--from", "2025-04-01", "--source", "s"])
+    assert refused.exit_code == 1 and "There is no channel pigeon" in refused.output
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        load_example(session=session)
+        initiative = session.exec(select(Initiative)).one().id or 0
+        fields = DemandAssumptionIn(assumption="failure_demand_share", figure=DemandFigure.avoidable_share)
+        demand.bind_assumption(session=session, initiative_id=initiative, fields=fields, actor=TESTER)
+        session.commit()
+    engine.dispose()
+    refreshed = runner.invoke(main, ["demand", "refresh", str(initiative)])
+    assert refreshed.exit_code == 0, refreshed.output
+    assert "failure_demand_share" in refreshed.output and "November 2025 to October 2026" in refreshed.output
