@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, func, select
 
 from benefits import audit
 from benefits.actors import Actor
@@ -124,14 +124,19 @@ def baseline_figures(benefit: Benefit) -> dict[str, Any]:
         forecast = [entry.planned if entry.actual is None else entry.actual for entry in benefit.profile]
     level = benefit.measured_as == MeasuredAs.level
     approved = benefit.baseline_version is not None
+    promised = [row.planned for row in sorted(in_force, key=lambda row: row.sort_key)]
+    if level and in_force:
+        # A level is judged where it was last measured: the latest actual against the level approved for that
+        # period (its plan until then is the baseline itself, so the last period alone would always be on track).
+        measured = [index for index, entry in enumerate(judged) if entry is not None and entry.actual is not None]
+        if measured:
+            forecast, promised = forecast[: measured[-1] + 1], promised[: measured[-1] + 1]
     return {
         "measured_as": benefit.measured_as.value,
         "start": str(benefit.baseline_value) if level and benefit.baseline_value is not None else None,
         "forecast": _signed(profile_size(forecast, benefit.measured_as), benefit) or "0",
         "baseline_version": benefit.baseline_version,
-        "baseline": _signed(profile_size([row.planned for row in in_force], benefit.measured_as), benefit)
-        if approved
-        else None,
+        "baseline": _signed(profile_size(promised, benefit.measured_as), benefit) if approved else None,
         "original_baseline": _signed(profile_size([row.planned for row in versions[1]], benefit.measured_as), benefit)
         if approved
         else None,
@@ -195,9 +200,13 @@ def _last_reviewed(*, session: Session, initiative_id: int, benefit_ids: Iterabl
     """Each benefit's row in the last review's snapshot that included it (of its initiative, or portfolio-wide)."""
     wanted = {str(benefit_id) for benefit_id in benefit_ids}
     found: dict[int, tuple[int, Any]] = {}
-    scope = or_(col(Review.initiative_id) == initiative_id, col(Review.initiative_id).is_(None))
-    # By recording order, since that is when each snapshot was taken; one review at a time, newest first.
-    for review_id in session.exec(select(Review.id).where(scope).order_by(col(Review.id).desc())).all():
+    # The last review of the initiative and the last of the portfolio, newest first (by recording order, since that
+    # is when each snapshot was taken): a benefit neither included is new since, and older snapshots are not read.
+    latest = [
+        session.exec(select(func.max(Review.id)).where(scope)).one()
+        for scope in (col(Review.initiative_id) == initiative_id, col(Review.initiative_id).is_(None))
+    ]
+    for review_id in sorted((found_id for found_id in latest if found_id is not None), reverse=True):
         if not wanted:
             break
         review = session.get(Review, review_id)
