@@ -48,6 +48,7 @@ RULES = {
     "review": {"admin", "pm_owner", "pm_member", "board"},
     "rebaseline": {"admin", "finance", "board"},
     "request": {"admin", "pm_owner", "pm_member"},
+    "all_work": {"admin", "board"},
 }
 
 
@@ -103,6 +104,10 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("read", "GET", "/api/v1/initiatives/{initiative}/appraisal", None),
     ("read", "GET", "/api/v1/initiatives/{initiative}/appraisal/switching-values", None),
     ("read", "GET", "/api/v1/settings/appraisal", None),
+    ("read", "GET", "/api/v1/initiatives/{initiative}/status", None),
+    ("read", "GET", "/api/v1/settings/status-thresholds", None),
+    ("read", "GET", "/api/v1/me/work", None),
+    ("all_work", "GET", "/api/v1/work", None),
     ("read", "GET", "/api/v1/reference/optimism-bias", None),
     ("read", "GET", "/api/v1/finance/cash-capacity", None),
     ("read", "GET", "/api/v1/finance/budgets", None),
@@ -139,6 +144,8 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("edit", "PATCH", "/api/v1/costs/{cost}", lambda w: {"optimism_bias": 0.24}),
     ("edit", "DELETE", "/api/v1/costs/{cost}", None),
     ("appraisal_settings", "PUT", "/api/v1/settings/appraisal", lambda w: {"default_discount_schedule": "green_book"}),
+    ("appraisal_settings", "PUT", "/api/v1/settings/status-thresholds",
+     lambda w: {"on_track_within": 0.05, "at_risk_within": 0.15}),
     ("edit", "PUT", "/api/v1/initiatives/{initiative}/model", lambda w: SMALL_MODEL),
     ("edit", "POST", "/api/v1/initiatives/{initiative}/model/from-template", lambda w: {"template": "channel_shift"}),
     ("create_initiative", "POST", "/api/v1/initiatives", lambda w: {"name": "New"}),
