@@ -481,10 +481,16 @@ def demand_group() -> None:
 def demand_add(kind: str, code: str, name: str, avoidable: bool | None) -> None:
     """Put CODE, called NAME, on the reference list KIND."""
     from benefits import demand
-    from benefits.models.demand import ReferenceCreate
+    from benefits.models.demand import DemandTypeCreate, ReferenceCreate
 
+    if avoidable is not None and kind != "demand-types":
+        raise click.ClickException("Only a demand type is avoidable or value: leave --avoidable/--value out.")
     try:
-        fields = ReferenceCreate(code=code, name=name, avoidable=avoidable)
+        fields = (
+            DemandTypeCreate(code=code, name=name, avoidable=bool(avoidable))
+            if kind == "demand-types"
+            else ReferenceCreate(code=code, name=name)
+        )
     except ValidationError as error:
         lines = [f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in error.errors()]
         raise click.ClickException("\n".join(lines)) from None

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from benefits import audit, cause_models, measures
 from benefits.actors import Actor
 from benefits.authz import Action, require
-from benefits.columns import SCALE
+from benefits.columns import QUANTITY_LIMIT, SCALE, quantize
 from benefits.errors import Conflict, InvalidInput, NotFound, Problem
 from benefits.listing import Page
 from benefits.models import Benefit, Measure
@@ -46,6 +46,8 @@ from benefits.models.demand import (
     DemandService,
     DemandSummary,
     DemandType,
+    DemandTypeCreate,
+    DemandTypeUpdate,
     MeasureSegment,
     ReferenceCost,
     ReferenceCreate,
@@ -124,17 +126,16 @@ def get_reference(*, session: Session, kind: ReferenceList, code: str) -> Refere
     return found
 
 
-def create_reference(*, session: Session, kind: ReferenceList, fields: ReferenceCreate, actor: Actor) -> Reference:
+def create_reference(
+    *, session: Session, kind: ReferenceList, fields: ReferenceCreate | DemandTypeCreate, actor: Actor
+) -> Reference:
     """Add an entry to a reference list; its code and its name must both be new to the list."""
     require(session=session, actor=actor, action=Action.manage_demand)
-    if fields.avoidable is not None and kind is not ReferenceList.demand_types:
-        detail = "Only a demand type is avoidable or not; leave avoidable out."
-        raise InvalidInput(detail, [Problem("not_a_demand_type", detail, "avoidable")])
-    table: Any = TABLES[kind]
+    table = TABLES[kind]
     _refuse_taken(session=session, kind=kind, code=fields.code, name=fields.name)
     values: dict[str, Any] = {"code": fields.code, "name": fields.name}
     if kind is ReferenceList.demand_types:
-        values["avoidable"] = bool(fields.avoidable)
+        values["avoidable"] = bool(getattr(fields, "avoidable", False))
     entry = table(**values)
     session.add(entry)
     session.flush()
@@ -164,17 +165,13 @@ def _refuse_taken(
 
 
 def update_reference(
-    *, session: Session, kind: ReferenceList, code: str, changes: ReferenceUpdate, actor: Actor
+    *, session: Session, kind: ReferenceList, code: str, changes: ReferenceUpdate | DemandTypeUpdate, actor: Actor
 ) -> Reference:
     """Rename an entry, or say whether a demand type is avoidable; the code stays, since loads match on it."""
     require(session=session, actor=actor, action=Action.manage_demand)
     entry = get_reference(session=session, kind=kind, code=code)
     sent = changes.model_dump(exclude_unset=True)
-    problems = [
-        Problem("null_refused", f"{name} cannot be null.", name) for name, value in sent.items() if value is None
-    ]
-    if "avoidable" in sent and kind is not ReferenceList.demand_types:
-        problems.append(Problem("not_a_demand_type", "Only a demand type is avoidable or not.", "avoidable"))
+    problems = [Problem("required", f"{name} cannot be null.", name) for name, value in sent.items() if value is None]
     if problems:
         raise InvalidInput(problems[0].detail, problems)
     before = _snapshot(entry)
@@ -267,8 +264,7 @@ def reference_costs() -> list[dict[str, Any]]:
 def set_channel_cost(*, session: Session, fields: ChannelCostIn, actor: Actor) -> ChannelCostRead:
     """Keep a channel's cost per contact from a date, with its source; the same channel and date is replaced."""
     require(session=session, actor=actor, action=Action.manage_demand)
-    if fields.cost < 0:
-        raise InvalidInput("A cost per contact is not negative.", [Problem("cost_negative", "Not negative.", "cost")])
+    cost = quantize(Decimal(repr(fields.cost)))
     channel = get_reference(
         session=session,
         kind=ReferenceList.channels,
@@ -279,13 +275,11 @@ def set_channel_cost(*, session: Session, fields: ChannelCostIn, actor: Actor) -
     ).first()
     before = None
     if kept is None:
-        kept = ChannelCost(
-            channel_id=channel.id or 0, valid_from=fields.valid_from, cost=fields.cost, source=fields.source
-        )
+        kept = ChannelCost(channel_id=channel.id or 0, valid_from=fields.valid_from, cost=cost, source=fields.source)
         session.add(kept)
     else:
         before = {"cost": kept.cost, "source": kept.source}
-        kept.cost, kept.source = fields.cost, fields.source
+        kept.cost, kept.source = cost, fields.source
     session.flush()
     audit.record(
         session=session,
@@ -294,7 +288,7 @@ def set_channel_cost(*, session: Session, fields: ChannelCostIn, actor: Actor) -
         entity="channel_cost",
         entity_id=kept.id or 0,
         before=before,
-        after={"channel": channel.code, "valid_from": fields.valid_from, "cost": fields.cost, "source": fields.source},
+        after={"channel": channel.code, "valid_from": fields.valid_from, "cost": cost, "source": fields.source},
     )
     return ChannelCostRead(channel=channel.code, valid_from=kept.valid_from, cost=kept.cost, source=kept.source)
 
@@ -307,7 +301,8 @@ def _code_of(*, session: Session, kind: ReferenceList, written: str) -> str:
         select(table).where(sa.or_(table.code == lowered, sa.func.lower(table.name) == lowered))
     ).first()
     if entry is None:
-        raise NotFound(f"There is no {ONE[kind]} {written.strip()}; {how_to_add(kind)}.")
+        detail = f"There is no {ONE[kind]} {written.strip()}; {how_to_add(kind)}."
+        raise Conflict(detail, [Problem(f"unknown_{ONE[kind]}", detail, ONE[kind])])
     return entry.code
 
 
@@ -345,18 +340,21 @@ class DemandFilter:
     to_month: dt.date | None = None
 
 
-def _ids(*, session: Session, kind: ReferenceList, codes: Sequence[str]) -> list[int]:
+def _ids(*, session: Session, kind: ReferenceList, codes: Sequence[str], stored: bool = False) -> list[int]:
+    """The ids of the entries named by code; an unknown one is NotFound for a filter, or a Conflict (`stored`) for
+    what a change names, since what is on the list decides."""
     found = []
     problems = []
     table: Any = TABLES[kind]
     for code in codes:
         entry = session.exec(select(table.id).where(table.code == code.strip().lower())).first()
         if entry is None:
-            problems.append(Problem("unknown_reference", f"There is no {ONE[kind]} {code}.", kind.value))
+            detail = f"There is no {ONE[kind]} {code}; {how_to_add(kind)}."
+            problems.append(Problem(f"unknown_{ONE[kind].replace(' ', '_')}", detail, kind.value))
         else:
             found.append(entry)
     if problems:
-        raise InvalidInput(problems[0].detail, problems)
+        raise (Conflict if stored else NotFound)(problems[0].detail, problems)
     return found
 
 
@@ -560,7 +558,7 @@ def feed_measure(
         (ReferenceList.channels, where.channels),
         (ReferenceList.segments, where.segments),
     ):
-        _ids(session=session, kind=kind, codes=codes)
+        _ids(session=session, kind=kind, codes=codes, stored=True)
     feed = session.get(DemandMeasure, measure_id)
     if feed is None:
         feed = DemandMeasure(measure_id=measure_id, figure=figure)
@@ -578,6 +576,13 @@ def refresh_measure(*, session: Session, measure_id: int, actor: Actor) -> Obser
         raise NotFound(f"Measure {measure_id} is not fed from demand; feed it first.")
     where = DemandFilter(services=tuple(feed.services), channels=tuple(feed.channels), segments=tuple(feed.segments))
     series = monthly_series(session=session, figure=feed.figure, where=where)
+    beyond = [month for month, value in series if abs(value) > QUANTITY_LIMIT]
+    if beyond:
+        detail = (
+            f"The {feed.figure.value.replace('_', ' ')} of {beyond[0]:%B %Y} is beyond what a measure holds "
+            f"(+/- {QUANTITY_LIMIT:,}): check the counts and the costs per contact."
+        )
+        raise Conflict(detail, [Problem("value_out_of_range", detail, "figure")])
     rows = [ObservationIn(date=month, value=value, note="From the contact counts") for month, value in series]
     return measures.record_observations(
         session=session,
@@ -798,7 +803,7 @@ def bind_assumption(
         (ReferenceList.channels, where.channels),
         (ReferenceList.segments, where.segments),
     ):
-        _ids(session=session, kind=kind, codes=codes)
+        _ids(session=session, kind=kind, codes=codes, stored=True)
     binding = session.exec(
         select(DemandAssumption).where(
             DemandAssumption.initiative_id == initiative_id, DemandAssumption.assumption == fields.assumption
@@ -944,7 +949,7 @@ def tag(*, session: Session, target: Tagged, target_id: int, segments: Sequence[
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     if len(set(segments)) != len(segments):
         raise InvalidInput("A segment is listed twice.", [Problem("segment_repeated", "List each once.", "segments")])
-    ids = _ids(session=session, kind=ReferenceList.segments, codes=segments)
+    ids = _ids(session=session, kind=ReferenceList.segments, codes=segments, stored=True)
     before = segments_of(session=session, target=target, target_id=target_id)
     table, column = _tag_table(target)
     for row in session.exec(select(table).where(column == target_id)).all():

@@ -120,13 +120,17 @@ def read_contacts(data: bytes, *, file_name: str | None = None) -> ContactSheet:
     try:
         text = codecs.decode(data, "utf-8-sig")
     except UnicodeDecodeError as error:
-        raise _refuse("not_utf8", "The file is not UTF-8 text or an Excel workbook: save it as CSV UTF-8.") from error
+        raise _refuse(
+            "csv_invalid", "The file is not UTF-8 text or an Excel workbook: save it as CSV UTF-8."
+        ) from error
     if "\x00" in text:
-        raise _refuse("not_csv", "The file holds NUL characters: save it as CSV UTF-8 or as an .xlsx workbook.")
+        raise _refuse("csv_invalid", "The file holds NUL characters: save it as CSV UTF-8 or as an .xlsx workbook.")
     try:
         return _read_lines(tuple(row) for row in csv.reader(io.StringIO(text, newline="")))
     except csv.Error as error:
-        raise _refuse("not_csv", f"The file could not be read as CSV ({error}): save it again as CSV UTF-8.") from error
+        raise _refuse(
+            "csv_invalid", f"The file could not be read as CSV ({error}): save it again as CSV UTF-8."
+        ) from error
 
 
 def _workbook_lines(data: bytes, file_name: str | None) -> Iterator[tuple[Any, ...]]:
@@ -221,7 +225,7 @@ def _read_rows(sheet: ContactSheet, lines: Iterator[tuple[Any, ...]], columns: d
         if day is None:
             problems.append(
                 Problem(
-                    "period_invalid",
+                    "date_invalid",
                     "Write the day the period starts, such as 2026-04-01.",
                     f"{where}, {heading['period']}",
                 )
@@ -231,13 +235,13 @@ def _read_rows(sheet: ContactSheet, lines: Iterator[tuple[Any, ...]], columns: d
             text = str(line[grain_at] or "month").strip().lower()
             found_grain = grains.get(text)
             if found_grain is None:
-                problems.append(Problem("grain_invalid", "Write day, week or month.", f"{where}, {heading['grain']}"))
+                problems.append(Problem("value_invalid", "Write day, week or month.", f"{where}, {heading['grain']}"))
             else:
                 grain = found_grain
         if isinstance(day, dt.date) and not _starts(day, grain):
             problems.append(
                 Problem(
-                    "period_not_start",
+                    "date_invalid",
                     f"A {grain.value} starts on "
                     f"{'a Monday' if grain is Grain.week else 'its first day'}: write that day.",
                     f"{where}, {heading['period']}",
@@ -263,14 +267,14 @@ def _read_rows(sheet: ContactSheet, lines: Iterator[tuple[Any, ...]], columns: d
                 named = None
             elif not named and name != "segment":
                 problems.append(
-                    Problem("value_missing", f"Name the {TITLES[name].lower()}.", f"{where}, {heading[name]}")
+                    Problem("value_invalid", f"Name the {TITLES[name].lower()}.", f"{where}, {heading[name]}")
                 )
             names.append(named or None)
         count = _whole(line[count_at])  # type: ignore[index]
         if count is None:
             problems.append(
                 Problem(
-                    "count_invalid",
+                    "value_invalid",
                     "Write the number of contacts, a whole number from 0.",
                     f"{where}, {heading['count']}",
                 )
@@ -281,7 +285,7 @@ def _read_rows(sheet: ContactSheet, lines: Iterator[tuple[Any, ...]], columns: d
             if minutes is None:
                 problems.append(
                     Problem(
-                        "minutes_invalid",
+                        "value_invalid",
                         "Write the minutes spent on these contacts in all, a number from 0, or leave it blank.",
                         f"{where}, {heading['handling_minutes']}",
                     )
@@ -305,6 +309,15 @@ def _day(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(value.strip()[:10]) if len(value.strip()) in (10, 19) else None
     except ValueError:
         return None
+
+
+def period_start(day: dt.date, grain: Grain) -> dt.date:
+    """The first day of the period of `grain` that `day` falls in."""
+    if grain is Grain.month:
+        return day.replace(day=1)
+    if grain is Grain.week:
+        return day - dt.timedelta(days=day.weekday())
+    return day
 
 
 def _starts(day: dt.date, grain: Grain) -> bool:
@@ -352,33 +365,10 @@ def sheet_of(rows: Sequence[ContactIn]) -> ContactSheet:
             [Problem("too_many_rows", f"{len(rows):,} rows sent.", "body")],
         )
     for index, row in enumerate(rows):
-        where = f"[{index}]"
-        if not _starts(row.period_start, row.grain):
-            sheet.problems.append(
-                Problem(
-                    "period_not_start",
-                    f"A {row.grain.value} starts on {'a Monday' if row.grain is Grain.week else 'its first day'}.",
-                    f"{where}.period_start",
-                )
-            )
-            continue
+        # The schema bounds the minutes; a day is kept as its period's first (the month's first, the week's Monday).
         minutes = None if row.handling_minutes is None else _minutes(row.handling_minutes)
-        if row.handling_minutes is not None and minutes is None:
-            sheet.problems.append(Problem("minutes_invalid", "Not negative.", f"{where}.handling_minutes"))
-            continue
-        sheet.rows.append(
-            (
-                index,
-                row.period_start,
-                row.grain,
-                row.service,
-                row.channel,
-                row.demand_type,
-                row.segment,
-                row.count,
-                minutes,
-            )
-        )
+        fields = (row.service, row.channel, row.demand_type, row.segment)
+        sheet.rows.append((index, period_start(row.period_start, row.grain), row.grain, *fields, row.count, minutes))
     return sheet
 
 
@@ -431,7 +421,7 @@ def load_contacts(
         if identity in seen:
             problems.append(
                 Problem(
-                    "count_repeated",
+                    "period_repeated",
                     f"The same period, service, channel, type and segment as row "
                     f"{seen[identity]}: add them up into one row.",
                     where(number, "count"),
@@ -442,9 +432,11 @@ def load_contacts(
         stored.append((day.isoformat(), grain.value, month_key(day), *ids, count, minutes))
     del seen
     if problems:
-        raise InvalidInput(
-            f"{len(problems):,} problem(s) in the contact counts; nothing was loaded.", problems[:MAX_PROBLEMS]
-        )
+        detail = f"{len(problems):,} problem(s) in the contact counts; nothing was loaded."
+        # Names not on a list are refused by what is stored: alone, that is a conflict, as elsewhere in the API.
+        if all(problem.code.startswith("unknown_") for problem in problems):
+            raise Conflict(detail, problems[:MAX_PROBLEMS])
+        raise InvalidInput(detail, problems[:MAX_PROBLEMS])
     if progress is not None:
         progress(total, total)
     return _store(session=session, rows=stored, actor=actor)

@@ -1,7 +1,6 @@
 """Demand: the reference lists, contact counts (a JSON list or an uploaded export), cost per contact, and what the
 counts say (the avoidable share, channel mix, cost to serve), with each figure's monthly XmR chart."""
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile, status
@@ -10,6 +9,7 @@ from api.deps import SIGNED_IN, ActorDep, PagingDep, ResourceId, SessionDep, bea
 from api.problems import PROBLEM_RESPONSES
 from api.schemas import PageRead, page_read
 from benefits import demand
+from benefits.columns import Day
 from benefits.demand import DemandFilter, ReferenceList, Tagged
 from benefits.demand_import import MAX_CSV_BYTES, ContactSheet, load_contacts, read_contacts, sheet_of
 from benefits.models.demand import (
@@ -25,6 +25,8 @@ from benefits.models.demand import (
     DemandMeasureIn,
     DemandSeries,
     DemandSummary,
+    DemandTypeCreate,
+    DemandTypeUpdate,
     ReferenceCode,
     ReferenceCreate,
     ReferenceRead,
@@ -44,8 +46,8 @@ def demand_filter(
     service: Annotated[list[ReferenceCode], Query(max_length=200, description="Service codes; none: all.")] = [],  # noqa: B006
     channel: Annotated[list[ReferenceCode], Query(max_length=50, description="Channel codes; none: all.")] = [],  # noqa: B006
     segment: Annotated[list[ReferenceCode], Query(max_length=50, description="Segment codes; none: all.")] = [],  # noqa: B006
-    from_month: Annotated[dt.date | None, Query(alias="from", description="The first month, by any day in it.")] = None,
-    to_month: Annotated[dt.date | None, Query(alias="to", description="The last month, by any day in it.")] = None,
+    from_month: Annotated[Day | None, Query(alias="from", description="The first month, by any day in it.")] = None,
+    to_month: Annotated[Day | None, Query(alias="to", description="The last month, by any day in it.")] = None,
 ) -> DemandFilter:
     """Which counts a figure is over."""
     return DemandFilter(
@@ -71,7 +73,7 @@ def demand_series(
     session: SessionDep,
     where: FilterDep,
     figure: Annotated[DemandFigure, Query(description="Which figure, month by month.")],
-    rephase: Annotated[list[dt.date], Query(max_length=50, description="Days that start a new phase.")] = [],  # noqa: B006
+    rephase: Annotated[list[Day], Query(max_length=50, description="Days that start a new phase.")] = [],  # noqa: B006
     baseline_points: Annotated[
         int | None, Query(ge=2, le=1000, description="Fix each phase's limits from its first N months.")
     ] = None,
@@ -189,40 +191,77 @@ def tag(
     return SegmentTags(segments=kept)
 
 
-@router.get("/{kind}", response_model=list[ReferenceRead], dependencies=SIGNED_IN)
-def list_references(kind: ReferenceList, session: SessionDep) -> list[ReferenceRead]:
-    """List a reference list (services, channels, demand-types or segments) by name."""
-    return [demand.reference_view(entry) for entry in demand.list_references(session=session, kind=kind)]
+def _reference_routes(kind: ReferenceList, create: type[ReferenceCreate], update: type[ReferenceUpdate]) -> None:
+    """The routes of one reference list: list, add, read, change and take off, each named for its list."""
+    one = demand.ONE[kind].replace(" ", "_")
+    path = f"/{kind.value}"
 
+    def list_entries(session: SessionDep) -> list[ReferenceRead]:
+        return [demand.reference_view(entry) for entry in demand.list_references(session=session, kind=kind)]
 
-@router.post("/{kind}", status_code=status.HTTP_201_CREATED, response_model=ReferenceRead, dependencies=SIGNED_IN)
-def create_reference(
-    kind: ReferenceList, fields: ReferenceCreate, session: SessionDep, actor: ActorDep, response: Response
-) -> ReferenceRead:
-    """Add an entry to a reference list; `avoidable` says whether a demand type counts as avoidable contact."""
-    entry = demand.create_reference(session=session, kind=kind, fields=fields, actor=actor)
-    response.headers["Location"] = f"{router.prefix}/{kind.value}/{entry.code}"
-    return demand.reference_view(entry)
+    def create_entry(fields: create, session: SessionDep, actor: ActorDep, response: Response) -> ReferenceRead:  # type: ignore[valid-type]
+        entry = demand.create_reference(session=session, kind=kind, fields=fields, actor=actor)
+        response.headers["Location"] = f"{router.prefix}{path}/{entry.code}"
+        return demand.reference_view(entry)
 
+    def get_entry(code: CodePath, session: SessionDep) -> ReferenceRead:
+        return demand.reference_view(demand.get_reference(session=session, kind=kind, code=code))
 
-@router.get("/{kind}/{code}", response_model=ReferenceRead, dependencies=SIGNED_IN)
-def get_reference(kind: ReferenceList, code: CodePath, session: SessionDep) -> ReferenceRead:
-    """Read one entry of a reference list by its code."""
-    return demand.reference_view(demand.get_reference(session=session, kind=kind, code=code))
+    def update_entry(code: CodePath, changes: update, session: SessionDep, actor: ActorDep) -> ReferenceRead:  # type: ignore[valid-type]
+        changed = demand.update_reference(session=session, kind=kind, code=code, changes=changes, actor=actor)
+        return demand.reference_view(changed)
 
+    def delete_entry(code: CodePath, session: SessionDep, actor: ActorDep) -> Response:
+        demand.delete_reference(session=session, kind=kind, code=code, actor=actor)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
 
-@router.patch("/{kind}/{code}", response_model=ReferenceRead, dependencies=SIGNED_IN)
-def update_reference(
-    kind: ReferenceList, code: CodePath, changes: ReferenceUpdate, session: SessionDep, actor: ActorDep
-) -> ReferenceRead:
-    """Rename an entry, or say whether a demand type is avoidable; its code stays."""
-    return demand.reference_view(
-        demand.update_reference(session=session, kind=kind, code=code, changes=changes, actor=actor)
+    words = kind.value.replace("-", " ")
+    routes = (
+        ("GET", path, list_entries, f"list_{one}s", f"List the {words} by name.", 200, list[ReferenceRead]),
+        (
+            "POST",
+            path,
+            create_entry,
+            f"create_{one}",
+            f"Add to the {words}; code and name both new.",
+            201,
+            ReferenceRead,
+        ),
+        ("GET", path + "/{code}", get_entry, f"get_{one}", f"Read one of the {words} by its code.", 200, ReferenceRead),
+        (
+            "PATCH",
+            path + "/{code}",
+            update_entry,
+            f"update_{one}",
+            f"Change one of the {words}; its code stays.",
+            200,
+            ReferenceRead,
+        ),
+        (
+            "DELETE",
+            path + "/{code}",
+            delete_entry,
+            f"delete_{one}",
+            f"Take one of the {words} off its list; refused while contact counts name it.",
+            204,
+            None,
+        ),
     )
+    for method, route_path, handler, name, summary, code, model in routes:
+        router.add_api_route(
+            route_path,
+            handler,
+            methods=[method],
+            name=name,
+            description=summary,
+            status_code=code,
+            response_model=model,
+            dependencies=SIGNED_IN,
+        )
 
 
-@router.delete("/{kind}/{code}", status_code=status.HTTP_204_NO_CONTENT, dependencies=SIGNED_IN)
-def delete_reference(kind: ReferenceList, code: CodePath, session: SessionDep, actor: ActorDep) -> Response:
-    """Take an entry off its list; refused while contact counts name it."""
-    demand.delete_reference(session=session, kind=kind, code=code, actor=actor)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+for _kind in ReferenceList:
+    if _kind is ReferenceList.demand_types:
+        _reference_routes(_kind, DemandTypeCreate, DemandTypeUpdate)
+    else:
+        _reference_routes(_kind, ReferenceCreate, ReferenceUpdate)

@@ -18,7 +18,6 @@ from benefits.columns import (
     Name,
     NodeName,
     Omittable,
-    Quantity,
     RequiredReason,
     ScaledDecimal,
     UtcDateTime,
@@ -82,21 +81,31 @@ class DemandSegment(_Reference, table=True):
 
 
 class ReferenceCreate(SQLModel):
-    """A new entry of a reference list; `avoidable` is for demand types only."""
+    """A new service, channel or segment: its code and its name."""
 
     model_config = FORBID_UNKNOWN
 
     code: ReferenceCode
     name: Name
-    avoidable: YesNo | None = PydanticField(default=None, description="Demand types only: counted as avoidable.")
+
+
+class DemandTypeCreate(ReferenceCreate):
+    """A new demand type: its code, its name, and whether it counts as avoidable contact (NI14)."""
+
+    avoidable: YesNo = PydanticField(default=False, description="Counted as avoidable contact (NI14).")
 
 
 class ReferenceUpdate(SQLModel):
-    """A change to an entry of a reference list; its code never changes, since imports match on it."""
+    """A change to a service, channel or segment; its code never changes, since loads match on it."""
 
     model_config = FORBID_UNKNOWN
 
     name: Omittable[Name] = None
+
+
+class DemandTypeUpdate(ReferenceUpdate):
+    """A change to a demand type: its name, or whether it counts as avoidable contact."""
+
     avoidable: Omittable[YesNo] = None
 
 
@@ -173,14 +182,16 @@ class ContactIn(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    period_start: Day
+    period_start: Day = PydanticField(description="Any day of the period: it is kept as the period's first day.")
     grain: Grain = Grain.month
     service: Name
     channel: Name
     demand_type: Name
     segment: Name | None = None
     count: int = PydanticField(ge=0, le=10**12)
-    handling_minutes: Quantity | None = PydanticField(default=None, description="In all, not each; not negative.")
+    handling_minutes: float | None = PydanticField(
+        default=None, ge=0, le=1e12, allow_inf_nan=False, description="In all, not each."
+    )
 
 
 class ContactRead(BaseModel):
@@ -225,7 +236,7 @@ class ChannelCostIn(BaseModel):
 
     channel: Name
     valid_from: Day
-    cost: Quantity = PydanticField(description="GBP per contact; not negative.")
+    cost: float = PydanticField(ge=0, le=100_000, allow_inf_nan=False, description="GBP per contact.")
     source: RequiredReason = PydanticField(description="Where the figure comes from: a study, a report, a date.")
 
 

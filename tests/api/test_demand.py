@@ -80,14 +80,22 @@ def test_a_bad_list_is_refused_naming_each_row_and_nothing_is_kept(client: TestC
         {"period_start": "2026-04-02", "service": "Waste", "channel": "phone", "demand_type": "value", "count": 3},
         {"period_start": "2026-04-01", "service": "Waste", "channel": "pigeon", "demand_type": "value", "count": 3},
     ]
+    # A day of the month stands for its month, so rows 0 and 2 count the same month twice.
     refused = client.post("/api/v1/demand/contacts", json=rows)
     assert refused.status_code == 422, refused.text
     assert sorted(_problems(refused)) == [
-        ("period_not_start", "[2].period_start"),
+        ("period_repeated", "[2].count"),
         ("unknown_channel", "[3].channel"),
         ("unknown_service", "[1].service"),
     ]
     assert client.get("/api/v1/demand/contacts").json()["total"] == 0
+    # Names not on their lists alone: what is stored decides, so a conflict.
+    unknown = client.post("/api/v1/demand/contacts", json=[rows[1], rows[3]])
+    assert unknown.status_code == 409, unknown.text
+    assert _problems(unknown) == [("unknown_service", "[0].service"), ("unknown_channel", "[1].channel")]
+    kept = client.post("/api/v1/demand/contacts", json=[rows[2]])
+    assert kept.status_code == 200
+    assert client.get("/api/v1/demand/contacts").json()["items"][0]["period_start"] == "2026-04-01"
 
 
 def test_an_export_is_uploaded_and_its_bad_cells_named(client: TestClient) -> None:
@@ -99,7 +107,7 @@ def test_an_export_is_uploaded_and_its_bad_cells_named(client: TestClient) -> No
     bad = good + b"2026-04-01,Waste,Web,Value demand,-2\n"
     refused = client.post("/api/v1/demand/contacts/import", files={"file": ("contacts.csv", bad, "text/csv")})
     assert refused.status_code == 422
-    assert _problems(refused) == [("count_invalid", "row 3, Count")]
+    assert _problems(refused) == [("value_invalid", "row 3, Count")]
 
 
 def test_a_viewer_reads_but_does_not_keep_the_lists(app: Any, session: Session) -> None:
@@ -108,6 +116,21 @@ def test_a_viewer_reads_but_does_not_keep_the_lists(app: Any, session: Session) 
     refused = viewer.post("/api/v1/demand/services", json={"code": "waste", "name": "Waste"})
     assert refused.status_code == 403
     assert viewer.delete("/api/v1/demand/channels/post").status_code == 403
+
+
+def test_a_filter_naming_nothing_is_not_found_and_a_list_answers_only_its_methods(client: TestClient) -> None:
+    missing = client.get("/api/v1/demand/summary", params={"service": "libraries"})
+    assert missing.status_code == 404 and _problems(missing) == [("unknown_service", "services")]
+    assert client.get("/api/v1/demand/summary", params={"to": "0"}).status_code == 422
+    assert client.post("/api/v1/demand/summary").status_code == 405
+    assert client.patch("/api/v1/demand/contacts/import").status_code == 405
+    refused = client.post("/api/v1/demand/channels", json={"code": "sms", "name": "Text", "avoidable": True})
+    assert refused.status_code == 422  # only a demand type is avoidable or not
+    made = client.post("/api/v1/demand/demand-types", json={"code": "chasing", "name": "Chasing", "avoidable": True})
+    assert made.status_code == 201 and made.json()["avoidable"] is True
+    changed = client.patch("/api/v1/demand/demand-types/chasing", json={"avoidable": False})
+    assert changed.json()["avoidable"] is False
+    assert client.patch("/api/v1/demand/channels/web", json={"name": "Website"}).json()["name"] == "Website"
 
 
 def test_an_entry_counted_stays_on_its_list(client: TestClient) -> None:
@@ -169,7 +192,7 @@ def test_segments_tag_benefits_and_measures(client: TestClient, session: Session
     history = client.get("/api/v1/audit", params={"entity": "benefit", "entity_id": benefit.id}).json()["items"]
     assert any(event["action"] == "segments_tagged" for event in history)
     unknown = client.put(path, json={"segments": ["pensioners"]})
-    assert unknown.status_code == 422 and _problems(unknown) == [("unknown_reference", "segments")]
+    assert unknown.status_code == 409 and _problems(unknown) == [("unknown_segment", "segments")]
     assert client.get(path).json() == {"segments": ["businesses", "residents"]}
     # A segment that tags something may still leave its list: the tags go with it.
     assert client.delete("/api/v1/demand/segments/landlords").status_code == 204

@@ -13,7 +13,7 @@ from benefits.demand import ReferenceList
 from benefits.demand_import import import_contacts, load_contacts, read_contacts, sheet_of
 from benefits.errors import Conflict, InvalidInput
 from benefits.models import ContactCount, ContactMonth
-from benefits.models.demand import ContactIn, ReferenceCreate, ReferenceUpdate
+from benefits.models.demand import ContactIn, DemandTypeUpdate, ReferenceCreate, ReferenceUpdate
 from tests.support.factories import TESTER
 
 
@@ -63,7 +63,7 @@ def test_the_lists_are_edited_and_a_counted_entry_stays(session: Session) -> Non
     _services(session, "council_tax")
     kind = ReferenceList.demand_types
     demand.update_reference(
-        session=session, kind=kind, code="misdirected", changes=ReferenceUpdate(avoidable=False), actor=TESTER
+        session=session, kind=kind, code="misdirected", changes=DemandTypeUpdate(avoidable=False), actor=TESTER
     )
     assert (
         demand.reference_view(demand.get_reference(session=session, kind=kind, code="MISDIRECTED")).avoidable is False
@@ -120,8 +120,8 @@ def test_a_contact_export_with_three_bad_rows_is_refused_naming_each_row_and_col
     named = sorted((problem.field, problem.code) for problem in refused.value.problems)
     assert named == [
         ("row 3, Service", "unknown_service"),
-        ("row 4, Count", "count_invalid"),
-        ("row 5, Period", "period_not_start"),
+        ("row 4, Count", "value_invalid"),
+        ("row 5, Period", "date_invalid"),
     ]
     assert "nothing was loaded" in refused.value.detail
     assert _rows(session) == before
@@ -168,7 +168,7 @@ def test_a_repeated_key_in_one_batch_is_named_by_both_rows(session: Session) -> 
     doubled = GOOD + "2026-04-01,month,Council tax,phone,value,,5,\n"
     with pytest.raises(InvalidInput) as refused:
         import_contacts(session=session, data=doubled.encode(), actor=TESTER)
-    assert [(p.code, p.field) for p in refused.value.problems] == [("count_repeated", "row 6, Count")]
+    assert [(p.code, p.field) for p in refused.value.problems] == [("period_repeated", "row 6, Count")]
     assert "row 2" in refused.value.problems[0].detail
 
 
@@ -186,7 +186,7 @@ def test_a_workbook_is_read_by_its_headings_in_any_order(session: Session) -> No
     book.save(buffer)
     with pytest.raises(InvalidInput) as refused:
         import_contacts(session=session, data=buffer.getvalue(), actor=TESTER, file_name="contacts.xlsx")
-    assert [(p.code, p.field) for p in refused.value.problems] == [("count_invalid", "row 5, Count")]
+    assert [(p.code, p.field) for p in refused.value.problems] == [("value_invalid", "row 5, Count")]
     sheet.delete_rows(5)
     buffer = io.BytesIO()
     book.save(buffer)
