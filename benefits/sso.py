@@ -7,14 +7,9 @@ sign-in, refusal and role change from the claims goes into the audit trail.
 """
 
 import hmac
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-from authlib.integrations.base_client import BaseApp, FrameworkIntegration, OAuth2Mixin, OAuthError, OpenIDMixin
-from authlib.integrations.httpx_client import OAuth2Client
-from joserfc.errors import JoseError
 from sqlmodel import Session, col, select
 
 from benefits import audit, owners, people
@@ -29,47 +24,17 @@ ROLE_ORDER = (Role.admin, Role.programme_manager, Role.finance, Role.board, Role
 NOBODY = 0  # the entity id of a refusal that names no person of ours
 
 
-class _Framework(FrameworkIntegration):
-    """Authlib's hook for frameworks; the flow's state is kept by the pages (a signed cookie), tokens not at all."""
-
-    def update_token(self, token: Any, refresh_token: Any = None, access_token: Any = None) -> None:
-        """The provider's tokens are used once, to learn who signed in, and never kept."""
-
-
-class _ProviderClient(OpenIDMixin, OAuth2Mixin, BaseApp):
-    """Authlib's OpenID Connect client over httpx: discovery, the code flow with PKCE, ID-token checks."""
-
-    client_cls = OAuth2Client
-
-
-_clients: dict[tuple[str, str], _ProviderClient] = {}
-_clients_lock = threading.Lock()
-
-
 def enabled(settings: Settings | None = None) -> bool:
     """Whether single sign-on is set up (an issuer and a client id)."""
     settings = settings or get_settings()
     return bool(settings.oidc_issuer and settings.oidc_client_id)
 
 
-def _client() -> _ProviderClient:
-    """The provider's client, one per process: its discovery document and keys are read once and kept."""
-    settings = get_settings()
-    assert settings.oidc_issuer and settings.oidc_client_id
-    issuer = settings.oidc_issuer.rstrip("/")
-    key = (issuer, settings.oidc_client_id)
-    with _clients_lock:
-        if key not in _clients:
-            secret = settings.oidc_client_secret
-            _clients[key] = _ProviderClient(
-                _Framework("organisation"),
-                name="organisation",
-                client_id=settings.oidc_client_id,
-                client_secret=secret.get_secret_value() if secret else None,
-                server_metadata_url=f"{issuer}/.well-known/openid-configuration",
-                client_kwargs={"scope": settings.oidc_scopes, "code_challenge_method": "S256", "timeout": 10},
-            )
-        return _clients[key]
+def _oidc() -> Any:
+    """The protocol's client module (Authlib, httpx, joserfc): it loads with the first sign-in, not at start-up."""
+    from benefits import oidc_client
+
+    return oidc_client
 
 
 @dataclass(frozen=True)
@@ -101,9 +66,10 @@ UNREACHABLE = Refusal(
 
 def leave_for_provider(*, redirect_uri: str) -> LeavingForProvider | Refusal:
     """The provider's authorisation address for a new sign-in, with a fresh `state`, `nonce` and PKCE verifier."""
+    oidc = _oidc()
     try:
-        made = _client().create_authorization_url(redirect_uri=redirect_uri)
-    except (httpx.HTTPError, ValueError, KeyError, RuntimeError):
+        made = oidc.client().create_authorization_url(redirect_uri=redirect_uri)
+    except (oidc.HTTPError, ValueError, KeyError, RuntimeError):
         return UNREACHABLE
     return LeavingForProvider(
         url=made["url"], state=made["state"], nonce=made["nonce"], code_verifier=made["code_verifier"]
@@ -114,10 +80,11 @@ def provider_sign_out_url(*, post_logout_redirect_uri: str) -> str | None:
     """The provider's own sign-out address (its `end_session_endpoint`), or None when it has none or is down."""
     if not enabled():
         return None
-    client = _client()
+    oidc = _oidc()
+    client = oidc.client()
     try:
         made = client.create_logout_url(post_logout_redirect_uri=post_logout_redirect_uri, client_id=client.client_id)
-    except (httpx.HTTPError, ValueError, KeyError, RuntimeError):
+    except (oidc.HTTPError, ValueError, KeyError, RuntimeError):
         return None
     return str(made["url"])
 
@@ -176,10 +143,11 @@ def verify_answer(*, answer: ProviderAnswer, redirect_uri: str) -> Identity | Re
             again,
         )
     settings = get_settings()
-    client = _client()
+    oidc = _oidc()
+    client = oidc.client()
     try:
         metadata = client.load_server_metadata()
-    except (httpx.HTTPError, ValueError):
+    except (oidc.HTTPError, ValueError):
         return UNREACHABLE
     # The discovery document must name the issuer it was read from (OpenID Connect Discovery, section 4.3).
     if str(metadata.get("issuer", "")).rstrip("/") != (settings.oidc_issuer or "").rstrip("/"):
@@ -197,18 +165,18 @@ def verify_answer(*, answer: ProviderAnswer, redirect_uri: str) -> Identity | Re
         token = client.fetch_access_token(
             redirect_uri=redirect_uri, code=answer.code, code_verifier=answer.code_verifier
         )
-    except OAuthError as error:
+    except oidc.OAuthError as error:
         return Refusal(
             "code_refused",
             "The organisation's sign-in did not accept this sign-in's code: it had expired or was used already "
             f"({error.error}).",
             again,
         )
-    except httpx.HTTPError:
+    except oidc.HTTPError:
         return UNREACHABLE
     try:
         claims = client.parse_id_token(token, nonce=answer.nonce, leeway=60)
-    except (JoseError, ValueError, KeyError) as error:
+    except (oidc.JoseError, ValueError, KeyError) as error:
         return Refusal(
             "id_token_refused", f"The organisation's sign-in sent an identity that did not check out ({error}).", again
         )

@@ -95,6 +95,10 @@ HEAVY_FOR_START_UP = [
     "lark",
     "scipy.optimize",
     "scipy.special",
+    "authlib",  # single sign-on's client, with what it brings
+    "joserfc",
+    "cryptography",
+    "httpx",
 ]
 
 
