@@ -40,7 +40,7 @@ const configuration = {
   cookies: { keys: ['a key for the test provider only'] },
   features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
   ttl: {
-    AuthorizationCode: (ctx, code) => (people[code.accountId]?.quickCodes ? 1 : 60),
+    AuthorizationCode: (ctx, code) => (people[code.accountId]?.quickCodes ? 4 : 60),
     Session: 3600,
     Interaction: 600,
     Grant: 3600,
