@@ -541,10 +541,10 @@ def demand_import(file: str) -> None:
 
 @demand_group.command("cost")
 @click.argument("channel")
-@click.argument("cost")
+@click.argument("cost", type=float)
 @click.option("--from", "valid_from", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The day it applies from.")
 @click.option("--source", required=True, help="Where the figure comes from: a study, a report, a date.")
-def demand_cost(channel: str, cost: str, valid_from: Any, source: str) -> None:
+def demand_cost(channel: str, cost: float, valid_from: Any, source: str) -> None:
     """Keep CHANNEL's cost per contact, COST in GBP, from a day, with its source."""
     from benefits import demand
     from benefits.models.demand import ChannelCostIn

@@ -113,7 +113,7 @@ def load(*, session: Session, actor: Actor) -> ContactsLoaded:
             fields = ReferenceCreate(code=code, name=name)
             demand.create_reference(session=session, kind=ReferenceList.services, fields=fields, actor=actor)
     for channel, cost in COSTS.items():
-        fields_in = ChannelCostIn(channel=channel, valid_from=FIRST_MONTH, cost=cost, source=COST_SOURCE)
+        fields_in = ChannelCostIn(channel=channel, valid_from=FIRST_MONTH, cost=float(cost), source=COST_SOURCE)
         demand.set_channel_cost(session=session, fields=fields_in, actor=actor)
     sheet = ContactSheet(
         rows=[

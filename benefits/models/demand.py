@@ -189,8 +189,9 @@ class ContactIn(BaseModel):
     demand_type: Name
     segment: Name | None = None
     count: int = PydanticField(ge=0, le=10**12)
+    # Numbers only (strict): the schema says a number, so "12" is refused rather than read as one.
     handling_minutes: float | None = PydanticField(
-        default=None, ge=0, le=1e12, allow_inf_nan=False, description="In all, not each."
+        default=None, ge=0, le=1e12, allow_inf_nan=False, strict=True, description="In all, not each."
     )
 
 
@@ -236,7 +237,7 @@ class ChannelCostIn(BaseModel):
 
     channel: Name
     valid_from: Day
-    cost: float = PydanticField(ge=0, le=100_000, allow_inf_nan=False, description="GBP per contact.")
+    cost: float = PydanticField(ge=0, le=100_000, allow_inf_nan=False, strict=True, description="GBP per contact.")
     source: RequiredReason = PydanticField(description="Where the figure comes from: a study, a report, a date.")
 
 

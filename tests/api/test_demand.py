@@ -49,7 +49,7 @@ def test_the_lists_the_counts_and_what_they_say(client: TestClient) -> None:
     assert client.post("/api/v1/demand/contacts", json=rows).json() == {"added": 0, "replaced": 2, "months": 1}
     kept = client.post(
         "/api/v1/demand/costs",
-        json={"channel": "Phone", "valid_from": "2026-01-01", "cost": "2.83", "source": "Telephony cost model 2025-26"},
+        json={"channel": "Phone", "valid_from": "2026-01-01", "cost": 2.83, "source": "Telephony cost model 2025-26"},
     )
     assert kept.status_code == 200, kept.text
     assert kept.json()["channel"] == "phone"
@@ -60,7 +60,7 @@ def test_the_lists_the_counts_and_what_they_say(client: TestClient) -> None:
     assert summary["minutes_per_contact"] == 5
     assert {c["channel"]: c["share"] for c in summary["channels"]} == {"phone": 0.75, "web": 0.25}
     assert summary["cost_to_serve"] is None and summary["uncosted_channels"] == ["web"]
-    web = {"channel": "web", "valid_from": "2026-01-01", "cost": "0.15", "source": "Web platform cost"}
+    web = {"channel": "web", "valid_from": "2026-01-01", "cost": 0.15, "source": "Web platform cost"}
     client.post("/api/v1/demand/costs", json=web)
     assert client.get("/api/v1/demand/summary").json()["cost_to_serve"] == 300 * 2.83 + 100 * 0.15
     series = client.get("/api/v1/demand/series", params={"figure": "avoidable_share"}).json()
