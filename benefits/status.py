@@ -124,13 +124,9 @@ def baseline_figures(benefit: Benefit) -> dict[str, Any]:
         forecast = [entry.planned if entry.actual is None else entry.actual for entry in benefit.profile]
     level = benefit.measured_as == MeasuredAs.level
     approved = benefit.baseline_version is not None
+    # A level is compared at its end: the last period's forecast level (its actual, or the plan the owner keeps up
+    # to date) against the level approved for it; an early year's shortfall counts once it changes that forecast.
     promised = [row.planned for row in sorted(in_force, key=lambda row: row.sort_key)]
-    if level and in_force:
-        # A level is judged where it was last measured: the latest actual against the level approved for that
-        # period (its plan until then is the baseline itself, so the last period alone would always be on track).
-        measured = [index for index, entry in enumerate(judged) if entry is not None and entry.actual is not None]
-        if measured:
-            forecast, promised = forecast[: measured[-1] + 1], promised[: measured[-1] + 1]
     return {
         "measured_as": benefit.measured_as.value,
         "start": str(benefit.baseline_value) if level and benefit.baseline_value is not None else None,

@@ -19,7 +19,7 @@ from benefits.models.review import ReviewCreate
 from benefits.models.status import BenefitStatusRead, Rag, StatusThresholds, Travel, Unrated
 from benefits.stages import Stage
 from benefits.workbooks.business_case import business_case_workbook
-from tests.support.factories import TESTER, actor_of, make_benefit, make_initiative, make_person
+from tests.support.factories import TESTER, actor_of, make_benefit, make_person
 
 
 @pytest.mark.parametrize(
@@ -62,9 +62,9 @@ PHONE_BASELINE = 63_675 + 191_025 + 3 * 254_700  # 1,018,800
 PHONE_FORECAST = 58_900 + 191_025 + 3 * 254_700  # 2026-27's actual 58,900 in place of 63,675
 SHIFT_BASELINE = 40_200 + 160_800 + 3 * 321_600  # no actuals yet: forecast = baseline
 VISITS_BASELINE = 84_700 + 4 * 338_800  # 2026-27's actual equals its plan
-# Satisfaction is a level, judged where last measured: 2026-27's actual 81% against that year's approved 80%,
-# a share of the gain approved for that year from the starting 76% (the later years' plans are not yet measured).
-SATISFACTION_BASELINE, SATISFACTION_ACTUAL, SATISFACTION_GAIN = 80, 81, 80 - 76
+# Satisfaction is a level, compared at its end: the last year's 98% (no actual yet) against the baseline's last
+# 98%, from 76%.
+SATISFACTION_BASELINE, SATISFACTION_ACTUAL, SATISFACTION_GAIN = 98, 98, 98 - 76
 # Library time is a dis-benefit approved at the first review's plan, then re-forecast down (less time lost).
 LIBRARY_BASELINE = -(14_000 + 34_000 + 3 * 33_600)  # -148,800
 LIBRARY_FORECAST = -(14_000 + 28_000 + 3 * 28_000)  # -126,000
@@ -233,13 +233,3 @@ def test_the_business_case_workbook_carries_each_status_beside_the_register(sess
     assert sheet.cell(handling_row, at + 1).number_format == "0.0%"
     assert sheet.cell(handling_row, at + 2).value == "Same"
     assert sheet.auto_filter.ref.endswith(f"{get_column_letter(at + 2)}{sheet.max_row}")
-
-
-def test_a_level_is_judged_where_it_was_last_measured_not_at_its_last_plan(session: Session) -> None:
-    initiative = make_initiative(session)
-    # make_benefit plans 2026-27 at 50 (actual 45) and 2027-28 at 100, from a starting value of 0: as a level,
-    # 45 measured against the 50 approved for that year is 10% of that year's gain short, whatever 2027-28 holds.
-    benefit = make_benefit(session, initiative=initiative, stage=Stage.planned, category="non_financial", unit="%",
-                           measured_as="level", route=None, redeployment=None)  # fmt: skip
-    found = status.benefit_status(session=session, benefit_id=benefit.id or 0)
-    assert (found.status, found.shortfall_share) == (Rag.at_risk, pytest.approx((50 - 45) / (50 - 0)))
