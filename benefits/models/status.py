@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, PlainSerializer, model_validator
 from pydantic import Field as PydanticField
+from pydantic_core import PydanticCustomError
 
 from benefits.columns import Share
 
@@ -52,7 +53,7 @@ class StatusThresholds(BaseModel):
     @model_validator(mode="after")
     def _at_risk_beyond_on_track(self) -> "StatusThresholds":
         if self.at_risk_within <= self.on_track_within:
-            raise ValueError("at_risk_within must be greater than on_track_within")
+            raise PydanticCustomError("thresholds_out_of_order", "at_risk_within must be greater than on_track_within")
         return self
 
 

@@ -147,6 +147,15 @@ def _define(book: Workbook, name: str, sheet: str, cell: str) -> None:
     book.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(sheet)}!{cell}")
 
 
+def _first_year(label: str) -> int:
+    """The first year of a label the appraisal wrote itself (Period.label).
+
+    Read back rather than parsed as a client's label: an initiative that starts in, say, 1268 has years no client
+    may type, and its appraisal names them all the same.
+    """
+    return int(label.split("-")[0])
+
+
 def business_case_workbook(*, session: Session, initiative_id: int, as_of: date | None = None) -> bytes:
     """The business-case workbook of an initiative, as the bytes of an .xlsx file."""
     initiative = get_initiative(session=session, initiative_id=initiative_id)
@@ -158,7 +167,7 @@ def business_case_workbook(*, session: Session, initiative_id: int, as_of: date 
     model = cause_models.checked_model(stored) if stored.nodes else None
     rows = _rows(session=session, initiative=initiative, as_of=day)
     lines = costs.all_costs(session=session, initiative_id=initiative_id)
-    years = [parse_period(period.period).start_year for period in appraised.periods]
+    years = [_first_year(period.period) for period in appraised.periods]
     layout = Layout(years, len(rows), len(lines))
 
     book = Workbook()
@@ -406,7 +415,7 @@ def _appraisal_sheet(
     for position, year in enumerate(layout.years):
         c = layout.year_column(year)
         previous = get_column_letter(1 + position)
-        base = parse_period(appraised.base_year).start_year
+        base = _first_year(appraised.base_year)
         put(sheet, ROW_YEAR, 2 + position, year - base)
         put(sheet, ROW_STARTS, 2 + position, date(year, initiative.fy_start_month, 1)).number_format = "yyyy-mm-dd"
 

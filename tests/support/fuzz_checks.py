@@ -36,6 +36,7 @@ BEYOND_THE_SCHEMA = {
     "estimate_from_model": "one field against another (no typed estimate where a model node values the benefit)",
     "period_repeated": "one row against another (each period once)",
     "range_invalid": "one field against another (low <= high)",
+    "thresholds_out_of_order": "one field against another (on track within less than at risk within)",
     "value_outside_range": "one field against another (low <= value <= high)",
     "range_incomplete": "one field against another (a low and a high, or neither)",
     "route_not_financial": "one field against another (a route only for a financial benefit)",
