@@ -12,11 +12,14 @@ from fastapi import FastAPI
 from openpyxl import Workbook
 from sqlmodel import Session
 
-from benefits import baselines, cause_models, confirmations, costs, measures, people, register, reviews
+from benefits import baselines, cause_models, confirmations, costs, demand, measures, people, register, reviews
+from benefits.demand import DemandFilter, ReferenceList
+from benefits.demand_import import load_contacts, sheet_of
 from benefits.models import CashConfirmationCreate, Person, ProfileEntryIn, Role
 from benefits.models.baseline import RebaselineRequestCreate
 from benefits.models.cause_model import ModelIn
 from benefits.models.cost import CostKind, CostLineCreate
+from benefits.models.demand import ContactIn, DemandFigure, ReferenceCreate
 from benefits.models.measure import MeasureCreate, ObservationIn
 from benefits.models.review import ActionItem, ReviewCreate
 from benefits.stages import Stage
@@ -49,6 +52,7 @@ RULES = {
     "rebaseline": {"admin", "finance", "board"},
     "request": {"admin", "pm_owner", "pm_member"},
     "all_work": {"admin", "board"},
+    "demand": {"admin", "pm_owner", "pm_member", "pm_other", "finance"},
 }
 
 
@@ -72,6 +76,12 @@ class World:
     redeployed_entry: int  # a redeployment confirmation of `planned`
     cash_entry: int  # a cash confirmation of another benefit
     request: int  # the open request to re-baseline `planned`
+    fed: int  # a measure of the initiative fed from the contact counts of `counted`
+    counted: str  # a service with contact counts (8 in April 2026), so it stays on its list
+    service: str  # a service, channel, demand type and segment of this world alone, none of them counted
+    channel: str
+    demand_type: str
+    segment: str
     code: str = "CS200"  # a cost centre on the list, which the benefit names
     number: int = 1  # the review's one action
 
@@ -144,8 +154,12 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("edit", "PATCH", "/api/v1/costs/{cost}", lambda w: {"optimism_bias": 0.24}),
     ("edit", "DELETE", "/api/v1/costs/{cost}", None),
     ("appraisal_settings", "PUT", "/api/v1/settings/appraisal", lambda w: {"default_discount_schedule": "green_book"}),
-    ("appraisal_settings", "PUT", "/api/v1/settings/status-thresholds",
-     lambda w: {"on_track_within": 0.05, "at_risk_within": 0.15}),
+    (
+        "appraisal_settings",
+        "PUT",
+        "/api/v1/settings/status-thresholds",
+        lambda w: {"on_track_within": 0.05, "at_risk_within": 0.15},
+    ),
     ("edit", "PUT", "/api/v1/initiatives/{initiative}/model", lambda w: SMALL_MODEL),
     ("edit", "POST", "/api/v1/initiatives/{initiative}/model/from-template", lambda w: {"template": "channel_shift"}),
     ("create_initiative", "POST", "/api/v1/initiatives", lambda w: {"name": "New"}),
@@ -189,6 +203,53 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
     ("self", "POST", "/api/v1/tokens", lambda w: {"person_id": w.me, "name": "mine", "expires_in_days": 7}),
     ("self", "DELETE", "/api/v1/tokens/{own_token}", None),
     ("self", "DELETE", "/api/v1/auth/token", None),
+    ("read", "GET", "/api/v1/demand/summary", None),
+    ("read", "GET", "/api/v1/demand/series?figure=contacts", None),
+    ("read", "GET", "/api/v1/demand/contacts", None),
+    ("demand", "POST", "/api/v1/demand/contacts", lambda w: [_count(w.counted, 9)]),
+    ("demand", "POST", "/api/v1/demand/contacts/import", lambda w: {FILES: _contacts_workbook(w.counted)}),
+    ("read", "GET", "/api/v1/demand/costs", None),
+    (
+        "demand",
+        "POST",
+        "/api/v1/demand/costs",
+        lambda w: {"channel": "phone", "valid_from": "2026-01-01", "cost": 2.83, "source": "Telephony costs"},
+    ),
+    # Feeding a measure, binding an assumption and tagging a benefit change an initiative's record: its editors'.
+    ("edit", "PUT", "/api/v1/demand/measures/{fed}", lambda w: {"figure": "contacts", "services": [w.counted]}),
+    ("edit", "POST", "/api/v1/demand/measures/{fed}/refresh", None),
+    ("read", "GET", "/api/v1/demand/assumptions/{initiative}", None),
+    (
+        "edit",
+        "PUT",
+        "/api/v1/demand/assumptions/{initiative}",
+        lambda w: {"assumption": "calls", "figure": "contacts", "services": [w.counted]},
+    ),
+    ("edit", "POST", "/api/v1/demand/assumptions/{initiative}/refresh", None),
+    ("read", "GET", "/api/v1/demand/tags/benefits?segment={segment}", None),
+    ("read", "GET", "/api/v1/demand/tags/benefits/{benefit}", None),
+    ("edit", "PUT", "/api/v1/demand/tags/benefits/{benefit}", lambda w: {"segments": [w.segment]}),
+    *(
+        case
+        for kind, code in (
+            ("services", "{service}"),
+            ("channels", "{channel}"),
+            ("demand-types", "{demand_type}"),
+            ("segments", "{segment}"),
+        )
+        for case in (
+            ("read", "GET", f"/api/v1/demand/{kind}", None),
+            (
+                "demand",
+                "POST",
+                f"/api/v1/demand/{kind}",
+                lambda w: {"code": f"new{w.initiative}", "name": f"New {w.initiative}"},
+            ),
+            ("read", "GET", f"/api/v1/demand/{kind}/{code}", None),
+            ("demand", "PATCH", f"/api/v1/demand/{kind}/{code}", lambda w: {"name": f"Renamed {w.initiative}"}),
+            ("demand", "DELETE", f"/api/v1/demand/{kind}/{code}", None),
+        )
+    ),
 ]
 OPEN = {("POST", "/api/v1/auth/token")}
 FILES = "upload"  # a case whose body is a file upload
@@ -203,6 +264,57 @@ def _centres_workbook() -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _count(service: str, count: int) -> dict[str, Any]:
+    """A month's phone contacts of value demand for the service, in April 2026."""
+    return {
+        "period_start": "2026-04-01",
+        "service": service,
+        "channel": "phone",
+        "demand_type": "value",
+        "count": count,
+    }
+
+
+def _contacts_workbook(service: str) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Period", "Service", "Channel", "Type", "Count"])
+    sheet.append([date(2026, 4, 1), service, "phone", "value", 9])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _demand(session: Session, initiative_id: int) -> dict[str, Any]:
+    """This world's own demand lists and counts, and a measure fed from them (codes unique to the initiative)."""
+    codes = {
+        "counted": (ReferenceList.services, f"cnt{initiative_id}"),
+        "service": (ReferenceList.services, f"svc{initiative_id}"),
+        "channel": (ReferenceList.channels, f"ch{initiative_id}"),
+        "demand_type": (ReferenceList.demand_types, f"dt{initiative_id}"),
+        "segment": (ReferenceList.segments, f"seg{initiative_id}"),
+    }
+    for kind, code in codes.values():
+        demand.create_reference(
+            session=session, kind=kind, fields=ReferenceCreate(code=code, name=f"Name {code}"), actor=TESTER
+        )
+    counted = codes["counted"][1]
+    # 8 contacts in the one month counted: 96 a year, within the model's 80 to 120 calls, so a binding takes it.
+    load_contacts(session=session, sheet=sheet_of([ContactIn.model_validate(_count(counted, 8))]), actor=TESTER)
+    fed = measures.create_measure(
+        session=session, fields=MeasureCreate(initiative_id=initiative_id, name="Contacts"), actor=TESTER
+    )
+    demand.feed_measure(
+        session=session,
+        measure_id=fed.id or 0,
+        figure=DemandFigure.contacts,
+        where=DemandFilter(services=(counted,), channels=(), segments=()),
+        actor=TESTER,
+    )
+    return {name: code for name, (_, code) in codes.items()} | {"fed": fed.id or 0}
 
 
 def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
@@ -304,6 +416,7 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
         ),
         actor=TESTER,
     )
+    own_demand = _demand(session, initiative.id)
     session.commit()
     return World(
         initiative=initiative.id,
@@ -322,6 +435,7 @@ def _world(session: Session, role_name: str, cast: dict[str, Person]) -> World:
         redeployed_entry=redeployed.id or 0,
         cash_entry=cash_entry.id or 0,
         request=request.id or 0,
+        **own_demand,
     )
 
 
@@ -367,6 +481,19 @@ def test_the_table_covers_every_endpoint(app: FastAPI) -> None:
             .replace("{cash_entry}", "{confirmation_id}")
             .replace("{redeployed_entry}", "{confirmation_id}")
             .replace("{request}", "{request_id}"),
+        )
+        for method, path in covered
+    }
+    covered = {
+        (
+            method,
+            path.replace("{fed}", "{measure_id}")
+            .replace("/tags/benefits", "/tags/{target}")
+            .replace("{target}/{benefit_id}", "{target}/{target_id}")
+            .replace("{service}", "{code}")
+            .replace("{channel}", "{code}")
+            .replace("{demand_type}", "{code}")
+            .replace("{segment}", "{code}"),
         )
         for method, path in covered
     }
