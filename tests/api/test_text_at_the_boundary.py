@@ -420,7 +420,46 @@ def _bases(client: TestClient) -> dict[tuple[str, str], tuple[str, Any]]:
     # A calculated node first, so its formula (and the label, unit and source beside it) are what the writes change.
     model["nodes"].sort(key=lambda node: "formula" not in node)
     node = model["nodes"][-1]["name"]
-    return {
+    # Demand: a segment with counts of its own (30 of 100 avoidable), so a binding over it takes a share within the
+    # example's range for failure demand, and a measure to feed from them.
+    programme = next(
+        item["id"]
+        for item in client.get(f"{API}/initiatives", params={"limit": 100}).json()["items"]
+        if item["name"] == "Customer Access Programme"
+    )
+    assert client.post(f"{API}/demand/segments", json={"code": "residents", "name": "Residents"}).status_code == 201
+    counted = [
+        {"period_start": "2027-01-01", "service": "waste", "channel": "phone", "demand_type": kind, "count": count}
+        | {"segment": "residents"}
+        for kind, count in (("value", 70), ("progress_chasing", 30))
+    ]
+    assert client.post(f"{API}/demand/contacts", json=counted).status_code == 200
+    fed = client.post(f"{API}/measures", json={"name": "Fed", "initiative_id": initiative}).json()["id"]
+    over = {"services": ["waste"], "channels": ["phone"], "segments": ["residents"]}
+    listed = {"services": "waste", "channels": "phone", "demand-types": "value", "segments": "residents"}
+    lists: dict[tuple[str, str], tuple[str, Any]] = {}
+    for kind, code in listed.items():
+        made = {"code": "new", "name": "N"} | ({"avoidable": True} if kind == "demand-types" else {})
+        lists[("POST", f"{API}/demand/{kind}")] = (f"{API}/demand/{kind}", made)
+        lists[("PATCH", f"{API}/demand/{kind}/{{code}}")] = (f"{API}/demand/{kind}/{code}", {})
+    return lists | {
+        ("POST", "/api/v1/demand/contacts"): (f"{API}/demand/contacts", counted[:1]),
+        ("POST", "/api/v1/demand/costs"): (
+            f"{API}/demand/costs",
+            {"channel": "phone", "valid_from": "2027-01-01", "cost": 1, "source": "s"},
+        ),
+        ("PUT", "/api/v1/demand/measures/{measure_id}"): (
+            f"{API}/demand/measures/{fed}",
+            {"figure": "contacts"} | over,
+        ),
+        ("PUT", "/api/v1/demand/assumptions/{initiative_id}"): (
+            f"{API}/demand/assumptions/{programme}",
+            {"assumption": "failure_demand_share", "figure": "avoidable_share"} | over,
+        ),
+        ("PUT", "/api/v1/demand/tags/{target}/{target_id}"): (
+            f"{API}/demand/tags/benefits/{benefit}",
+            {"segments": ["residents"]},
+        ),
         ("POST", "/api/v1/initiatives"): (
             f"{API}/initiatives",
             {"name": "N", "description": "d", "sponsor": SPONSOR, "owner": OWNER, "base_year": "2026-27"},
