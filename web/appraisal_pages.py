@@ -191,9 +191,8 @@ def thresholds_page(request: Request, session: SessionDep, actor: PageActor, sav
 
 
 def _percent(text: str) -> Decimal:
-    """A threshold as people type it: 5%, 5 or 0.05 are all five per cent (a bare number above 1 is per cent)."""
-    value = Decimal(text.replace("%", "").strip())
-    return value / 100 if "%" in text or value > 1 else value
+    """A threshold as people type it, in per cent as the form asks: 5% and 5 are both five per cent (0.5 is half)."""
+    return Decimal(text.replace("%", "").strip()) / 100
 
 
 @router.post(THRESHOLDS, response_class=HTMLResponse)

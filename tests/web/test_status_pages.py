@@ -60,7 +60,7 @@ def test_the_thresholds_form_refuses_them_out_of_order_and_its_setting_changes_t
     screenshot(page, "status-thresholds-refused")
 
     # 0.4% on track puts the phone contact (0.5% short) at risk; 16% takes call handling (15.3%) in too.
-    page.get_by_label("On track while short by at most (%)").fill("0.4%")
+    page.get_by_label("On track while short by at most (%)").fill("0.4")  # per cent, as the label says
     page.get_by_label(re.compile("^At risk while short by at most")).fill("16%")
     page.get_by_role("button", name="Save the thresholds").click()
     expect(page.get_by_role("status")).to_have_text("Status thresholds saved.")
