@@ -10,10 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func
 
-from benefits import audit, costs, listing
+from benefits import costs, listing, portfolio_settings
 from benefits.actors import Actor
-from benefits.authz import Action, require
-from benefits.columns import SCALE, utc_now
+from benefits.columns import SCALE
 from benefits.discounting import (
     SCHEDULES,
     DiscountSchedule,
@@ -22,8 +21,8 @@ from benefits.discounting import (
     internal_rate_of_return,
     payback_index,
 )
-from benefits.initiatives import check_version, get_initiative
-from benefits.models import ApprovedBaseline, AppSetting, Benefit, Initiative, ProfileEntry
+from benefits.initiatives import get_initiative
+from benefits.models import ApprovedBaseline, Benefit, Initiative, ProfileEntry
 from benefits.models.appraisal import (
     AppraisalPeriod,
     AppraisalRead,
@@ -47,30 +46,17 @@ def penny(value: Decimal) -> Decimal:
 
 def appraisal_settings(*, session: Session) -> tuple[AppraisalSettings, int]:
     """The portfolio's appraisal settings (the documented defaults until someone saves them) and their version."""
-    stored = session.get(AppSetting, SETTINGS_KEY)
-    if stored is None:
-        return AppraisalSettings(), 0
-    return AppraisalSettings.model_validate(stored.value), stored.version
+    return portfolio_settings.read_setting(session=session, key=SETTINGS_KEY, model=AppraisalSettings)
 
 
 def save_settings(
     *, session: Session, fields: AppraisalSettings, expected_version: frozenset[int] | None, actor: Actor
 ) -> tuple[AppraisalSettings, int]:
     """Replace the appraisal settings (admin, finance)."""
-    require(session=session, actor=actor, action=Action.set_appraisal)
-    before, version = appraisal_settings(session=session)
-    check_version(current=version, expected=expected_version, what="appraisal settings")
-    stored = session.get(AppSetting, SETTINGS_KEY) or AppSetting(key=SETTINGS_KEY, value={})
-    stored.value = fields.model_dump(mode="json")
-    stored.updated_at = utc_now()
-    session.add(stored)
-    session.flush()
-    old, new = audit.changed_fields(before.model_dump(mode="json"), stored.value)
-    if new:
-        audit.record(
-            session=session, actor=actor, action="updated", entity="setting", entity_id=1, before=old, after=new
-        )
-    return AppraisalSettings.model_validate(stored.value), stored.version
+    return portfolio_settings.save_setting(
+        session=session, key=SETTINGS_KEY, entity_id=1, fields=fields, expected_version=expected_version, actor=actor,
+        what="appraisal settings",
+    )  # fmt: skip
 
 
 def schedule_for(initiative: Initiative, settings: AppraisalSettings) -> DiscountSchedule:

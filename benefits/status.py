@@ -27,13 +27,11 @@ from typing import Any
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 
-from benefits import audit
+from benefits import portfolio_settings
 from benefits.actors import Actor
-from benefits.authz import Action, require
-from benefits.columns import utc_now
 from benefits.errors import NotFound
-from benefits.initiatives import check_version, get_initiative
-from benefits.models import AppSetting, Benefit
+from benefits.initiatives import get_initiative
+from benefits.models import Benefit
 from benefits.models.review import Review
 from benefits.models.status import (
     BenefitStatusRead,
@@ -153,30 +151,17 @@ def standing_of(
 
 def status_thresholds(*, session: Session) -> tuple[StatusThresholds, int]:
     """The portfolio's RAG thresholds (the documented defaults until someone saves them) and their version."""
-    stored = session.get(AppSetting, SETTINGS_KEY)
-    if stored is None:
-        return StatusThresholds(), 0
-    return StatusThresholds.model_validate(stored.value), stored.version
+    return portfolio_settings.read_setting(session=session, key=SETTINGS_KEY, model=StatusThresholds)
 
 
 def save_thresholds(
     *, session: Session, fields: StatusThresholds, expected_version: frozenset[int] | None, actor: Actor
 ) -> tuple[StatusThresholds, int]:
     """Replace the RAG thresholds (admin, finance: those who keep the stage weights)."""
-    require(session=session, actor=actor, action=Action.set_appraisal)
-    before, version = status_thresholds(session=session)
-    check_version(current=version, expected=expected_version, what="status thresholds")
-    stored = session.get(AppSetting, SETTINGS_KEY) or AppSetting(key=SETTINGS_KEY, value={})
-    stored.value = fields.model_dump(mode="json")
-    stored.updated_at = utc_now()
-    session.add(stored)
-    session.flush()
-    old, new = audit.changed_fields(before.model_dump(mode="json"), stored.value)
-    if new:
-        audit.record(
-            session=session, actor=actor, action="updated", entity="setting", entity_id=2, before=old, after=new
-        )
-    return StatusThresholds.model_validate(stored.value), stored.version
+    return portfolio_settings.save_setting(
+        session=session, key=SETTINGS_KEY, entity_id=2, fields=fields, expected_version=expected_version, actor=actor,
+        what="status thresholds",
+    )  # fmt: skip
 
 
 def _judged_benefits(*, session: Session, initiative_ids: Sequence[int], rated_only: bool) -> Sequence[Benefit]:
