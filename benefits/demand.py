@@ -544,6 +544,25 @@ def avoidable_share_by_service(*, session: Session, where: DemandFilter) -> list
     ]
 
 
+def counts_by_service_channel_type(*, session: Session, where: DemandFilter) -> list[tuple[str, str, str, int]]:
+    """(service code, channel code, demand type code, contacts) under the filter, summed over its months."""
+    table = ContactMonth.__table__  # type: ignore[attr-defined]
+    statement = sa.select(
+        table.c.service_id, table.c.channel_id, table.c.demand_type_id, sa.func.sum(table.c.contacts)
+    ).group_by(table.c.service_id, table.c.channel_id, table.c.demand_type_id)
+    codes = {kind: lookup.codes for kind, lookup in lookups(session=session).items()}
+    found = [
+        (
+            codes[ReferenceList.services][service],
+            codes[ReferenceList.channels][channel],
+            codes[ReferenceList.demand_types][kind],
+            int(contacts),
+        )
+        for service, channel, kind, contacts in session.execute(_filtered(session, statement, where))
+    ]
+    return sorted(found)
+
+
 # --- Demand-fed measures ---------------------------------------------------------------------------------------
 
 

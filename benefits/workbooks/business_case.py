@@ -7,6 +7,7 @@ values were made at the node's most-likely value), and the appraisal discounts b
 
 import io
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -21,18 +22,31 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session, col, select
 
 from benefits import appraisal as appraisal_module
-from benefits import cause_models, costs, finance, measures, register, status
+from benefits import cause_models, costs, demand, finance, measures, register, status
 from benefits.initiatives import get_initiative
 from benefits.modelling.expressions import to_excel
 from benefits.modelling.graph import CheckedModel
 from benefits.modelling.simulation import deterministic, simulate, summarise
 from benefits.models import Benefit, Initiative
 from benefits.models.appraisal import AppraisalRead
+from benefits.models.demand import DemandAssumption, DemandFigure, DemandType
 from benefits.models.finance import YearRoutes
 from benefits.models.status import BenefitStatusRead
 from benefits.periods import Granularity, parse_period
 from benefits.stages import STAGE_ORDER, Category, MeasuredAs, RealisationRoute, counts_as_money, profile_size
-from benefits.workbooks.cells import FACTOR, MONEY, NUMBER, SHARE, for_print, header_row, put, put_text, title, widths
+from benefits.workbooks.cells import (
+    FACTOR,
+    MONEY,
+    NUMBER,
+    SHARE,
+    WHOLE,
+    for_print,
+    header_row,
+    put,
+    put_text,
+    title,
+    widths,
+)
 
 AS_OF = "Summary!$B$10"  # the export date, a plain reference: a defined name could clash with a node's name
 FIRST_ROW = 5  # the first data row of the Benefits and Costs sheets (row 4 holds the headings)
@@ -175,7 +189,8 @@ def business_case_workbook(*, session: Session, initiative_id: int, as_of: date 
     assert summary is not None
     summary.title = "Summary"
     names = (
-        "Assumptions", "Model", "Benefits", "Baselines", "Costs", "Appraisal", "Cash v capacity", "Pipeline", "Notes"
+        "Assumptions", "Model", "Benefits", "Baselines", "Costs", "Appraisal", "Cash v capacity", "Pipeline", "Notes",
+        "Demand",
     )  # fmt: skip
     sheets = {name: book.create_sheet(name) for name in names}
     most_likely = _model_sheets(book, sheets["Assumptions"], sheets["Model"], model)
@@ -192,6 +207,7 @@ def business_case_workbook(*, session: Session, initiative_id: int, as_of: date 
     _pipeline_sheet(sheets["Pipeline"], layout, settings.stage_weights.model_dump())
     _summary_sheet(book, summary, initiative, appraised, layout, day)
     _notes_sheet(sheets["Notes"])
+    _demand_sheet(session, book, sheets["Demand"], initiative_id)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -694,3 +710,162 @@ def _notes_sheet(sheet: Worksheet) -> None:
         put_text(sheet, 5 + index, 1, name)
         put_text(sheet, 5 + index, 2, text).alignment = Alignment(wrap_text=True, vertical="top")
     widths(sheet, {1: 18, 2: 120})
+
+
+DEMAND_MONTHS = 12  # the sheet's span: the last year of counts, as a bound assumption takes by default
+
+
+def _demand_sheet(session: Session, book: Workbook, sheet: Worksheet, initiative_id: int) -> None:
+    """The organisation's contacts of the last 12 counted months by service, channel and demand type; the avoidable
+    share and cost to serve as formulas over them; and each bound assumption as a formula over the same counts."""
+    last = demand.summary(session=session, where=demand.DemandFilter()).last_month
+    title(sheet, "Demand", "The contacts behind the business case: the organisation's counts, every service and "
+                           "channel, over the last 12 counted months.")  # fmt: skip
+    if last is None:
+        put_text(sheet, 4, 1, "No contacts are counted yet.")
+        return
+    first = demand.month_start(demand.month_key(last) - DEMAND_MONTHS + 1)
+    where = demand.DemandFilter(from_month=first, to_month=last)
+    service = demand.summary(session=session, where=where)
+    first = service.first_month or first
+    months = demand.month_key(last) - demand.month_key(first) + 1
+    span = f"the {months} months {first:%B %Y} to {last:%B %Y}"
+    put_text(sheet, 2, 1, f"The contacts behind the business case: the organisation's counts over {span}, every "
+                          "service and channel (the Demand page and the API give the same figures).")  # fmt: skip
+    counts = demand.counts_by_service_channel_type(session=session, where=where)
+    kinds: list[DemandType] = [
+        entry for entry in demand.list_references(session=session, kind=demand.ReferenceList.demand_types)
+        if isinstance(entry, DemandType) and any(row[2] == entry.code for row in counts)
+    ]  # fmt: skip
+    kinds.sort(key=lambda entry: (entry.avoidable, entry.name))
+    cells: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    for service_code, channel_code, kind_code, contacts in counts:
+        cells[(service_code, channel_code)][kind_code] = contacts
+    channel_codes = [figures.channel for figures in service.channels]
+
+    # Figures first (rows 4-8), then the channels, the bound assumptions, and the counts at the foot.
+    channels_row = 11
+    bound = demand.bindings(session=session, initiative_id=initiative_id)
+    bound_row = channels_row + len(channel_codes) + 3
+    table_row = bound_row + max(len(bound), 1) + 4  # the counts' heading row; the avoidable flags sit above it
+    first_data, last_data = table_row + 1, table_row + max(len(cells), 1)
+    type_first = 3
+    avoidable_column = get_column_letter(type_first + len(kinds))
+    total_column = get_column_letter(type_first + len(kinds) + 1)
+    cost_column = get_column_letter(type_first + len(kinds) + 2)
+
+    def whole(column: str) -> str:
+        return f"${column}${first_data}:${column}${last_data}"
+
+    header_row(sheet, 4, ["Figure", "Value", "How it is made"])
+    figures = [
+        ("All contacts", f"=SUM({whole(total_column)})", WHOLE, "Every contact counted over the months."),
+        ("Avoidable contacts", f"=SUM({whole(avoidable_column)})", WHOLE, "Contacts of the demand types marked "
+                                                                           "avoidable (1 in the flag row)."),
+        ("Avoidable share", "=IF(B5=0,\"\",B6/B5)", SHARE, demand.AVOIDABLE_SHARE_DEFINITION),
+        ("Cost to serve (GBP)", f"=SUMPRODUCT({whole(total_column)},{whole(cost_column)})", MONEY,
+         "Each service and channel's contacts at its channel's cost per contact (the sum of the products)."),
+    ]  # fmt: skip
+    for index, (label, formula, number_format, how) in enumerate(figures):
+        put_text(sheet, 5 + index, 1, label)
+        put(sheet, 5 + index, 2, formula, number_format)
+        put_text(sheet, 5 + index, 3, how).alignment = Alignment(wrap_text=True, vertical="top")
+    uncosted = ", ".join(service.uncosted_channels)
+    put_text(sheet, 9, 1, "Channels with no cost per contact kept")
+    put_text(sheet, 9, 2, uncosted or "none")
+    put_text(sheet, 9, 3, "Their contacts are counted at no cost: the service gives no cost to serve over them "
+                          "until a cost per contact is kept for each." if uncosted else "")  # fmt: skip
+
+    header_row(sheet, channels_row, ["Channel", "Cost per contact (GBP)", "Contacts", "Share of contacts",
+                                     "Cost to serve (GBP)"])  # fmt: skip
+    cost_cell: dict[str, str] = {}
+    for index, figures_of in enumerate(service.channels):
+        r = channels_row + 1 + index
+        put_text(sheet, r, 1, figures_of.channel)
+        if figures_of.cost is not None and figures_of.contacts:
+            # The cost in force in each month, weighted by its contacts: the cost kept when it did not change.
+            put(sheet, r, 2, figures_of.cost / figures_of.contacts, MONEY)
+        put(sheet, r, 3, f"=SUMIF({whole('B')},A{r},{whole(total_column)})", WHOLE)
+        put(sheet, r, 4, f'=IF($B$5=0,"",C{r}/$B$5)', SHARE)
+        put(sheet, r, 5, f"=B{r}*C{r}", MONEY)
+        cost_cell[figures_of.channel] = f"$B${r}"
+    put_text(sheet, channels_row + len(channel_codes) + 1, 1,
+             "Cost per contact: the organisation's figure in force in each month, weighted by that month's contacts "
+             "where it changed within the months.")  # fmt: skip
+
+    header_row(sheet, bound_row, ["Assumption", "Figure", "Services", "Channels", "From the counts",
+                                  "In the model (Assumptions sheet)", "Where the model's value came from"])  # fmt: skip
+    if not bound:
+        put_text(sheet, bound_row + 1, 1, "No assumption of this initiative is bound to demand.")
+    for index, binding in enumerate(bound):
+        r = bound_row + 1 + index
+        put_text(sheet, r, 1, binding.assumption)
+        put_text(sheet, r, 2, demand.FIGURE_WORDS[binding.figure])
+        put_text(sheet, r, 3, ", ".join(binding.services) or "all")
+        put_text(sheet, r, 4, ", ".join(binding.channels) or "all")
+        view = demand.binding_view(session=session, binding=binding)
+        live = _bound_formula(binding, whole, avoidable_column, total_column, cost_column)
+        number_format = SHARE if binding.figure is DemandFigure.avoidable_share else NUMBER
+        if live is not None and view.span == span and view.value is not None:
+            put(sheet, r, 5, live, number_format)
+            came = f"Refreshed from these counts over {span}; 'From the counts' recomputes it live."
+        else:
+            put(sheet, r, 5, view.value, number_format)
+            came = (
+                f"Refreshed from the counts over {view.span}, months this table does not hold: 'From the counts' "
+                "is the service's figure, as a value."
+            )
+        if binding.assumption in book.defined_names:
+            put(sheet, r, 6, f"={binding.assumption}", number_format)
+        put_text(sheet, r, 7, came)
+
+    for index, kind in enumerate(kinds):
+        put(sheet, table_row - 1, type_first + index, 1 if kind.avoidable else 0)
+    put_text(sheet, table_row - 1, 2, "Avoidable (1) or not (0)")
+    header_row(sheet, table_row, ["Service", "Channel", *(kind.name for kind in kinds), "Avoidable", "All contacts",
+                                  "Cost per contact (GBP)"])  # fmt: skip
+    flags = f"${get_column_letter(type_first)}${table_row - 1}:${get_column_letter(type_first + len(kinds) - 1)}" \
+            f"${table_row - 1}"  # fmt: skip
+    for index, ((service_code, channel_code), by_kind) in enumerate(sorted(cells.items())):
+        r = first_data + index
+        put_text(sheet, r, 1, service_code)
+        put_text(sheet, r, 2, channel_code)
+        for offset, kind in enumerate(kinds):
+            put(sheet, r, type_first + offset, by_kind.get(kind.code, 0), WHOLE)
+        row_types = f"{get_column_letter(type_first)}{r}:{get_column_letter(type_first + len(kinds) - 1)}{r}"
+        put(sheet, r, type_first + len(kinds), f"=SUMPRODUCT({flags},{row_types})", WHOLE)
+        put(sheet, r, type_first + len(kinds) + 1, f"=SUM({row_types})", WHOLE)
+        if channel_code in cost_cell and sheet[cost_cell[channel_code].replace("$", "")].value is not None:
+            put(sheet, r, type_first + len(kinds) + 2, f"={cost_cell[channel_code]}", MONEY)
+    sheet.freeze_panes = f"C{first_data}"
+    sheet.auto_filter.ref = f"A{table_row}:{cost_column}{last_data}"
+    widths(sheet, {1: 36, 2: 22, 3: 60}, default=16, last=type_first + len(kinds) + 2)
+    for_print(sheet)
+
+
+def _bound_formula(
+    binding: DemandAssumption, whole: Callable[[str], str], avoidable: str, total: str, cost: str
+) -> str | None:
+    """The bound figure as a formula over the counts table (None for handling minutes, which it does not hold)."""
+    terms = []
+    for column, codes in (("A", binding.services), ("B", binding.channels)):
+        if codes:
+            either = "+".join(f'({whole(column)}="{code}")' for code in codes)
+            terms.append(either if len(codes) == 1 else f"(({either})>0)")
+    if binding.segments:
+        return None  # the table sums over segments
+    chosen = "*".join(terms) or "1"
+
+    def total_of(column: str) -> str:
+        # Multiplied, not passed as arrays: SUMPRODUCT counts TRUE as 0 in Excel unless arithmetic coerces it.
+        return f"SUMPRODUCT({chosen}*{whole(column)})" if terms else f"SUM({whole(column)})"
+
+    if binding.figure is DemandFigure.contacts:
+        return f"={total_of(total)}*12/{binding.months}"
+    if binding.figure is DemandFigure.avoidable_contacts:
+        return f"={total_of(avoidable)}*12/{binding.months}"
+    if binding.figure is DemandFigure.avoidable_share:
+        return f"={total_of(avoidable)}/{total_of(total)}"
+    if binding.figure is DemandFigure.cost_to_serve:
+        return f"=SUMPRODUCT({chosen}*{whole(total)}*{whole(cost)})*12/{binding.months}"
+    return None

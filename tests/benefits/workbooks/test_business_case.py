@@ -129,7 +129,7 @@ def test_the_workbook_is_laid_out_for_finance(session: Session, example: int) ->
 
     book = load_workbook(BytesIO(business_case_workbook(session=session, initiative_id=example, as_of=AS_OF)))
     assert book.sheetnames == ["Summary", "Assumptions", "Model", "Benefits", "Baselines", "Costs", "Appraisal",
-                               "Cash v capacity", "Pipeline", "Notes"]  # fmt: skip
+                               "Cash v capacity", "Pipeline", "Notes", "Demand"]  # fmt: skip
     assert {"phone_calls_a_year", "capacity_value"} <= set(book.defined_names)
     benefits = book["Benefits"]
     assert benefits.freeze_panes == "C5" and benefits.auto_filter.ref.startswith("A4:")
