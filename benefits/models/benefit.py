@@ -31,6 +31,7 @@ from benefits.columns import (
     utc_now,
 )
 from benefits.models.baseline import ApprovedBaseline, BaselineRead, BaselineVersion
+from benefits.models.person import named_person
 from benefits.stages import Category, Confidence, MeasuredAs, RealisationRoute, Stage
 from benefits.text import REQUIRED_REASON_PATTERN
 
@@ -43,9 +44,7 @@ class BenefitBase(SQLModel):
 
     title: Name = Field(max_length=200)
     description: LongText = Field(default="", sa_type=sa.Text)
-    owner: ShortText | None = Field(
-        default=None, max_length=200, description="A person in the service, by name or e-mail; read back as their name."
-    )
+    owner: ShortText | None = named_person()
     beneficiary: ShortText | None = Field(
         default=None, max_length=200, description="The customer segment or stakeholder who gains."
     )

@@ -23,6 +23,7 @@ from benefits.columns import (
     YearLabel,
     utc_now,
 )
+from benefits.models.person import named_person, person_link
 from benefits.periods import Granularity
 
 if TYPE_CHECKING:
@@ -42,30 +43,10 @@ class InitiativeBase(SQLModel):
 
     name: Name = Field(max_length=200)
     description: LongText = Field(default="", sa_type=sa.Text)
-    sponsor: ShortText | None = Field(
-        default=None, max_length=200, description="A person in the service, by name or e-mail; read back as their name."
-    )
-    sponsor_id: int | None = Field(
-        default=None,
-        ge=1,
-        le=2_147_483_647,
-        foreign_key="person.id",
-        ondelete="SET NULL",
-        index=True,
-        description="The person who sponsors the initiative.",
-    )
-    owner: ShortText | None = Field(
-        default=None, max_length=200, description="A person in the service, by name or e-mail; read back as their name."
-    )
-    owner_id: int | None = Field(
-        default=None,
-        ge=1,
-        le=2_147_483_647,
-        foreign_key="person.id",
-        ondelete="SET NULL",
-        index=True,
-        description="The person who owns the initiative (a programme manager edits what they own).",
-    )
+    sponsor: ShortText | None = named_person()
+    sponsor_id: int | None = person_link("The person who sponsors the initiative.")
+    owner: ShortText | None = named_person()
+    owner_id: int | None = person_link("The person who owns the initiative (a programme manager edits what they own).")
     start_date: Day | None = None
     end_date: Day | None = None
     fy_start_month: int = Field(default=4, ge=1, le=12, description="Month the financial year starts (4 = April).")

@@ -28,6 +28,7 @@ from benefits.columns import (
     YesNo,
     utc_now,
 )
+from benefits.models.person import named_person
 from benefits.xmr import Assurance, Direction
 
 MAX_OBSERVATIONS_PER_CALL = 10_000
@@ -57,9 +58,7 @@ class MeasureBase(SQLModel):
         default=None, max_length=60, description="The model node the measure evidences."
     )
     description: LongText = Field(default="", sa_type=sa.Text)
-    owner: ShortText | None = Field(
-        default=None, max_length=200, description="A person in the service, by name or e-mail; read back as their name."
-    )
+    owner: ShortText | None = named_person()
     cadence: Cadence = Field(
         default=Cadence.monthly, sa_type=EnumText(Cadence, 12), description="How often it is observed."
     )

@@ -3,7 +3,7 @@
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from pydantic import AfterValidator, BaseModel, SecretStr, StringConstraints, field_validator
@@ -60,6 +60,21 @@ def _person_name(name: str | None) -> str | None:
     if name is not None and ("@" in name or len(name.lower()) > 200):
         raise ValueError("a person's name has no @ (that is for e-mail addresses) and at most 200 characters")
     return name
+
+
+def named_person() -> Any:
+    """A field naming a person in the service by name or e-mail (an owner, a sponsor), read back as their name."""
+    return Field(
+        default=None, max_length=200, description="A person in the service, by name or e-mail; read back as their name."
+    )
+
+
+def person_link(description: str) -> Any:
+    """A stored reference to a person, kept as their id (set to nothing if the person is ever deleted)."""
+    return Field(
+        default=None, ge=1, le=2_147_483_647, foreign_key="person.id", ondelete="SET NULL", index=True,
+        description=description,
+    )  # fmt: skip
 
 
 class PersonBase(SQLModel):
