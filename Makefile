@@ -44,9 +44,9 @@ lint: install-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## Install everything, then ruff, mypy and the whole suite on SQLite and on a throwaway PostgreSQL
+## Install everything, then ruff, mypy and the whole suite on SQLite and on a throwaway PostgreSQL, one worker a core
 test: system-packages install-test lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadgroup
 
 ## Speed and memory benchmarks against the targets the issues name (not part of `make test`)
 bench: system-packages install-test bytecode

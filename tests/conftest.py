@@ -22,6 +22,18 @@ from tests.support.spreadsheet import SpreadsheetUnavailable, soffice
 DATABASES = ["sqlite", "postgresql"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep each module's tests on one database together when the suite runs on several workers (`make test`).
+
+    A worker then serves a module's tests in order, starts its module-scoped servers once, and, since the
+    collection puts every SQLite test before every PostgreSQL one, builds each database kind's engine once.
+    """
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        kind = callspec.params.get("database_kind", "") if callspec is not None else ""
+        item.add_marker(pytest.mark.xdist_group(f"{item.nodeid.split('::')[0]}:{kind}"))
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A PostgreSQL server for the whole run: the one named by BENEFITS_TEST_POSTGRES_URL, or a throwaway one."""
