@@ -6,6 +6,7 @@ databases.
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -14,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from benefits import appraisal, audit, cost_centres
+from benefits import appraisal, audit, cost_centres, register
 from benefits.actors import Actor
 from benefits.appraisal import penny
 from benefits.authz import Action, require
@@ -210,10 +211,13 @@ def cash_capacity_summary_checked(
     from_year: str | None = None,
     to_year: str | None = None,
     weighted: bool = False,
+    segments: Sequence[str] = (),
 ) -> CashCapacitySummary:
-    """The summary for a client's filters: the initiative must exist and the years must be in order."""
+    """The summary for a client's filters: the initiative must exist, the years be in order and the segments listed."""
     if initiative_id is not None:
         get_initiative(session=session, initiative_id=initiative_id)
+    if segments:
+        register.segment_ids(session=session, codes=segments)
     try:
         first = parse_period(from_year) if from_year else None
         last = parse_period(to_year) if to_year else None
@@ -222,7 +226,12 @@ def cash_capacity_summary_checked(
     if first is not None and last is not None and first > last:
         raise InvalidInput("'from' is after 'to'.", [Problem("range_inverted", "from must not be after to.", "from")])
     return cash_capacity_summary(
-        session=session, initiative_id=initiative_id, from_year=from_year, to_year=to_year, weighted=weighted
+        session=session,
+        initiative_id=initiative_id,
+        from_year=from_year,
+        to_year=to_year,
+        weighted=weighted,
+        segments=segments,
     )
 
 
@@ -257,11 +266,13 @@ def cash_capacity_summary(
     to_year: str | None = None,
     weighted: bool = False,
     today: date | None = None,
+    segments: Sequence[str] = (),
 ) -> CashCapacitySummary:
     """Financial benefits by year, route, stage and cost centre; cash planned, confirmed and at risk; flags.
 
-    One aggregate over the finance ledger gives everything; a second one, over the whole portfolio, gives the
-    cash claimed against each budget when the summary is of one initiative, since a budget is shared.
+    `segments` keeps only the benefits tagged with any of these customer segments (who gains). One aggregate over
+    the finance ledger gives everything; a second one, over the whole portfolio, gives the cash claimed against
+    each budget when the summary is of one initiative or of some segments, since a budget is shared.
     """
     settings, _ = appraisal.appraisal_settings(session=session)
     weights = {stage: Decimal(str(w)) for stage, w in settings.stage_weights.model_dump().items()}
@@ -297,6 +308,10 @@ def cash_capacity_summary(
     )
     if initiative_id is not None:
         grouped = grouped.where(entry.initiative_id == initiative_id)
+    if segments:
+        grouped = grouped.where(
+            register.reaches(entry.benefit_id, register.segment_ids(session=session, codes=segments))
+        )
     years: dict[int, _Year] = defaultdict(_Year)
     places: dict[tuple[str, int], _Place] = defaultdict(_Place)
     for row in session.execute(grouped):
@@ -317,7 +332,7 @@ def cash_capacity_summary(
             place.at_risk += _money(risk) * share
             place.claimed += _money(planned)
             place.benefits += int(count)
-    if initiative_id is not None and places:
+    if (initiative_id is not None or segments) and places:
         _portfolio_claims(session=session, places=places, in_years=in_years)
     budgets = {(b.cost_centre, b.year): b.amount for b in list_budgets(session=session)}
     return _assemble(

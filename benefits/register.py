@@ -31,6 +31,7 @@ from benefits.models import (
     RedeploymentConfirmation,
 )
 from benefits.models.baseline import BaselinePeriodRead, BaselineRead
+from benefits.models.demand import BenefitSegment, DemandSegment
 from benefits.periods import Period, PeriodError, parse_period_for
 from benefits.stages import (
     STAGE_ORDER,
@@ -337,10 +338,14 @@ def list_benefits(
     owner: str | None = None,
     category: Category | None = None,
     withdrawn: bool | None = None,
+    segments: Sequence[str] = (),
 ) -> Page[Benefit]:
-    """A page of an initiative's benefits by id, filtered by stage, route, owner, category and withdrawal."""
+    """A page of an initiative's benefits by id, filtered by stage, route, owner, category, withdrawal and the
+    customer segments they reach (any of those named)."""
     get_initiative(session=session, initiative_id=initiative_id)
     conditions: list[Any] = [Benefit.initiative_id == initiative_id]
+    if segments:
+        conditions.append(reaches(col(Benefit.id), segment_ids(session=session, codes=segments)))
     if stage is not None:
         conditions.append(col(Benefit.stage) == stage)
     if route is not None:
@@ -356,6 +361,35 @@ def list_benefits(
         select(Benefit).where(*conditions).options(*_loaded()).order_by(col(Benefit.id)).limit(limit).offset(offset)
     ).all()
     return Page(items=list(items), total=total, limit=limit, offset=offset)
+
+
+def segment_ids(*, session: Session, codes: Sequence[str], field: str = "segment") -> list[int]:
+    """The ids of the customer segments named by code (any case); a code not on the list is refused by name."""
+    # Imported here: the demand module reads measures, which read the register.
+    from benefits.demand import ReferenceList, how_to_add
+
+    wanted = {code.strip().lower() for code in codes}
+    listed = select(DemandSegment.code, DemandSegment.id).where(col(DemandSegment.code).in_(wanted))
+    found = {code: segment_id for code, segment_id in session.exec(listed).all() if segment_id is not None}
+    problems = [
+        Problem(
+            "unknown_segment",
+            f"There is no segment {code.strip()!r}; the segments are listed at GET /api/v1/demand/segments "
+            f"(or `benefits demand list segments`); to filter by a new one, {how_to_add(ReferenceList.segments)}.",
+            field,
+        )
+        for code in dict.fromkeys(code.strip().lower() for code in codes)
+        if code not in found
+    ]
+    if problems:
+        raise InvalidInput(problems[0].detail, problems)
+    return sorted({found[code] for code in wanted})
+
+
+def reaches(benefit_id: Any, segments: Sequence[int]) -> Any:
+    """A condition: the benefit whose id is in `benefit_id` is tagged with any of these segments (an EXISTS on the
+    tags, so a filter stays one query however many benefits match)."""
+    return sa.exists().where(col(BenefitSegment.benefit_id) == benefit_id, col(BenefitSegment.segment_id).in_(segments))
 
 
 def create_benefit(*, session: Session, initiative_id: int, fields: BenefitCreate, actor: Actor) -> Benefit:

@@ -41,7 +41,7 @@ def _finance_page(
             problems["initiative"] = "Choose an initiative from the list."
     if query.get("weighted", "") not in ("", "1", "true", "on"):
         problems["weighted"] = "Weighted is ticked (1) or left out."
-    years = {"from_year": query.get("from") or None, "to_year": query.get("to") or None}
+    years: dict[str, Any] = {"from_year": query.get("from") or None, "to_year": query.get("to") or None}
     weighted = query.get("weighted") in ("1", "true", "on")
     try:
         summary = finance.cash_capacity_summary_checked(

@@ -9,6 +9,7 @@ from api.deps import MAX_ID, SIGNED_IN, ActorDep, SessionDep
 from api.problems import PROBLEM_RESPONSES
 from benefits import finance
 from benefits.columns import YearLabel
+from benefits.models.demand import ReferenceCode
 from benefits.models.finance import BudgetIn, CashCapacitySummary
 
 router = APIRouter(prefix="/api/v1/finance", tags=["finance"], responses=PROBLEM_RESPONSES, dependencies=SIGNED_IN)
@@ -40,9 +41,16 @@ FiltersDep = Annotated[SummaryFilters, Depends(summary_filters)]
 
 
 @router.get("/cash-capacity", response_model=CashCapacitySummary)
-def cash_capacity(session: SessionDep, filters: FiltersDep) -> CashCapacitySummary:
+def cash_capacity(
+    session: SessionDep,
+    filters: FiltersDep,
+    segment: Annotated[
+        list[ReferenceCode],
+        Query(max_length=50, description="Customer segment codes: only benefits tagged with any of them (who gains)."),
+    ] = [],  # noqa: B006
+) -> CashCapacitySummary:
     """Financial benefits by year, route, stage and cost centre; cash planned, confirmed and at risk; flags."""
-    return finance.cash_capacity_summary_checked(session=session, **asdict(filters))
+    return finance.cash_capacity_summary_checked(session=session, **asdict(filters), segments=segment)
 
 
 @router.get("/budgets", response_model=list[BudgetIn])

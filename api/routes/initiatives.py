@@ -17,6 +17,7 @@ from benefits.models import (
     InitiativeUpdate,
     MembersUpdate,
 )
+from benefits.models.demand import ReferenceCode
 from benefits.stages import Category, RealisationRoute, Stage
 
 router = APIRouter(
@@ -102,8 +103,12 @@ def list_benefits(
     owner: Filter = None,
     category: Category | None = None,
     withdrawn: bool | None = None,
+    segment: Annotated[
+        list[ReferenceCode],
+        Query(max_length=50, description="Customer segment codes: only benefits tagged with any of them (who gains)."),
+    ] = [],  # noqa: B006
 ) -> PageRead[BenefitRead]:
-    """List an initiative's benefits, filtered by stage, route, owner, category or withdrawal."""
+    """List an initiative's benefits, filtered by stage, route, owner, category, withdrawal or who gains."""
     page = register.list_benefits(
         session=session,
         initiative_id=initiative_id,
@@ -114,6 +119,7 @@ def list_benefits(
         owner=owner,
         category=category,
         withdrawn=withdrawn,
+        segments=segment,
     )
     return page_read(page, register.benefit_view)
 
