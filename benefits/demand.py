@@ -316,6 +316,31 @@ def channel_costs(*, session: Session) -> list[tuple[str, ChannelCost]]:
     return [(code, cost) for code, cost in rows]
 
 
+@dataclass(frozen=True)
+class KeptCost:
+    """A cost per contact kept, with where it stands on a day: in force, replaced by a later one, or yet to start."""
+
+    channel: str
+    valid_from: dt.date
+    cost: Decimal
+    source: str
+    standing: str  # "in force", "replaced" or "from a later date"
+
+
+def cost_history(*, session: Session, on: dt.date) -> list[KeptCost]:
+    """Every cost per contact kept, by channel then date, each said as in force on `on`, replaced, or still to come."""
+    found = []
+    kept = channel_costs(session=session)
+    for code, cost in kept:
+        if cost.valid_from > on:
+            standing = "from a later date"
+        else:
+            later = [other for other, row in kept if other == code and on >= row.valid_from > cost.valid_from]
+            standing = "replaced" if later else "in force"
+        found.append(KeptCost(code, cost.valid_from, cost.cost, cost.source, standing))
+    return found
+
+
 # --- Analysis --------------------------------------------------------------------------------------------------
 
 
@@ -588,6 +613,11 @@ def feed_measure(
     return refresh_measure(session=session, measure_id=measure_id, actor=actor)
 
 
+def measure_feed(*, session: Session, measure_id: int) -> DemandMeasure | None:
+    """What feeds a measure from the contact counts (its figure and filters), or None when it is not demand-fed."""
+    return session.get(DemandMeasure, measure_id)
+
+
 def refresh_measure(*, session: Session, measure_id: int, actor: Actor) -> ObservationsRecorded:
     """Record a demand-fed measure's observations from the counts as they stand; months unchanged stay as they are."""
     feed = session.get(DemandMeasure, measure_id)
@@ -807,6 +837,35 @@ def bindings(*, session: Session, initiative_id: int) -> list[DemandAssumption]:
             .order_by(col(DemandAssumption.assumption))
         ).all()
     )
+
+
+@dataclass(frozen=True)
+class BoundAssumption:
+    """A bound assumption as a page lists it: its binding, and the assumption as the model now holds it."""
+
+    binding: DemandAssumptionRead
+    label: str
+    unit: str
+    value: float | None
+    source: str
+
+
+def bound_assumptions(*, session: Session, initiative_id: int) -> list[BoundAssumption]:
+    """The initiative's assumptions bound to demand, each with its figure's value now and the model's value now."""
+    nodes = {node.name: node for node in cause_models.get_model(session=session, initiative_id=initiative_id).nodes}
+    found = []
+    for binding in bindings(session=session, initiative_id=initiative_id):
+        node = nodes.get(binding.assumption)
+        found.append(
+            BoundAssumption(
+                binding=binding_view(session=session, binding=binding),
+                label=(node.label if node is not None else "") or binding.assumption,
+                unit=node.unit if node is not None else "",
+                value=node.value if node is not None else None,
+                source=node.source if node is not None else "",
+            )
+        )
+    return found
 
 
 def bind_assumption(

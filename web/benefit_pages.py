@@ -18,6 +18,7 @@ from api.problems import status_for
 from benefits import baselines, confirmations, finance, measures, owners, pipeline, register
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
+from benefits.demand import Tagged
 from benefits.errors import DomainError, NotFound
 from benefits.models import BenefitRead, BenefitUpdate, ProfileEntryIn
 from benefits.models.baseline import (
@@ -30,6 +31,7 @@ from benefits.models.baseline import (
 from benefits.models.benefit import ReversalCreate
 from benefits.stages import STAGE_ORDER, RealisationRoute, Stage, counts_as_money
 from web.charts import describe_profile, profile_svg
+from web.demand_list_pages import Picked, segments_context, tag_segments
 from web.forms import FormFields, about_the_form, field_errors, problem_fields, redirect_done, typed_amount
 from web.initiative_forms import benefit_forms
 from web.render import problems_text, render, typed
@@ -87,6 +89,8 @@ def _benefit_page(
         "measures": measures.tracking(session=session, benefit_id=view.id), **_profile_chart(session, view),
         **benefit_forms(session, benefit, values or {}),
         "earlier_stages": [stage.value for stage in STAGE_ORDER if stage.rank < current_rank],
+        **segments_context(session, Tagged.benefits, view.id, chosen=(values or {}).get("segments"),
+                           error=(errors or {}).get("segments")),
     }, status_code=status_code)  # fmt: skip
 
 
@@ -184,6 +188,21 @@ def edit(benefit_id: ResourceId, request: Request, session: SessionDep, actor: P
     except DomainError as error:
         return _refused_edit(request, session, actor, benefit_id, problem_fields(error), sent)
     return redirect_done(f"/benefits/{benefit_id}#done", "details")
+
+
+@router.post("/benefits/{benefit_id}/segments", response_class=HTMLResponse)
+def tag_benefit(
+    benefit_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields, picked: Picked
+) -> Response:
+    """Say which customer segments gain from the benefit (the ticks replace those kept); kept in its history."""
+    check_csrf(request, str(form.get("csrf", "")))
+    _may_edit(session, actor, benefit_id)
+    chosen = picked["segments"]
+    refused, status = tag_segments(session, actor, Tagged.benefits, benefit_id, chosen)
+    if refused is not None:
+        errors = {"segments": refused}
+        return _benefit_page(request, session, actor, benefit_id, errors, {"segments": chosen}, status_code=status)
+    return redirect_done(f"/benefits/{benefit_id}#who-gains", "segments")
 
 
 def _refused_edit(

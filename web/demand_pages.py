@@ -20,12 +20,17 @@ from benefits.demand import DemandFilter, ReferenceList
 from benefits.demand_import import MAX_CSV_BYTES, ContactSheet, load_contacts, read_contacts
 from benefits.errors import DomainError, Problem
 from benefits.models.demand import DemandFigure
+from web import demand_assumption_pages, demand_list_pages
 from web.forms import about_the_form
 from web.render import render
 from web.session import SESSION_COOKIE, PageActor, SignInRequired, check_csrf
 from web.xmr_chart import xmr_svg
 
 router = APIRouter(include_in_schema=False)
+# The reference lists, costs per contact and an initiative's bound assumptions are pages of their own, served with
+# this one.
+router.include_router(demand_list_pages.router)
+router.include_router(demand_assumption_pages.router)
 PAGE = "/demand"
 
 
@@ -86,6 +91,7 @@ def _page(
         "problems": problems or [],
         "svg": xmr_svg(chart, title="Avoidable share of contact, by month", unit="share") if chart.points else None,
         "may_load": allowed(session=session, actor=actor, action=Action.manage_demand),
+        "lists": demand_list_pages.TITLES,
     }
     return render(request, "demand.html", context, status_code=status_code, block="content")
 

@@ -14,13 +14,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep, undone_on_refusal
-from benefits import cause_models, initiatives, measures, owners, register
+from api.problems import status_for
+from benefits import cause_models, demand, initiatives, measures, owners, register
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
+from benefits.demand import DemandFilter, ReferenceList, Tagged
 from benefits.errors import DomainError
+from benefits.models.demand import DemandFigure, DemandMeasureIn
 from benefits.models.initiative import Initiative
 from benefits.models.measure import Cadence, Measure, MeasureCreate, MeasureUpdate, ObservationIn
 from benefits.xmr import Direction
+from web.demand_list_pages import LISTED, Picked, on_pages, said_on_pages, segments_context, tag_segments
 from web.forms import FormFields, about_the_form, field_errors, problem_fields, typed_amount
 from web.render import problems_text, render, typed
 from web.session import PageActor, check_csrf
@@ -50,6 +54,14 @@ MEASURE_FIELDS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
      "textarea", []),
 ]  # fmt: skip
 DATE_SEPARATORS = re.compile(r"[\s,;]+")
+# A demand figure as a measure's monthly observation.
+FED_FIGURES = {
+    DemandFigure.contacts: "contacts a month",
+    DemandFigure.avoidable_contacts: "avoidable contacts a month",
+    DemandFigure.avoidable_share: "the avoidable share (NI14) each month, from 0 to 1",
+    DemandFigure.handling_minutes: "handling minutes a month",
+    DemandFigure.cost_to_serve: "cost to serve a month (£)",
+}
 
 
 def _number(text: str) -> Decimal:
@@ -241,6 +253,10 @@ def done_message(request: Request) -> str:
         return "Measure added. Record its observations below."
     if done == "edited":
         return "Your changes to the measure are saved."
+    if done in ("fed", "refreshed"):
+        added, changed = _count(request, "added"), _count(request, "changed")
+        how = "Fed from the contact counts" if done == "fed" else "Refreshed from the contact counts"
+        return f"{how}: {_plural(added, 'observation')} added, {_plural(changed, 'observation')} changed."
     if done == "recorded":
         added, changed = _count(request, "added"), _count(request, "changed")
         if not added and not changed:
@@ -251,18 +267,41 @@ def done_message(request: Request) -> str:
     return ""
 
 
+def _demand_feed(session: Any, measure_id: int, sent: dict[str, Any] | None) -> dict[str, Any]:
+    """What the measure page shows of its feed from the contact counts: the feed kept, and the form's choices."""
+    feed = demand.measure_feed(session=session, measure_id=measure_id)
+    lists = {kind.value: demand.list_references(session=session, kind=kind)
+             for kind in (ReferenceList.services, ReferenceList.channels, ReferenceList.segments)}  # fmt: skip
+    names = {kind: {entry.code: entry.name for entry in entries} for kind, entries in lists.items()}
+    over = ""
+    if feed is not None:
+        chosen = {"services": feed.services, "channels": feed.channels, "segments": feed.segments}
+        over = "; ".join(f"{kind} {', '.join(names[kind].get(code, code) for code in codes)}"
+                         for kind, codes in chosen.items() if codes) or "every service and channel"  # fmt: skip
+    start = {"figure": feed.figure.value if feed else "", **({name: list(getattr(feed, name)) for name in LISTED}
+                                                              if feed else {name: [] for name in LISTED})}  # fmt: skip
+    return {"feed": feed, "feed_over": over, "feed_lists": lists, "feed_names": names, "feed_figures": FED_FIGURES,
+            "feed_sent": sent or start}  # fmt: skip
+
+
 def _measure_page(
-    request: Request, session: Any, actor: Actor, measure_id: int, error: str | None = None, status_code: int = 200
-) -> HTMLResponse:
+    request: Request, session: Any, actor: Actor, measure_id: int, error: str | None = None, status_code: int = 200,
+    *, errors: dict[str, str] | None = None, sent: dict[str, Any] | None = None,
+) -> HTMLResponse:  # fmt: skip
     measure = measures.get_measure(session=session, measure_id=measure_id)
     chart = measures.chart(session=session, measure_id=measure_id)
+    errors = errors or {}
     return render(request, "measure.html", {
+        **segments_context(session, Tagged.measures, measure_id, chosen=(sent or {}).get("tagged"),
+                           error=errors.get("segments")),
+        **_demand_feed(session, measure_id, sent if "figure" in (sent or {}) else None), "errors": errors,
         "actor": actor, "measure": measures.measure_view(session=session, measure=measure), "chart": chart,
         "svg": xmr_svg(chart, title=f"XmR chart of {measure.name}", unit=measure.unit),
         "ranges": describe_ranges(chart, unit=measure.unit), "figure": measures.figure,
         "may_edit": allowed(session=session, actor=actor, action=Action.edit_initiative,
                             initiative_id=measure.initiative_id),
-        "error": error, "today": date.today().isoformat(), "done": "" if error else done_message(request),
+        "error": error, "today": date.today().isoformat(),
+        "done": "" if error or errors else done_message(request),
     }, status_code=status_code)  # fmt: skip
 
 
@@ -325,3 +364,66 @@ def upload(
     except DomainError as error:
         return _measure_page(request, session, actor, measure_id, problems_text(error), status_code=422)
     return _record(request, session, actor, measure_id, rows)
+
+
+@router.post("/measures/{measure_id}/segments", response_class=HTMLResponse)
+def tag_measure(
+    measure_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields, picked: Picked
+) -> Response:
+    """Say which customer segments the measure is about (the ticks replace those kept); kept in its history."""
+    check_csrf(request, form.get("csrf", ""))
+    measure = measures.get_measure(session=session, measure_id=measure_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=measure.initiative_id)
+    refused, status = tag_segments(session, actor, Tagged.measures, measure_id, picked["segments"])
+    if refused is not None:
+        return _measure_page(request, session, actor, measure_id, status_code=status, errors={"segments": refused},
+                             sent={"tagged": picked["segments"]})  # fmt: skip
+    return RedirectResponse(f"/measures/{measure_id}?done=segments#who-gains", status_code=303)
+
+
+@router.post("/measures/{measure_id}/demand", response_class=HTMLResponse)
+def feed_measure(
+    measure_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields, picked: Picked
+) -> Response:
+    """Feed the measure from the contact counts: its observations become the figure chosen, month by month."""
+    check_csrf(request, form.get("csrf", ""))
+    measure = measures.get_measure(session=session, measure_id=measure_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=measure.initiative_id)
+    sent: dict[str, Any] = {"figure": form.get("figure", "").strip(), **picked}
+    try:
+        fields = DemandMeasureIn.model_validate({name: value for name, value in sent.items() if value != ""})
+        where = DemandFilter(services=tuple(fields.services), channels=tuple(fields.channels),
+                             segments=tuple(fields.segments))  # fmt: skip
+        with undone_on_refusal(session):
+            recorded = demand.feed_measure(session=session, measure_id=measure_id, figure=fields.figure, where=where,
+                                           actor=actor)  # fmt: skip
+    except ValidationError as error:
+        errors = {f"feed_{name}" if name in LISTED else name: text for name, text in field_errors(error).items()}
+        if "figure" in errors:
+            errors["figure"] = "Choose the demand figure that feeds the measure."
+        return _measure_page(request, session, actor, measure_id, status_code=422, errors=errors, sent=sent)
+    except DomainError as error:
+        about_the_form(error)
+        # The lists' errors are the feed's own: the segments form beside it has a `segments` of its own.
+        errors = {f"feed_{name}" if name in LISTED else "figure": text for name, text in said_on_pages(error).items()}
+        return _measure_page(request, session, actor, measure_id, status_code=status_for(error), errors=errors,
+                             sent=sent)  # fmt: skip
+    return _done(measure_id, "fed", added=recorded.added, changed=recorded.changed)
+
+
+@router.post("/measures/{measure_id}/demand/refresh", response_class=HTMLResponse)
+def refresh_measure(
+    measure_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields
+) -> Response:
+    """Record the demand-fed measure's observations again from the counts as they stand."""
+    check_csrf(request, form.get("csrf", ""))
+    measure = measures.get_measure(session=session, measure_id=measure_id)
+    require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=measure.initiative_id)
+    try:
+        with undone_on_refusal(session):
+            recorded = demand.refresh_measure(session=session, measure_id=measure_id, actor=actor)
+    except DomainError as error:
+        said = on_pages(problems_text(about_the_form(error)))
+        return _measure_page(request, session, actor, measure_id, status_code=status_for(error),
+                             errors={"refresh": said})  # fmt: skip
+    return _done(measure_id, "refreshed", added=recorded.added, changed=recorded.changed)

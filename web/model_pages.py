@@ -13,7 +13,7 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep, undone_on_refusal
-from benefits import cause_models, formatting, initiatives, measures, register, switching
+from benefits import cause_models, demand, formatting, initiatives, measures, register, switching
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
 from benefits.cause_models import StoredModel
@@ -649,6 +649,8 @@ def _model_page(
         "actor": actor, "may_edit": may_edit, "draft": draft, "has_draft": stored.draft is not None,
         "values_now": _values_now(stored), "saved": saved, "checked": posted is not None,
         "kinds": [kind.value for kind in NodeKind], "distributions": [d.value for d in Distribution],
+        "demand_bound": demand.bound_assumptions(session=session, initiative_id=initiative_id),
+        "demand_words": demand.FIGURE_WORDS,
     }, status_code=status_code)  # fmt: skip
 
 
