@@ -16,7 +16,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, func, select
 
-from benefits import appraisal, finance, listing, measures
+from benefits import appraisal, finance, listing, measures, register
 from benefits.columns import SCALE
 from benefits.discounting import SCHEDULES, DiscountSchedule
 from benefits.ledger import LEDGER
@@ -64,16 +64,41 @@ def _among(column: Any, initiative_ids: Sequence[int]) -> Any:
     return column.in_(initiative_ids) if len(initiative_ids) <= listing.MANY_IDS else sa.true()
 
 
-def portfolio_overview(*, session: Session, today: date | None = None) -> list[InitiativeOverview]:
-    """Every initiative with its funnel, appraisal, cash and capacity this financial year, and measure signals."""
-    initiatives = session.exec(select(Initiative).order_by(col(Initiative.name), col(Initiative.id))).all()
-    return _overviews(session=session, initiatives=initiatives, day=today or date.today(), signals=None)
+def portfolio_overview(*, session: Session, today: date | None = None, segment: str = "") -> list[InitiativeOverview]:
+    """Every initiative with its funnel, appraisal, cash and capacity this financial year, and measure signals.
+
+    With a `segment` (its code), only the initiatives with a live benefit tagged with it, their funnels, cash and
+    capacity counting those benefits alone."""
+    tagged = _tagged(session=session, segment=segment)
+    statement = select(Initiative).order_by(col(Initiative.name), col(Initiative.id))
+    if tagged is not None:
+        statement = statement.where(col(Initiative.id).in_(_reaching(tagged)))
+    initiatives = session.exec(statement).all()
+    return _overviews(session=session, initiatives=initiatives, day=today or date.today(), signals=None, tagged=tagged)
+
+
+def _tagged(*, session: Session, segment: str) -> list[int] | None:
+    """The id of the segment chosen (as a list, for `register.reaches`), or None when every benefit counts."""
+    return register.segment_ids(session=session, codes=[segment]) if segment.strip() else None
+
+
+def _reaching(tagged: Sequence[int]) -> Any:
+    """The initiatives with a live benefit tagged with one of these segments."""
+    return sa.select(col(Benefit.initiative_id)).where(
+        col(Benefit.withdrawn).is_(False), register.reaches(col(Benefit.id), tagged)
+    )
 
 
 def _overviews(
-    *, session: Session, initiatives: Sequence[Initiative], day: date, signals: dict[int, int] | None
+    *,
+    session: Session,
+    initiatives: Sequence[Initiative],
+    day: date,
+    signals: dict[int, int] | None,
+    tagged: Sequence[int] | None = None,
 ) -> list[InitiativeOverview]:
-    """These initiatives as the dashboard shows them, reading only their own rows (all rows, when they are many)."""
+    """These initiatives as the dashboard shows them, reading only their own rows (all rows, when they are many);
+    with `tagged` segments, the funnel, cash, capacity and risk count only the benefits tagged with one of them."""
     ids = [initiative.id for initiative in initiatives if initiative.id is not None]
     if not ids:
         return []
@@ -83,13 +108,15 @@ def _overviews(
         for person in session.exec(select(Person).where(col(Person.id).in_(owner_ids))).all()
     } if owner_ids else {}  # fmt: skip
     counts: dict[tuple[int, str], int] = {}
+    entry = LEDGER.c
+    of_benefits = [] if tagged is None else [register.reaches(col(Benefit.id), tagged)]
+    of_entries = [] if tagged is None else [register.reaches(entry.benefit_id, tagged)]
     for initiative_id, stage, count in session.execute(
         sa.select(col(Benefit.initiative_id), col(Benefit.stage), func.count())
-        .where(col(Benefit.withdrawn).is_(False), _among(col(Benefit.initiative_id), ids))
+        .where(col(Benefit.withdrawn).is_(False), _among(col(Benefit.initiative_id), ids), *of_benefits)
         .group_by(col(Benefit.initiative_id), col(Benefit.stage))
     ):
         counts[(initiative_id, str(stage))] = int(count)
-    entry = LEDGER.c
     values: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     cash: dict[int, Decimal] = defaultdict(Decimal)
     capacity: dict[int, Decimal] = defaultdict(Decimal)
@@ -103,7 +130,7 @@ def _overviews(
     grouped = (
         sa.select(entry.initiative_id, entry.stage, func.sum(entry.value), this_years(RealisationRoute.cash),
                   this_years(RealisationRoute.capacity), func.sum(finance.cash_at_risk(day)))
-        .where(_among(entry.initiative_id, ids))
+        .where(_among(entry.initiative_id, ids), *of_entries)
         .group_by(entry.initiative_id, entry.stage)
     )  # fmt: skip
     for initiative_id, stage, raw, cash_now, capacity_now, risk in session.execute(grouped):
@@ -203,6 +230,9 @@ class OverviewQuery(BaseModel):
     q: str = PydanticField(default="", max_length=200, description="Words the initiative's name contains.")
     cash_at_risk: bool = PydanticField(default=False, description="Only initiatives with cash at risk.")
     signals: bool = PydanticField(default=False, description="Only initiatives with a measure signalling.")
+    segment: str = PydanticField(
+        default="", max_length=40, description="Who gains: a customer segment's code; only its tagged benefits count."
+    )
     page: int = PydanticField(default=1, ge=1, le=1_000_000, description="Which page of initiatives, from 1.")
 
 
@@ -326,17 +356,29 @@ def _start_months(session: Session) -> set[int]:
     return {int(month) for month in session.execute(sa.select(col(Initiative.fy_start_month)).distinct()).scalars()}
 
 
-def _with_cash_at_risk(day: date) -> Any:
-    """The initiatives with cash at risk: a started period of cash planned but not all confirmed."""
+def _with_cash_at_risk(day: date, tagged: Sequence[int] | None = None) -> Any:
+    """The initiatives with cash at risk: a started period of cash planned but not all confirmed (of a benefit
+    tagged with one of the `tagged` segments, when there are some)."""
     entry = LEDGER.c
+    of_entries = [] if tagged is None else [register.reaches(entry.benefit_id, tagged)]
     return sa.select(entry.initiative_id).where(
-        entry.route == RealisationRoute.cash.value, finance.cash_at_risk(day) > 0
+        entry.route == RealisationRoute.cash.value, finance.cash_at_risk(day) > 0, *of_entries
     )
 
 
-def _conditions(*, session: Session, query: OverviewQuery, day: date, signals: dict[int, int] | None) -> list[Any]:
-    """The query's filters, in SQL over the initiatives joined to their owners (as `filter_overview` has them)."""
+def _conditions(
+    *,
+    session: Session,
+    query: OverviewQuery,
+    day: date,
+    signals: dict[int, int] | None,
+    tagged: Sequence[int] | None = None,
+) -> list[Any]:
+    """The query's filters, in SQL over the initiatives joined to their owners (as `filter_overview` has them, with
+    the segment's initiatives as `portfolio_overview` chooses them)."""
     found: list[Any] = []
+    if tagged is not None:
+        found.append(col(Initiative.id).in_(_reaching(tagged)))
     if query.owner:
         # Matched in Python against the owners there are, so case is folded as Python folds it, for any script.
         wanted = query.owner.strip().casefold()
@@ -346,7 +388,7 @@ def _conditions(*, session: Session, query: OverviewQuery, day: date, signals: d
     for word in query.q.casefold().split():
         found.append(func.lower(col(Initiative.name)).contains(word, autoescape=True))
     if query.cash_at_risk:
-        found.append(col(Initiative.id).in_(_with_cash_at_risk(day)))
+        found.append(col(Initiative.id).in_(_with_cash_at_risk(day, tagged)))
     if query.signals:
         assert signals is not None
         found.append(col(Initiative.id).in_([key for key, count in signals.items() if count > 0]))
@@ -385,9 +427,18 @@ def _signal_counts(session: Session, counts: dict[int, int]) -> Any:
     return sa.select(key, sa.cast(listed.c.value, sa.Integer).label("figure")).subquery("figures")
 
 
-def _figure(*, session: Session, column: OverviewColumn, day: date, signals: dict[int, int] | None) -> Any:
-    """A subquery of (initiative_id, figure) for a column that holds a figure, or None for a column of text."""
+def _figure(
+    *,
+    session: Session,
+    column: OverviewColumn,
+    day: date,
+    signals: dict[int, int] | None,
+    tagged: Sequence[int] | None = None,
+) -> Any:
+    """A subquery of (initiative_id, figure) for a column that holds a figure, or None for a column of text; the
+    ledger's figures count only the benefits tagged with one of the `tagged` segments, when there are some."""
     entry = LEDGER.c
+    of_entries = [] if tagged is None else [register.reaches(entry.benefit_id, tagged)]
     routes = {
         OverviewColumn.cash_this_year: RealisationRoute.cash,
         OverviewColumn.capacity_this_year: RealisationRoute.capacity,
@@ -396,7 +447,8 @@ def _figure(*, session: Session, column: OverviewColumn, day: date, signals: dic
         this_year = _this_year(day, _start_months(session))
         return (
             sa.select(entry.initiative_id.label("initiative_id"), func.sum(entry.value).label("figure"))
-            .where(entry.route == routes[column].value, entry.year.in_([day.year - 1, day.year]), this_year)
+            .where(entry.route == routes[column].value, entry.year.in_([day.year - 1, day.year]), this_year,
+                   *of_entries)
             .group_by(entry.initiative_id)
             .subquery("figures")
         )  # fmt: skip
@@ -404,7 +456,7 @@ def _figure(*, session: Session, column: OverviewColumn, day: date, signals: dic
         return (
             sa.select(entry.initiative_id.label("initiative_id"),
                       func.sum(finance.cash_at_risk(day)).label("figure"))
-            .where(entry.route == RealisationRoute.cash.value)
+            .where(entry.route == RealisationRoute.cash.value, *of_entries)
             .group_by(entry.initiative_id)
             .subquery("figures")
         )  # fmt: skip
@@ -444,12 +496,13 @@ def overview_page(
     # Signals are drawn from each measure's chart, not summed in SQL: all of them only when the query needs them.
     needs_signals = query.signals or query.sort is OverviewColumn.signals
     everywhere = measures.signalling(session=session) if needs_signals else None
-    conditions = _conditions(session=session, query=query, day=day, signals=everywhere)
+    tagged = _tagged(session=session, segment=query.segment)
+    conditions = _conditions(session=session, query=query, day=day, signals=everywhere, tagged=tagged)
     chosen = _chosen(conditions)
     count = int(session.execute(sa.select(func.count()).select_from(chosen.subquery())).scalar_one())
     pages = max(1, -(-count // size))
     page = min(query.page, pages)
-    figures = _figure(session=session, column=query.sort, day=day, signals=everywhere)
+    figures = _figure(session=session, column=query.sort, day=day, signals=everywhere, tagged=tagged)
     ordered = chosen
     if figures is not None:
         ordered = ordered.outerjoin(figures, figures.c.initiative_id == col(Initiative.id))
@@ -457,7 +510,8 @@ def overview_page(
     ids = list(session.execute(ordered.limit(size).offset((page - 1) * size)).scalars())
     found = {initiative.id: initiative for initiative in
              session.exec(select(Initiative).where(col(Initiative.id).in_(ids))).all()} if ids else {}  # fmt: skip
-    shown = _overviews(session=session, initiatives=[found[key] for key in ids], day=day, signals=everywhere)
+    shown = _overviews(session=session, initiatives=[found[key] for key in ids], day=day, signals=everywhere,
+                       tagged=tagged)  # fmt: skip
     anything = count > 0 or session.execute(sa.select(col(Initiative.id)).limit(1)).first() is not None
     return OverviewPage(initiatives=shown, page=page, pages=pages, size=size, chosen=count,
                         owners=owner_names(session=session), any_initiatives=anything)  # fmt: skip
@@ -465,10 +519,11 @@ def overview_page(
 
 def portfolio_totals(*, session: Session, query: OverviewQuery, today: date | None = None) -> PortfolioTotals:
     """The whole portfolio's figures (of the initiatives the query's filters choose): the money from one aggregate
-    over the finance ledger, the benefits counted by stage in one more."""
+    over the finance ledger, the benefits counted by stage in one more; with a segment, of its tagged benefits."""
     day = today or date.today()
     everywhere = measures.signalling(session=session) if query.signals else None
-    conditions = _conditions(session=session, query=query, day=day, signals=everywhere)
+    tagged = _tagged(session=session, segment=query.segment)
+    conditions = _conditions(session=session, query=query, day=day, signals=everywhere, tagged=tagged)
     chosen = _chosen(conditions)
     entry = LEDGER.c
     this_year = _this_year(day, _start_months(session))
@@ -486,6 +541,9 @@ def portfolio_totals(*, session: Session, query: OverviewQuery, today: date | No
     if conditions:
         money = money.where(entry.initiative_id.in_(chosen))
         counted = counted.where(col(Benefit.initiative_id).in_(chosen))
+    if tagged is not None:
+        money = money.where(register.reaches(entry.benefit_id, tagged))
+        counted = counted.where(register.reaches(col(Benefit.id), tagged))
     *by_stage, cash, capacity, risk = session.execute(money).one()
     counts = {str(stage): int(number) for stage, number in session.execute(counted.group_by(col(Benefit.stage)))}
     initiatives = int(session.execute(sa.select(func.count()).select_from(chosen.subquery())).scalar_one())
