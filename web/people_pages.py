@@ -1,5 +1,5 @@
-"""The admin's pages: the people (everyone reads the list; an admin adds people, changes roles, deactivates and
-resets passwords) and the audit trail (admin, finance, board).
+"""The admin's pages: the people (everyone reads the list; an admin adds people, changes names, e-mails and roles,
+turns digests on and off, deactivates and resets passwords) and the audit trail (admin, finance, board).
 
 No handler here commits or rolls back: a refused form changes nothing before it is refused, so the request's own
 unit of work (`api.deps.get_session`) ends every request.
@@ -43,6 +43,9 @@ DONE = {
     "role": "{name} is now {role}.",
     "deactivated": "{name} was deactivated: they can no longer sign in or use their tokens.",
     "reactivated": "{name} was reactivated: they can sign in and use their tokens again.",
+    "details": "{name}'s name and e-mail were saved; what they own carries the name.",
+    "digests_on": "{name} is e-mailed a digest when something new falls due from them.",
+    "digests_off": "{name} is no longer e-mailed digests; their work still shows on their My work page.",
 }
 
 
@@ -74,14 +77,14 @@ def _people_page(
     request: Request, session: Any, actor: Actor, *, notice: str | None = None,
     errors: dict[str, str] | None = None, sent: dict[str, str] | None = None,
     row_errors: dict[int, dict[str, str]] | None = None, new_password: tuple[str, str] | None = None,
-    status_code: int = 200,
+    row_sent: dict[int, dict[str, str]] | None = None, status_code: int = 200,
 ) -> HTMLResponse:  # fmt: skip
     listed = people.list_people(session=session, limit=PEOPLE_SHOWN, offset=0)
     response = render(request, "people.html", {
         "actor": actor, "people": listed.items, "total": listed.total, "roles": list(Role),
         "role_label": role_label, "may_manage": allowed(session=session, actor=actor, action=Action.manage_people),
         "notice": notice, "errors": errors or {}, "sent": sent or {}, "row_errors": row_errors or {},
-        "new_password": new_password,
+        "new_password": new_password, "row_sent": row_sent or {},
     }, status_code=status_code)  # fmt: skip
     # The page may show a new password: never kept by a cache, nor brought back from the browser's history.
     response.headers["Cache-Control"] = "no-store"
@@ -92,7 +95,8 @@ def _people_page(
 def people_page(request: Request, session: SessionDep, actor: PageActor, done: str = "", person: str = "") -> Response:
     """Everyone: name, e-mail, role and whether active; for an admin, the forms to change them.
 
-    After a change, `?done=added|role|deactivated|reactivated&person={id}` says what was done.
+    After a change, `?done=added|role|deactivated|reactivated|details|digests_on|digests_off&person={id}` says
+    what was done.
     """
     return _people_page(request, session, actor, notice=_notice(session, done[:20], person[:20]))
 
@@ -121,9 +125,11 @@ def add_person(request: Request, session: SessionDep, actor: PageActor, form: Fo
 
 
 def _change(
-    request: Request, session: Any, actor: Actor, person_id: int, field: str, changes: PersonUpdate, version: str
-) -> Response | None:
-    """Make the change; None when done, else the page with the refusal beside the field of the row it was made in."""
+    request: Request, session: Any, actor: Actor, person_id: int, field: str, changes: PersonUpdate, version: str,
+    sent: dict[str, str] | None = None,
+) -> Response | None:  # fmt: skip
+    """Make the change; None when done, else the page with the refusal beside the field of the row it was made in
+    (and what was typed there, kept)."""
     try:
         with undone_on_refusal(session):
             people.update_person(
@@ -132,8 +138,45 @@ def _change(
     except DomainError as error:
         refused = about_the_form(error)  # no such person, or not allowed: a refusal page
         row_errors = {person_id: {field: f"Nothing was changed: {problems_text(refused)}"}}
-        return _people_page(request, session, actor, row_errors=row_errors, status_code=status_for(refused))
+        row_sent = {person_id: sent} if sent else None
+        return _people_page(
+            request, session, actor, row_errors=row_errors, row_sent=row_sent, status_code=status_for(refused)
+        )
     return None
+
+
+@router.post(PEOPLE + "/{person_id}/details", response_class=HTMLResponse)
+def change_details(
+    person_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields
+) -> Response:
+    """Change a person's name and e-mail (admin); what they own is renamed with them."""
+    check_csrf(request, form.get("csrf", ""))
+    require(session=session, actor=actor, action=Action.manage_people)
+    sent = {name: form.get(name, "").strip() for name in ("name", "email")}
+    try:
+        update = PersonUpdate.model_validate({"name": sent["name"], "email": sent["email"] or None})
+    except ValidationError as error:
+        found = field_errors(error)
+        said = " ".join(FIELD_HELP[name] for name in ("name", "email") if name in found)
+        row_errors = {person_id: {"details": f"Nothing was changed: {said}"}}
+        return _people_page(request, session, actor, row_errors=row_errors, row_sent={person_id: sent}, status_code=422)
+    refused = _change(request, session, actor, person_id, "details", update, form.get("version", ""), sent)
+    return refused or RedirectResponse(f"{PEOPLE}?done=details&person={person_id}#person-{person_id}", status_code=303)
+
+
+@router.post(PEOPLE + "/{person_id}/digests", response_class=HTMLResponse)
+def set_digests(
+    person_id: ResourceId, request: Request, session: SessionDep, actor: PageActor, form: FormFields
+) -> Response:
+    """Turn a person's e-mailed digests of what is due on (1) or off (0) (admin)."""
+    check_csrf(request, form.get("csrf", ""))
+    require(session=session, actor=actor, action=Action.manage_people)
+    digests = form.get("digests") == "1"
+    refused = _change(
+        request, session, actor, person_id, "digests", PersonUpdate(digests=digests), form.get("version", "")
+    )
+    done = "digests_on" if digests else "digests_off"
+    return refused or RedirectResponse(f"{PEOPLE}?done={done}&person={person_id}#person-{person_id}", status_code=303)
 
 
 @router.post(PEOPLE + "/{person_id}/role", response_class=HTMLResponse)

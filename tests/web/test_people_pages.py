@@ -1,5 +1,6 @@
 """The admin's pages: people added, given a role, deactivated and given a new password; and the audit trail read."""
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -76,7 +77,10 @@ def test_an_admin_cannot_deactivate_themselves_and_is_told_beside_the_form(page:
     _sign_in(page, site, ADMIN)
     _people(page, site)
     mine = page.locator("tr", has=page.get_by_role("rowheader", name=ADMIN, exact=True))
-    expect(mine.get_by_role("button")).to_have_count(1)  # only a new password, no role or deactivation
+    # Their own name, e-mail, digests and password, but no role or deactivation.
+    expect(mine.get_by_role("button", name="Change role")).to_have_count(0)
+    expect(mine.get_by_role("button", name="Deactivate")).to_have_count(0)
+    expect(mine.get_by_role("button", name="Reset the password")).to_have_count(1)
     # Posted anyway (an old page, a crafted form): refused, said, nothing changed.
     admin_id = mine.get_attribute("id")
     assert admin_id
@@ -107,6 +111,43 @@ def test_a_new_password_is_shown_once_and_signs_in(page: Page, other: Page, site
     _sign_in(other, site, "Priya Patel", "example-password-for-tests")
     expect(other.get_by_role("alert")).to_contain_text("Sign-in failed")  # the old password no longer works
     _signs_in(other, site, "Priya Patel", password, "programme manager")
+
+
+def test_an_admin_renames_a_person_and_turns_their_digests_off(page: Page, site: str) -> None:
+    _sign_in(page, site, ADMIN)
+    _people(page, site)
+    row = page.get_by_role("row", name="Dana Reid")
+    expect(row.get_by_role("cell").nth(3)).to_have_text("on")
+    # A refusal: the address is not one; said beside the form, what was typed kept, nothing changed.
+    row.locator("summary").click()
+    row.get_by_label("Name of Dana Reid").fill("Dana Reid-Okoro")
+    row.get_by_label("E-mail of Dana Reid").fill("dana at council")
+    row.get_by_role("button", name="Save the name and e-mail of Dana Reid").click()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was changed")
+    row = page.get_by_role("row", name="Dana Reid")
+    expect(row.locator(".error")).to_contain_text("Enter an e-mail address")
+    expect(row.get_by_label("Name of Dana Reid")).to_have_value("Dana Reid-Okoro")
+    expect(row.get_by_label("E-mail of Dana Reid")).to_have_value("dana at council")
+    assert serious_accessibility_problems(page) == []
+    # Corrected and saved: the new name stands in the list and on what she owns.
+    row.get_by_label("E-mail of Dana Reid").fill("Dana.Reid-Okoro@council.example")
+    row.get_by_role("button", name="Save the name and e-mail of Dana Reid").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Dana Reid-Okoro's name and e-mail were saved; what they own carries the name."
+    )
+    assert "done=details" in page.url
+    row = page.get_by_role("row", name="Dana Reid-Okoro")
+    expect(row.get_by_role("cell").nth(0)).to_have_text("dana.reid-okoro@council.example")
+    row.get_by_role("button", name="Turn digests off for Dana Reid-Okoro").click()
+    expect(page.get_by_role("status")).to_contain_text("Dana Reid-Okoro is no longer e-mailed digests")
+    row = page.get_by_role("row", name="Dana Reid-Okoro")
+    expect(row.get_by_role("cell").nth(3)).to_have_text("off")
+    expect(row.get_by_role("button", name="Turn digests on for Dana Reid-Okoro")).to_be_visible()
+    screenshot(page, "people-digests")
+    page.goto(site + "/")  # the measure she owns names her by her new name
+    page.get_by_role("link", name="Customer Access Programme").first.click()
+    page.get_by_role("link", name="Calls a month", exact=True).click()
+    expect(page.get_by_text(re.compile(r"^Owner: "))).to_contain_text("Owner: Dana Reid-Okoro ·")
 
 
 def test_the_board_reads_the_audit_trail_filtered_by_entity(page: Page, site: str) -> None:
@@ -155,8 +196,15 @@ def test_a_viewer_reads_the_people_but_no_form_and_not_the_audit_trail(page: Pag
     posted = page.request.post(site + "/people", form={"csrf": csrf_of(page), "name": "Mallory", "role": "admin"},
                                max_redirects=0)  # fmt: skip
     assert posted.status == 403
+    admin = page.locator("tr", has=page.get_by_role("rowheader", name=ADMIN, exact=True))
+    admin_id = (admin.get_attribute("id") or "").removeprefix("person-")
+    for change, form in (("details", {"name": "Mallory", "email": ""}), ("digests", {"digests": "0"})):
+        posted = page.request.post(f"{site}/people/{admin_id}/{change}", form={"csrf": csrf_of(page), **form},
+                                   max_redirects=0)  # fmt: skip
+        assert posted.status == 403
     _people(page, site)
     expect(page.get_by_role("row", name="Mallory")).to_have_count(0)
+    expect(admin.get_by_role("cell").nth(3)).to_have_text("on")
 
 
 def test_an_admin_adds_a_person_without_javascript(no_scripts: Page, site: str) -> None:
