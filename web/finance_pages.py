@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep, undone_on_refusal
-from benefits import confirmations, finance, initiatives, register
+from benefits import confirmations, demand, finance, initiatives, register
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
-from benefits.errors import DomainError, Forbidden, NotFound
+from benefits.errors import DomainError, Forbidden, InvalidInput, NotFound
 from benefits.models import CashConfirmationCreate
 from web import charts
 from web.forms import field_errors, problem_fields, typed_amount
@@ -43,9 +43,10 @@ def _finance_page(
         problems["weighted"] = "Weighted is ticked (1) or left out."
     years: dict[str, Any] = {"from_year": query.get("from") or None, "to_year": query.get("to") or None}
     weighted = query.get("weighted") in ("1", "true", "on")
+    segments = _listed_segments(session, query.get("segment", ""), problems)
     try:
         summary = finance.cash_capacity_summary_checked(
-            session=session, initiative_id=initiative_id, weighted=weighted, **years
+            session=session, initiative_id=initiative_id, weighted=weighted, segments=segments, **years
         )
     except DomainError as refused:
         if isinstance(refused, Forbidden):
@@ -59,10 +60,10 @@ def _finance_page(
             years = {"from_year": None, "to_year": None}
         try:
             summary = finance.cash_capacity_summary_checked(
-                session=session, initiative_id=initiative_id, weighted=weighted, **years
+                session=session, initiative_id=initiative_id, weighted=weighted, segments=segments, **years
             )
         except DomainError:
-            summary = finance.cash_capacity_summary(session=session, weighted=weighted)
+            summary = finance.cash_capacity_summary(session=session, weighted=weighted, segments=segments)
     if problems:
         status_code = 422
     labels = [year.year for year in summary.years]
@@ -71,6 +72,8 @@ def _finance_page(
     chart = charts.cash_capacity_svg(labels, cash=routes["cash"], capacity=routes["capacity"],
                                      undecided=routes["undecided"], title="Cash versus capacity by year",
                                      description=described)  # fmt: skip
+    listed = demand.list_references(session=session, kind=demand.ReferenceList.segments)
+    segment_choices = [(entry.code, entry.name) for entry in listed]
     cash_rows, capacity_rows = finance.cash_to_confirm(session=session), finance.capacity_to_confirm(session=session)
     if refusal:
         # Said beside its form when the form's row is still there; otherwise (all confirmed meanwhile) up top.
@@ -84,11 +87,28 @@ def _finance_page(
         "actor": actor, "summary": summary, "query": query, "problems": problems, "chart": chart,
         "described": described,
         "initiatives": initiatives.initiative_names(session=session),
+        "segments": segment_choices, "chosen_segment": segments[0] if segments else "",
+        "segment_name": dict(segment_choices).get(segments[0]) if segments else None,
         "to_confirm": cash_rows, "capacity_to_confirm": capacity_rows,
         "may_confirm": allowed(session=session, actor=actor, action=Action.confirm_cash),
         "may_confirm_capacity": allowed(session=session, actor=actor, action=Action.confirm_redeployment),
         "error": error, "refused": refusal or {}, "notice": notice,
     }, status_code=status_code)  # fmt: skip
+
+
+def _listed_segments(session: Any, segment: str, problems: dict[str, str]) -> tuple[str, ...]:
+    """The segment chosen (none: every one), if the list holds it; one it does not is said, then set aside."""
+    if not segment.strip():
+        return ()
+    try:
+        register.segment_ids(session=session, codes=[segment])
+    except InvalidInput:
+        problems["segment"] = (
+            f"There is no customer segment “{segment.strip()}”, so the benefits of every segment are summed: choose "
+            "one from the list, or add it to the demand page's customer segments first."
+        )
+        return ()
+    return (segment.strip().lower(),)
 
 
 @router.get("/finance", response_class=HTMLResponse)
@@ -100,6 +120,7 @@ def finance_page(
     from_year: Annotated[str, Query(alias="from")] = "",
     to_year: Annotated[str, Query(alias="to")] = "",
     weighted: str = "",
+    segment: str = "",
     confirmed: str = "",
     benefit: str = "",
     entry: str = "",
@@ -109,7 +130,8 @@ def finance_page(
     After a confirmation, `?confirmed=cash|redeployment&benefit={id}&entry={id}` says what was confirmed.
     """
     # Kept short so an address edited by hand is answered with a message on the page, never a bare refusal.
-    query = {"initiative": initiative[:20], "from": from_year[:20], "to": to_year[:20], "weighted": weighted[:5]}
+    query = {"initiative": initiative[:20], "from": from_year[:20], "to": to_year[:20], "weighted": weighted[:5],
+             "segment": segment[:40]}  # fmt: skip
     notice = _confirmed(session, confirmed, benefit, entry)
     return _finance_page(request, session, actor, query=query, notice=notice)
 

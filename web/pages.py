@@ -10,9 +10,9 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
 from api.deps import SessionDep, UnitsOfWorkDep
-from benefits import people, portfolio, sso, status
+from benefits import demand, people, portfolio, register, sso, status
 from benefits.authz import Action, allowed
-from benefits.errors import Unauthenticated
+from benefits.errors import InvalidInput, Unauthenticated
 from benefits.portfolio import OverviewColumn, OverviewQuery, SortOrder
 from web import (
     account_pages,
@@ -125,6 +125,7 @@ QUERY_PROBLEMS = {
     "cash_at_risk": "“Only with cash at risk” is 1 (on) or left out (off), so it is off.",
     "signals": "“Only with signals” is 1 (on) or left out (off), so it is off.",
     "page": "A page is a whole number from 1, so the first page is shown.",
+    "segment": "A segment's code has at most 40 characters, so the benefits of every segment are counted.",
 }
 
 
@@ -139,10 +140,32 @@ def _overview_query(request: Request) -> tuple[OverviewQuery, list[str]]:
         return OverviewQuery.model_validate(kept), [text for name, text in QUERY_PROBLEMS.items() if name in refused]
 
 
+def _listed_segment(session: SessionDep, query: OverviewQuery, problems: list[str]) -> OverviewQuery:
+    """The query with its segment, if the list holds it; one it does not is said, then set aside."""
+    if not query.segment.strip():
+        return query.model_copy(update={"segment": ""})
+    try:
+        register.segment_ids(session=session, codes=[query.segment])
+    except InvalidInput:
+        problems.append(
+            f"There is no customer segment “{query.segment}”, so the benefits of every segment are counted: "
+            "choose one under “Who gains”, or add it to the demand page's customer segments first."
+        )
+        return query.model_copy(update={"segment": ""})
+    # As the list keeps codes, so the choice shows and the links carry it as listed.
+    return query.model_copy(update={"segment": query.segment.strip().lower()})
+
+
+def _segments(session: SessionDep) -> list[tuple[str, str]]:
+    """The customer segments to choose who gains from: code and name, by name."""
+    return [(entry.code, entry.name)
+            for entry in demand.list_references(session=session, kind=demand.ReferenceList.segments)]  # fmt: skip
+
+
 def _filters(query: OverviewQuery) -> dict[str, str]:
     """The query's filters as an address keeps them (those left blank left out)."""
     filters = {"owner": query.owner, "q": query.q, "cash_at_risk": "1" if query.cash_at_risk else "",
-               "signals": "1" if query.signals else ""}  # fmt: skip
+               "signals": "1" if query.signals else "", "segment": query.segment}  # fmt: skip
     return {name: value for name, value in filters.items() if value}
 
 
@@ -173,9 +196,12 @@ def dashboard(request: Request, session: SessionDep, actor: PageActor) -> HTMLRe
     signals; sortable and filtered; the totals of all it chose on request (htmx fetches them by itself)."""
     # With htmx, the sort and page links and the filter form ask for the table alone.
     query, problems = _overview_query(request)
+    query = _listed_segment(session, query, problems)
     shown = portfolio.overview_page(session=session, query=query)
     wants_totals = request.query_params.get("totals") == "1"
+    segments = _segments(session)
     context = {
+        "segments": segments, "segment_name": dict(segments).get(query.segment),
         "actor": actor, "shown": shown, "initiatives": shown.initiatives, "query": query, "columns": COLUMNS,
         "sort_links": _sort_links(query), "page_links": _page_links(query, shown), "problems": problems,
         "totals": portfolio.portfolio_totals(session=session, query=query) if wants_totals else None,
@@ -194,9 +220,11 @@ def dashboard(request: Request, session: SessionDep, actor: PageActor) -> HTMLRe
 @router.get("/portfolio/totals", response_class=HTMLResponse)
 def dashboard_totals(request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
     """The totals of every initiative the dashboard's filters choose (the part of the page htmx fetches apart)."""
-    query, _ = _overview_query(request)
+    query, problems = _overview_query(request)
+    query = _listed_segment(session, query, problems)
     totals = portfolio.portfolio_totals(session=session, query=query)
-    return render(request, "_portfolio_totals.html", {"totals": totals})
+    segment_name = dict(_segments(session)).get(query.segment)
+    return render(request, "_portfolio_totals.html", {"totals": totals, "segment_name": segment_name})
 
 
 def install(app: FastAPI) -> None:
