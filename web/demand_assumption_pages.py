@@ -62,7 +62,9 @@ def over(binding: DemandAssumptionRead, names: dict[str, dict[str, str]]) -> str
     parts = []
     for kind in LISTED:
         codes = getattr(binding, kind)
-        if codes:
+        if len(codes) > 3 and set(codes) == set(names[kind]):  # named one by one, but as long as the list
+            parts.append(f"all {len(codes)} {kind} now listed")
+        elif codes:
             named = ", ".join(names[kind].get(code, code) for code in codes)
             parts.append(f"{kind if len(codes) > 1 else kind[:-1]} {named}")
     return "; ".join(parts) or "every service and channel"
