@@ -191,6 +191,7 @@ def test_assumptions_segments_and_a_fed_measure_from_the_pages(session: Session,
     outside = editor.post(path + "/assumptions", data=bind | {"assumption": "avoidable_share", "months": "6"})
     assert outside.status_code == 409
     assert "widen the range first" in outside.text and _error(outside.text, "assumption")
+    assert demand.bindings(session=session, initiative_id=initiative.id) == []  # nothing of the refusal is kept
     landed = _follow(editor, editor.post(path + "/assumptions", data=bind | {"months": "6"}))
     a_year = (sum(VALUE) + sum(CHASING)) * 12 / len(MONTHS)
     assert f"now takes {formatting.quantity(a_year, places=0)} contacts a year" in _status(landed)

@@ -35,6 +35,9 @@ def test_finance_keeps_the_lists_and_a_cost_per_contact(page: Page, site: str) -
     page.get_by_role("button", name="Save segment landlords").click()
     expect(page.get_by_role("status")).to_have_text("Segment landlords saved.")
     expect(page.get_by_role("row", name="Private landlords landlords")).to_be_visible()
+    page.get_by_role("button", name="Take Private landlords off the list").click()
+    expect(page.get_by_role("status")).to_have_text("Segment landlords taken off the list.")
+    expect(page.get_by_role("row", name="Private landlords landlords")).to_have_count(0)
 
     # The counts name the phone channel: taking it off is refused, and the page says what to do instead.
     page.get_by_role("navigation", name="Demand lists").get_by_role("link", name="Channels").click()
@@ -42,6 +45,13 @@ def test_finance_keeps_the_lists_and_a_cost_per_contact(page: Page, site: str) -
     expect(page.get_by_role("alert")).to_contain_text("Contact counts name the channel phone: rename it instead")
     assert serious_accessibility_problems(page) == []
     screenshot(page, "demand-channels")
+    # Renaming it to a name another channel has is refused beside the name, the name typed kept.
+    page.get_by_role("link", name="Edit Phone").click()
+    page.get_by_label("Name").fill("web")
+    page.get_by_role("button", name="Save channel phone").click()
+    expect(page.locator("#error-name")).to_contain_text("A channel is already called web")
+    expect(page.get_by_label("Name")).to_have_value("web")
+    assert serious_accessibility_problems(page) == []
 
     page.get_by_role("navigation", name="Demand lists").get_by_role("link", name="Costs per contact").click()
     suggestions = page.locator("#suggestions")
