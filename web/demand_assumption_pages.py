@@ -22,10 +22,10 @@ from benefits.demand import FIGURE_WORDS, ReferenceList
 from benefits.errors import DomainError
 from benefits.modelling.graph import NodeKind
 from benefits.models.demand import DemandAssumptionIn, DemandAssumptionRead, DemandFigure
-from web.demand_list_pages import LISTED, Picked, on_pages, said_on_pages
+from web.demand_list_pages import LISTED, Picked, on_pages, refusal_words, said_on_pages
 from web.forms import FormFields, about_the_form, field_errors
 from web.model_pages import with_unit
-from web.render import problems_text, render
+from web.render import render
 from web.session import PageActor, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -168,6 +168,6 @@ def refresh_assumptions(
         with undone_on_refusal(session):
             demand.refresh_assumptions(session=session, initiative_id=initiative_id, actor=actor)
     except DomainError as error:
-        errors = {"refresh": problems_text(about_the_form(error))}
+        errors = {"refresh": refusal_words(error)}
         return _demand_page(request, session, actor, initiative_id, errors=errors, status_code=status_for(error))
     return RedirectResponse(f"{page_path(initiative_id)}?done=refreshed#done", status_code=303)

@@ -82,6 +82,14 @@ def on_pages(detail: str) -> str:
     return detail
 
 
+def refusal_words(error: DomainError) -> str:
+    """A refusal in one line for the pages: its headline (which says what to do), then each problem it adds."""
+    about_the_form(error)
+    added = [f"{problem.node}: {problem.detail}" if problem.node else problem.detail
+             for problem in error.problems if problem.detail != error.detail]  # fmt: skip
+    return on_pages(" ".join([error.detail, *added]))
+
+
 def said_on_pages(error: DomainError) -> dict[str, str]:
     """A refusal's problems by the field each names (the first one each), in the pages' words."""
     found: dict[str, str] = {}
@@ -139,7 +147,7 @@ def _list_errors(error: ValidationError) -> dict[str, str]:
 
 def _done(kind: ReferenceList, done: str, code: str) -> RedirectResponse:
     query = urlencode({"done": done, "code": code})
-    anchor = f"#entry-{quote(code)}" if done not in ("deleted",) else "#done"
+    anchor = "#done" if done == "deleted" else f"#entry-{quote(code)}"
     return RedirectResponse(f"{LISTS}/{kind.value}?{query}{anchor}", status_code=303)
 
 
@@ -186,6 +194,8 @@ def add_reference(
         return _list_page(request, session, actor, kind, errors=_list_errors(error), sent=sent, status_code=422)
     except DomainError as error:
         errors = problem_fields(error, otherwise="code")
+        if any(problem.code == "code_taken" for problem in error.problems):
+            errors["code"] += f" Choose another code, or edit the {demand.ONE[kind]} listed under it."
         return _list_page(request, session, actor, kind, errors=errors, sent=sent, status_code=status_for(error))
     return _done(kind, "added", entry.code)
 
@@ -201,7 +211,7 @@ def delete_reference(
         with undone_on_refusal(session):
             demand.delete_reference(session=session, kind=kind, code=code[:40], actor=actor)
     except DomainError as error:
-        problem_fields(error)  # not allowed or not found: the refusal page
+        about_the_form(error)  # not allowed or not found: the refusal page
         refused = {code[:40].strip().lower(): error.detail}
         return _list_page(request, session, actor, kind, refused=refused, status_code=status_for(error))
     return _done(kind, "deleted", code[:40].strip().lower())

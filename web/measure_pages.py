@@ -24,7 +24,7 @@ from benefits.models.demand import DemandFigure, DemandMeasureIn
 from benefits.models.initiative import Initiative
 from benefits.models.measure import Cadence, Measure, MeasureCreate, MeasureUpdate, ObservationIn
 from benefits.xmr import Direction
-from web.demand_list_pages import LISTED, Picked, on_pages, said_on_pages, segments_context, tag_segments
+from web.demand_list_pages import LISTED, Picked, refusal_words, said_on_pages, segments_context, tag_segments
 from web.forms import FormFields, about_the_form, field_errors, problem_fields, typed_amount
 from web.render import problems_text, render, typed
 from web.session import PageActor, check_csrf
@@ -423,7 +423,6 @@ def refresh_measure(
         with undone_on_refusal(session):
             recorded = demand.refresh_measure(session=session, measure_id=measure_id, actor=actor)
     except DomainError as error:
-        said = on_pages(problems_text(about_the_form(error)))
         return _measure_page(request, session, actor, measure_id, status_code=status_for(error),
-                             errors={"refresh": said})  # fmt: skip
+                             errors={"refresh": refusal_words(error)})  # fmt: skip
     return _done(measure_id, "refreshed", added=recorded.added, changed=recorded.changed)

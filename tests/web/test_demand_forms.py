@@ -43,6 +43,7 @@ def _forms(page: str) -> list[str]:
 
 
 def form_posts(page: str, action: str) -> bool:
+    """Whether a form of the page posting to `action` changes something (a POST, not a search)."""
     forms = [form for form in lxml.html.document_fromstring(page).forms if form.action == action]
     return any((form.method or "GET").upper() == "POST" for form in forms)
 
@@ -108,7 +109,7 @@ def test_lists_and_costs_are_kept_from_the_pages(session: Session, app: FastAPI,
     # The same code again is refused beside the code, the name typed kept.
     again = admin.post("/demand/lists/segments", data=form | {"name": "Private landlords"})
     assert again.status_code == 409
-    assert "already on the list" in _error(again.text, "code")
+    assert "already on the list. Choose another code" in _error(again.text, "code")
     assert _value(again.text, "name") == "Private landlords"
     unreadable = admin.post("/demand/lists/segments", data=form | {"code": "Private Landlords!"})
     assert unreadable.status_code == 422
@@ -226,6 +227,17 @@ def test_assumptions_segments_and_a_fed_measure_from_the_pages(session: Session,
     assert "0 observations added, 0 observations changed" in _status(again)
     measure_tagged = editor.post(measure_path + "/segments", data={"csrf": _csrf(fed), "segments": "residents"})
     assert "Who gains is saved: Residents." in _status(_follow(editor, measure_tagged))
+
+    # A month counted since takes the figure past the assumption's range: the refresh is refused, saying what to do.
+    july = ContactIn(period_start=dt.date(2026, 7, 1), service="council_tax", channel="phone", demand_type="value",
+                     count=1_000_000)  # fmt: skip
+    load_contacts(session=session, sheet=sheet_of([july]), actor=actor_of(counted))
+    beyond = editor.post(path + "/refresh", data={"csrf": _csrf(landed)})
+    assert beyond.status_code == 409
+    assert "widen the range first" in _error(beyond.text, "refresh")
+    session.expire_all()
+    stored = cause_models.get_model(session=session, initiative_id=initiative.id)
+    assert next(node.value for node in stored.nodes if node.name == "calls_a_year") == pytest.approx(a_year)
 
     viewer = _browser(app, session, make_person(session, role=Role.viewer))
     for shown in (path, f"/benefits/{benefit.id}", measure_path):
