@@ -15,6 +15,7 @@ from benefits import (
     confirmations,
     cost_centres,
     costs,
+    demand,
     example_demand,
     initiatives,
     measures,
@@ -150,6 +151,7 @@ def load_example(
     if spec.get("budgets"):
         budgets = [BudgetIn.model_validate(line) for line in spec["budgets"]]
         finance_module.replace_budgets(session=session, budgets=budgets, actor=finance)
+    example_demand.prepare(session=session, actor=manager)
     _load_measures_and_reviews(
         session=session,
         initiative_id=initiative.id,
@@ -157,18 +159,23 @@ def load_example(
         loaded=loaded,
         actors={"manager": manager, "finance": finance, "board": actors[spec["acting"]["board"]]},
     )
-    example_demand.load(session=session, actor=manager)
+    # After the October board the model's demand assumptions are bound to the counts: the model's history and the
+    # benefits it values show the change from the business case's typed figures.
+    example_demand.bind(session=session, initiative_id=initiative.id, actor=manager)
     return made
 
 
 def _load_measures_and_reviews(
     *, session: Session, initiative_id: int, spec: dict[str, Any], loaded: dict[str, int], actors: dict[str, Actor]
 ) -> None:
-    """The measures up to the first review, the first review, what moved after it, then the second review."""
+    """The measures and counted demand up to the first review, the first review, what moved and was counted after
+    it, then the second review. A measure fed from demand takes its observations from the counts as they arrive."""
     reviews_spec = spec.get("reviews", [])
     first_held = date.fromisoformat(reviews_spec[0]["held_on"]) if reviews_spec else date.max
     manager, finance = actors["manager"], actors["finance"]
+    example_demand.load_counts(session=session, actor=manager, through=first_held)
     later: list[tuple[int, list[ObservationIn]]] = []
+    fed: list[int] = []
     for item in spec.get("measures", []):
         fields = dict(item["fields"])
         benefit_ids = [loaded[title] for title in fields.pop("benefits", [])]
@@ -177,6 +184,10 @@ def _load_measures_and_reviews(
             fields=MeasureCreate.model_validate(fields | {"initiative_id": initiative_id, "benefit_ids": benefit_ids}),
             actor=manager,
         )
+        if fields["name"] in example_demand.FED_MEASURES:
+            example_demand.feed(session=session, measure_id=measure.id or 0, name=fields["name"], actor=manager)
+            fed.append(measure.id or 0)
+            continue
         rows = [ObservationIn.model_validate(row) for row in item["observations"]]
         early = [row for row in rows if row.date <= first_held]
         measures.record_observations(session=session, measure_id=measure.id or 0, rows=early, actor=manager)
@@ -186,6 +197,9 @@ def _load_measures_and_reviews(
     board = actors["board"]
     held = [ReviewCreate.model_validate(review | {"initiative_id": initiative_id}) for review in reviews_spec]
     reviews.record_review(session=session, fields=held[0], actor=board)
+    example_demand.load_counts(session=session, actor=manager, after=first_held)
+    for measure_id in fed:
+        demand.refresh_measure(session=session, measure_id=measure_id, actor=manager)
     for measure_id, rows in later:
         measures.record_observations(session=session, measure_id=measure_id, rows=rows, actor=manager)
     for item in spec["benefits"]:

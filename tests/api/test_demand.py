@@ -159,7 +159,9 @@ def test_an_assumption_is_bound_to_a_demand_figure(client: TestClient, session: 
     share = bound.json()["value"]
     assert 0.28 < share < 0.32
     listed = client.get(path).json()
-    assert [(row["assumption"], row["value"]) for row in listed] == [("failure_demand_share", share)]
+    # The example's own binding of the share (its phone calls) is replaced; its calls a year stay bound.
+    assert [row["assumption"] for row in listed] == ["failure_demand_share", "phone_calls_a_year"]
+    assert (listed[0]["channels"], listed[0]["value"]) == ([], share)
     model = client.get(f"/api/v1/initiatives/{initiative.id}/model").json()
     assert next(node["value"] for node in model["nodes"] if node["name"] == "failure_demand_share") == share
     assert client.post(f"{path}/refresh").json()[0]["value"] == share

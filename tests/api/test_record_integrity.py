@@ -414,18 +414,20 @@ def test_the_share_of_avoidable_contact_feeds_the_share_still_avoidable_after_th
         _ok(client.get(f"/api/v1/measures/{measure['id']}/observations")), key=lambda row: row["date"]
     )
     latest = fmean(float(row["value"]) for row in observations[-6:])
+    model = _ok(client.get(f"/api/v1/initiatives/{initiative_id}/model"))
+    before = {node["name"]: node.get("value") for node in model["nodes"]}
 
     updated = _ok(client.post(f"/api/v1/measures/{measure['id']}/assumption", json={"last_points": 6}))
     assert updated["assumption"] == "avoidable_share_after"
     assert updated["value"] == pytest.approx(latest)
     model = _ok(client.get(f"/api/v1/initiatives/{initiative_id}/model"))
     values = {node["name"]: node.get("value") for node in model["nodes"]}
-    assert values["failure_demand_share"] == 0.3
+    assert values["failure_demand_share"] == before["failure_demand_share"]  # the share before the redesign stays
     assert values["avoidable_share_after"] == pytest.approx(latest)
 
     evaluated = _ok(client.post(f"/api/v1/initiatives/{initiative_id}/model/evaluate", json={"samples": 100}))
     removed = evaluated["nodes"]["avoidable_calls_removed"]["value"]
-    assert removed == pytest.approx(values["phone_calls_a_year"] * (0.3 - latest))
+    assert removed == pytest.approx(values["phone_calls_a_year"] * (values["failure_demand_share"] - latest))
 
 
 def test_sizes_are_never_negative_but_a_level_may_be_any_value(session: Session, client: TestClient) -> None:

@@ -1,24 +1,31 @@
 """The worked example's demand: its avoidable share, channel mix and cost to serve checked against a calculation in
 plain Python over the same generated rows, and the redesign showing as special-cause improvement."""
 
+import json
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from sqlmodel import Session, select
 
-from benefits import audit, demand, example_demand, measures
+from benefits import audit, cause_models, demand, example_demand, measures
 from benefits.demand import DemandFilter
 from benefits.demand_import import load_contacts, sheet_of
-from benefits.example import load_example
-from benefits.models import Initiative
-from benefits.models.demand import ContactIn, DemandFigure
+from benefits.example import COUNCIL, load_example
+from benefits.models import Benefit, Initiative, Measure
+from benefits.models.demand import ContactIn, DemandFigure, DemandMeasure
 from benefits.models.measure import MeasureCreate
-from benefits.xmr import Direction, PointType
+from benefits.xmr import Direction, PointType, xmr_chart
 from tests.support.factories import TESTER
 
 AVOIDABLE = {"progress_chasing", "seeking_clarification", "repeat_contact", "misdirected", "could_self_serve"}
+SPEC = json.loads(COUNCIL.read_text(encoding="utf-8"))
+# The business case's typed figures, as the example's file gives them before they are bound to the counts.
+TYPED = {node["name"]: node.get("value") for node in SPEC["model"]["nodes"]}
+# The services the programme touches: all the front office counts. The year before the redesign went live.
+PROGRAMME = {service for service, _, _ in example_demand.SERVICES}
+YEAR_BEFORE_GO_LIVE = {date(2025, month, 1) for month in range(4, 13)} | {date(2026, month, 1) for month in range(1, 4)}
 
 
 @pytest.fixture
@@ -36,7 +43,7 @@ def test_the_generator_is_reproducible_and_shaped_as_the_example_says() -> None:
     assert len({row.service for row in first}) == 12 and len({row.channel for row in first}) == 6
     assert len({row.month for row in first}) == 36
     phone_a_year = sum(row.count for row in first if row.channel == "phone" and row.month.year == 2024)
-    assert 500_000 < phone_a_year < 700_000  # the business case's "about 600,000 calls a year"
+    assert 500_000 < phone_a_year < 700_000  # near the business case's first estimate, "about 600,000 calls a year"
 
 
 def test_the_avoidable_share_channel_mix_and_cost_to_serve_agree_with_a_plain_calculation(
@@ -142,46 +149,113 @@ def test_a_demand_fed_measure_follows_the_counts_with_its_history(session: Sessi
     assert "contact counts" in (events[-1].reason or "")
 
 
+def _phone_before_go_live(rows: list[example_demand.GeneratedCount]) -> tuple[int, int]:
+    """The phone contacts of the programme's services April 2025 to March 2026, and the avoidable ones among them."""
+    calls = [row for row in rows if row.channel == "phone" and row.month in YEAR_BEFORE_GO_LIVE]
+    return sum(row.count for row in calls), sum(row.count for row in calls if row.demand_type in AVOIDABLE)
+
+
+def _avoidable_phone_contact_removed(session: Session) -> Benefit:
+    return session.exec(select(Benefit).where(Benefit.title == "Avoidable phone contact removed")).one()
+
+
+def test_the_example_binds_its_demand_assumptions_to_the_year_before_go_live_with_their_history(
+    session: Session, example: int
+) -> None:
+    calls, avoidable = _phone_before_go_live(example_demand.generate())
+    bound = {binding.assumption: binding for binding in demand.bindings(session=session, initiative_id=example)}
+    assert set(bound) == {"phone_calls_a_year", "failure_demand_share"}
+    for binding in bound.values():
+        assert (binding.channels, set(binding.services), binding.segments) == (["phone"], PROGRAMME, [])
+        assert (binding.months, binding.until) == (12, date(2026, 4, 1))
+    values = {node.name: node.value for node in cause_models.get_model(session=session, initiative_id=example).nodes}
+    assert values["phone_calls_a_year"] == calls
+    assert values["failure_demand_share"] == pytest.approx(avoidable / calls, rel=1e-12)
+
+    # The model's history: each typed figure of the business case replaced by its counted figure, with the figure,
+    # span and filters as its source, set by the programme manager who bound it.
+    set_events = [
+        event
+        for event in audit.events_for(session=session, entity=cause_models.ENTITY, entity_id=example)
+        if event.action == "assumption_set"
+    ]
+    assert [(event.before, event.after) for event in set_events] == [
+        ({"phone_calls_a_year": TYPED["phone_calls_a_year"]}, {"phone_calls_a_year": calls}),
+        (
+            {"failure_demand_share": TYPED["failure_demand_share"]},
+            {"failure_demand_share": pytest.approx(avoidable / calls, rel=1e-12)},
+        ),
+    ]
+    assert {event.actor for event in set_events} == {SPEC["acting"]["programme_manager"]}
+    words = ["From the contact counts: contacts a year", "From the contact counts: the avoidable share (NI14)"]
+    for event, said in zip(set_events, words, strict=True):
+        reason = event.reason or ""
+        assert reason.startswith(f"{said} over the 12 months April 2025 to March 2026")
+        assert "channels phone" in reason and all(service in reason for service in PROGRAMME)
+
+    # The benefit the bound figures value: revalued at each binding, in its own history, to what it holds now.
+    benefit = _avoidable_phone_contact_removed(session)
+    revalued = [
+        event
+        for event in audit.events_for(session=session, entity="benefit", entity_id=benefit.id or 0)
+        if (event.reason or "").startswith("The model changed")
+    ]
+    assert len(revalued) == 2 and all((event.id or 0) > (set_events[0].id or 0) for event in revalued)
+    estimates = ("estimate_low", "estimate_likely", "estimate_high")
+    assert revalued[0].before != revalued[-1].after
+    assert revalued[-1].after == {name: pytest.approx(float(getattr(benefit, name))) for name in estimates}
+
+
+def test_the_example_share_of_avoidable_contact_is_fed_from_the_counts_and_shows_the_redesign(
+    session: Session, example: int
+) -> None:
+    sums: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    for row in example_demand.generate():
+        if row.channel == "phone":
+            sums[row.month][0] += row.count if row.demand_type in AVOIDABLE else 0
+            sums[row.month][1] += row.count
+    # Kept, as every observation is, to four places.
+    share = {
+        month: (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+        for month, (part, whole) in sorted(sums.items())
+    }
+    measure = session.exec(select(Measure).where(Measure.name == "Share of avoidable contact")).one()
+    feed = session.get(DemandMeasure, measure.id)
+    assert feed is not None and feed.figure == DemandFigure.avoidable_share
+    assert (feed.channels, set(feed.services)) == (["phone"], PROGRAMME)
+    observed = measures.observations_of(session=session, measure_id=measure.id or 0)
+    assert {row.observed_on: row.value for row in observed} == share
+
+    # Its XmR chart, limits from the 29 months before the go-live: every month since is special-cause improvement,
+    # below the lower limit, and no month before lies outside the limits.
+    chart = measures.chart(session=session, measure_id=measure.id or 0)
+    assert chart.baseline_points == 29
+    after = [point for point in chart.points if point.date >= date(2026, 4, 1)]
+    assert len(after) == 7
+    assert all(point.point_type == PointType.improvement and point.value < point.lpl for point in after)
+    assert not [point for point in chart.points if point.date < date(2026, 4, 1) and point.signal == "outside_limits"]
+    plain = xmr_chart([(month, float(value)) for month, value in share.items()], direction=Direction.decrease,
+                      baseline_points=29)  # fmt: skip
+    assert [(point.date, point.point_type) for point in plain.points] == [
+        (point.date, point.point_type) for point in chart.points
+    ]
+    # The counts arrived as the reviews saw them: the months to July 2026 before the first board, the rest after it.
+    recorded = [
+        event
+        for event in audit.events_for(session=session, entity="measure", entity_id=measure.id or 0)
+        if event.action == "observations_recorded"
+    ]
+    assert [sorted(event.after or {})[-1] for event in recorded] == ["2026-07-01", "2026-10-01"]
+    assert all("contact counts" in (event.reason or "") for event in recorded)
+
+
 def test_a_bound_assumption_follows_the_counts_and_the_benefit_it_values_follows(
     session: Session, example: int
 ) -> None:
-    from benefits import cause_models
-    from benefits.models import Benefit
-    from benefits.models.demand import DemandAssumptionIn
-
-    year_before = [example_demand.month_of(index) for index in range(17, 29)]  # April 2025 to March 2026
-    assert (year_before[0], year_before[-1]) == (date(2025, 4, 1), date(2026, 3, 1))
-    phone = sum(row.count for row in example_demand.generate() if row.channel == "phone" and row.month in year_before)
-    benefit = session.exec(select(Benefit).where(Benefit.title == "Avoidable phone contact removed")).one()
-    valued_before = benefit.estimate_likely
-    bound = demand.bind_assumption(
-        session=session,
-        initiative_id=example,
-        fields=DemandAssumptionIn(
-            assumption="phone_calls_a_year",
-            figure=DemandFigure.contacts,
-            channels=["phone"],
-            months=12,
-            until=example_demand.GO_LIVE,
-        ),
-        actor=TESTER,
-    )
-    assert bound.value == phone and "April 2025 to March 2026" in bound.span
-    model = cause_models.get_model(session=session, initiative_id=example)
-    assert next(node.value for node in model.nodes if node.name == "phone_calls_a_year") == phone
-    set_events = [
-        e
-        for e in audit.events_for(session=session, entity=cause_models.ENTITY, entity_id=example)
-        if e.action == "assumption_set"
-    ]
-    assert set_events[-1].after == {"phone_calls_a_year": phone}
-    assert set_events[-1].actor == TESTER.name
-    assert "From the contact counts: contacts a year" in (set_events[-1].reason or "")
-    session.refresh(benefit)
-    assert benefit.estimate_likely != valued_before
-    revalued = audit.events_for(session=session, entity="benefit", entity_id=benefit.id or 0)[-1]
-    assert "The model changed" in (revalued.reason or "")
-    # March 2026's phone counts corrected upwards: refreshing moves the assumption, the benefit and both histories.
+    calls, avoidable = _phone_before_go_live(example_demand.generate())
+    benefit = _avoidable_phone_contact_removed(session)
+    valued_when_bound = benefit.estimate_likely
+    # March 2026's phone counts corrected upwards: refreshing moves the assumptions, the benefit and both histories.
     extra = ContactIn(
         period_start=date(2026, 3, 1), service="parking", channel="phone", demand_type="value", count=12_000
     )
@@ -191,14 +265,28 @@ def test_a_bound_assumption_follows_the_counts_and_the_benefit_it_values_follows
         if (row.month, row.service, row.channel, row.demand_type) == (date(2026, 3, 1), "parking", "phone", "value")
     )
     load_contacts(session=session, sheet=sheet_of([extra]), actor=TESTER, api=True)
-    valued_after_bind = benefit.estimate_likely
-    assert valued_after_bind is not None
-    refreshed = demand.refresh_assumptions(session=session, initiative_id=example, actor=TESTER)
-    assert [row.value for row in refreshed] == [phone - kept + 12_000]
+    refreshed = {row.assumption: row.value for row in demand.refresh_assumptions(
+        session=session, initiative_id=example, actor=TESTER)}  # fmt: skip
+    corrected = calls - kept + 12_000
+    assert refreshed == {
+        "phone_calls_a_year": corrected,
+        "failure_demand_share": pytest.approx(avoidable / corrected, rel=1e-12),
+    }
     session.refresh(benefit)
-    assert (benefit.estimate_likely or 0) > valued_after_bind
+    assert benefit.estimate_likely != valued_when_bound
     history = audit.events_for(session=session, entity=cause_models.ENTITY, entity_id=example)
-    assert history[-1].before == {"phone_calls_a_year": phone}
+    changes = {name: (event.actor, event.before[name], value) for event in history[-2:]
+               for name, value in (event.after or {}).items() if event.before}  # fmt: skip
+    assert changes == {
+        "phone_calls_a_year": (TESTER.name, calls, corrected),
+        "failure_demand_share": (
+            TESTER.name,
+            pytest.approx(avoidable / calls, rel=1e-12),
+            pytest.approx(avoidable / corrected, rel=1e-12),
+        ),
+    }
+    revalued = audit.events_for(session=session, entity="benefit", entity_id=benefit.id or 0)[-1]
+    assert "The model changed" in (revalued.reason or "") and revalued.actor == TESTER.name
     # Nothing changed since: a second refresh writes nothing to the model's history.
     demand.refresh_assumptions(session=session, initiative_id=example, actor=TESTER)
     assert len(audit.events_for(session=session, entity=cause_models.ENTITY, entity_id=example)) == len(history)
