@@ -124,7 +124,12 @@ def test_a_viewer_sees_what_is_bound_and_tagged_but_no_form(page: Page, site: st
     expect(page.get_by_role("button", name="Bind the assumption")).to_have_count(0)
     expect(page.get_by_role("button", name="Refresh every bound assumption from the counts")).to_have_count(0)
     csrf = csrf_of(page)
-    bind = {"csrf": csrf, "assumption": "failure_demand_share", "figure": "avoidable_share", "months": "12"}
+    bind: dict[str, str | float | bool] = {
+        "csrf": csrf,
+        "assumption": "failure_demand_share",
+        "figure": "avoidable_share",
+        "months": "12",
+    }
     assert page.request.post(initiative + "/demand/assumptions", form=bind).status == 403
     assert page.request.post(initiative + "/demand/refresh", form={"csrf": csrf}).status == 403
     page.goto(initiative)

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-import httpx
+import httpx2
 import lxml.html
 import pytest
 from fastapi import FastAPI
@@ -75,7 +75,7 @@ def _ticked(page: str, name: str) -> list[str]:
     return [str(value) for value in document.xpath(f'//input[@name="{name}" and @checked]/@value')]
 
 
-def _follow(browser: TestClient, answer: httpx.Response) -> str:
+def _follow(browser: TestClient, answer: httpx2.Response) -> str:
     """The page a post's redirect (post/redirect/get) lands on."""
     assert answer.status_code == 303, answer.text
     landed = browser.get(answer.headers["location"])

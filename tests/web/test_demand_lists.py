@@ -90,6 +90,12 @@ def test_a_viewer_reads_the_lists_and_costs_but_may_not_change_them(page: Page, 
     csrf = csrf_of(page)
     refused = page.request.post(site + "/demand/lists/segments", form={"csrf": csrf, "code": "x", "name": "X"})
     assert refused.status == 403
-    sent = {"csrf": csrf, "channel": "phone", "valid_from": "2026-04-01", "cost": "1", "source": "A guess"}
+    sent: dict[str, str | float | bool] = {
+        "csrf": csrf,
+        "channel": "phone",
+        "valid_from": "2026-04-01",
+        "cost": "1",
+        "source": "A guess",
+    }
     assert page.request.post(site + "/demand/costs", form=sent).status == 403
     assert page.request.post(site + "/demand/lists/channels/app/delete", form={"csrf": csrf}).status == 403
