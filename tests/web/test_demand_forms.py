@@ -150,6 +150,15 @@ def test_lists_and_costs_are_kept_from_the_pages(session: Session, app: FastAPI,
     table = lxml.html.document_fromstring(landed).xpath('//table[@id="costs-kept"]')[0].text_content()
     assert formatting.money(Decimal("3.105"), pence=True) == "£3.11"  # half-up, not to even
     assert "£3.11" in table and "in force" in table
+    # A cost from a day still to come is kept beside the one in force, which stands until then.
+    later = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    landed = _follow(admin, admin.post("/demand/costs", data=kept | {"cost": "3.50", "valid_from": later}))
+    rows = lxml.html.document_fromstring(landed).xpath('//table[@id="costs-kept"]//tr')
+    standing = {row.xpath("string(td[1])"): row.xpath("string(td[3])") for row in rows if "Phone" in row.text_content()}
+    assert standing == {
+        "1 April 2026": "in force",
+        dt.date.fromisoformat(later).strftime("%-d %B %Y"): "from a later date",
+    }
 
     viewer = _browser(app, session, make_person(session, role=Role.viewer))
     for path in ("/demand/lists/segments", "/demand/costs"):
