@@ -13,7 +13,7 @@ from api.docs import DOCS_URL, REDOC_URL, install_docs
 from api.limits import BodySizeLimit, SecurityHeaders
 from api.methods import operation_id
 from api.observability import ServiceMetrics, install_metrics, observe
-from api.problems import install_outage_handlers, install_problem_handlers
+from api.problems import document_problems, install_outage_handlers, install_problem_handlers
 from api.routes import (
     appraisal,
     audit,
@@ -56,6 +56,12 @@ class BenefitsApp(FastAPI):
         super().__init__(**kwargs)
         self.trusted_proxies = trusted_proxies
         self.metrics = metrics
+
+    def openapi(self) -> dict[str, Any]:
+        """The framework's document, with the problem document's schemas the refusals refer to."""
+        if self.openapi_schema is None:
+            self.openapi_schema = document_problems(super().openapi())
+        return self.openapi_schema
 
     def build_middleware_stack(self) -> ASGIApp:
         """The framework's stack (whose outermost layer answers unexpected errors), observed, then the headers."""
