@@ -34,11 +34,18 @@ PAGES = [
     ("edit-measure", "{measure}/edit"),
     ("edit-scenario", "{initiative}/model/scenario?name=low+take-up"),
     ("edit-cost-centre", "/finance/cost-centres/CS100/edit"),
+    ("status-thresholds", "/finance/status-thresholds"),
+    ("my-work", "/work"),
+    ("everyones-work", "/work/everyone"),
+    ("demand", "/demand"),
+    ("demand-services", "/demand/lists/services"),
+    ("demand-costs", "/demand/costs"),
+    ("initiative-demand", "{initiative}/demand"),
 ]
 # Pages refused outright (403) to each person: a form page of someone else's job, or the audit trail, which only
 # admins, finance and the board read; every other page is shown, without the forms its reader may not use.
 REFUSED = {
-    "Priya Patel": {"audit", "edit-cost-centre"},
+    "Priya Patel": {"audit", "edit-cost-centre", "everyones-work"},
     "Victor Shaw": {
         "import",
         "new-initiative",
@@ -49,6 +56,7 @@ REFUSED = {
         "edit-measure",
         "edit-scenario",
         "edit-cost-centre",
+        "everyones-work",
     },
 }
 # Every page is photographed as a laptop and as a phone show it.
