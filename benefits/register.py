@@ -687,15 +687,17 @@ def record_deletion(*, session: Session, benefit: Benefit, actor: Actor) -> None
 
 @dataclass(frozen=True)
 class RegisterFilter:
-    """Which benefits the register shows: a stage, a route ("none" for no route yet) and an owner, each optional."""
+    """Which benefits the register shows: a stage, a route ("none" for no route yet), an owner and a customer
+    segment the benefit reaches (by code), each optional."""
 
     stage: Stage | None = None
     route: RealisationRoute | None = None
     no_route: bool = False
     owner: str | None = None
+    segment: str | None = None
 
     @classmethod
-    def parse(cls, *, stage: str = "", route: str = "", owner: str = "") -> "RegisterFilter":
+    def parse(cls, *, stage: str = "", route: str = "", owner: str = "", segment: str = "") -> "RegisterFilter":
         """The filter from a page's query: blank means any; an unknown stage or route is refused by name."""
         problems = []
         if stage and stage not in {s.value for s in Stage}:
@@ -709,12 +711,15 @@ class RegisterFilter:
             route=RealisationRoute(route) if route and route != "none" else None,
             no_route=route == "none",
             owner=owner.strip() or None,
+            segment=segment.strip().lower() or None,
         )
 
-    def matches(self, benefit: BenefitRead) -> bool:
-        """Whether the benefit passes every part of the filter."""
+    def matches(self, benefit: BenefitRead, reaching: set[int] | None = None) -> bool:
+        """Whether the benefit passes every part of the filter (`reaching`: the ids of those tagged with the
+        segment asked for, when one is)."""
         return (
-            (self.stage is None or benefit.stage == self.stage)
+            (reaching is None or benefit.id in reaching)
+            and (self.stage is None or benefit.stage == self.stage)
             and (self.route is None or benefit.route == self.route)
             and (not self.no_route or benefit.route is None)
             and (self.owner is None or (benefit.owner or "").casefold() == self.owner.casefold())
@@ -732,7 +737,8 @@ class RegisterView:
 
 
 def register_view(*, session: Session, initiative_id: int, chosen: RegisterFilter) -> RegisterView:
-    """Every live benefit of the initiative by stage, those the filter keeps, and the owners to filter by."""
+    """Every live benefit of the initiative by stage, those the filter keeps, and the owners to filter by; a segment
+    not on the list is refused by name (`segment`)."""
     get_initiative(session=session, initiative_id=initiative_id)
     benefits = session.exec(
         select(Benefit)
@@ -741,9 +747,16 @@ def register_view(*, session: Session, initiative_id: int, chosen: RegisterFilte
         .order_by(col(Benefit.id))
     ).all()
     views = [benefit_view(benefit) for benefit in benefits]
+    reaching = None
+    if chosen.segment is not None:
+        tagged = select(Benefit.id).where(
+            Benefit.initiative_id == initiative_id,
+            reaches(col(Benefit.id), segment_ids(session=session, codes=[chosen.segment])),
+        )
+        reaching = {benefit_id for benefit_id in session.exec(tagged).all() if benefit_id is not None}
     return RegisterView(
         board={stage.value: [view for view in views if view.stage == stage] for stage in STAGE_ORDER},
-        shown=[view for view in views if chosen.matches(view)],
+        shown=[view for view in views if chosen.matches(view, reaching)],
         total=len(views),
         owners=sorted({view.owner for view in views if view.owner}),
     )

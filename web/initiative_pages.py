@@ -6,6 +6,7 @@ A plain form post ends on the page saying what it did (`?done=`, post/redirect/g
 fragment it swaps in, the same message in its own status region.
 """
 
+from dataclasses import replace
 from decimal import InvalidOperation
 from typing import Annotated, Any
 
@@ -15,9 +16,10 @@ from pydantic import ValidationError
 
 from api.deps import ResourceId, SessionDep, undone_on_refusal
 from api.problems import status_for
-from benefits import appraisal, initiatives, measures, pipeline, register, status
+from benefits import appraisal, demand, initiatives, measures, pipeline, register, status
 from benefits.actors import Actor
 from benefits.authz import Action, allowed
+from benefits.demand import ReferenceList
 from benefits.errors import DomainError, InvalidInput, Problem
 from benefits.models import BenefitRead, BenefitUpdate
 from benefits.register import RegisterFilter
@@ -59,12 +61,19 @@ def _initiative_page(
         filter_errors = {problem.field or "form": problem.detail for problem in error.problems}
         chosen = RegisterFilter()
         status_code = 422
-    listed = register.register_view(session=session, initiative_id=initiative_id, chosen=chosen)
+    try:
+        listed = register.register_view(session=session, initiative_id=initiative_id, chosen=chosen)
+    except InvalidInput:  # a segment not on the list: said, and set aside
+        filter_errors["segment"] = f"there is no customer segment {chosen.segment!r}; choose one from the list"
+        chosen = replace(chosen, segment=None)
+        status_code = 422
+        listed = register.register_view(session=session, initiative_id=initiative_id, chosen=chosen)
     may_edit = allowed(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     return render(request, "initiative.html", {
         "actor": actor, "initiative": initiative, "board": listed.board, "stages": [s.value for s in STAGE_ORDER],
         "benefits": listed.shown, "all_benefits": listed.total,
         "owners": listed.owners, "routes": [r.value for r in RealisationRoute],
+        "segments": demand.list_references(session=session, kind=ReferenceList.segments),
         "query": query, "filter_errors": filter_errors,
         "appraisal": appraisal.appraise(session=session, initiative_id=initiative_id),
         "may_edit": may_edit, "refused": refused or {},
@@ -99,15 +108,16 @@ def initiative_page(
     stage: str = "",
     route: str = "",
     owner: str = "",
+    segment: str = "",
     edit: int | None = None,
     done: str = "",
     benefit: str = "",
 ) -> Response:
-    """An initiative: key figures, the stage board, and the register filtered by stage, route and owner.
+    """An initiative: key figures, the stage board, and the register filtered by stage, route, owner and who gains.
 
     After a move or a row saved, `?done=moved|row_saved&benefit={id}` says what was done to which benefit.
     """
-    query = {"stage": stage[:40], "route": route[:40], "owner": owner[:200]}
+    query = {"stage": stage[:40], "route": route[:40], "owner": owner[:200], "segment": segment[:40]}
     return _initiative_page(request, session, actor, initiative_id, query=query, editing=edit, block="register",
                             done=done[:20], done_benefit=benefit[:20])  # fmt: skip
 

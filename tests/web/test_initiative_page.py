@@ -34,7 +34,7 @@ def test_the_register_filters_by_stage_route_and_owner_in_place(page: Page, site
     delivered = _board_titles(page, "delivered")
     page.get_by_label("Stage", exact=True).select_option("delivered")
     # htmx swaps the register alone and keeps the filter in the address.
-    expect(page).to_have_url(f"{address}?stage=delivered&route=&owner=")
+    expect(page).to_have_url(f"{address}?stage=delivered&route=&owner=&segment=")
     expect(page.locator("#register caption")).to_have_text(f"{len(delivered)} of 10 live benefits match the filter")
     assert sorted(_register_titles(page)) == sorted(delivered)
     page.get_by_label("Route", exact=True).select_option("capacity")
