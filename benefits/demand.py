@@ -88,6 +88,8 @@ ONE = {
     ReferenceList.demand_types: "demand type",
     ReferenceList.segments: "segment",
 }
+# The lists a demand filter (a bound assumption's, a demand-fed measure's) names entries of.
+FILTERED = (ReferenceList.services, ReferenceList.channels, ReferenceList.segments)
 ENTITY = {
     ReferenceList.services: "demand_service",
     ReferenceList.channels: "demand_channel",
@@ -196,7 +198,8 @@ def update_reference(
 
 
 def delete_reference(*, session: Session, kind: ReferenceList, code: str, actor: Actor) -> None:
-    """Take an entry off its list; refused while any contact count names it (the counts would lose their meaning)."""
+    """Take an entry off its list; refused while any contact count, segment tag, bound assumption or demand-fed
+    measure names it (each would lose its meaning), saying what names it."""
     require(session=session, actor=actor, action=Action.manage_demand)
     entry = get_reference(session=session, kind=kind, code=code)
     column = {
@@ -211,6 +214,13 @@ def delete_reference(*, session: Session, kind: ReferenceList, code: str, actor:
             "another before taking it off the list."
         )
         raise Conflict(detail, [Problem("reference_counted", detail, "code")])
+    users = _named_by(session=session, kind=kind, entry=entry)
+    if users:
+        detail = (
+            f"The {ONE[kind]} {entry.code} is named by {'; '.join(users)}: untag or re-bind each first (who gains, "
+            f"the binding, the measure's feed), or rename the {ONE[kind]} instead of taking it off the list."
+        )
+        raise Conflict(detail, [Problem("reference_in_use", detail, "code")])
     session.delete(entry)
     session.flush()
     audit.record(
@@ -221,6 +231,34 @@ def delete_reference(*, session: Session, kind: ReferenceList, code: str, actor:
         entity_id=entry.id or 0,
         before=_snapshot(entry),
     )
+
+
+def _named_by(*, session: Session, kind: ReferenceList, entry: Reference) -> list[str]:
+    """What names an entry besides the counts, in words: the benefits and measures a segment tags, and the assumptions
+    bound to demand and the demand-fed measures whose filters name it (they would lose their meaning with it)."""
+    found = []
+    if kind is ReferenceList.segments:
+        for owner, link, column, words in (
+            (Benefit, BenefitSegment, BenefitSegment.benefit_id, "who gains from benefit"),
+            (Measure, MeasureSegment, MeasureSegment.measure_id, "the segments of measure"),
+        ):
+            named: Any = owner
+            rows = session.exec(
+                select(named.id, named.title if owner is Benefit else named.name)
+                .join(link, col(column) == col(named.id))
+                .where(link.segment_id == entry.id)
+                .order_by(col(named.id))
+            ).all()
+            found += [f"{words} {number} ({title})" for number, title in rows]
+    if kind not in FILTERED:
+        return found
+    for binding in session.exec(select(DemandAssumption).order_by(col(DemandAssumption.id))).all():
+        if entry.code in getattr(binding, kind.value):
+            found.append(f"the binding of assumption {binding.assumption} (initiative {binding.initiative_id})")
+    for feed in session.exec(select(DemandMeasure).order_by(col(DemandMeasure.measure_id))).all():
+        if entry.code in getattr(feed, kind.value):
+            found.append(f"the demand feed of measure {feed.measure_id}")
+    return found
 
 
 @dataclass

@@ -196,6 +196,29 @@ def test_segments_tag_benefits_and_measures(client: TestClient, session: Session
     unknown = client.put(path, json={"segments": ["pensioners"]})
     assert unknown.status_code == 409 and _problems(unknown) == [("unknown_segment", "segments")]
     assert client.get(path).json() == {"segments": ["businesses", "residents"]}
-    # A segment that tags something may still leave its list: the tags go with it.
+    # A segment that tags something stays on its list, the refusal naming what it tags, until it is untagged.
+    refused = client.delete("/api/v1/demand/segments/landlords")
+    assert refused.status_code == 409 and _problems(refused) == [("reference_in_use", "code")]
+    assert f"the segments of measure {measure.id} ({measure.name})" in refused.json()["detail"]
+    assert "untag or re-bind each first" in refused.json()["detail"]
+    assert client.get(f"/api/v1/demand/tags/measures/{measure.id}").json() == {"segments": ["landlords"]}
+    client.put(f"/api/v1/demand/tags/measures/{measure.id}", json={"segments": []})
     assert client.delete("/api/v1/demand/segments/landlords").status_code == 204
-    assert client.get(f"/api/v1/demand/tags/measures/{measure.id}").json() == {"segments": []}
+
+
+def test_an_entry_a_bound_assumption_filters_by_stays_on_its_list(client: TestClient, session: Session) -> None:
+    from sqlmodel import select
+
+    from benefits.example import load_example
+    from benefits.models import Initiative
+
+    load_example(session=session)
+    initiative = session.exec(select(Initiative).where(Initiative.name == "Customer Access Programme")).one()
+    path = f"/api/v1/demand/assumptions/{initiative.id}"
+    assert client.post("/api/v1/demand/channels", json={"code": "webchat", "name": "Web chat"}).status_code == 201
+    binding = {"assumption": "failure_demand_share", "figure": "avoidable_share", "channels": ["phone", "webchat"]}
+    assert client.put(path, json=binding).status_code == 200
+    refused = client.delete("/api/v1/demand/channels/webchat")
+    assert refused.status_code == 409 and _problems(refused) == [("reference_in_use", "code")]
+    assert "the binding of assumption failure_demand_share" in refused.json()["detail"]
+    assert client.get("/api/v1/demand/channels/webchat").status_code == 200
