@@ -661,6 +661,13 @@ def refresh_measure(*, session: Session, measure_id: int, actor: Actor) -> Obser
     feed = session.get(DemandMeasure, measure_id)
     if feed is None:
         raise NotFound(f"Measure {measure_id} is not fed from demand; feed it first.")
+    gone = _unlisted(session=session, named=feed)
+    if gone:
+        detail = (
+            f"The measure's feed names {', '.join(gone)}, no longer listed: feed it again from the services, channels "
+            "and segments listed."
+        )
+        raise Conflict(detail, [Problem("reference_unlisted", detail, "figure")])
     where = DemandFilter(services=tuple(feed.services), channels=tuple(feed.channels), segments=tuple(feed.segments))
     series = monthly_series(session=session, figure=feed.figure, where=where)
     beyond = [month for month, value in series if abs(value) > QUANTITY_LIMIT]
@@ -820,12 +827,31 @@ FIGURE_WORDS = {
 }
 
 
+# What a binding or a feed says when an entry it names has left its list (kept from before such entries stayed).
+UNLISTED = "a service, channel or segment it names is no longer listed: change the binding"
+
+
+def _unlisted(*, session: Session, named: DemandAssumption | DemandMeasure) -> list[str]:
+    """The services, channels and segments a binding or a feed names that are no longer on their lists."""
+    gone = []
+    for kind in FILTERED:
+        codes = list(getattr(named, kind.value))
+        if codes:
+            table: Any = TABLES[kind]
+            listed = set(session.exec(select(table.code).where(col(table.code).in_(codes))).all())
+            gone += [code for code in codes if code not in listed]
+    return gone
+
+
 def bound_value(*, session: Session, binding: DemandAssumption) -> tuple[float | None, str]:
-    """A bound figure's value from the counts as they stand, and the months it is taken over, in words.
+    """A bound figure's value from the counts as they stand, and the months it is taken over, in words; no value,
+    and `UNLISTED`, when an entry the binding names has left its list.
 
     Volumes, minutes and costs are a year's worth (their sum over the span x 12 / its months); the avoidable share
     is avoidable contacts over all contacts across the span.
     """
+    if _unlisted(session=session, named=binding):
+        return None, UNLISTED
     where = DemandFilter(
         services=tuple(binding.services), channels=tuple(binding.channels), segments=tuple(binding.segments)
     )
@@ -948,6 +974,9 @@ def refresh_assumptions(*, session: Session, initiative_id: int, actor: Actor) -
 def _refresh(*, session: Session, binding: DemandAssumption, actor: Actor) -> None:
     """Set the assumption to its figure's value, unless the counts give none or it already holds it."""
     value, span = bound_value(session=session, binding=binding)
+    if span == UNLISTED:
+        detail = f"{binding.assumption} cannot be set: {UNLISTED}."
+        raise Conflict(detail, [Problem("reference_unlisted", detail, "assumption", node=binding.assumption)])
     if value is None:
         detail = f"{binding.assumption} cannot be set: {span}. Load the contact counts first."
         raise Conflict(detail, [Problem("no_counts", detail, "assumption", node=binding.assumption)])

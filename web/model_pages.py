@@ -649,7 +649,7 @@ def _model_page(
         "actor": actor, "may_edit": may_edit, "draft": draft, "has_draft": stored.draft is not None,
         "values_now": _values_now(stored), "saved": saved, "checked": posted is not None,
         "kinds": [kind.value for kind in NodeKind], "distributions": [d.value for d in Distribution],
-        "demand_bound": demand.bound_assumptions(session=session, initiative_id=initiative_id),
+        "demand_bound": demand.bindings(session=session, initiative_id=initiative_id),  # names and figures only
         "demand_words": demand.FIGURE_WORDS,
     }, status_code=status_code)  # fmt: skip
 
