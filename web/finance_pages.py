@@ -3,6 +3,7 @@
 import re
 from decimal import InvalidOperation
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -12,6 +13,7 @@ from api.deps import ResourceId, SessionDep, undone_on_refusal
 from benefits import confirmations, demand, finance, initiatives, register
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
+from benefits.columns import MAX_ROW_ID
 from benefits.errors import DomainError, Forbidden, InvalidInput, NotFound
 from benefits.models import CashConfirmationCreate
 from web import charts
@@ -66,6 +68,12 @@ def _finance_page(
             summary = finance.cash_capacity_summary(session=session, weighted=weighted, segments=segments)
     if problems:
         status_code = 422
+    # The download writes what the page shows: the filters that stood, not those set aside.
+    standing = {"initiative": initiative_id, "from": years["from_year"], "to": years["to_year"],
+                "weighted": "1" if weighted else None, "segment": segments[0] if segments else None}  # fmt: skip
+    download = "/finance/cash-capacity.xlsx"
+    if any(value is not None for value in standing.values()):
+        download += "?" + urlencode({name: value for name, value in standing.items() if value is not None})
     labels = [year.year for year in summary.years]
     routes = {route: [float(getattr(year, route)) for year in summary.years] for route in ROUTES}
     described = charts.describe_cash_capacity(labels, **routes)
@@ -92,7 +100,7 @@ def _finance_page(
         "to_confirm": cash_rows, "capacity_to_confirm": capacity_rows,
         "may_confirm": allowed(session=session, actor=actor, action=Action.confirm_cash),
         "may_confirm_capacity": allowed(session=session, actor=actor, action=Action.confirm_redeployment),
-        "error": error, "refused": refusal or {}, "notice": notice,
+        "error": error, "refused": refusal or {}, "notice": notice, "download": download,
     }, status_code=status_code)  # fmt: skip
 
 
@@ -246,11 +254,22 @@ def _confirmation_errors(error: ValidationError | InvalidOperation | DomainError
 
 
 @router.get("/finance/cash-capacity.xlsx")
-def finance_workbook(session: SessionDep, actor: PageActor) -> StreamingResponse:
-    """The cash-versus-capacity workbook, for a signed-in person."""
+def finance_workbook(
+    session: SessionDep,
+    actor: PageActor,
+    initiative: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+    from_year: Annotated[str | None, Query(alias="from", max_length=20)] = None,
+    to_year: Annotated[str | None, Query(alias="to", max_length=20)] = None,
+    weighted: bool = False,
+    segment: Annotated[str | None, Query(max_length=40)] = None,
+) -> StreamingResponse:
+    """The cash-versus-capacity workbook, for a signed-in person, filtered as the finance page was."""
     from benefits.workbooks.finance_summary import byte_count, chunks, spooled_finance_workbook
 
-    spooled = spooled_finance_workbook(session=session)
+    spooled = spooled_finance_workbook(
+        session=session, initiative_id=initiative, from_year=from_year, to_year=to_year, weighted=weighted,
+        segments=[segment] if segment else [],
+    )  # fmt: skip
     headers = {"Content-Disposition": 'attachment; filename="cash-capacity.xlsx"',
                "Content-Length": str(byte_count(spooled))}  # fmt: skip
     return StreamingResponse(chunks(spooled), media_type=XLSX, headers=headers)

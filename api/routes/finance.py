@@ -23,6 +23,7 @@ class SummaryFilters:
     from_year: str | None
     to_year: str | None
     weighted: bool
+    segments: list[str]
 
 
 def summary_filters(
@@ -32,25 +33,22 @@ def summary_filters(
     from_year: Annotated[YearLabel | None, Query(alias="from", description="First year, e.g. 2026-27.")] = None,
     to_year: Annotated[YearLabel | None, Query(alias="to", description="Last year, e.g. 2030-31.")] = None,
     weighted: Annotated[bool, Query(description="Weight each benefit by its stage.")] = False,
+    segment: Annotated[
+        list[ReferenceCode],
+        Query(max_length=50, description="Customer segment codes: only benefits tagged with any of them (who gains)."),
+    ] = [],  # noqa: B006
 ) -> SummaryFilters:
     """The filters from the query."""
-    return SummaryFilters(initiative_id, from_year, to_year, weighted)
+    return SummaryFilters(initiative_id, from_year, to_year, weighted, segment)
 
 
 FiltersDep = Annotated[SummaryFilters, Depends(summary_filters)]
 
 
 @router.get("/cash-capacity", response_model=CashCapacitySummary)
-def cash_capacity(
-    session: SessionDep,
-    filters: FiltersDep,
-    segment: Annotated[
-        list[ReferenceCode],
-        Query(max_length=50, description="Customer segment codes: only benefits tagged with any of them (who gains)."),
-    ] = [],  # noqa: B006
-) -> CashCapacitySummary:
+def cash_capacity(session: SessionDep, filters: FiltersDep) -> CashCapacitySummary:
     """Financial benefits by year, route, stage and cost centre; cash planned, confirmed and at risk; flags."""
-    return finance.cash_capacity_summary_checked(session=session, **asdict(filters), segments=segment)
+    return finance.cash_capacity_summary_checked(session=session, **asdict(filters))
 
 
 @router.get("/budgets", response_model=list[BudgetIn])

@@ -9,7 +9,7 @@ while it runs appears in none of it.
 import io
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +23,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from benefits import appraisal, finance
+from benefits import appraisal, finance, register
 from benefits.columns import SCALE
 from benefits.db import READ_ONLY, refuse_writes
 from benefits.ledger import LEDGER
@@ -149,9 +149,11 @@ def _text(value: str | None) -> str | _Text | None:
 
 
 def _detail_statement(
-    *, initiative_id: int | None, first: int | None, last: int | None, today: date, weights: dict[str, Decimal] | None
-) -> sa.Select[Any]:
-    """Each financial benefit's figures by year from the ledger, in pounds (weighted by stage when `weights` are)."""
+    *, initiative_id: int | None, first: int | None, last: int | None, today: date, weights: dict[str, Decimal] | None,
+    segment_ids: Sequence[int] = (),
+) -> sa.Select[Any]:  # fmt: skip
+    """Each financial benefit's figures by year from the ledger, in pounds (weighted by stage when `weights` are);
+    with `segment_ids`, only the benefits tagged with any of those customer segments."""
     entry = LEDGER.c
     # One row a benefit and year: what it is grouped by is what it shows.
     keys = (entry.initiative_id, col(Initiative.name), entry.benefit_id, col(Benefit.title), entry.stage,
@@ -190,6 +192,8 @@ def _detail_statement(
     )
     if initiative_id is not None:
         statement = statement.where(entry.initiative_id == initiative_id)
+    if segment_ids:
+        statement = statement.where(register.reaches(entry.benefit_id, segment_ids))
     if first is not None:
         statement = statement.where(entry.year >= first)
     if last is not None:
@@ -205,6 +209,7 @@ def write_finance_workbook(
     from_year: str | None = None,
     to_year: str | None = None,
     weighted: bool = False,
+    segments: Sequence[str] = (),
     today: date | None = None,
     progress: Progress | None = None,
 ) -> Written:
@@ -215,7 +220,7 @@ def write_finance_workbook(
     with read_snapshot(session) as snapshot:
         return _write(
             session=snapshot, target=target, initiative_id=initiative_id, from_year=from_year, to_year=to_year,
-            weighted=weighted, day=today or date.today(), progress=progress,
+            weighted=weighted, segments=segments, day=today or date.today(), progress=progress,
         )  # fmt: skip
 
 
@@ -227,19 +232,23 @@ def _write(
     from_year: str | None,
     to_year: str | None,
     weighted: bool,
+    segments: Sequence[str],
     day: date,
     progress: Progress | None,
 ) -> Written:
     summary = finance.cash_capacity_summary_checked(
-        session=session, initiative_id=initiative_id, from_year=from_year, to_year=to_year, weighted=weighted
-    )
+        session=session, initiative_id=initiative_id, from_year=from_year, to_year=to_year, weighted=weighted,
+        segments=segments,
+    )  # fmt: skip
+    segment_ids = register.segment_ids(session=session, codes=segments) if segments else []
     settings, _ = appraisal.appraisal_settings(session=session)
     weights = {stage: Decimal(str(w)) for stage, w in settings.stage_weights.model_dump().items()}
     first = parse_period(from_year).start_year if from_year else None
     last = parse_period(to_year).start_year if to_year else None
     statement = _detail_statement(
-        initiative_id=initiative_id, first=first, last=last, today=day, weights=weights if weighted else None
-    )
+        initiative_id=initiative_id, first=first, last=last, today=day, weights=weights if weighted else None,
+        segment_ids=segment_ids,
+    )  # fmt: skip
     total = session.execute(sa.select(func.count()).select_from(statement.subquery())).scalar_one() if progress else 0
     # Rows go to disk as they are written (constant memory); user text is written only as text, never as a formula.
     book = xlsxwriter.Workbook(
@@ -260,13 +269,15 @@ def _write(
     detail_rows = _write_detail(sheets[DETAIL], rows, total, progress)
     end = 1 + max(detail_rows, 1)
     years = [row.year for row in summary.years]
-    initiatives = _initiatives_in_detail(session=session, initiative_id=initiative_id)
+    initiatives = _initiatives_in_detail(session=session, initiative_id=initiative_id, segment_ids=segment_ids)
     _write_by_year(sheets["By year"], years, end)
     _write_by_centre(sheets["Cost centres"], summary, end)
     _write_by_initiative(sheets["Initiatives"], initiatives, end)
     _write_by_stage(sheets["Stages"], years, end)
     notes = sheets["Notes"]
     scope = f"initiative {initiative_id}" if initiative_id is not None else "the whole portfolio"
+    if segments:
+        scope += f", the benefits that reach {', '.join(sorted({code.strip().lower() for code in segments}))}"
     for line in (
         ["Cash versus capacity", f"for {scope}, years {from_year or 'all'} to {to_year or 'all'}, as of {day}"],
         ["Weighted", "yes: each figure is weighted by its stage" if weighted else "no"],
@@ -381,10 +392,19 @@ def _write_by_centre(sheet: _Sheet, summary: Any, end: int) -> None:
         ])  # fmt: skip
 
 
-def _initiatives_in_detail(*, session: Session, initiative_id: int | None) -> list[tuple[int, str]]:
+def _initiatives_in_detail(
+    *, session: Session, initiative_id: int | None, segment_ids: Sequence[int]
+) -> list[tuple[int, str]]:
     statement = sa.select(col(Initiative.id), col(Initiative.name)).order_by(col(Initiative.id))
     if initiative_id is not None:
         statement = statement.where(col(Initiative.id) == initiative_id)
+    if segment_ids:  # the initiatives with a benefit that reaches the segments: the others' rows would be nothing
+        tagged = sa.select(col(Benefit.id)).where(
+            col(Benefit.initiative_id) == col(Initiative.id),
+            col(Benefit.withdrawn).is_(False),
+            register.reaches(col(Benefit.id), segment_ids),
+        )
+        statement = statement.where(tagged.exists())
     return [(int(found), str(name)) for found, name in session.execute(statement)]
 
 
