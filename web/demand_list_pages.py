@@ -318,9 +318,15 @@ def keep_cost(request: Request, session: SessionDep, actor: PageActor, form: For
     errors: dict[str, str] = {}
     cost: float | str = sent["cost"]
     try:
-        cost = float(typed_amount(sent["cost"]))
+        amount = typed_amount(sent["cost"]) if sent["cost"] else None
     except InvalidOperation:
+        amount = Decimal("NaN")
+    if amount is None:
+        errors["cost"] = "Fill this in."
+    elif not amount.is_finite():  # NaN, sNaN and Infinity read as decimals, but none is an amount
         errors["cost"] = f"“{sent['cost']}” is not an amount: type pounds and pence, such as 2.83 or £2.83."
+    else:
+        cost = float(amount)
     if not errors:
         try:
             fields = ChannelCostIn.model_validate(

@@ -222,3 +222,16 @@ def test_an_entry_a_bound_assumption_filters_by_stays_on_its_list(client: TestCl
     assert refused.status_code == 409 and _problems(refused) == [("reference_in_use", "code")]
     assert "the binding of assumption failure_demand_share" in refused.json()["detail"]
     assert client.get("/api/v1/demand/channels/webchat").status_code == 200
+
+
+def test_a_cost_that_is_not_a_finite_amount_is_refused(client: TestClient) -> None:
+    kept = {"channel": "phone", "valid_from": "2026-01-01", "source": "Telephony cost model 2025-26"}
+    for cost in ("sNaN", "NaN", "Infinity"):
+        refused = client.post("/api/v1/demand/costs", json=kept | {"cost": cost})
+        assert refused.status_code == 422, cost
+        assert [field for _, field in _problems(refused)] == ["cost"]
+    for written in ("NaN", "Infinity", "-Infinity"):  # JSON's non-standard numbers, as Python writes them
+        body = '{"channel": "phone", "valid_from": "2026-01-01", "source": "Costing", "cost": ' + written + "}"
+        refused = client.post("/api/v1/demand/costs", content=body, headers={"content-type": "application/json"})
+        assert refused.status_code == 422, written
+    assert client.get("/api/v1/demand/costs").json()["kept"] == []

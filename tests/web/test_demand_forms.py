@@ -258,3 +258,27 @@ def test_assumptions_segments_and_a_fed_measure_from_the_pages(session: Session,
                          (action, {"segments": "residents"}), (measure_path + "/demand", feed | {"figure": "contacts"}),
                          (measure_path + "/segments", {"segments": ""})):  # fmt: skip
         assert viewer.post(posted, data=data | {"csrf": token}).status_code == 403, posted
+
+
+@pytest.mark.parametrize("typed", ["sNaN", "NaN", "Infinity", "-inf", "£sNaN"])
+def test_a_cost_that_is_not_a_finite_amount_is_refused_beside_it(
+    session: Session, app: FastAPI, counted: Person, typed: str
+) -> None:
+    admin = _browser(app, session, counted)
+    form = {"csrf": _csrf(admin.get("/demand/costs").text), "channel": "phone", "valid_from": "2026-04-01",
+            "cost": typed, "source": "Contact centre costing"}  # fmt: skip
+    refused = admin.post("/demand/costs", data=form)
+    assert refused.status_code == 422
+    assert f"“{typed}” is not an amount" in _error(refused.text, "cost")
+    assert _value(refused.text, "cost") == typed and _value(refused.text, "source") == "Contact centre costing"
+    assert demand.channel_costs(session=session) == []
+
+
+def test_a_cost_left_empty_is_asked_for(session: Session, app: FastAPI, counted: Person) -> None:
+    admin = _browser(app, session, counted)
+    form = {"csrf": _csrf(admin.get("/demand/costs").text), "channel": "phone", "valid_from": "2026-04-01",
+            "cost": "", "source": "Contact centre costing"}  # fmt: skip
+    refused = admin.post("/demand/costs", data=form)
+    assert refused.status_code == 422
+    assert _error(refused.text, "cost") == "Fill this in."
+    assert _value(refused.text, "valid_from") == "2026-04-01"
