@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from benefits import cause_models, demand, formatting, measures
-from benefits.demand import ReferenceList
+from benefits import cause_models, demand, formatting, measures, register
+from benefits.demand import ReferenceList, Tagged
 from benefits.demand_import import load_contacts, sheet_of
 from benefits.models import Person, Role
 from benefits.models.cause_model import ModelIn
@@ -282,3 +282,23 @@ def test_a_cost_left_empty_is_asked_for(session: Session, app: FastAPI, counted:
     assert refused.status_code == 422
     assert _error(refused.text, "cost") == "Fill this in."
     assert _value(refused.text, "valid_from") == "2026-04-01"
+
+
+def test_who_gains_from_a_withdrawn_benefit_is_shown_not_offered(
+    session: Session, app: FastAPI, counted: Person
+) -> None:
+    residents = ReferenceCreate(code="residents", name="Residents")
+    demand.create_reference(session=session, kind=ReferenceList.segments, fields=residents, actor=actor_of(counted))
+    benefit = make_benefit(session, initiative=make_initiative(session))
+    path = f"/benefits/{benefit.id}"
+    admin = _browser(app, session, counted)
+    assert path + "/segments" in _forms(admin.get(path).text)
+    register.withdraw_benefit(session=session, benefit_id=benefit.id or 0, reason="Service closed",
+                              expected_version=None, actor=actor_of(counted))  # fmt: skip
+    page = admin.get(path).text
+    assert path + "/segments" not in _forms(page)
+    assert "No customer segment is named." in page
+    refused = admin.post(path + "/segments", data={"csrf": _csrf(page), "segments": "residents"})
+    assert refused.status_code == 409
+    assert "This benefit was withdrawn; it can no longer change." in _error(refused.text, "segments")
+    assert demand.segments_of(session=session, target=Tagged.benefits, target_id=benefit.id or 0) == []
