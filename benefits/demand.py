@@ -24,7 +24,7 @@ from benefits.authz import Action, require
 from benefits.columns import QUANTITY_LIMIT, SCALE, quantize
 from benefits.errors import Conflict, InvalidInput, NotFound, Problem
 from benefits.listing import Page
-from benefits.models import Benefit, Measure
+from benefits.models import AuditEvent, Benefit, Measure
 from benefits.models.demand import (
     BenefitSegment,
     ChannelCost,
@@ -231,6 +231,21 @@ def delete_reference(*, session: Session, kind: ReferenceList, code: str, actor:
         entity_id=entry.id or 0,
         before=_snapshot(entry),
     )
+
+
+def taken_off(*, session: Session, kind: ReferenceList, code: str) -> bool:
+    """Whether an entry was taken off its list and is still off it: what a page may say after a deletion."""
+    code = code.strip().lower()
+    table: Any = TABLES[kind]
+    if session.exec(select(table.id).where(table.code == code)).first() is not None:
+        return False
+    latest = session.exec(
+        select(AuditEvent.before)
+        .where(AuditEvent.entity == ENTITY[kind], AuditEvent.action == "deleted")
+        .order_by(col(AuditEvent.id).desc())
+        .limit(50)
+    ).all()
+    return any((before or {}).get("code") == code for before in latest)
 
 
 def _named_by(*, session: Session, kind: ReferenceList, entry: Reference) -> list[str]:

@@ -156,11 +156,19 @@ def _list_page(
     sent: dict[str, str] | None = None, refused: dict[str, str] | None = None, status_code: int = 200,
 ) -> HTMLResponse:  # fmt: skip
     done = request.query_params.get("done", "")
-    code = request.query_params.get("code", "")[:40]
-    notice = DONE[done].format(one=_one(kind), code=code) if done in DONE and not errors and not refused else None
+    code = request.query_params.get("code", "")[:40].strip().lower()
+    entries = demand.list_references(session=session, kind=kind)
+    notice = None
+    if done in DONE and code and not errors and not refused:  # read back from what is kept, not from the address
+        if done == "deleted":
+            said = demand.taken_off(session=session, kind=kind, code=code)
+        else:
+            said = code in {entry.code for entry in entries}
+        if said:
+            notice = DONE[done].format(one=_one(kind), code=code)
     context = {
         "actor": actor, "kind": kind, "kinds": TITLES, "title": TITLES[kind], "about": ABOUT[kind],
-        "one": demand.ONE[kind], "entries": demand.list_references(session=session, kind=kind),
+        "one": demand.ONE[kind], "entries": entries,
         "may_manage": allowed(session=session, actor=actor, action=Action.manage_demand),
         "errors": errors or {}, "sent": sent or {}, "refused": refused or {}, "notice": notice,
         "code_hint": CODE_HINT,
@@ -278,9 +286,11 @@ def _costs_page(
     channels = demand.list_references(session=session, kind=ReferenceList.channels)
     names = {entry.code: entry.name for entry in channels}
     notice = None
-    if request.query_params.get("done") == "kept" and not errors:
-        channel = request.query_params.get("channel", "")[:40]
-        notice = COST_DONE.format(channel=names.get(channel, channel), day=request.query_params.get("day", "")[:10])
+    if request.query_params.get("done") == "kept" and not errors:  # read back from what is kept, not the address
+        channel, day = request.query_params.get("channel", "")[:40], request.query_params.get("day", "")[:10]
+        kept = demand.channel_costs(session=session)
+        if any(code == channel and cost.valid_from.isoformat() == day for code, cost in kept):
+            notice = COST_DONE.format(channel=names.get(channel, channel), day=day)
     # A suggestion's "use this figure" link fills the form in through the address (nothing is kept until sent).
     asked = {name: request.query_params.get(name, "")[:2000] for name in ("channel", "cost", "source")}
     context = {

@@ -302,3 +302,23 @@ def test_who_gains_from_a_withdrawn_benefit_is_shown_not_offered(
     assert refused.status_code == 409
     assert "This benefit was withdrawn; it can no longer change." in _error(refused.text, "segments")
     assert demand.segments_of(session=session, target=Tagged.benefits, target_id=benefit.id or 0) == []
+
+
+def test_the_lists_and_costs_say_only_what_is_kept(session: Session, app: FastAPI, counted: Person) -> None:
+    admin = _browser(app, session, counted)
+    for address in (
+        "/demand/costs?done=kept&channel=phone&day=2099-01-01",
+        "/demand/lists/segments?done=added&code=pensioners",
+        "/demand/lists/segments?done=edited&code=pensioners",
+        "/demand/lists/channels?done=deleted&code=phone",  # still listed
+        "/demand/lists/channels?done=deleted&code=fax",  # never listed
+    ):
+        shown = admin.get(address)
+        assert shown.status_code == 200 and _status(shown.text) == "", address
+    page = admin.get("/demand/costs").text
+    kept = {"csrf": _csrf(page), "channel": "phone", "valid_from": "2026-04-01", "cost": "2.50", "source": "Costing"}
+    assert "Cost per contact kept: Phone from 2026-04-01" in _status(
+        _follow(admin, admin.post("/demand/costs", data=kept))
+    )
+    gone = admin.post("/demand/lists/channels/app/delete", data={"csrf": _csrf(page)})
+    assert "Channel app taken off the list." in _status(_follow(admin, gone))
