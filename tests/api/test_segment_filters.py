@@ -1,13 +1,16 @@
 """Who gains: the register and the cash-versus-capacity summary keep only the benefits tagged with the segments asked
 for, page as before, and refuse a segment that is not on the list by the parameter's name."""
 
+from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from benefits.stages import Stage
+from benefits import register
+from benefits.models import Benefit
+from benefits.stages import RealisationRoute, Stage
 from tests.support.factories import make_benefit, make_cost_centre, make_initiative
 
 SEGMENTS = {"residents": "Residents", "businesses": "Businesses", "landlords": "Landlords"}
@@ -104,14 +107,32 @@ def test_the_finance_summary_sums_only_the_tagged_benefits(client: TestClient, s
         rows = answer.json()["years"]
         return {row["year"]: (Decimal(str(row["cash"])), Decimal(str(row["capacity"]))) for row in rows}
 
-    # Each benefit plans 50 in 2026-27 (45 recorded) and 100 in 2027-28: the value is the actual where recorded.
+    def summed(*benefits: Benefit) -> dict[str, tuple[Decimal, Decimal]]:
+        """Cash and capacity by year worked out from the benefits' own profiles: the actual where recorded."""
+        found: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+        for made in benefits:
+            benefit = register.get_benefit(session=session, benefit_id=made.id or 0)
+            for row in benefit.profile:
+                value = row.actual if row.actual is not None else row.planned or Decimal(0)
+                found[row.period][0 if benefit.route == RealisationRoute.cash else 1] += value
+        return {year: (cash, capacity) for year, (cash, capacity) in found.items()}
+
+    def planned(*benefits: Benefit) -> dict[str, Decimal]:
+        """Cash planned by year, from the benefits' own profiles."""
+        found: dict[str, Decimal] = defaultdict(Decimal)
+        for made in benefits:
+            for row in register.get_benefit(session=session, benefit_id=made.id or 0).profile:
+                found[row.period] += row.planned or Decimal(0)
+        return found
+
     everything = years()
-    assert everything == {"2026-27": (Decimal(90), Decimal(45)), "2027-28": (Decimal(200), Decimal(100))}
-    assert years(segment="residents") == {"2026-27": (Decimal(45), Decimal(0)), "2027-28": (Decimal(100), Decimal(0))}
-    assert years(segment="businesses") == {"2026-27": (Decimal(0), Decimal(45)), "2027-28": (Decimal(0), Decimal(100))}
+    assert everything == summed(cash, capacity, also_cash)
+    assert years(segment="residents") == summed(cash)
+    assert years(segment="businesses") == summed(capacity)
     assert years(segment=["residents", "businesses", "landlords"]) == everything
     # What the whole portfolio claims against a budget stays whole: the budget is shared whoever gains.
     centres = client.get("/api/v1/finance/cash-capacity", params={"segment": "residents"}).json()["by_cost_centre"]
     claims = {(row["year"], Decimal(str(row["cash_planned"])), Decimal(str(row["portfolio_cash_planned"])))
               for row in centres}  # fmt: skip
-    assert claims == {("2026-27", Decimal(50), Decimal(100)), ("2027-28", Decimal(100), Decimal(200))}
+    tagged, whole = planned(cash), planned(cash, also_cash)
+    assert claims == {(year, tagged[year], whole[year]) for year in whole}
