@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.deps import SIGNED_IN, ActorDep, ExpectedVersion, PagingDep, ResourceId, SessionDep, etag
 from api.problems import PROBLEM_RESPONSES
-from api.schemas import PageRead, page_read
+from api.schemas import PageRead, page_read, written_json
 from benefits import initiatives, people, register
 from benefits.columns import ShortText
 from benefits.models import (
@@ -107,7 +107,7 @@ def list_benefits(
         list[ReferenceCode],
         Query(max_length=50, description="Customer segment codes: only benefits tagged with any of them (who gains)."),
     ] = [],  # noqa: B006
-) -> PageRead[BenefitRead]:
+) -> Response:
     """List an initiative's benefits, filtered by stage, route, owner, category, withdrawal or who gains."""
     page = register.list_benefits(
         session=session,
@@ -121,7 +121,7 @@ def list_benefits(
         withdrawn=withdrawn,
         segments=segment,
     )
-    return page_read(page, register.benefit_view)
+    return written_json(page_read(page, register.benefit_view))
 
 
 @router.get("/{initiative_id}/members", response_model=MembersUpdate)
