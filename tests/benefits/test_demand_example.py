@@ -1,5 +1,6 @@
 """The worked example's demand: its avoidable share, channel mix and cost to serve checked against a calculation in
-plain Python over the same generated rows, and the redesign showing as special-cause improvement."""
+plain Python over the same generated rows, and the redesign showing as special-cause improvement; the example's
+model bound to the counts and its share of avoidable contact fed from them, checked the same way."""
 
 import json
 from collections import defaultdict
