@@ -1108,7 +1108,7 @@ def tag(*, session: Session, target: Tagged, target_id: int, segments: Sequence[
     initiative_id = _initiative_of(session=session, target=target, target_id=target_id)
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=initiative_id)
     if target is Tagged.benefits:  # the register's own check, so the refusal reads as any change to it would
-        register._refuse_if_withdrawn(register.get_benefit(session=session, benefit_id=target_id))
+        register.refuse_if_withdrawn(register.get_benefit(session=session, benefit_id=target_id))
     if len(set(segments)) != len(segments):
         raise InvalidInput("A segment is listed twice.", [Problem("segment_repeated", "List each once.", "segments")])
     ids = _ids(session=session, kind=ReferenceList.segments, codes=segments, stored=True)

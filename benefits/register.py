@@ -319,7 +319,7 @@ def step_back_until_confirmed(*, session: Session, benefit: Benefit, actor: Acto
     return Stage.planned
 
 
-def _refuse_if_withdrawn(benefit: Benefit) -> None:
+def refuse_if_withdrawn(benefit: Benefit) -> None:
     if benefit.withdrawn:
         raise Conflict(
             "This benefit was withdrawn; it can no longer change.",
@@ -428,7 +428,7 @@ def update_benefit(
     action = Action.decide_route if sent and set(sent) <= ROUTE_FIELDS else Action.edit_initiative
     require(session=session, actor=actor, action=action, initiative_id=benefit.initiative_id)
     check_version(current=benefit.version, expected=expected_version, what="benefit")
-    _refuse_if_withdrawn(benefit)
+    refuse_if_withdrawn(benefit)
     for name in ("title", "quantified", "is_disbenefit", "description", "evidence"):
         if name in sent and sent[name] is None:
             raise InvalidInput(f"{name} cannot be null.", [Problem("required", f"{name} cannot be null.", name)])
@@ -563,7 +563,7 @@ def replace_profile(
     benefit = get_benefit(session=session, benefit_id=benefit_id, for_update=True)
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=benefit.initiative_id)
     check_version(current=benefit.version, expected=expected_version, what="benefit")
-    _refuse_if_withdrawn(benefit)
+    refuse_if_withdrawn(benefit)
     parsed = _parse_profile(rows, benefit)
     before = _profile_snapshot(benefit)
     existing = {entry.period: entry for entry in benefit.profile}
@@ -615,7 +615,7 @@ def withdraw_benefit(
     benefit = get_benefit(session=session, benefit_id=benefit_id, for_update=True)
     require(session=session, actor=actor, action=Action.edit_initiative, initiative_id=benefit.initiative_id)
     check_version(current=benefit.version, expected=expected_version, what="benefit")
-    _refuse_if_withdrawn(benefit)
+    refuse_if_withdrawn(benefit)
     if not reason.strip():
         raise InvalidInput(
             "Say why the benefit is withdrawn.", [Problem("reason_required", "Give a reason.", "reason")]
