@@ -320,6 +320,7 @@ def step_back_until_confirmed(*, session: Session, benefit: Benefit, actor: Acto
 
 
 def refuse_if_withdrawn(benefit: Benefit) -> None:
+    """Refuse any change to a withdrawn benefit (409 `benefit_withdrawn`)."""
     if benefit.withdrawn:
         raise Conflict(
             "This benefit was withdrawn; it can no longer change.",
