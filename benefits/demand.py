@@ -749,7 +749,7 @@ def series_view(
             )
             for point in drawn.points
         ],
-        summary=measures.describe(drawn, unit="" if figure is not DemandFigure.cost_to_serve else "GBP"),
+        summary=measures.describe(drawn, unit=UNITS[figure]),
     )
 
 

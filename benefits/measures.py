@@ -558,9 +558,10 @@ def _assurance_of(drawn: XmrChart, *, target: Decimal | None, direction: Directi
 
 def describe_assurance(reading: Assurance | None, *, target: float, lpl: float, upl: float, unit: str = "") -> str:
     """The Making Data Count assurance reading in words: will the process, as it runs, meet its target?"""
-    suffix = f" {unit}" if unit else ""
-    shown = f"The target, {figure(target)}{suffix},"
-    limits = f"the process limits ({figure(lpl)} to {figure(upl)}{suffix})"
+    suffix = f" {unit}" if unit and unit != SHARE else ""
+    number = SHARE if unit == SHARE else ""  # a share carries its per cent sign on each figure
+    shown = f"The target, {figure(target, number)}{suffix},"
+    limits = f"the process limits ({figure(lpl, number)} to {figure(upl, number)}{suffix})"
     if reading is None:
         return f"{shown} cannot be read as met or missed: the measure has no better direction."
     if reading is Assurance.hit_and_miss:
@@ -618,9 +619,14 @@ def _phases(drawn: XmrChart) -> list[PhaseRead]:
     return phases
 
 
+SHARE = "share"  # the unit of a share of a whole (0 to 1), which reads as a percentage
+
+
 def figure(value: float, unit: str = "") -> str:
     """A chart's figure as a person reads it, with its unit: thousands separated, fewer places the larger it is,
-    rounded half-up (15.6 calls, 42,100 calls, 0.25 %)."""
+    rounded half-up (15.6 calls, 42,100 calls, 0.25 %); a share as a percentage to one place (19.8%)."""
+    if unit == SHARE:
+        return formatting.percent(value, 1)
     size = abs(value)
     return formatting.quantity(value, unit, places=0 if size >= 1000 else 1 if size >= 10 else 2, fixed=False)
 
@@ -631,12 +637,13 @@ def describe(drawn: XmrChart, *, unit: str = "") -> str:
         return "No observations yet."
     last = drawn.points[-1]
     limits = drawn.phases[-1]
-    suffix = f" {unit}" if unit else ""
+    suffix = f" {unit}" if unit and unit != SHARE else ""
+    number = SHARE if unit == SHARE else ""  # a share carries its per cent sign on each figure
     phases = len(drawn.phases)
     words = [
         f"{len(drawn.points)} points in {phases} phase{'s' if phases > 1 else ''}.",
-        f"{'The latest phase has its' if phases > 1 else 'The'} centre line at {figure(limits.mean)}{suffix}, "
-        f"with natural process limits {figure(limits.lpl)} to {figure(limits.upl)}{suffix}.",
+        f"{'The latest phase has its' if phases > 1 else 'The'} centre line at {figure(limits.mean, number)}{suffix}, "
+        f"with natural process limits {figure(limits.lpl, number)} to {figure(limits.upl, number)}{suffix}.",
     ]
     if drawn.trial:
         words.append("Some limits rest on fewer than 12 points, so they are trial limits.")

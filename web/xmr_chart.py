@@ -12,7 +12,7 @@ from datetime import date
 from markupsafe import Markup, escape
 
 from benefits import formatting
-from benefits.measures import figure
+from benefits.measures import SHARE, figure
 from benefits.models.measure import ChartRead, PhaseRead
 
 WIDTH = 760
@@ -26,9 +26,10 @@ INK, LIMIT, VALUES, TARGET, CHANGE, GRID = "#1b1b1b", "#a4000f", "#1f4e79", "#00
 HALO = 'paint-order="stroke" stroke="#ffffff" stroke-width="3" stroke-linejoin="round"'
 
 
-def _tick(value: float) -> str:
-    """An axis label as people write figures: 49,790 or 0.301 (the unit is in the panel's title)."""
-    return formatting.significant(value)
+def _tick(value: float, unit: str = "") -> str:
+    """An axis label as people write figures: 49,790 or 0.301 (the unit is in the panel's title); a share as a
+    percentage, 30.1%."""
+    return formatting.percent(value, 1) if unit == SHARE else formatting.significant(value)
 
 
 def _scale(low: float, high: float, top: float, height: float) -> Callable[[float], float]:
@@ -106,7 +107,7 @@ def xmr_svg(chart: ChartRead, *, title: str, unit: str = "") -> Markup:
     r = _scale(0.0, range_top, MR_TOP, MR_HEIGHT)
     described = " ".join(part for part in (chart.summary, describe_ranges(chart, unit=unit), chart.assurance_text)
                          if part)  # fmt: skip
-    unit_said = f" ({unit})" if unit else ""
+    unit_said = f" ({unit})" if unit and unit != SHARE else ""
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="chart-title chart-desc" class="chart xmr">',
@@ -118,9 +119,9 @@ def xmr_svg(chart: ChartRead, *, title: str, unit: str = "") -> Markup:
         _label(LEFT, MR_TOP - 10, f"Moving ranges (mR), each the change from the point before{unit_said}", "start"),
     ]
     for tick in (low, (low + high) / 2, high):
-        parts.append(_label(LEFT - 6, y(tick) + 4, _tick(tick)))
+        parts.append(_label(LEFT - 6, y(tick) + 4, _tick(tick, unit)))
     for tick in (0.0, range_top / 1.12):
-        parts.append(_label(LEFT - 6, r(tick) + 4, _tick(tick)))
+        parts.append(_label(LEFT - 6, r(tick) + 4, _tick(tick, unit)))
     # Each phase's lines and labels: the latest phase's in the margin beside its lines, an earlier phase's inside
     # the plot at the phase's right-hand end, above (or, for the lower limit, below) its line.
     for first, last, phase in spans:
