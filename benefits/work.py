@@ -35,6 +35,7 @@ from benefits.models import (
     Review,
     Role,
 )
+from benefits.models.demand import ContactMonth, DemandMeasure
 from benefits.models.measure import Cadence
 from benefits.owners import Directory
 from benefits.periods import PeriodError, first_day, last_day, parse_period
@@ -320,10 +321,16 @@ def _measure_work(
         .where(col(Measure.initiative_id).in_(list(initiatives)),
                *_mine(col(Measure.owner_id), col(Measure.initiative_id), whose))
     ).all()  # fmt: skip
+    fed = set(session.execute(sa.select(col(DemandMeasure.measure_id))).scalars())
+    counted = session.execute(sa.select(sa.func.max(ContactMonth.month))).scalar()
     items = []
     for measure_id, initiative_id, name, owner_id, cadence, created_at, observed in rows:
         initiative = initiatives[initiative_id]
         every = Cadence(cadence)
+        # A measure fed from the counts is owed a refresh only once a month after its last has been counted.
+        nothing_new = counted is None or (observed is not None and counted <= observed.year * 12 + observed.month - 1)
+        if measure_id in fed and nothing_new:
+            continue
         # An observation covers the cadence it is dated in, so it can be read once that has ended: the next one
         # is due two cadences after the last, and a new measure's first one cadence after it began.
         due = _later(observed, every, times=2) if observed is not None else _later(created_at.date(), every)
@@ -331,6 +338,8 @@ def _measure_work(
         if due <= today:
             what = (f"Record the next observation of “{name}” (the last was {observed:%d %B %Y})." if observed
                     else f"Record the first observation of “{name}”.")  # fmt: skip
+            if measure_id in fed:
+                what = f"Refresh “{name}” from the contact counts: later months have been counted."
             items.append(_item(
                 WorkKind.observation, f"measure:{measure_id}", what, owner_id or initiative.owner_id, initiative, due,
                 today, f"/measures/{measure_id}#observations", measure_id=measure_id,

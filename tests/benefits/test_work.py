@@ -4,17 +4,19 @@ import hashlib
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from benefits import measures, register, work
+from benefits import demand, example_demand, measures, register, work
+from benefits.demand_import import load_contacts, sheet_of
 from benefits.example import load_example
-from benefits.models import ProfileEntryIn, Role
+from benefits.models import Measure, ProfileEntryIn, Role
+from benefits.models.demand import ContactIn
 from benefits.models.measure import Cadence, MeasureCreate, ObservationIn
 from benefits.models.review import ActionItem, ActionStatus, ActionUpdate, ReviewCreate
 from benefits.reviews import record_review, set_action_status
 from benefits.stages import Stage
 from benefits.work import WorkKind
-from tests.support.factories import TESTER, make_benefit, make_initiative, make_owner, make_person
+from tests.support.factories import TESTER, actor_of, make_benefit, make_initiative, make_owner, make_person
 
 GRACE = 30
 REVIEW = "(from the review of 20 October 2026)."
@@ -203,3 +205,24 @@ def test_with_nobody_in_finance_money_to_confirm_is_owed_by_nobody_named(session
     found = work.due_work(session=session, today=date(2027, 4, 2), grace_days=GRACE)
     money = [(item.key, item.person_id) for item in found if item.kind is WorkKind.capacity]
     assert money == [(f"capacity:benefit:{benefit.id}:2026-27", None), (f"capacity:benefit:{benefit.id}:2027-28", None)]
+
+
+def test_a_measure_fed_from_the_counts_is_owed_a_refresh_only_once_a_later_month_is_counted(session: Session) -> None:
+    load_example(session=session)
+    measure = session.exec(select(Measure).where(Measure.name == "Share of avoidable contact")).one()
+    today = date(2027, 1, 10)  # a cadence (monthly) and the grace after its last observation, 1 October 2026
+    # The counts end with October 2026, the month of its last observation: nothing to refresh, nothing owed.
+    assert f"observation:measure:{measure.id}" not in _keys(session, today, WorkKind.observation)
+    november = [
+        ContactIn(period_start=date(2026, 11, 1), service=service, channel="phone", demand_type="value", count=900)
+        for service in example_demand.PROGRAMME_SERVICES
+    ]
+    counted_by = make_person(session, role=Role.admin)
+    load_contacts(session=session, sheet=sheet_of(november), actor=actor_of(counted_by))
+    owed = [item for item in work.due_work(session=session, today=today, grace_days=GRACE)
+            if item.key == f"observation:measure:{measure.id}"]  # fmt: skip
+    assert [(item.person, item.what) for item in owed] == [
+        ("Sam Hughes", "Refresh “Share of avoidable contact” from the contact counts: later months have been counted.")
+    ]
+    demand.refresh_measure(session=session, measure_id=measure.id or 0, actor=actor_of(counted_by))
+    assert f"observation:measure:{measure.id}" not in _keys(session, today, WorkKind.observation)
