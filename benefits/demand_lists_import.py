@@ -33,6 +33,8 @@ HEADINGS = {"code": "code", "name": "name", "avoidable": "avoidable"}
 TITLES = {"code": "Code", "name": "Name", "avoidable": "Avoidable"}
 YES = {"yes", "y", "true", "1", "avoidable"}
 NO = {"no", "n", "false", "0", "value"}
+# Codes an entry's address cannot hold: /api/v1/demand/services/import is the upload, not a service.
+RESERVED = {"import"}
 CODE_RULE = "Write a code of 1 to 40 lower-case letters, digits, - or _, such as council_tax."
 
 _CODE = TypeAdapter(ReferenceCode)
@@ -208,10 +210,14 @@ def _code(value: Any, problems: list[Problem], where: str) -> str | None:
         problems.append(Problem("required", f"Fill in the code. {CODE_RULE}", where))
         return None
     try:
-        return _CODE.validate_python(value.strip().lower())  # an entry's code is matched in any case elsewhere too
+        code = _CODE.validate_python(value.strip().lower())  # an entry's code is matched in any case elsewhere too
     except ValidationError:
         problems.append(Problem("code_invalid", f"'{value.strip()[:40]}' is not a code. {CODE_RULE}", where))
         return None
+    if code in RESERVED:
+        problems.append(Problem("code_invalid", f"The code {code} names the list's upload: choose another.", where))
+        return None
+    return code
 
 
 def _name(value: Any, problems: list[Problem], where: str) -> str | None:

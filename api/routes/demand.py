@@ -1,17 +1,20 @@
 """Demand: the reference lists, contact counts (a JSON list or an uploaded export), cost per contact, and what the
 counts say (the avoidable share, channel mix, cost to serve), with each figure's monthly XmR chart."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, HTTPException, Path, Query, Response, UploadFile, status
 
 from api.deps import SIGNED_IN, ActorDep, PagingDep, ResourceId, SessionDep, bearer_token
+from api.methods import not_an_id
 from api.problems import PROBLEM_RESPONSES
 from api.schemas import PageRead, page_read
 from benefits import demand
 from benefits.columns import Day
 from benefits.demand import DemandFilter, ReferenceList, Tagged
 from benefits.demand_import import MAX_CSV_BYTES, ContactSheet, load_contacts, read_contacts, sheet_of
+from benefits.demand_lists_import import MAX_LIST_BYTES, ReferencesImported, import_reference_list
 from benefits.models.demand import (
     ChannelCostIn,
     ChannelCostRead,
@@ -191,6 +194,28 @@ def tag(
     return SegmentTags(segments=kept)
 
 
+@dataclass(frozen=True)
+class ListFile:
+    """An uploaded list file as bytes, with the name it was sent under."""
+
+    data: bytes
+    name: str | None
+
+
+def uploaded_list(
+    _token: Annotated[str, Depends(bearer_token)],
+    file: Annotated[
+        UploadFile,
+        File(description="CSV or .xlsx with the headings Code and Name (and Avoidable, yes or no, for demand types)."),
+    ],
+) -> ListFile:
+    """The uploaded list, read before the request's session is asked for; a file over the bound is refused as 413."""
+    data = file.file.read(MAX_LIST_BYTES + 1)
+    if len(data) > MAX_LIST_BYTES:
+        raise HTTPException(413, f"A list file is at most {MAX_LIST_BYTES >> 20} MiB: split it.")
+    return ListFile(data, file.filename)
+
+
 def _reference_routes(kind: ReferenceList, create: type[ReferenceCreate], update: type[ReferenceUpdate]) -> None:
     """The routes of one reference list: list, add, read, change and take off, each named for its list."""
     one = demand.ONE[kind].replace(" ", "_")
@@ -214,6 +239,11 @@ def _reference_routes(kind: ReferenceList, create: type[ReferenceCreate], update
     def delete_entry(code: CodePath, session: SessionDep, actor: ActorDep) -> Response:
         demand.delete_reference(session=session, kind=kind, code=code, actor=actor)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    def import_entries(
+        upload: Annotated[ListFile, Depends(uploaded_list)], session: SessionDep, actor: ActorDep
+    ) -> ReferencesImported:
+        return import_reference_list(session=session, kind=kind, data=upload.data, actor=actor, file_name=upload.name)
 
     words = kind.value.replace("-", " ")
     routes = (
@@ -246,6 +276,22 @@ def _reference_routes(kind: ReferenceList, create: type[ReferenceCreate], update
             204,
             None,
         ),
+    )
+    headings = "Code, Name, Avoidable" if kind is ReferenceList.demand_types else "Code, Name"
+    # Before the entry's own routes: GET /services/import is a method the upload does not allow, not a service
+    # coded "import" (the import refuses that code). No router-wide sign-in check, since that would open the
+    # request's transaction before the upload is read.
+    not_an_id(router, path + "/import", ("GET", "PATCH", "DELETE"))
+    router.add_api_route(
+        path + "/import",
+        import_entries,
+        methods=["POST"],
+        name=f"import_{one}s",
+        description=(
+            f"Load the {words} from a CSV file or workbook ({headings}): a listed code takes the file's name, a new "
+            "one is added; every row, or none and each bad cell named by row and column."
+        ),
+        response_model=ReferencesImported,
     )
     for method, route_path, handler, name, summary, code, model in routes:
         router.add_api_route(
