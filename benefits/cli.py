@@ -539,6 +539,35 @@ def demand_import(file: str) -> None:
     click.echo(f"Loaded: {result.added:,} counts added, {result.replaced:,} replaced, {result.months:,} months.")
 
 
+@demand_group.command("import-list")
+@click.argument("kind", type=click.Choice(["services", "channels", "demand-types", "segments"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def demand_import_list(kind: str, file: str) -> None:
+    """Load the reference list KIND from FILE (CSV or .xlsx: Code, Name, and Avoidable for demand types): a listed
+    code takes the file's name, a new one is added; all rows, or none and each problem printed."""
+    from benefits.demand import ReferenceList
+    from benefits.demand_lists_import import MAX_LIST_BYTES, import_reference_list
+
+    with open(file, "rb") as source:
+        content = source.read(MAX_LIST_BYTES + 1)
+    try:
+        with transaction() as session:
+            result = import_reference_list(
+                session=session,
+                kind=ReferenceList(kind),
+                data=content,
+                actor=OPERATOR,
+                file_name=os.path.basename(file),
+            )
+    except DomainError as error:
+        _fail(error)
+    for words, codes in (("Added", result.added), ("Renamed", result.renamed)):
+        for code in codes:
+            click.echo(f"{words} {code}")
+    counts = result.counts
+    click.echo(f"{kind}: {counts.added:,} added, {counts.renamed:,} renamed, {counts.unchanged:,} unchanged.")
+
+
 @demand_group.command("cost")
 @click.argument("channel")
 @click.argument("cost", type=float)

@@ -1,18 +1,25 @@
 """A reference list loaded from a file: columns by heading, every bad cell named, all or nothing, the same file
-twice changes nothing, a listed code renamed with its audit event, demand types' avoidable column."""
+twice changes nothing, a listed code renamed with its audit event, demand types' avoidable column; and the same
+from the command line."""
 
 import io
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from openpyxl import Workbook
 from sqlmodel import Session, col, select
 
 from benefits import demand
+from benefits.cli import main
 from benefits.demand import ENTITY, ReferenceList
 from benefits.demand_lists_import import ReferencesImported, import_reference_list
 from benefits.errors import Forbidden, InvalidInput
 from benefits.models import AuditEvent, Role
 from benefits.models.demand import ReferenceCreate
+from benefits.settings import get_settings
+from tests.conftest import FreshDatabase
 from tests.support.factories import TESTER, actor_of, make_person
 
 SERVICES = ReferenceList.services
@@ -171,3 +178,38 @@ def test_a_file_too_large_or_too_long_is_refused(session: Session) -> None:
         _load(session, "Code,Name\n" + rows)
     assert long.value.problems[0].code == "too_many_rows"
     assert _listed(session) == {}
+
+
+@pytest.fixture
+def database_url(fresh_databases: FreshDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = fresh_databases.url()
+    monkeypatch.setenv("BENEFITS_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+def test_a_list_is_loaded_from_the_command_line(database_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text(GOOD + "Council Tax!,Libraries\nlicensing,\nwaste,Bins\n")
+    refused = runner.invoke(main, ["demand", "import-list", "services", str(bad)])
+    assert refused.exit_code == 1
+    for named in ("row 5, Code", "row 6, Name", "row 7, Code"):
+        assert named in refused.output
+    assert "No services yet" in runner.invoke(main, ["demand", "list", "services"]).output
+    good = tmp_path / "services.csv"
+    good.write_text(GOOD)
+    loaded = runner.invoke(main, ["demand", "import-list", "services", str(good)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "Added council_tax" in loaded.output and "services: 3 added, 0 renamed, 0 unchanged." in loaded.output
+    good.write_text(GOOD.replace("Waste and recycling", "Bins and recycling"))
+    again = runner.invoke(main, ["demand", "import-list", "services", str(good)])
+    assert "Renamed waste" in again.output and "services: 0 added, 1 renamed, 2 unchanged." in again.output
+    listed = runner.invoke(main, ["demand", "list", "services"]).output
+    assert "waste                    Bins and recycling" in listed
+    types = tmp_path / "types.csv"
+    types.write_text("Code,Name\nchasing,Chasing\n")
+    missing = runner.invoke(main, ["demand", "import-list", "demand-types", str(types)])
+    assert missing.exit_code == 1 and "Avoidable" in missing.output
