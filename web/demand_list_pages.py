@@ -8,10 +8,11 @@ the request's own unit of work ends every request.
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -21,7 +22,8 @@ from benefits import demand, formatting
 from benefits.actors import Actor
 from benefits.authz import Action, allowed, require
 from benefits.demand import ReferenceList, Tagged
-from benefits.errors import DomainError
+from benefits.demand_lists_import import MAX_LIST_BYTES, import_reference_list
+from benefits.errors import DomainError, Problem
 from benefits.models.demand import (
     ChannelCostIn,
     DemandTypeCreate,
@@ -31,7 +33,7 @@ from benefits.models.demand import (
 )
 from web.forms import FormFields, about_the_form, field_errors, problem_fields, typed_amount
 from web.render import render
-from web.session import PageActor, check_csrf
+from web.session import SESSION_COOKIE, PageActor, SignInRequired, check_csrf
 
 router = APIRouter(include_in_schema=False)
 LISTS = "/demand/lists"
@@ -60,6 +62,7 @@ DONE = {
     "deleted": "{one} {code} taken off the list.",
 }
 COST_DONE = "Cost per contact kept: {channel} from {day}."
+LOADED = ("added", "renamed", "unchanged")
 
 
 LISTED = ("services", "channels", "segments")
@@ -153,7 +156,8 @@ def _done(kind: ReferenceList, done: str, code: str) -> RedirectResponse:
 
 def _list_page(
     request: Request, session: Any, actor: Actor, kind: ReferenceList, *, errors: dict[str, str] | None = None,
-    sent: dict[str, str] | None = None, refused: dict[str, str] | None = None, status_code: int = 200,
+    sent: dict[str, str] | None = None, refused: dict[str, str] | None = None,
+    problems: list[Problem] | None = None, status_code: int = 200,
 ) -> HTMLResponse:  # fmt: skip
     done = request.query_params.get("done", "")
     code = request.query_params.get("code", "")[:40].strip().lower()
@@ -166,14 +170,32 @@ def _list_page(
             said = code in {entry.code for entry in entries}
         if said:
             notice = DONE[done].format(one=_one(kind), code=code)
+    if done == "imported" and not errors and not problems:
+        notice = _loaded_notice(request, kind, kept=len(entries))
     context = {
         "actor": actor, "kind": kind, "kinds": TITLES, "title": TITLES[kind], "about": ABOUT[kind],
         "one": demand.ONE[kind], "entries": entries,
         "may_manage": allowed(session=session, actor=actor, action=Action.manage_demand),
         "errors": errors or {}, "sent": sent or {}, "refused": refused or {}, "notice": notice,
-        "code_hint": CODE_HINT,
+        "code_hint": CODE_HINT, "problems": problems or [],
     }  # fmt: skip
     return render(request, "demand_lists.html", context, status_code=status_code, block="content")
+
+
+def _loaded_notice(request: Request, kind: ReferenceList, *, kept: int) -> str | None:
+    """What a list upload did, said only when the list kept holds as many entries as the upload named."""
+    counts = [request.query_params.get(name, "") for name in LOADED]
+    if not all(count.isdigit() and len(count) <= 6 for count in counts):
+        return None
+    added, renamed, unchanged = (int(count) for count in counts)
+    if added + renamed + unchanged > kept:  # an address that claims more than the list holds says nothing
+        return None
+    count = partial(formatting.quantity, places=0)
+    listed = count(kept, TITLES[kind].lower() if kept != 1 else demand.ONE[kind])
+    return (
+        f"{TITLES[kind]} loaded from the file: {count(added)} added, {count(renamed)} renamed, {count(unchanged)} "
+        f"left as they were. The list holds {listed}."
+    )
 
 
 @router.get(LISTS + "/{kind}", response_class=HTMLResponse)
@@ -206,6 +228,45 @@ def add_reference(
             errors["code"] += f" Choose another code, or edit the {demand.ONE[kind]} listed under it."
         return _list_page(request, session, actor, kind, errors=errors, sent=sent, status_code=status_for(error))
     return _done(kind, "added", entry.code)
+
+
+def _uploaded_list(
+    request: Request,
+    list_file: Annotated[UploadFile, File()],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> tuple[bytes, str | None] | None:
+    """The uploaded list's bytes and name, read before the request's session is asked for; None when nobody is
+    signed in (the page's actor sends them to sign in, nothing read)."""
+    if SESSION_COOKIE not in request.cookies:
+        return None
+    check_csrf(request, csrf)
+    return list_file.file.read(MAX_LIST_BYTES + 1), list_file.filename
+
+
+@router.post(LISTS + "/{kind}/upload", response_class=HTMLResponse)
+def upload_reference_list(
+    kind: ReferenceList,
+    request: Request,
+    upload: Annotated[tuple[bytes, str | None] | None, Depends(_uploaded_list)],
+    session: SessionDep,
+    actor: PageActor,
+) -> Response:
+    """Load the list from a CSV file or workbook: every row, or none and each bad cell named by row and column."""
+    require(session=session, actor=actor, action=Action.manage_demand)
+    if upload is None:
+        raise SignInRequired(request.url.path)  # the session ended between the read and the check
+    data, file_name = upload
+    try:
+        with undone_on_refusal(session):
+            loaded = import_reference_list(session=session, kind=kind, data=data, actor=actor, file_name=file_name)
+    except DomainError as error:
+        refused = about_the_form(error)
+        problems = [Problem(p.code, on_pages(p.detail), p.field) for p in refused.problems]
+        if not problems:
+            problems = [Problem(refused.code, on_pages(refused.detail), "file")]
+        return _list_page(request, session, actor, kind, problems=problems, status_code=status_for(error))
+    query = urlencode({"done": "imported", **loaded.counts.model_dump()})
+    return RedirectResponse(f"{LISTS}/{kind.value}?{query}#done", status_code=303)
 
 
 @router.post(LISTS + "/{kind}/{code}/delete", response_class=HTMLResponse)
