@@ -1,19 +1,23 @@
 """A reference list uploaded from its page, as a browser without JavaScript sends it: a refusal lists each bad cell
 by row and column with nothing written; a load ends on the list with a status message read back from what is kept;
-a viewer sees no upload form and its post is refused."""
+a viewer sees no upload form and its post is refused. One test drives Chromium, axe-core checking the refusal."""
 
 import re
+from pathlib import Path
 from typing import Any
 
 import lxml.html
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
 from benefits import demand
 from benefits.demand import ReferenceList
 from benefits.models import Person, Role
 from tests.support.factories import make_person, make_token
+from tests.web.conftest import screenshot, serious_accessibility_problems
+from tests.web.test_pages import _sign_in
 from web.session import SESSION_COOKIE
 
 GOOD = b"Code,Name\ncouncil_tax,Council tax\nwaste,Waste and recycling\nparking,Parking\n"
@@ -103,3 +107,25 @@ def test_a_viewer_sees_no_upload_form_and_is_refused(session: Session, app: Fast
     refused = _upload(viewer, "services", GOOD, _csrf(page))
     assert refused.status_code == 403
     assert _codes(session) == {}
+
+
+def test_a_list_upload_in_chromium_is_refused_accessibly_then_loads(page: Page, site: str, tmp_path: Path) -> None:
+    _sign_in(page, site, "Priya Patel")
+    page.goto(site + "/demand/lists/segments")
+    label = "List of customer segments (.csv or .xlsx)"
+    bad = tmp_path / "segments.csv"
+    bad.write_text("Code,Name\ntenants,Tenants\nTenants!,Council tenants\ncarers,\ntenants,Renters\n")
+    page.get_by_label(label).set_input_files(str(bad))
+    with page.expect_response(lambda answer: answer.request.method == "POST") as posted:
+        page.get_by_role("button", name="Upload the customer segments").click()
+    assert posted.value.status == 422
+    listed = page.locator("#upload-problems li").all_inner_texts()
+    assert [item.split(":")[0] for item in listed] == ["row 3, Code", "row 4, Name", "row 5, Code"]
+    assert serious_accessibility_problems(page) == []
+    screenshot(page, "demand-list-upload-refused")
+    good = tmp_path / "good.csv"
+    good.write_text("Code,Name\ntenants,Tenants\ncarers,Carers\n")
+    page.get_by_label(label).set_input_files(str(good))
+    page.get_by_role("button", name="Upload the customer segments").click()
+    expect(page.get_by_role("status")).to_contain_text("2 added, 0 renamed, 0 left as they were")
+    expect(page.locator("#entry-carers")).to_contain_text("Carers")
