@@ -1,6 +1,7 @@
 """Demand's reference lists and costs per contact as pages: everyone reads them; admins, programme managers and
-finance add, rename and take off services, channels, demand types and customer segments, and keep a channel's
-cost per contact with its source, published figures offered beside it as read-only suggestions.
+finance add, rename and take off services, channels, demand types and customer segments (one at a time, or a whole
+list uploaded from a file), and keep a channel's cost per contact with its source, published figures offered beside
+it as read-only suggestions.
 
 No handler here commits or rolls back: each change runs in `undone_on_refusal`, so a refusal leaves nothing, and
 the request's own unit of work ends every request.
