@@ -46,7 +46,7 @@ lint: install-test
 
 ## Install everything, then ruff, mypy and the whole suite on SQLite and on a throwaway PostgreSQL, one worker a core
 test: system-packages install-test lint
-	$(BIN)/pytest -n auto --dist loadgroup
+	$(BIN)/pytest -n auto --dist loadscope
 
 ## Speed and memory benchmarks against the targets the issues name (not part of `make test`)
 bench: system-packages install-test bytecode

@@ -1,5 +1,6 @@
 """Shared fixtures: the suite runs on SQLite and on a real PostgreSQL, each test in a rolled-back transaction."""
 
+import itertools
 import os
 from collections.abc import Iterator
 
@@ -20,18 +21,7 @@ from tests.support.postgres import PostgresUnavailable, create_database, throwaw
 from tests.support.spreadsheet import SpreadsheetUnavailable, soffice
 
 DATABASES = ["sqlite", "postgresql"]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep each module's tests on one database together when the suite runs on several workers (`make test`).
-
-    A worker then serves a module's tests in order, starts its module-scoped servers once, and, since the
-    collection puts every SQLite test before every PostgreSQL one, builds each database kind's engine once.
-    """
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        kind = callspec.params.get("database_kind", "") if callspec is not None else ""
-        item.add_marker(pytest.mark.xdist_group(f"{item.nodeid.split('::')[0]}:{kind}"))
+_DATABASE_NUMBERS = itertools.count(1)  # each fresh PostgreSQL database's own name in this process
 
 
 @pytest.fixture(scope="session")
@@ -57,15 +47,13 @@ class FreshDatabase:
         self.kind = kind
         self._tmp = tmp_path_factory
         self._request = request
-        self._count = 0
 
     def url(self) -> str:
         """The URL of a new, empty database."""
-        self._count += 1
         if self.kind == "sqlite":
             return f"sqlite:///{self._tmp.mktemp('db') / 'benefits.db'}"
         server = self._request.getfixturevalue("postgres_server")
-        return create_database(server, f"fresh_{os.getpid()}_{id(self)}_{self._count}")
+        return create_database(server, f"fresh_{os.getpid()}_{next(_DATABASE_NUMBERS)}")
 
 
 @pytest.fixture(scope="session", params=DATABASES)
@@ -83,13 +71,26 @@ def fresh_databases(
 
 
 @pytest.fixture(scope="session")
-def engine(fresh_databases: FreshDatabase) -> Iterator[Engine]:
-    """An engine over a database migrated to head with the project's own migrations."""
-    url = fresh_databases.url()
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
+def _migrated() -> Iterator[dict[str, Engine]]:
+    """The engine of each database kind's migrated database, made once in a run (or a worker's part of it)."""
+    engines: dict[str, Engine] = {}
+    yield engines
+    for made in engines.values():
+        made.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(fresh_databases: FreshDatabase, _migrated: dict[str, Engine]) -> Engine:
+    """An engine over a database migrated to head with the project's own migrations.
+
+    Kept for the whole run: on several workers (`make test`), a worker takes whole modules in turn, SQLite's and
+    PostgreSQL's tests interleaved, and each change of kind would otherwise migrate a new database.
+    """
+    if fresh_databases.kind not in _migrated:
+        url = fresh_databases.url()
+        migrate.upgrade(url)
+        _migrated[fresh_databases.kind] = make_engine(url)
+    return _migrated[fresh_databases.kind]
 
 
 @pytest.fixture
