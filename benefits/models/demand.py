@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, StringConstraints, field_validator
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
@@ -87,6 +87,14 @@ class ReferenceCreate(SQLModel):
 
     code: ReferenceCode
     name: Name
+
+    @field_validator("code")
+    @classmethod
+    def _not_the_upload_address(cls, code: str) -> str:
+        # /api/v1/demand/{list}/import is where a whole list is uploaded, so no entry can be read or changed there.
+        if code == "import":
+            raise ValueError("the code import is the list's upload address: choose another code")
+        return code
 
 
 class DemandTypeCreate(ReferenceCreate):

@@ -106,3 +106,7 @@ def test_the_upload_address_is_not_an_entry(client: TestClient) -> None:
     for method in ("GET", "PATCH", "DELETE"):
         answer = client.request(method, "/api/v1/demand/segments/import")
         assert answer.status_code == 405 and answer.headers["allow"] == "OPTIONS, POST", method
+    # Nor can one entry be added under that code.
+    added = client.post("/api/v1/demand/segments", json={"code": "import", "name": "Importers"})
+    assert added.status_code == 422 and [item["field"] for item in added.json()["errors"]] == ["code"]
+    assert "upload address" in added.json()["errors"][0]["detail"]
