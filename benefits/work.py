@@ -35,7 +35,7 @@ from benefits.models import (
     Review,
     Role,
 )
-from benefits.models.demand import ContactMonth, DemandMeasure
+from benefits.models.demand import ContactMonth, DemandChannel, DemandMeasure, DemandSegment, DemandService
 from benefits.models.measure import Cadence
 from benefits.owners import Directory
 from benefits.periods import PeriodError, first_day, last_day, parse_period
@@ -303,6 +303,25 @@ def _cadences(session: Session, benefit_ids: list[int]) -> dict[int, Cadence]:
     return found
 
 
+def _last_counted_months(*, session: Session) -> dict[int, int | None]:
+    """Each measure fed from the counts, and the last month (year x 12 + month - 1) its filters have counts for."""
+    codes: dict[str, dict[str, int]] = {}
+    for name, table in (("services", DemandService), ("channels", DemandChannel), ("segments", DemandSegment)):
+        listed = sa.select(col(table.code), col(table.id))
+        codes[name] = {code: found for code, found in session.execute(listed) if found}
+    columns = {"services": ContactMonth.service_id, "channels": ContactMonth.channel_id,
+               "segments": ContactMonth.segment_id}  # fmt: skip
+    last: dict[int, int | None] = {}
+    for feed in session.execute(sa.select(DemandMeasure)).scalars():
+        statement = sa.select(sa.func.max(ContactMonth.month))
+        for name, column in columns.items():
+            chosen: list[str] = getattr(feed, name)
+            if chosen:  # none chosen: every one
+                statement = statement.where(col(column).in_([codes[name].get(code, 0) for code in chosen]))
+        last[feed.measure_id] = session.execute(statement).scalar()
+    return last
+
+
 def _measure_work(
     *, session: Session, initiatives: dict[int, _Initiative], today: date, grace: int, whose: Whose
 ) -> list[WorkItem]:
@@ -321,15 +340,16 @@ def _measure_work(
         .where(col(Measure.initiative_id).in_(list(initiatives)),
                *_mine(col(Measure.owner_id), col(Measure.initiative_id), whose))
     ).all()  # fmt: skip
-    fed = set(session.execute(sa.select(col(DemandMeasure.measure_id))).scalars())
-    counted = session.execute(sa.select(sa.func.max(ContactMonth.month))).scalar()
+    counted = _last_counted_months(session=session)
     items = []
     for measure_id, initiative_id, name, owner_id, cadence, created_at, observed in rows:
         initiative = initiatives[initiative_id]
         every = Cadence(cadence)
-        # A measure fed from the counts is owed a refresh only once a month after its last has been counted.
-        nothing_new = counted is None or (observed is not None and counted <= observed.year * 12 + observed.month - 1)
-        if measure_id in fed and nothing_new:
+        # A measure fed from the counts is owed a refresh only once its services, channels and segments have been
+        # counted for a month after its last observation.
+        fed = measure_id in counted
+        newest = counted.get(measure_id)
+        if fed and (newest is None or (observed is not None and newest <= observed.year * 12 + observed.month - 1)):
             continue
         # An observation covers the cadence it is dated in, so it can be read once that has ended: the next one
         # is due two cadences after the last, and a new measure's first one cadence after it began.
@@ -338,7 +358,7 @@ def _measure_work(
         if due <= today:
             what = (f"Record the next observation of “{name}” (the last was {observed:%d %B %Y})." if observed
                     else f"Record the first observation of “{name}”.")  # fmt: skip
-            if measure_id in fed:
+            if fed:
                 what = f"Refresh “{name}” from the contact counts: later months have been counted."
             items.append(_item(
                 WorkKind.observation, f"measure:{measure_id}", what, owner_id or initiative.owner_id, initiative, due,

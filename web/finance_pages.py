@@ -64,7 +64,10 @@ def _finance_page(
             summary = finance.cash_capacity_summary_checked(
                 session=session, initiative_id=initiative_id, weighted=weighted, segments=segments, **years
             )
-        except DomainError:
+        except DomainError as also:
+            # The initiative was set aside and the years are refused too: both set aside, and said.
+            problems["years"] = "; ".join(problem.detail for problem in also.problems) or also.detail
+            years = {"from_year": None, "to_year": None}
             summary = finance.cash_capacity_summary(session=session, weighted=weighted, segments=segments)
     if problems:
         status_code = 422

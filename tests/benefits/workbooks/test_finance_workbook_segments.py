@@ -113,3 +113,18 @@ def test_the_download_asks_for_what_the_finance_page_shows(app: FastAPI, session
     refused = client.get("/api/v1/finance/cash-capacity.xlsx", params={"segment": ["tourists"]})
     assert refused.status_code == 422
     assert [item["field"] for item in refused.json()["errors"]] == ["segment"]
+
+
+def test_filters_set_aside_on_the_finance_page_are_not_asked_for_by_its_download(
+    app: FastAPI, session: Session
+) -> None:
+    officer = make_person(session, role=Role.finance)
+    browser = TestClient(
+        app, raise_server_exceptions=False, cookies={SESSION_COOKIE: make_token(session, person=officer)}
+    )
+    # No initiative 999, and years in the wrong order: the page sets both aside, says so, and links the whole book.
+    page = browser.get("/finance", params={"initiative": "999", "from": "2030-31", "to": "2026-27"})
+    assert page.status_code == 422
+    link = re.search(r'<a href="([^"]+)" download data-progress="finance-download">', page.text)
+    assert link is not None and html.unescape(link.group(1)) == "/finance/cash-capacity.xlsx"
+    assert browser.get(html.unescape(link.group(1))).status_code == 200
