@@ -248,6 +248,7 @@ CASES: list[tuple[str, str, str, Callable[[World], Any] | None]] = [
             ("read", "GET", f"/api/v1/demand/{kind}/{code}", None),
             ("demand", "PATCH", f"/api/v1/demand/{kind}/{code}", lambda w: {"name": f"Renamed {w.initiative}"}),
             ("demand", "DELETE", f"/api/v1/demand/{kind}/{code}", None),
+            ("demand", "POST", f"/api/v1/demand/{kind}/import", lambda w, kind=kind: {FILES: _list_workbook(kind, w)}),
         )
     ),
 ]
@@ -275,6 +276,19 @@ def _count(service: str, count: int) -> dict[str, Any]:
         "demand_type": "value",
         "count": count,
     }
+
+
+def _list_workbook(kind: str, world: Any) -> bytes:
+    """A reference list of one new entry, as a workbook (demand types say whether it is avoidable)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    avoidable = kind == "demand-types"
+    sheet.append(["Code", "Name", *(["Avoidable"] if avoidable else [])])
+    sheet.append([f"loaded{world.initiative}", f"Loaded {world.initiative}", *(["no"] if avoidable else [])])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def _contacts_workbook(service: str) -> bytes:

@@ -49,6 +49,7 @@ BEYOND_THE_SCHEMA = {
     # a register or a profile is named at once (all or nothing); alone, such a refusal is 409.
     "period_granularity": "what is stored decides (the initiative profiles by year or by quarter)",
     "cost_centre_unknown": "what is stored decides (the list of cost centres)",
+    "unknown_segment": "what is stored decides (the list of customer segments a filter names)",
     "cost_centre_inactive": "what is stored decides (whether the cost centre is still active)",
     "value_out_of_range": "what is stored decides (observations times the multiplier beyond the bounds)",
     "assumption_missing": "what is stored decides (whether the measure is linked to a node)",
