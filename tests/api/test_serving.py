@@ -126,9 +126,14 @@ def _wait_until_in_flight(served: Served, answer: Future[httpx2.Response]) -> No
 
 
 def _refused(base: str) -> bool:
+    """Whether the server turns a new connection away without answering it.
+
+    A connection the kernel queued just before the server closed its listening socket is reset unanswered,
+    which is a refusal too.
+    """
     try:
         httpx2.get(f"{base}/healthz", timeout=2)
-    except httpx2.ConnectError:
+    except (httpx2.ConnectError, httpx2.ReadError, httpx2.RemoteProtocolError):
         return True
     return False
 
