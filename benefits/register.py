@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
 
 from benefits import audit, cause_models, cost_centres, owners
@@ -16,7 +17,7 @@ from benefits.authz import Action, allowed, require
 from benefits.columns import utc_now
 from benefits.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
 from benefits.initiatives import check_version, get_initiative
-from benefits.listing import Page
+from benefits.listing import Page, page_of
 from benefits.models import (
     ApprovedBaseline,
     Benefit,
@@ -25,9 +26,9 @@ from benefits.models import (
     BenefitUpdate,
     CashConfirmation,
     GateRead,
+    Initiative,
     ProfileEntry,
     ProfileEntryIn,
-    ProfileEntryRead,
     RedeploymentConfirmation,
 )
 from benefits.models.baseline import BaselinePeriodRead, BaselineRead
@@ -52,13 +53,21 @@ ROUTE_FIELDS = frozenset({"route", "cost_centre", "redeployment"})
 
 
 def _loaded() -> list[Any]:
+    return [*_always_loaded(), *_baselines_loaded(), selectinload(Benefit.initiative)]  # type: ignore[arg-type]
+
+
+def _always_loaded() -> list[Any]:
     return [
         selectinload(Benefit.profile),  # type: ignore[arg-type]
         selectinload(Benefit.cash_confirmations),  # type: ignore[arg-type]
         selectinload(Benefit.redeployment_confirmations),  # type: ignore[arg-type]
+    ]
+
+
+def _baselines_loaded() -> list[Any]:
+    return [
         selectinload(Benefit.baseline_versions),  # type: ignore[arg-type]
         selectinload(Benefit.baseline_rows),  # type: ignore[arg-type]
-        selectinload(Benefit.initiative),  # type: ignore[arg-type]
     ]
 
 
@@ -169,7 +178,9 @@ def benefit_view(benefit: Benefit) -> BenefitRead:
     return BenefitRead.model_validate(
         benefit,
         update={
-            "profile": [ProfileEntryRead.model_validate(entry) for entry in benefit.profile],
+            # Validated from the rows in the one call below, not entry by entry (the register's reads are
+            # mostly profile periods, and a call per period costs more than the period).
+            "profile": benefit.profile,
             "baselines": baseline_views(benefit),
             "gate": GateRead.model_validate(
                 {"next_stage": next_stage, "missing": [problem.__dict__ for problem in missing]}
@@ -343,7 +354,7 @@ def list_benefits(
 ) -> Page[Benefit]:
     """A page of an initiative's benefits by id, filtered by stage, route, owner, category, withdrawal and the
     customer segments they reach (any of those named)."""
-    get_initiative(session=session, initiative_id=initiative_id)
+    initiative = get_initiative(session=session, initiative_id=initiative_id)
     conditions: list[Any] = [Benefit.initiative_id == initiative_id]
     if segments:
         conditions.append(reaches(col(Benefit.id), segment_ids(session=session, codes=segments)))
@@ -357,11 +368,29 @@ def list_benefits(
         conditions.append(col(Benefit.category) == category)
     if withdrawn is not None:
         conditions.append(col(Benefit.withdrawn) == withdrawn)
-    total = session.exec(select(func.count()).select_from(Benefit).where(*conditions)).one()
-    items = session.exec(
-        select(Benefit).where(*conditions).options(*_loaded()).order_by(col(Benefit.id)).limit(limit).offset(offset)
-    ).all()
-    return Page(items=list(items), total=total, limit=limit, offset=offset)
+    chosen = select(Benefit).where(*conditions).options(*_always_loaded()).order_by(col(Benefit.id))
+    items = session.exec(chosen.limit(limit).offset(offset)).all()
+    _load_page_relations(session=session, benefits=items, initiative=initiative)
+    count = select(func.count()).select_from(Benefit).where(*conditions)
+    return page_of(items, limit=limit, offset=offset, count=lambda: session.exec(count).one())
+
+
+def _load_page_relations(*, session: Session, benefits: Sequence[Benefit], initiative: Initiative) -> None:
+    """Give a page of one initiative's benefits their initiative and baselines with as few queries as can be.
+
+    The initiative is loaded already, and only a benefit with a baseline approved has any baseline rows: most
+    pages of a register have none, and two queries that would find nothing are not sent.
+    """
+    approved = []
+    for benefit in benefits:
+        set_committed_value(benefit, "initiative", initiative)
+        if benefit.baseline_version is None:
+            set_committed_value(benefit, "baseline_versions", [])
+            set_committed_value(benefit, "baseline_rows", [])
+        else:
+            approved.append(benefit.id)
+    if approved:  # the same rows again (from the identity map), now with their baselines
+        session.exec(select(Benefit).where(col(Benefit.id).in_(approved)).options(*_baselines_loaded())).all()
 
 
 def segment_ids(*, session: Session, codes: Sequence[str], field: str = "segment") -> list[int]:
