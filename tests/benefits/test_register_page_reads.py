@@ -53,8 +53,8 @@ def test_a_page_of_the_register_reads_each_benefit_as_it_reads_alone(session: Se
         listed = [register.benefit_view(benefit).model_dump() for benefit in page.items]
         session.expunge_all()
         alone = [
-            register.benefit_view(register.get_benefit(session=session, benefit_id=benefit.id)).model_dump()
-            for benefit in page.items
+            register.benefit_view(register.get_benefit(session=session, benefit_id=view["id"])).model_dump()
+            for view in listed
         ]
         assert listed == alone
         assert [len(view["baselines"]) for view in listed] == [2, 0]
