@@ -1,6 +1,7 @@
 """Domain errors: each has a stable code; the surfaces map them to HTTP or to messages."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,14 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return self.detail
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # By its fields, however it was raised: a refusal met in an export process reaches the server whole.
+        return _remade, (type(self), {name: getattr(self, name) for name in self.__dataclass_fields__})
+
+
+def _remade(kind: type[DomainError], values: dict[str, Any]) -> DomainError:
+    return kind(**values)
 
 
 @dataclass

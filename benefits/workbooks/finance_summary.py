@@ -7,6 +7,7 @@ while it runs appears in none of it.
 """
 
 import io
+import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,11 +26,12 @@ from xlsxwriter.worksheet import Worksheet
 
 from benefits import appraisal, finance, register
 from benefits.columns import SCALE
-from benefits.db import READ_ONLY, refuse_writes
+from benefits.db import READ_ONLY, engine_for, reading_session, refuse_writes
 from benefits.ledger import LEDGER
 from benefits.models import Benefit, Initiative
 from benefits.periods import Period, parse_period
 from benefits.stages import STAGE_ORDER
+from benefits.workbooks import export_process
 from benefits.workbooks.cells import FORMULA_STARTS, HEADER_FORMAT, MONEY_FORMAT, clean_text
 
 DETAIL = "Benefits by year"
@@ -438,7 +440,31 @@ SPOOL_IN_MEMORY = 16 * 1024 * 1024  # larger workbooks go to a temporary file, n
 
 
 def spooled_finance_workbook(*, session: Session, **filters: Any) -> IO[bytes]:
-    """The workbook written whole to a spooled temporary file (the caller streams it, then closes it)."""
+    """The workbook written whole to a temporary file (the caller streams it, then closes it).
+
+    It is written in an export process (`export_process`) where one can read the session's database, so a
+    server's requests do not wait on it; in this process where a progress bar is to be told, or where no other
+    process can see what the session sees.
+    """
+    url = export_process.database_url(session)
+    if url is None or filters.get("progress") is not None:
+        return _spooled_here(session=session, **filters)
+    descriptor, path = tempfile.mkstemp(prefix="cash-capacity-", suffix=".xlsx")
+    try:
+        os.close(descriptor)  # the export process writes the file by its name
+        export_process.run_export(_write_to_file, url, path, filters)
+        return open(path, "rb")  # the caller closes it
+    finally:
+        os.unlink(path)  # gone from the folder at once; the open file lives until the caller closes it
+
+
+def _write_to_file(url: str, path: str, filters: dict[str, Any]) -> Written:
+    """In an export process: the workbook written to the file at `path` from the database at `url`."""
+    with reading_session(engine_for(url)) as session, open(path, "wb") as target:
+        return write_finance_workbook(session=session, target=target, **filters)
+
+
+def _spooled_here(*, session: Session, **filters: Any) -> IO[bytes]:
     spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (the caller closes it)
     try:
         write_finance_workbook(session=session, target=spooled, **filters)

@@ -1,0 +1,105 @@
+"""The finance workbook written in an export process: the same workbook, refusals whole, nothing left behind."""
+
+import io
+import os
+import pickle
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy.engine import Engine
+
+from benefits import errors, migrate, register
+from benefits.db import make_engine, reading_session, transaction
+from benefits.models import ProfileEntryIn
+from benefits.workbooks import export_process
+from benefits.workbooks.finance_summary import SHEETS, spooled_finance_workbook, write_finance_workbook
+from tests.conftest import FreshDatabase
+from tests.support.factories import TESTER, make_benefit, make_cost_centre, make_initiative
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def committed(fresh_databases: FreshDatabase) -> Iterator[Engine]:
+    """A database of its own holding two initiatives' financial benefits, committed, so any process can read it."""
+    url = fresh_databases.url()
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with transaction(engine) as session:
+        make_cost_centre(session, code="CS100")
+        for number, route in enumerate(("cash", "capacity")):
+            initiative = make_initiative(session, name=f"Initiative {number}")
+            benefit = make_benefit(session, initiative=initiative, title=f"Benefit {number}", category="financial",
+                                   route=route, cost_centre="CS100" if route == "cash" else None,
+                                   redeployment="Casework" if route == "capacity" else None)  # fmt: skip
+            rows = [ProfileEntryIn(period=f"{2026 + year}-{27 + year}", planned=Decimal(1000 * (year + number + 1)))
+                    for year in range(4)]  # fmt: skip
+            register.replace_profile(session=session, benefit_id=benefit.id or 0, rows=rows, expected_version=None,
+                                     actor=TESTER)  # fmt: skip
+    yield engine
+    engine.dispose()
+
+
+def _sheets(workbook: io.BytesIO | bytes) -> dict[str, list[tuple[object, ...]]]:
+    book = load_workbook(io.BytesIO(workbook) if isinstance(workbook, bytes) else workbook)
+    return {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+
+
+def _left_behind() -> set[str]:
+    return {name for name in os.listdir(tempfile.gettempdir()) if name.startswith("cash-capacity-")}
+
+
+def test_an_export_process_is_another_process_at_a_lower_priority() -> None:
+    assert export_process.run_export(os.getpid) != os.getpid()
+    assert export_process.run_export(os.nice, 0) == min(19, os.nice(0) + export_process.NICENESS)
+
+
+def test_the_workbook_written_in_an_export_process_is_the_one_written_here(committed: Engine) -> None:
+    before = _left_behind()
+    with reading_session(committed) as session:
+        assert export_process.database_url(session) is not None  # so the export below is written elsewhere
+        with spooled_finance_workbook(session=session, today=TODAY) as spooled:
+            elsewhere = spooled.read()
+        here = io.BytesIO()
+        write_finance_workbook(session=session, target=here, today=TODAY)
+    shown = _sheets(elsewhere)
+    assert list(shown) == list(SHEETS)
+    assert shown == _sheets(here.getvalue())
+    assert len(shown["Benefits by year"]) == 1 + 2 * 4  # a header, and both benefits' four years
+    assert _left_behind() == before
+
+
+def test_a_refusal_in_the_export_process_comes_back_whole(committed: Engine) -> None:
+    before = _left_behind()
+    with reading_session(committed) as session:
+        with pytest.raises(errors.InvalidInput) as refused:
+            spooled_finance_workbook(session=session, today=TODAY, segments=["nobody"])
+        assert [problem.field for problem in refused.value.problems] == ["segment"]
+        with pytest.raises(errors.NotFound):
+            spooled_finance_workbook(session=session, today=TODAY, initiative_id=999_999)
+    assert _left_behind() == before
+
+
+def test_a_session_inside_a_transaction_held_open_is_exported_where_it_is(session: object, tmp_path: Path) -> None:
+    assert export_process.database_url(session) is None  # type: ignore[arg-type]
+    in_memory = make_engine("sqlite://")
+    with reading_session(in_memory) as unseen:
+        assert export_process.database_url(unseen) is None
+    in_memory.dispose()
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        errors.InvalidInput("Bad", [errors.Problem("unknown_segment", "No such segment.", "segment")]),
+        errors.NotFound(detail="There is no initiative 9."),
+        errors.GateNotMet("Not yet", problems=[errors.Problem("owner_missing", "Name an owner.", "owner")]),
+    ],
+)
+def test_domain_errors_pickle_by_their_fields(refusal: errors.DomainError) -> None:
+    assert pickle.loads(pickle.dumps(refusal)) == refusal
