@@ -35,6 +35,7 @@ from api.routes import (
 )
 from benefits.db import get_engine
 from benefits.settings import Settings, get_settings
+from benefits.workbooks import export_process
 from web import pages
 
 DESCRIPTION = (
@@ -90,8 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.enable()  # `benefits serve` imports the app with the collector off (see benefits.cli)
         yield
         # The server runs this once the requests in flight have finished: close the pool the requests used
-        # (PostgreSQL sees each session end rather than a dropped socket), and leave the workers' shared metrics.
+        # (PostgreSQL sees each session end rather than a dropped socket), end the export processes, and leave the
+        # workers' shared metrics.
         get_engine().dispose()
+        export_process.shutdown()
         metrics.process_ends()
 
     # /docs and /redoc are served from local files (api.docs), so they work on a network without the internet.

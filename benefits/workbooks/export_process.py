@@ -5,33 +5,52 @@ with every request beside it, and the reads it shares the process with would wai
 its own it shares only the machine's cores, and, niced, yields them to the requests first.
 """
 
-import multiprocessing
+import atexit
 import os
+import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
 EXPORTERS = 2  # exports written at once by one serving process; more wait for a turn
 NICENESS = 10  # how much lower than the server the exports run: requests first, exports with what is left
+WATCH_SECONDS = 1.0  # how often an export process looks whether its server is still there
 
 T = TypeVar("T")
 
 
-def _lower_priority() -> None:
+def _start_exporter() -> None:
+    """In each export process as it starts: a lower priority, and an end when the server it serves has ended."""
     os.nice(NICENESS)
+    server = os.getppid()
+    threading.Thread(target=_outlive_no, args=(server,), name="outlive-no-server", daemon=True).start()
+
+
+def _outlive_no(server: int) -> None:
+    # The pool's own shutdown ends its processes when the server exits in good order; a server killed outright
+    # cannot, and its processes, blocked on a queue whose other end they hold themselves, would wait for ever.
+    while os.getppid() == server:
+        time.sleep(WATCH_SECONDS)
+    os._exit(0)
 
 
 @lru_cache(maxsize=1)
-def _exporters() -> ProcessPoolExecutor:
-    # Started with the first export, not with the server; spawned, not forked: a serving process has threads
-    # and open database connections that a forked child must not inherit.
+def _exporters() -> "ProcessPoolExecutor":
+    # Started with the first export, not with the server (whose start-up need not import multiprocessing);
+    # spawned, not forked: a serving process has threads and open connections a forked child must not inherit.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=EXPORTERS, mp_context=context, initializer=_lower_priority)
+    atexit.register(shutdown)  # before the interpreter tears down the modules the pool's last callbacks use
+    return ProcessPoolExecutor(max_workers=EXPORTERS, mp_context=context, initializer=_start_exporter)
 
 
 def database_url(session: Session) -> str | None:
@@ -50,6 +69,8 @@ def database_url(session: Session) -> str | None:
 
 def run_export(function: Callable[..., T], /, *arguments: Any) -> T:
     """Run `function` (defined at a module's top level, its arguments plain values) in an export process."""
+    from concurrent.futures.process import BrokenProcessPool
+
     exporters = _exporters()
     try:
         return exporters.submit(function, *arguments).result()
@@ -58,3 +79,11 @@ def run_export(function: Callable[..., T], /, *arguments: Any) -> T:
         _exporters.cache_clear()
         exporters.shutdown(wait=False)
         raise
+
+
+def shutdown() -> None:
+    """End the export processes once any export under way has finished; the next export starts new ones."""
+    if _exporters.cache_info().currsize:
+        exporters = _exporters()
+        _exporters.cache_clear()
+        exporters.shutdown(wait=True)

@@ -3,16 +3,21 @@
 import io
 import os
 import pickle
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
+from api.app import create_app
 from benefits import errors, migrate, register
 from benefits.db import make_engine, reading_session, transaction
 from benefits.models import ProfileEntryIn
@@ -22,6 +27,7 @@ from tests.conftest import FreshDatabase
 from tests.support.factories import TESTER, make_benefit, make_cost_centre, make_initiative
 
 TODAY = date(2026, 11, 23)
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +63,52 @@ def _left_behind() -> set[str]:
 def test_an_export_process_is_another_process_at_a_lower_priority() -> None:
     assert export_process.run_export(os.getpid) != os.getpid()
     assert export_process.run_export(os.nice, 0) == min(19, os.nice(0) + export_process.NICENESS)
+
+
+# A server of the test's own: it starts an export process, says the process's id, and waits to be killed.
+SERVER = """
+import os, sys, time
+from benefits.workbooks import export_process
+print(export_process.run_export(os.getpid), flush=True)
+time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # a zombie has ended, its parent not told
+
+
+def _until_ended(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_an_export_process_ends_soon_after_its_server_is_killed_outright() -> None:
+    server = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, cwd=ROOT)
+    try:
+        assert server.stdout is not None
+        exporter = int(server.stdout.readline())
+        assert exporter != server.pid and _alive(exporter)
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+    assert _until_ended(exporter, 10 * export_process.WATCH_SECONDS), "the export process outlived its server"
+
+
+def test_the_app_ends_its_export_processes_when_it_stops() -> None:
+    with TestClient(create_app()):
+        exporter = export_process.run_export(os.getpid)
+        assert _alive(exporter)
+    assert _until_ended(exporter, 5)
+    assert export_process.run_export(os.getpid) != exporter  # the next export starts a new one
 
 
 def test_the_workbook_written_in_an_export_process_is_the_one_written_here(committed: Engine) -> None:
