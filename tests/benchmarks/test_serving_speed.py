@@ -251,9 +251,27 @@ def _seed_floor(folder: Path) -> str:
     return url
 
 
+def _waiting_workers(supervisor: int) -> int:
+    """How many of a uvicorn supervisor's worker processes wait in their event loops (started, and idle)."""
+    waiting = 0
+    try:
+        children = Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split()
+        for child in children:
+            if b"spawn_main" not in Path(f"/proc/{child}/cmdline").read_bytes():
+                continue  # multiprocessing's resource tracker, not a worker
+            waiting += Path(f"/proc/{child}/wchan").read_text().strip() in {"do_epoll_wait", "ep_poll"}
+    except FileNotFoundError:  # a child that ended between the listing and the look
+        return 0
+    return waiting
+
+
 @contextmanager
-def _serving(command: list[str], environment: dict[str, str], port: int) -> Iterator[float]:
-    """Run a server until the block ends; yields the seconds from its start to its first 200 on /healthz."""
+def _serving(command: list[str], environment: dict[str, str], port: int, workers: int = 1) -> Iterator[float]:
+    """Run a server until the block ends; yields the seconds from its start to its first 200 on /healthz.
+
+    With several workers, the block starts only once all of them are up: the first to answer would otherwise be
+    handed every connection a load opens at once, while the others are still importing the app.
+    """
     started = time.perf_counter()
     process = subprocess.Popen(
         command, env={**os.environ, **environment}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -269,7 +287,12 @@ def _serving(command: list[str], environment: dict[str, str], port: int) -> Iter
             assert process.poll() is None, f"{command} exited"
             assert time.perf_counter() < deadline, f"{command} did not start"
             time.sleep(0.01)
-        yield time.perf_counter() - started
+        answered = time.perf_counter() - started
+        while workers > 1 and _waiting_workers(process.pid) < workers:
+            assert process.poll() is None, f"{command} exited"
+            assert time.perf_counter() < deadline, f"{command}: not all {workers} workers started"
+            time.sleep(0.05)
+        yield answered
     finally:
         process.terminate()
         try:
@@ -321,12 +344,12 @@ def test_register_read_under_load(
     loads: dict[tuple[str, int], Load] = {}
     for workers in (1, 2):
         port = free_port()
-        with _serving(_floor_command(folder, port, workers), {"FLOOR_DATABASE_URL": floor_url}, port):
+        with _serving(_floor_command(folder, port, workers), {"FLOOR_DATABASE_URL": floor_url}, port, workers):
             rows = httpx2.get(f"http://127.0.0.1:{port}/rows").json()
             assert len(rows) == BENEFITS
             loads["floor", workers] = _wrk(f"http://127.0.0.1:{port}/rows", token=None, folder=tmp_path)
         port = free_port()
-        with _serving(_service_command(port, workers), _service_environment(url), port):
+        with _serving(_service_command(port, workers), _service_environment(url), port, workers):
             page = httpx2.get(f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {token}"})
             assert page.status_code == 200 and len(page.json()["items"]) == BENEFITS, page.text[:500]
             loads["service", workers] = _wrk(f"http://127.0.0.1:{port}{path}", token=token, folder=tmp_path)
