@@ -5,9 +5,6 @@ cell is named and nothing is written unless every row is good. A code already li
 for a demand type, its avoidable flag); a new code is added; so the same file loaded twice changes nothing.
 """
 
-import codecs
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -20,7 +17,7 @@ from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.columns import Name
 from benefits.demand import ENTITY, ONE, TABLES, ReferenceList, list_references, reference_view
-from benefits.demand_import import NOT_A_VALUE, _workbook_lines
+from benefits.demand_import import NOT_A_VALUE, file_lines
 from benefits.errors import InvalidInput, Problem
 from benefits.models.demand import DemandType, ReferenceCode
 
@@ -94,22 +91,7 @@ def read_reference_list(data: bytes, *, kind: ReferenceList, file_name: str | No
     """The entries in a CSV file or a workbook, read with no session; every bad cell named in `problems`."""
     if len(data) > MAX_LIST_BYTES:
         raise _refuse("file_too_large", f"The file is larger than {MAX_LIST_BYTES >> 20} MiB: split it.")
-    if data.startswith(b"PK\x03\x04") or (file_name or "").lower().endswith((".xlsx", ".xlsm", ".xltm", ".xlam")):
-        return _read_lines(kind, _workbook_lines(data, file_name))
-    try:
-        text = codecs.decode(data, "utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise _refuse(
-            "csv_invalid", "The file is not UTF-8 text or an Excel workbook: save it as CSV UTF-8."
-        ) from error
-    if "\x00" in text:
-        raise _refuse("csv_invalid", "The file holds NUL characters: save it as CSV UTF-8 or as an .xlsx workbook.")
-    try:
-        return _read_lines(kind, (tuple(row) for row in csv.reader(io.StringIO(text, newline=""))))
-    except csv.Error as error:
-        raise _refuse(
-            "csv_invalid", f"The file could not be read as CSV ({error}): save it again as CSV UTF-8."
-        ) from error
+    return _read_lines(kind, file_lines(data, file_name=file_name))
 
 
 def _read_lines(kind: ReferenceList, lines: Iterable[tuple[Any, ...]]) -> ListSheet:
