@@ -99,6 +99,8 @@ HEAVY_FOR_START_UP = [
     "joserfc",
     "cryptography",
     "httpx",
+    "multiprocessing",  # the export processes and their pool, started with the first workbook a server writes
+    "concurrent.futures.process",
 ]
 
 
