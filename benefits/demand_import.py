@@ -113,12 +113,12 @@ def _refuse(code: str, detail: str) -> InvalidInput:
 
 def read_contacts(data: bytes, *, file_name: str | None = None) -> ContactSheet:
     """The counts in a CSV file or a workbook, read with no session; every bad cell named in `problems`."""
-    if not is_workbook(data, file_name) and len(data) > MAX_CSV_BYTES:
+    if not is_workbook(data, file_name=file_name) and len(data) > MAX_CSV_BYTES:
         raise _refuse("file_too_large", f"The file is larger than {MAX_CSV_BYTES >> 20} MiB: split it.")
     return _read_lines(file_lines(data, file_name=file_name))
 
 
-def is_workbook(data: bytes, file_name: str | None) -> bool:
+def is_workbook(data: bytes, *, file_name: str | None) -> bool:
     """Whether an uploaded file is a workbook (by its zip signature or its name) rather than CSV text."""
     return data.startswith(b"PK\x03\x04") or (file_name or "").lower().endswith((".xlsx", ".xlsm", ".xltm", ".xlam"))
 
@@ -126,7 +126,7 @@ def is_workbook(data: bytes, file_name: str | None) -> bool:
 def file_lines(data: bytes, *, file_name: str | None) -> Iterator[tuple[Any, ...]]:
     """The rows of a CSV file, or of a workbook's first sheet, as tuples of cells; a file that is neither is refused
     (naming the field `file`) as its rows are read."""
-    if is_workbook(data, file_name):
+    if is_workbook(data, file_name=file_name):
         yield from _workbook_lines(data, file_name)
         return
     try:

@@ -17,7 +17,7 @@ from benefits.authz import Action, allowed, require
 from benefits.columns import utc_now
 from benefits.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
 from benefits.initiatives import check_version, get_initiative
-from benefits.listing import Page, page_of
+from benefits.listing import MANY_IDS, Page, page_of
 from benefits.models import (
     ApprovedBaseline,
     Benefit,
@@ -389,8 +389,11 @@ def _load_page_relations(*, session: Session, benefits: Sequence[Benefit], initi
             set_committed_value(benefit, "baseline_rows", [])
         else:
             approved.append(benefit.id)
-    if approved:  # the same rows again (from the identity map), now with their baselines
-        session.exec(select(Benefit).where(col(Benefit.id).in_(approved)).options(*_baselines_loaded())).all()
+    # The same rows again (from the identity map), now with their baselines; a long page in parts, clear of the
+    # databases' limits on bound parameters.
+    for start in range(0, len(approved), MANY_IDS):
+        chunk = approved[start : start + MANY_IDS]
+        session.exec(select(Benefit).where(col(Benefit.id).in_(chunk)).options(*_baselines_loaded())).all()
 
 
 def segment_ids(*, session: Session, codes: Sequence[str], field: str = "segment") -> list[int]:

@@ -6,11 +6,15 @@ its own it shares only the machine's cores, and, niced, yields them to the reque
 """
 
 import atexit
+import contextlib
 import os
+import re
+import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable
-from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
@@ -22,13 +26,25 @@ if TYPE_CHECKING:
 EXPORTERS = 2  # exports written at once by one serving process; more wait for a turn
 NICENESS = 10  # how much lower than the server the exports run: requests first, exports with what is left
 WATCH_SECONDS = 1.0  # how often an export process looks whether its server is still there
+# An export's file is named for the serving process that asked for it, so a server killed mid-export leaves a file
+# the next one can tell is nobody's.
+FILE_PREFIX = "benefits-export-"
+_FILE_NAME = re.compile(rf"{FILE_PREFIX}(\d+)-")
 
 T = TypeVar("T")
+
+_lock = threading.Lock()
+_pool: "ProcessPoolExecutor | None" = None
 
 
 def _start_exporter() -> None:
     """In each export process as it starts: a lower priority, and an end when the server it serves has ended."""
-    os.nice(NICENESS)
+    with contextlib.suppress(OSError):  # where the priority may not be lowered, the export still runs
+        os.nice(NICENESS)
+    # A stop meant for the server (systemd signals its whole group; Ctrl-C its terminal's) is not the exports' to
+    # obey: the server finishes the requests it holds, downloads included, then ends the pool.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     server = os.getppid()
     threading.Thread(target=_outlive_no, args=(server,), name="outlive-no-server", daemon=True).start()
 
@@ -41,19 +57,33 @@ def _outlive_no(server: int) -> None:
     os._exit(0)
 
 
-@lru_cache(maxsize=1)
 def _exporters() -> "ProcessPoolExecutor":
-    # Started with the first export, not with the server (whose start-up need not import multiprocessing);
-    # spawned, not forked: a serving process has threads and open connections a forked child must not inherit.
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    """The serving process's export processes, started with its first export (not with the server, whose start-up
+    need not import multiprocessing)."""
+    global _pool
+    with _lock:
+        if _pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("spawn")
-    atexit.register(shutdown)  # before the interpreter tears down the modules the pool's last callbacks use
-    return ProcessPoolExecutor(max_workers=EXPORTERS, mp_context=context, initializer=_start_exporter)
+            _sweep_files_of_ended_servers()
+            atexit.register(shutdown)  # before the interpreter tears down what the pool's last callbacks use
+            # Spawned, not forked: a serving process has threads and open connections a forked child must not have.
+            context = multiprocessing.get_context("spawn")
+            _pool = ProcessPoolExecutor(max_workers=EXPORTERS, mp_context=context, initializer=_start_exporter)
+        return _pool
 
 
-def database_url(session: Session) -> str | None:
+def _discard(pool: "ProcessPoolExecutor") -> None:
+    """Let go of a pool that cannot be used (broken, or shut down); the next export starts a new one."""
+    global _pool
+    with _lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def database_url(*, session: Session) -> str | None:
     """The URL by which another process reads what `session` reads, or None where it cannot.
 
     A session inside a transaction its caller holds open (a test's, rolled back at its end) sees what no other
@@ -71,19 +101,52 @@ def run_export(function: Callable[..., T], /, *arguments: Any) -> T:
     """Run `function` (defined at a module's top level, its arguments plain values) in an export process."""
     from concurrent.futures.process import BrokenProcessPool
 
-    exporters = _exporters()
+    pool = _exporters()
     try:
-        return exporters.submit(function, *arguments).result()
+        future = pool.submit(function, *arguments)
+    except (BrokenProcessPool, RuntimeError):  # broken by an earlier export, or shut down since it was taken
+        _discard(pool)
+        pool = _exporters()
+        future = pool.submit(function, *arguments)
+    try:
+        return future.result()
     except BrokenProcessPool:
-        # A process died under it (killed, out of memory): the next export starts new ones.
-        _exporters.cache_clear()
-        exporters.shutdown(wait=False)
+        _discard(pool)  # a process died under it (killed, out of memory)
         raise
 
 
+def export_file() -> Path:
+    """A new, empty file for an export process to write, named for this serving process; the caller removes it."""
+    descriptor, path = tempfile.mkstemp(prefix=f"{FILE_PREFIX}{os.getpid()}-", suffix=".xlsx")
+    os.close(descriptor)
+    return Path(path)
+
+
+def _sweep_files_of_ended_servers() -> None:
+    """Remove the export files that servers killed mid-export left behind (their figures are nobody's to read)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{FILE_PREFIX}*"):
+        named = _FILE_NAME.match(path.name)
+        if named is None or _running(int(named.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def shutdown() -> None:
-    """End the export processes once any export under way has finished; the next export starts new ones."""
-    if _exporters.cache_info().currsize:
-        exporters = _exporters()
-        _exporters.cache_clear()
-        exporters.shutdown(wait=True)
+    """Let the export processes go: an export under way runs on, unread, and each process then ends (a stopping
+    server waits for no export: a download it could still send was among the requests it let finish)."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)

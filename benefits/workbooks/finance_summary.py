@@ -7,7 +7,6 @@ while it runs appears in none of it.
 """
 
 import io
-import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -446,16 +445,15 @@ def spooled_finance_workbook(*, session: Session, **filters: Any) -> IO[bytes]:
     server's requests do not wait on it; in this process where a progress bar is to be told, or where no other
     process can see what the session sees.
     """
-    url = export_process.database_url(session)
+    url = export_process.database_url(session=session)
     if url is None or filters.get("progress") is not None:
         return _spooled_here(session=session, **filters)
-    descriptor, path = tempfile.mkstemp(prefix="cash-capacity-", suffix=".xlsx")
+    path = export_process.export_file()
     try:
-        os.close(descriptor)  # the export process writes the file by its name
-        export_process.run_export(_write_to_file, url, path, filters)
-        return open(path, "rb")  # the caller closes it
+        export_process.run_export(_write_to_file, url, str(path), filters)
+        return path.open("rb")  # the caller closes it
     finally:
-        os.unlink(path)  # gone from the folder at once; the open file lives until the caller closes it
+        path.unlink()  # gone from the folder at once; the open file lives until the caller closes it
 
 
 def _write_to_file(url: str, path: str, filters: dict[str, Any]) -> Written:
