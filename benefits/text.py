@@ -124,9 +124,15 @@ _SHOWN = re.compile(f"[^{_NOT_IN_LINE}{_STRIPPED}{_NEVER_SHOWN}\\u001c-\\u001f]"
 
 # The text rules as JSON Schema patterns, so a client reads them in the API's document rather than meeting a 422.
 LINE_PATTERN = _stripped_pattern(_NOT_IN_LINE, required=False)
-NAME_PATTERN = (
-    f"^[{_STRIPPED}]*[^{_NOT_IN_LINE}]*[^{_NOT_IN_LINE}{_STRIPPED}{_NEVER_SHOWN}][^{_NOT_IN_LINE}]*[{_STRIPPED}]*$"
-)
+
+
+def _name_pattern(refused: str) -> str:
+    return f"^[{_STRIPPED}]*[^{refused}]*[^{refused}{_STRIPPED}{_NEVER_SHOWN}][^{refused}]*[{_STRIPPED}]*$"
+
+
+NAME_PATTERN = _name_pattern(_NOT_IN_LINE)
+# A person's name holds no @: a person is named by name or by e-mail address, and one must not pass for the other.
+PERSON_NAME_PATTERN = _name_pattern(_NOT_IN_LINE + "@")
 PROSE_PATTERN = f"^[^{_NOT_IN_PROSE}]*$"
 REASON_PATTERN = _stripped_pattern(_NOT_IN_PROSE, required=False)
 REQUIRED_REASON_PATTERN = _stripped_pattern(_NOT_IN_PROSE, required=True)

@@ -10,8 +10,18 @@ from pydantic import AfterValidator, BaseModel, SecretStr, StringConstraints, fi
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from benefits.columns import FORBID_UNKNOWN, EnumText, Name, Omittable, RowId, UtcDateTime, YesNo, utc_now
-from benefits.text import LINE_FORBIDDEN, check_line
+from benefits.columns import (
+    FORBID_UNKNOWN,
+    EnumText,
+    Name,
+    Omittable,
+    RowId,
+    TextPattern,
+    UtcDateTime,
+    YesNo,
+    utc_now,
+)
+from benefits.text import LINE_FORBIDDEN, PERSON_NAME_PATTERN, check_line
 
 # An address: no whitespace, control character or second @, with a dot after the @; spaces around it are dropped.
 # Written with explicit classes, as JSON Schema's regular expressions and Python's differ on what \s holds.
@@ -56,6 +66,10 @@ def _password(value: SecretStr | None) -> SecretStr | None:
     return value
 
 
+# A name with no @, the pattern saying so in the API's document (the validator below is what checks it).
+PersonName = Annotated[Name, TextPattern(PERSON_NAME_PATTERN)]
+
+
 def _person_name(name: str | None) -> str | None:
     if name is not None and ("@" in name or len(name.lower()) > 200):
         raise ValueError("a person's name has no @ (that is for e-mail addresses) and at most 200 characters")
@@ -80,7 +94,7 @@ def person_link(description: str) -> Any:
 class PersonBase(SQLModel):
     """Fields an admin edits."""
 
-    name: Name = Field(max_length=200, description="Unique, case-insensitively; people sign in with it.")
+    name: PersonName = Field(max_length=200, description="Unique, case-insensitively; people sign in with it.")
     email: str | None = Field(
         default=None,
         max_length=200,
@@ -113,7 +127,7 @@ class PersonUpdate(SQLModel):
 
     model_config = FORBID_UNKNOWN
 
-    name: Omittable[Name] = None
+    name: Omittable[PersonName] = None
     email: str | None = Field(default=None, schema_extra={"json_schema_extra": {"pattern": EMAIL_PATTERN}})
     role: Omittable[Role] = None
     active: Omittable[YesNo] = None
