@@ -16,6 +16,7 @@ from api.deps import READING_METHODS, get_session
 from benefits import migrate
 from benefits.db import make_engine, refuse_writes
 from benefits.models import Role
+from benefits.settings import get_settings
 from tests.support.factories import make_person, make_token
 from tests.support.postgres import PostgresUnavailable, create_database, throwaway_server
 from tests.support.spreadsheet import SpreadsheetUnavailable, soffice
@@ -68,6 +69,17 @@ def fresh_databases(
 ) -> FreshDatabase:
     """A maker of new, empty databases of the current kind."""
     return FreshDatabase(database_kind, tmp_path_factory, request)
+
+
+@pytest.fixture
+def database_url(fresh_databases: FreshDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A new, empty database of this run's kind, made the configured one (as the command line and `get_engine`
+    read it) for the test's length."""
+    url = fresh_databases.url()
+    monkeypatch.setenv("BENEFITS_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,6 @@
 """Cost centres are a managed list: claims and budgets name a listed, active one, matched without regard to case."""
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,8 +15,7 @@ from benefits.cli import main
 from benefits.db import make_engine
 from benefits.errors import InvalidInput
 from benefits.models import AuditEvent, Budget, CostCentre, Role
-from benefits.settings import get_settings
-from tests.conftest import FreshDatabase, client_with_token
+from tests.conftest import client_with_token
 from tests.support.factories import make_cost_centre, make_initiative, make_person, make_token
 
 CENTRES = "/api/v1/cost-centres"
@@ -335,15 +333,6 @@ def test_a_workbook_adds_and_changes_cost_centres_all_or_nothing(session: Sessio
     assert no_headings.status_code == 422 and _problems(no_headings) == [("headings_missing", "file")]
     not_a_workbook = _upload(finance, b"Code,Name\nCS1,X\n")
     assert not_a_workbook.status_code == 422 and _problems(not_a_workbook) == [("not_a_workbook", "file")]
-
-
-@pytest.fixture
-def database_url(fresh_databases: FreshDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = fresh_databases.url()
-    monkeypatch.setenv("BENEFITS_DATABASE_URL", url)
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
 
 
 def test_the_command_line_adds_lists_and_imports_cost_centres(database_url: str, tmp_path: Any) -> None:

@@ -21,7 +21,6 @@ from benefits import migrate
 from benefits.cli import main
 from benefits.db import make_engine
 from benefits.models import Benefit, Role
-from benefits.settings import get_settings
 from benefits.workbooks.import_budget import DEFAULT_MAX_ROWS
 from benefits.workbooks.register_import import read_register
 from tests.benefits.workbooks.test_import_budget import (
@@ -198,14 +197,10 @@ def test_the_import_page_names_the_limit_and_the_macros_refused(session: Session
 
 
 @pytest.fixture
-def database_url(fresh_databases: FreshDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def database_url(database_url: str) -> str:
     """A migrated database the command line is pointed at."""
-    url = fresh_databases.url()
-    migrate.upgrade(url)
-    monkeypatch.setenv("BENEFITS_DATABASE_URL", url)
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
+    migrate.upgrade(database_url)
+    return database_url
 
 
 def test_the_command_line_reads_under_the_same_budget(database_url: str, tmp_path: Path, bomb: bytes) -> None:

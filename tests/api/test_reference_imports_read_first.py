@@ -23,7 +23,6 @@ from benefits.cli import main
 from benefits.db import make_engine
 from benefits.errors import Forbidden
 from benefits.models import Budget, CostCentre, Role
-from benefits.settings import get_settings
 from benefits.workbooks.budgets_import import read_budgets
 from benefits.workbooks.cost_centres_import import read_cost_centres
 from benefits.workbooks.import_budget import DEFAULT_MAX_ROWS
@@ -248,14 +247,10 @@ def test_a_refused_cost_centre_upload_is_answered_while_another_transaction_hold
 
 
 @pytest.fixture
-def database_url(fresh_databases: FreshDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def database_url(database_url: str) -> str:
     """A migrated database the command line is pointed at."""
-    url = fresh_databases.url()
-    migrate.upgrade(url)
-    monkeypatch.setenv("BENEFITS_DATABASE_URL", url)
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
+    migrate.upgrade(database_url)
+    return database_url
 
 
 def test_the_command_line_reads_cost_centres_under_the_same_budget(

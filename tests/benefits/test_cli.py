@@ -1,8 +1,5 @@
 """The `benefits` command line: migrate, load the example (idempotently), and the serve options."""
 
-from collections.abc import Iterator
-
-import pytest
 from click.testing import CliRunner
 from sqlmodel import Session
 
@@ -10,17 +7,6 @@ from benefits import migrate, people
 from benefits.cli import main
 from benefits.db import make_engine
 from benefits.models import Role
-from benefits.settings import get_settings
-from tests.conftest import FreshDatabase
-
-
-@pytest.fixture
-def database_url(fresh_databases: FreshDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = fresh_databases.url()
-    monkeypatch.setenv("BENEFITS_DATABASE_URL", url)
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
 
 
 def test_migrate_and_load_the_example_from_the_command_line(database_url: str) -> None:

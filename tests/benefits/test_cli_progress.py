@@ -6,7 +6,6 @@ import pty
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,6 @@ from sqlmodel import col
 
 from benefits.cli import main
 from benefits.models import Initiative
-from benefits.settings import get_settings
-from tests.conftest import FreshDatabase
 from tests.support.server import benefits_command
 
 FINANCE_LABEL = "Writing the cash-versus-capacity workbook"
@@ -26,15 +23,11 @@ TITLES = ["Printing stopped", "Calls avoided", "Post room closed"]
 
 
 @pytest.fixture
-def database_url(fresh_databases: FreshDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def database_url(database_url: str) -> str:
     """A migrated database holding the worked example, which the command line is pointed at."""
-    url = fresh_databases.url()
-    benefits_command(url, "db", "upgrade")
-    benefits_command(url, "example", "load")
-    monkeypatch.setenv("BENEFITS_DATABASE_URL", url)
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
+    benefits_command(database_url, "db", "upgrade")
+    benefits_command(database_url, "example", "load")
+    return database_url
 
 
 def _on_a_terminal(database_url: str, *arguments: str) -> tuple[str, str]:

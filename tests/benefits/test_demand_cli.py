@@ -1,26 +1,13 @@
 """The demand commands: reference lists kept and a contact export loaded from the command line, all or nothing."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from sqlmodel import Session
 
 from benefits import demand
 from benefits.cli import main
 from benefits.db import make_engine
-from benefits.settings import get_settings
-from tests.conftest import FreshDatabase
-
-
-@pytest.fixture
-def database_url(fresh_databases: FreshDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = fresh_databases.url()
-    monkeypatch.setenv("BENEFITS_DATABASE_URL", url)
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
 
 
 def test_lists_and_an_export_from_the_command_line(database_url: str, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@ twice changes nothing, a listed code renamed with its audit event, demand types'
 from the command line."""
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,6 @@ from benefits.demand_lists_import import ReferencesImported, import_reference_li
 from benefits.errors import Forbidden, InvalidInput
 from benefits.models import AuditEvent, Role
 from benefits.models.demand import ReferenceCreate
-from benefits.settings import get_settings
-from tests.conftest import FreshDatabase
 from tests.support.factories import TESTER, actor_of, make_person
 
 SERVICES = ReferenceList.services
@@ -178,15 +175,6 @@ def test_a_file_too_large_or_too_long_is_refused(session: Session) -> None:
         _load(session, "Code,Name\n" + rows)
     assert long.value.problems[0].code == "too_many_rows"
     assert _listed(session) == {}
-
-
-@pytest.fixture
-def database_url(fresh_databases: FreshDatabase, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = fresh_databases.url()
-    monkeypatch.setenv("BENEFITS_DATABASE_URL", url)
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
 
 
 def test_a_list_is_loaded_from_the_command_line(database_url: str, tmp_path: Path) -> None:
