@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -178,25 +178,40 @@ def _workbook_lines(data: bytes, file_name: str | None) -> Iterator[tuple[Any, .
         )
 
 
+class Headings(NamedTuple):
+    """A file's row of headings: its number, the column of each field it names, and each heading as written."""
+
+    number: int
+    columns: dict[str, int]
+    written: dict[str, str]
+
+
+def heading_row(
+    lines: Iterator[tuple[Any, ...]], *, headings: dict[str, str], enough: Callable[[dict[str, int]], bool]
+) -> Headings:
+    """The row of headings among a file's first ten, read from `lines` (which go on from the row after it).
+
+    `headings` maps each heading (in lower case) to the field it names; the row is the first whose fields are
+    `enough`. None such: no columns, and the number of the last row read. A heading written twice is refused.
+    """
+    number = 0
+    for number, line in enumerate(lines, start=1):
+        written = [str(value).strip() if value is not None else "" for value in line]
+        found = {headings[cell.lower()]: index for index, cell in enumerate(written) if cell.lower() in headings}
+        if enough(found):
+            repeated = [cell for cell in written if cell and written.count(cell) > 1]
+            if repeated:
+                raise _refuse("heading_repeated", f"The heading '{repeated[0]}' is written twice: keep one.")
+            return Headings(number, found, {name: written[index] for name, index in found.items()})
+        if number >= 10:
+            break
+    return Headings(number, {}, {})
+
+
 def _read_lines(lines: Iterable[tuple[Any, ...]]) -> ContactSheet:
     sheet = ContactSheet()
     iterator = iter(lines)
-    columns: dict[str, int] = {}
-    number = 0
-    for number, line in enumerate(iterator, start=1):
-        written = [str(value).strip() if value is not None else "" for value in line]
-        found = {
-            HEADINGS[heading.lower()]: index for index, heading in enumerate(written) if heading.lower() in HEADINGS
-        }
-        if len(found) >= 3:
-            repeated = [heading for heading in written if heading and written.count(heading) > 1]
-            if repeated:
-                raise _refuse("heading_repeated", f"The heading '{repeated[0]}' is written twice: keep one.")
-            columns = found
-            sheet.headings = {name: written[index] for name, index in found.items()}
-            break
-        if number >= 10:
-            break
+    number, columns, sheet.headings = heading_row(iterator, headings=HEADINGS, enough=lambda found: len(found) >= 3)
     missing = [TITLES[name] for name in REQUIRED if name not in columns]
     if missing:
         raise _refuse(

@@ -17,7 +17,7 @@ from benefits.actors import Actor
 from benefits.authz import Action, require
 from benefits.columns import Name
 from benefits.demand import ENTITY, ONE, TABLES, ReferenceList, list_references, reference_view
-from benefits.demand_import import NOT_A_VALUE, file_lines
+from benefits.demand_import import NOT_A_VALUE, file_lines, heading_row
 from benefits.errors import InvalidInput, Problem
 from benefits.models.demand import DemandType, ReferenceCode
 
@@ -98,24 +98,10 @@ def _read_lines(kind: ReferenceList, lines: Iterable[tuple[Any, ...]]) -> ListSh
     sheet = ListSheet(kind=kind)
     wanted = _wanted(kind)
     iterator = iter(lines)
-    columns: dict[str, int] = {}
-    number = 0
-    for number, line in enumerate(iterator, start=1):
-        written = [str(value).strip() if value is not None else "" for value in line]
-        found = {
-            HEADINGS[heading.lower()]: index
-            for index, heading in enumerate(written)
-            if HEADINGS.get(heading.lower()) in wanted
-        }
-        if "code" in found and "name" in found:
-            repeated = [heading for heading in written if heading and written.count(heading) > 1]
-            if repeated:
-                raise _refuse("heading_repeated", f"The heading '{repeated[0]}' is written twice: keep one.")
-            columns = found
-            sheet.headings = {name: written[index] for name, index in found.items()}
-            break
-        if number >= 10:
-            break
+    listed = {heading: name for heading, name in HEADINGS.items() if name in wanted}
+    number, columns, sheet.headings = heading_row(
+        iterator, headings=listed, enough=lambda found: "code" in found and "name" in found
+    )
     missing = [TITLES[name] for name in wanted if name not in columns]
     if missing:
         asked = "Code, Name and Avoidable (yes or no)" if kind is ReferenceList.demand_types else "Code and Name"
