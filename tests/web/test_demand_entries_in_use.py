@@ -16,7 +16,8 @@ from benefits.models.demand import DemandAssumptionIn, DemandFigure
 from benefits.models.measure import MeasureCreate
 from tests.benefits.test_demand_entries_in_use import listed_and_counted, modelled
 from tests.support.factories import make_benefit, make_initiative
-from tests.web.test_demand_forms import _browser, _csrf, _error, _follow, _status
+from tests.support.page_forms import csrf_token, signed_in_browser, status_message
+from tests.web.test_demand_forms import _error, _follow
 
 
 @pytest.fixture
@@ -34,16 +35,16 @@ def _person(session: Session, actor: Actor) -> Person:
 def test_a_segment_who_gains_stays_on_its_list_from_the_page(session: Session, app: FastAPI, admin: Actor) -> None:
     benefit = make_benefit(session, initiative=make_initiative(session), title="Fewer calls chasing bills")
     demand.tag(session=session, target=Tagged.benefits, target_id=benefit.id or 0, segments=["tenants"], actor=admin)
-    browser = _browser(app, session, _person(session, admin))
+    browser = signed_in_browser(app, session, _person(session, admin))
     page = browser.get("/demand/lists/segments").text
-    refused = browser.post("/demand/lists/segments/tenants/delete", data={"csrf": _csrf(page)})
+    refused = browser.post("/demand/lists/segments/tenants/delete", data={"csrf": csrf_token(page)})
     assert refused.status_code == 409
     assert f"who gains from benefit {benefit.id} (Fewer calls chasing bills)" in refused.text
     assert "untag or re-bind each first" in refused.text and "rename the segment instead" in refused.text
     assert demand.get_reference(session=session, kind=ReferenceList.segments, code="tenants").name == "Tenants"
     demand.tag(session=session, target=Tagged.benefits, target_id=benefit.id or 0, segments=[], actor=admin)
-    gone = browser.post("/demand/lists/segments/tenants/delete", data={"csrf": _csrf(page)})
-    assert "Segment tenants taken off the list." in _status(_follow(browser, gone))
+    gone = browser.post("/demand/lists/segments/tenants/delete", data={"csrf": csrf_token(page)})
+    assert "Segment tenants taken off the list." in status_message(_follow(browser, gone))
 
 
 def test_a_binding_and_a_feed_whose_entry_has_gone_leave_the_pages_readable(
@@ -68,7 +69,7 @@ def test_a_binding_and_a_feed_whose_entry_has_gone_leave_the_pages_readable(
     for kind, code in ((ReferenceList.services, "housing"), (ReferenceList.channels, "web")):
         session.delete(demand.get_reference(session=session, kind=kind, code=code))
     session.flush()
-    browser = _browser(app, session, _person(session, admin))
+    browser = signed_in_browser(app, session, _person(session, admin))
 
     model = browser.get(path + "/model")
     assert model.status_code == 200
@@ -79,12 +80,12 @@ def test_a_binding_and_a_feed_whose_entry_has_gone_leave_the_pages_readable(
     assert page.status_code == 200
     row = lxml.html.document_fromstring(page.text).xpath('//tr[@id="bound-calls_a_year"]')[0].text_content()
     assert demand.UNLISTED in " ".join(row.split())
-    refused = browser.post(path + "/demand/refresh", data={"csrf": _csrf(page.text)})
+    refused = browser.post(path + "/demand/refresh", data={"csrf": csrf_token(page.text)})
     assert refused.status_code == 409
     assert f"calls_a_year cannot be set: {demand.UNLISTED}." in _error(refused.text, "refresh")
     measure_page = browser.get(f"/measures/{measure.id}")
     assert measure_page.status_code == 200
-    again = browser.post(f"/measures/{measure.id}/demand/refresh", data={"csrf": _csrf(measure_page.text)})
+    again = browser.post(f"/measures/{measure.id}/demand/refresh", data={"csrf": csrf_token(measure_page.text)})
     assert again.status_code == 409
     assert "web, no longer listed: feed it again" in _error(again.text, "refresh")
     view = demand.binding_view(

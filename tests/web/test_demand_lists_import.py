@@ -2,7 +2,6 @@
 by row and column with nothing written; a load ends on the list with a status message read back from what is kept;
 a viewer sees no upload form and its post is refused. One test drives Chromium, axe-core checking the refusal."""
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -14,31 +13,14 @@ from sqlmodel import Session
 
 from benefits import demand
 from benefits.demand import ReferenceList
-from benefits.models import Person, Role
-from tests.support.factories import make_person, make_token
+from benefits.models import Role
+from tests.support.factories import make_person
+from tests.support.page_forms import csrf_token, signed_in_browser, status_message
 from tests.web.conftest import screenshot, serious_accessibility_problems
 from tests.web.test_pages import _sign_in
-from web.session import SESSION_COOKIE
 
 GOOD = b"Code,Name\ncouncil_tax,Council tax\nwaste,Waste and recycling\nparking,Parking\n"
 BAD = GOOD + b"Council Tax!,Libraries\nregistrars,\nwaste,Bins\n"
-
-
-def _browser(app: FastAPI, session: Session, person: Person) -> TestClient:
-    """A browser signed in to the pages as the person, redirects not followed."""
-    token = make_token(session, person=person)
-    return TestClient(app, raise_server_exceptions=False, follow_redirects=False, cookies={SESSION_COOKIE: token})
-
-
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found, "no form token on the page"
-    return found.group(1)
-
-
-def _status(page: str) -> str:
-    found = lxml.html.document_fromstring(page).xpath('//*[@role="status"]')
-    return " ".join(node.text_content().strip() for node in found)
 
 
 def _problems(page: str) -> list[str]:
@@ -58,13 +40,13 @@ def _codes(session: Session, kind: ReferenceList = ReferenceList.services) -> di
 
 
 def test_a_list_is_uploaded_from_its_page(session: Session, app: FastAPI) -> None:
-    admin = _browser(app, session, make_person(session, role=Role.admin))
+    admin = signed_in_browser(app, session, make_person(session, role=Role.admin))
     page = admin.get("/demand/lists/services")
     assert page.status_code == 200
     forms = lxml.html.document_fromstring(page.text).forms
     upload = [form for form in forms if form.action == "/demand/lists/services/upload"]
     assert upload and upload[0].get("enctype") == "multipart/form-data"
-    csrf = _csrf(page.text)
+    csrf = csrf_token(page.text)
 
     refused = _upload(admin, "services", BAD, csrf)
     assert refused.status_code == 422
@@ -76,35 +58,35 @@ def test_a_list_is_uploaded_from_its_page(session: Session, app: FastAPI) -> Non
     loaded = _upload(admin, "services", GOOD, csrf)
     assert loaded.status_code == 303, loaded.text
     landed = admin.get(loaded.headers["location"]).text
-    assert _status(landed) == (
+    assert status_message(landed) == (
         "Services loaded from the file: 3 added, 0 renamed, 0 left as they were. The list holds 3 services."
     )
     assert _codes(session) == {"council_tax": "Council tax", "waste": "Waste and recycling", "parking": "Parking"}
     renamed = _upload(admin, "services", GOOD.replace(b"Parking\n", b"Parking permits\n"), csrf)
     landed = admin.get(renamed.headers["location"]).text
-    assert "0 added, 1 renamed, 2 left as they were" in _status(landed)
+    assert "0 added, 1 renamed, 2 left as they were" in status_message(landed)
     assert _codes(session)["parking"] == "Parking permits"
     # An address claiming more than the list holds says nothing.
     forged = admin.get("/demand/lists/services?done=imported&added=9&renamed=0&unchanged=0").text
-    assert _status(forged) == ""
+    assert status_message(forged) == ""
 
 
 def test_demand_types_missing_their_avoidable_column_are_refused_on_the_page(session: Session, app: FastAPI) -> None:
-    admin = _browser(app, session, make_person(session, role=Role.admin))
+    admin = signed_in_browser(app, session, make_person(session, role=Role.admin))
     page = admin.get("/demand/lists/demand-types").text
     assert "Avoidable</strong> (yes or no)" in page
     before = _codes(session, ReferenceList.demand_types)
-    refused = _upload(admin, "demand-types", b"Code,Name\nchasing,Chasing\n", _csrf(page))
+    refused = _upload(admin, "demand-types", b"Code,Name\nchasing,Chasing\n", csrf_token(page))
     assert refused.status_code == 422
     assert "Avoidable" in _problems(refused.text)[0]
     assert _codes(session, ReferenceList.demand_types) == before
 
 
 def test_a_viewer_sees_no_upload_form_and_is_refused(session: Session, app: FastAPI) -> None:
-    viewer = _browser(app, session, make_person(session, role=Role.viewer))
+    viewer = signed_in_browser(app, session, make_person(session, role=Role.viewer))
     page = viewer.get("/demand/lists/services").text
     assert "/demand/lists/services/upload" not in page
-    refused = _upload(viewer, "services", GOOD, _csrf(page))
+    refused = _upload(viewer, "services", GOOD, csrf_token(page))
     assert refused.status_code == 403
     assert _codes(session) == {}
 
