@@ -558,8 +558,7 @@ def _assurance_of(drawn: XmrChart, *, target: Decimal | None, direction: Directi
 
 def describe_assurance(reading: Assurance | None, *, target: float, lpl: float, upl: float, unit: str = "") -> str:
     """The Making Data Count assurance reading in words: will the process, as it runs, meet its target?"""
-    suffix = f" {unit}" if unit and unit != SHARE else ""
-    number = SHARE if unit == SHARE else ""  # a share carries its per cent sign on each figure
+    number, suffix = _unit_placement(unit)
     shown = f"The target, {figure(target, number)}{suffix},"
     limits = f"the process limits ({figure(lpl, number)} to {figure(upl, number)}{suffix})"
     if reading is None:
@@ -622,6 +621,11 @@ def _phases(drawn: XmrChart) -> list[PhaseRead]:
 SHARE = "share"  # the unit of a share of a whole (0 to 1), which reads as a percentage
 
 
+def _unit_placement(unit: str) -> tuple[str, str]:
+    """How a sentence of figures carries its unit: on each figure (a share's per cent sign), or once after them."""
+    return (SHARE, "") if unit == SHARE else ("", f" {unit}" if unit else "")
+
+
 def figure(value: float, unit: str = "") -> str:
     """A chart's figure as a person reads it, with its unit: thousands separated, fewer places the larger it is,
     rounded half-up (15.6 calls, 42,100 calls, 0.25 %); a share as a percentage to one place (19.8%)."""
@@ -637,8 +641,7 @@ def describe(drawn: XmrChart, *, unit: str = "") -> str:
         return "No observations yet."
     last = drawn.points[-1]
     limits = drawn.phases[-1]
-    suffix = f" {unit}" if unit and unit != SHARE else ""
-    number = SHARE if unit == SHARE else ""  # a share carries its per cent sign on each figure
+    number, suffix = _unit_placement(unit)
     phases = len(drawn.phases)
     words = [
         f"{len(drawn.points)} points in {phases} phase{'s' if phases > 1 else ''}.",
