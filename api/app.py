@@ -36,7 +36,7 @@ from api.routes import (
 from benefits.db import get_engine
 from benefits.settings import Settings, get_settings
 from benefits.workbooks import export_process
-from web import pages
+from web.install import install as install_pages
 
 DESCRIPTION = (
     "Tie every promised benefit to a model of the service, move it through opportunity, scoped, planned and "
@@ -137,7 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
 
     # The pages share the app (and the domain) with the API.
-    pages.install(app)
+    install_pages(app)
     # After the pages' own refusals: an outage is answered the same way on every path, without the database.
     install_outage_handlers(
         app,

@@ -1,12 +1,10 @@
 """The pages: sign in and out, and the portfolio dashboard. Thin handlers over the domain, as the API's are."""
 
-from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
 from api.deps import SessionDep, UnitsOfWorkDep
@@ -28,7 +26,6 @@ from web import (
     measure_pages,
     model_pages,
     people_pages,
-    refusals,
     review_pages,
     sso_pages,
     work_pages,
@@ -36,7 +33,6 @@ from web import (
 from web.render import render
 from web.session import (
     PageActor,
-    SignInRequired,
     check_csrf,
     end_session,
     signed_in_actor,
@@ -44,7 +40,6 @@ from web.session import (
 )
 from web.session import safe_next as _safe_next
 
-HERE = Path(__file__).resolve().parent
 router = APIRouter(include_in_schema=False)
 
 
@@ -227,30 +222,27 @@ def dashboard_totals(request: Request, session: SessionDep, actor: PageActor) ->
     return render(request, "_portfolio_totals.html", {"totals": totals, "segment_name": segment_name})
 
 
-def install(app: FastAPI) -> None:
-    """Add the pages, their static files and their error handling to the app."""
-    app.include_router(router)
-    app.include_router(account_pages.router)
-    app.include_router(initiative_forms.router)
-    app.include_router(initiative_pages.router)
-    app.include_router(import_pages.router)
-    app.include_router(benefit_pages.router)
-    app.include_router(finance_pages.router)
-    app.include_router(budget_pages.router)
-    app.include_router(review_pages.router)
-    app.include_router(work_pages.router)
-    app.include_router(cost_centre_pages.router)
-    app.include_router(measure_pages.router)
-    app.include_router(model_pages.router)
-    app.include_router(appraisal_pages.router)
-    app.include_router(people_pages.router)
-    app.include_router(sso_pages.router)
-    app.include_router(demand_pages.router)
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-
-    async def to_sign_in(request: Request, error: Exception) -> Response:
-        assert isinstance(error, SignInRequired)
-        return RedirectResponse(f"/sign-in?next={quote(error.next_path)}", status_code=303)
-
-    refusals.install(app)  # before the sign-in redirect, which is no refusal
-    app.add_exception_handler(SignInRequired, to_sign_in)
+def page_routes(app: FastAPI) -> APIRouter:
+    """Every page's routes, in the order they are matched, taking `app`'s dependency overrides as its own do."""
+    pages = APIRouter(include_in_schema=False, dependency_overrides_provider=app)
+    for each in (
+        router,
+        account_pages.router,
+        initiative_forms.router,
+        initiative_pages.router,
+        import_pages.router,
+        benefit_pages.router,
+        finance_pages.router,
+        budget_pages.router,
+        review_pages.router,
+        work_pages.router,
+        cost_centre_pages.router,
+        measure_pages.router,
+        model_pages.router,
+        appraisal_pages.router,
+        people_pages.router,
+        sso_pages.router,
+        demand_pages.router,
+    ):
+        pages.include_router(each)
+    return pages
