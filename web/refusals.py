@@ -15,7 +15,6 @@ from api.observability import current_request_id
 from api.problems import status_for
 from benefits.errors import DomainError
 from web.forms import is_htmx
-from web.render import problems_text, render
 from web.session import CsrfRefused
 
 # What a page says for each status it can be refused with, when the refusal brings no words of its own.
@@ -43,9 +42,17 @@ async def _answered(answer: Response | Awaitable[Response]) -> Response:
     return await answer if inspect.isawaitable(answer) else answer
 
 
+def _render(request: Request, template: str, context: dict[str, Any], status: int) -> Response:
+    """The template's main area, or the whole page; the templates load with the first refusal a page is given."""
+    # Imported here: a server answering only the API (whose refusals are problem+json) never loads them.
+    from web.render import render
+
+    return render(request, template, context, status, block="content")
+
+
 def refusal_page(request: Request, status: int, heading: str, message: str) -> Response:
     """The refusal as a page (or, for htmx, as the page's main area), with its status."""
-    response = render(request, "refused.html", {"heading": heading, "message": message}, status, block="content")
+    response = _render(request, "refused.html", {"heading": heading, "message": message}, status)
     if is_htmx(request):
         response.headers["HX-Retarget"] = "#main"
         response.headers["HX-Reswap"] = "innerHTML"
@@ -55,7 +62,7 @@ def refusal_page(request: Request, status: int, heading: str, message: str) -> R
 def server_error_page(request: Request, status: int, heading: str, message: str) -> Response:
     """A failure of the service's own (5xx), with the request's id as a reference to quote when reporting it."""
     context = {"heading": heading, "message": message, "reference": current_request_id()}
-    response = render(request, "server_error.html", context, status, block="content")
+    response = _render(request, "server_error.html", context, status)
     if is_htmx(request):
         response.headers["HX-Retarget"] = "#main"
         response.headers["HX-Reswap"] = "innerHTML"
@@ -63,6 +70,8 @@ def server_error_page(request: Request, status: int, heading: str, message: str)
 
 
 def _domain(request: Request, error: DomainError) -> Response:
+    from web.render import problems_text
+
     status = status_for(error)
     heading = SAID.get(status, ("Refused", ""))[0]
     return refusal_page(request, status, heading, f"{problems_text(error)} Nothing was changed.")

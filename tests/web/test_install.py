@@ -1,5 +1,5 @@
 """The pages' routes build with the first request that needs them: a start that serves only the API never imports
-the pages, and once built they answer, refuse and link exactly as routes added at start do."""
+the pages or their templates, and once built they answer, refuse and link exactly as routes added at start do."""
 
 import json
 import subprocess
@@ -30,6 +30,7 @@ with TestClient(app) as client:
     seen["health"] = client.get("/healthz").status_code
     seen["api"] = client.get("/api/v1/initiatives").status_code
     seen["pages after the api"] = sorted(name for name in sys.modules if name.startswith("web.") and "pages" in name)
+    seen["templates after the api"] = "jinja2" in sys.modules
     seen["link"] = app.url_path_for("sign_in_page")
     seen["pages after a link"] = "web.pages" in sys.modules
     seen["wrong method"] = [client.delete("/sign-in").status_code, client.delete("/sign-in").headers.get("allow")]
@@ -50,7 +51,7 @@ def _first_requests(tmp_path: Path) -> dict[str, object]:
 def test_serving_the_api_imports_no_page_and_a_link_or_a_request_builds_them(tmp_path: Path) -> None:
     seen = _first_requests(tmp_path)
     assert seen["health"] == 200 and seen["api"] == 401
-    assert seen["pages after the api"] == []
+    assert seen["pages after the api"] == [] and seen["templates after the api"] is False
     assert seen["link"] == "/sign-in" and seen["pages after a link"] is True
     assert seen["sign in"] == 200
 
