@@ -5,6 +5,7 @@ of every start (a worker's and a restart's alike). The first request that no API
 process; from then on they are matched, refused and linked to exactly as routes added at start would be.
 """
 
+import gc
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -27,8 +28,9 @@ STATIC = Path(__file__).resolve().parent / "static"
 class RoutesBuiltOnFirstUse(BaseRoute):
     """Stands in an app's routes for a router whose modules load when a request or a link first reaches it."""
 
-    def __init__(self, build: Callable[[], APIRouter]) -> None:
+    def __init__(self, build: Callable[[], APIRouter], *, not_under: tuple[str, ...] = ()) -> None:
         self._build = build
+        self._not_under = not_under  # paths none of the routes can take, answered without building them
         self._built: APIRouter | None = None
         self._lock = threading.Lock()  # a page's link may be asked for in a worker thread while a request is matched
 
@@ -55,6 +57,8 @@ class RoutesBuiltOnFirstUse(BaseRoute):
         return Match.NONE, {}, None
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope.get("path", "").startswith(self._not_under):
+            return Match.NONE, {}
         match, child_scope, _ = self._match(scope)
         return match, child_scope
 
@@ -80,14 +84,19 @@ def _page_routes(app: FastAPI) -> Callable[[], APIRouter]:
     def build() -> APIRouter:
         from web import pages
 
-        return pages.page_routes(app)
+        routes = pages.page_routes(app)
+        # As the app's start-up left what it built out of the collector's passes (api/app.py), so the pages now.
+        if gc.get_freeze_count():
+            gc.freeze()
+        return routes
 
     return build
 
 
 def install(app: FastAPI) -> None:
     """Add the pages, their static files and their error handling to the app; the pages' routes build on first use."""
-    app.router.routes.append(RoutesBuiltOnFirstUse(_page_routes(app)))
+    # No page lives under /api/: a 404, a 405 or a browser's preflight (OPTIONS) there leaves the pages unbuilt.
+    app.router.routes.append(RoutesBuiltOnFirstUse(_page_routes(app), not_under=("/api/",)))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     async def to_sign_in(request: Request, error: Exception) -> Response:

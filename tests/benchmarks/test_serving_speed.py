@@ -400,25 +400,32 @@ def test_start_up(
     # floor's one module is compiled here, the service's by compileall.
     subprocess.run([sys.executable, "-m", "compileall", "-q", *PACKAGES, str(folder)], cwd=ROOT, check=True)
 
-    def start(command: list[str], environment: dict[str, str], port: int) -> float:
+    def start(command: list[str], environment: dict[str, str], port: int, page: str | None = None) -> list[float]:
+        """Seconds to the first 200 on /healthz, and then to `page`'s first 200 where one is named."""
         with _serving(command, environment, port) as seconds:
-            return seconds
+            if page is None:
+                return [seconds]
+            began = time.perf_counter()
+            assert httpx2.get(f"http://127.0.0.1:{port}{page}", timeout=30).status_code == 200
+            return [seconds, time.perf_counter() - began]
 
-    def best_of_three(python: str) -> tuple[float, float]:
-        """The service's start and the floor's, each under `python`: the best of three, the least disturbed."""
-        floor_starts, service_starts = [], []
+    def best_of_three(python: str) -> tuple[float, float, float]:
+        """The service's start, its first page, and the floor's start, each under `python`: the best of three."""
+        floors, services = [], []
         for _ in range(3):
             port = free_port()
-            floor_starts.append(start(_floor_command(folder, port, 1, python), {"FLOOR_DATABASE_URL": floor_url}, port))
+            floors.append(start(_floor_command(folder, port, 1, python), {"FLOOR_DATABASE_URL": floor_url}, port))
             port = free_port()
-            service_starts.append(start(_service_command(port, 1, python), _service_environment(url), port))
-        return min(service_starts), min(floor_starts)
+            services.append(start(_service_command(port, 1, python), _service_environment(url), port, "/sign-in"))
+        return min(s[0] for s in services), min(s[1] for s in services), min(f[0] for f in floors)
 
-    service, bare = best_of_three(deployed_python)
-    beside_tests, bare_beside_tests = best_of_three(sys.executable)
+    service, first_page, bare = best_of_three(deployed_python)
+    beside_tests, _, bare_beside_tests = best_of_three(sys.executable)
     print(f"\n{database_kind}: from process start to the first 200 on /healthz (best of 3)")
     print(_ratio_line("benefits serve, installed as `make run` does", service, bare, "s", f"<= {MAX_START_RATIO}", 2))
     print(_ratio_line("(beside the test tools)", beside_tests, bare_beside_tests, "s", "none", 2))
+    # The pages' routes are built by the first request that needs them, this one.
+    print(f"  then its first page, /sign-in: {first_page * 1000:,.0f} ms (target none)")
     assert service / bare <= MAX_START_RATIO
 
 
