@@ -102,9 +102,9 @@ def serve(host: str, port: int, workers: int) -> None:
     )
 
 
-# A worker imports the whole service (scipy, openpyxl, alembic) before it can answer the supervisor's health
-# check: some seven seconds alone, longer while several start on two cores. uvicorn's default of five seconds
-# would kill and restart workers that are merely starting.
+# A worker imports the service's models and API before it can answer the supervisor's health check: about a
+# second alone, several times that while many start on two cores. uvicorn's default of five seconds would kill
+# and restart workers that are merely starting.
 WORKER_START_SECONDS = 60
 
 
